@@ -1,0 +1,124 @@
+// Package keys holds the mock's RS256 signing keys: a pool of pre-generated
+// RSA keys, per-app keystores that sign and publish them as a JWKS, strict
+// token verification that names why a token is rejected, and state export.
+package keys
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// keyBits is the modulus size every issued key uses; 2048 is what the real
+// service publishes and what verifiers expect as a minimum.
+const keyBits = 2048
+
+// sharedPoolSize bounds how many idle keys the process keeps ready.
+const sharedPoolSize = 16
+
+// Pool hands out pre-generated RSA-2048 private keys so that creating an app
+// never waits on key generation (tens of milliseconds per key). Background
+// workers refill it up to its size; Get never blocks on an empty pool, it
+// generates one key inline instead.
+type Pool struct {
+	ready     chan *rsa.PrivateKey
+	stop      chan struct{}
+	workers   sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// NewPool starts filling a pool of up to size keys in the background. A size
+// of zero or less gives a pool that always generates on demand.
+func NewPool(size int) *Pool {
+	if size < 0 {
+		size = 0
+	}
+	p := &Pool{
+		ready: make(chan *rsa.PrivateKey, size),
+		stop:  make(chan struct{}),
+	}
+	if size == 0 {
+		return p
+	}
+	// Leave one CPU to the caller: filling competes with request handling.
+	workers := min(size, max(1, runtime.GOMAXPROCS(0)-1))
+	p.workers.Add(workers)
+	for range workers {
+		go p.fill()
+	}
+	return p
+}
+
+func (p *Pool) fill() {
+	defer p.workers.Done()
+	for {
+		select {
+		case <-p.stop:
+			return
+		default:
+		}
+		key := generateKey()
+		select {
+		case p.ready <- key:
+		case <-p.stop:
+			return
+		}
+	}
+}
+
+// Get returns an unused key, generating one inline when the pool is empty.
+// A nil pool draws from SharedPool.
+func (p *Pool) Get() *rsa.PrivateKey {
+	if p == nil {
+		return SharedPool().Get()
+	}
+	select {
+	case key := <-p.ready:
+		return key
+	default:
+		return generateKey()
+	}
+}
+
+// Len reports how many keys are ready to hand out without generating.
+func (p *Pool) Len() int {
+	if p == nil {
+		return SharedPool().Len()
+	}
+	return len(p.ready)
+}
+
+// Close stops the background workers and waits for them to exit. Keys
+// already generated stay available to Get; Close is safe to call twice.
+func (p *Pool) Close() {
+	if p == nil {
+		return
+	}
+	p.closeOnce.Do(func() { close(p.stop) })
+	p.workers.Wait()
+}
+
+var (
+	sharedOnce sync.Once
+	shared     *Pool
+)
+
+// SharedPool is the process-wide pool (size 16), started on first use, that
+// keystores draw from when given a nil pool. It is never closed.
+func SharedPool() *Pool {
+	sharedOnce.Do(func() { shared = NewPool(sharedPoolSize) })
+	return shared
+}
+
+func generateKey() *rsa.PrivateKey {
+	key, err := rsa.GenerateKey(rand.Reader, keyBits)
+	if err != nil {
+		// crypto/rand does not fail on supported platforms; if it ever does
+		// there is no safe way to issue keys at all.
+		panic(fmt.Sprintf("keys: generating RSA key: %v", err))
+	}
+	key.Precompute()
+	return key
+}
