@@ -1,0 +1,188 @@
+// Package journal keeps the most recent requests the mock served, so a test
+// (or a person at the control plane) can ask "what did my client send, and
+// did the mock's answer match the spec?" after the fact.
+package journal
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultCapacity is the ring size New uses for a capacity <= 0.
+const DefaultCapacity = 1000
+
+// MaxBodyBytes caps each stored body so a few large uploads cannot make the
+// journal hold megabytes.
+const MaxBodyBytes = 16 << 10
+
+// Redacted replaces the value of a secret-bearing header.
+const Redacted = "[redacted]"
+
+// Entry is one served request.
+type Entry struct {
+	ID             string            `json:"id"`
+	At             time.Time         `json:"at"`
+	Method         string            `json:"method"`
+	Path           string            `json:"path"`
+	Query          string            `json:"query"`
+	OperationID    string            `json:"operation_id"`
+	Status         int               `json:"status"`
+	DurationMS     float64           `json:"duration_ms"`
+	RequestErrors  []string          `json:"request_errors"`
+	ResponseErrors []string          `json:"response_errors"`
+	AppSlug        string            `json:"app_slug,omitempty"`
+	RequestHeaders map[string]string `json:"request_headers"`
+	RequestBody    json.RawMessage   `json:"request_body,omitempty"`
+	ResponseBody   json.RawMessage   `json:"response_body,omitempty"`
+}
+
+// Filter selects entries; zero fields match everything.
+type Filter struct {
+	Status      int
+	OperationID string
+	AppSlug     string
+	Method      string
+	Limit       int // at most this many (newest first); <= 0 means all
+}
+
+// Journal is a fixed-size ring of entries, safe for concurrent use.
+type Journal struct {
+	mu      sync.RWMutex
+	entries []Entry
+	next    int // slot the next Add writes
+	size    int // filled slots
+	seq     uint64
+}
+
+// New returns a journal keeping the last capacity entries.
+func New(capacity int) *Journal {
+	if capacity <= 0 {
+		capacity = DefaultCapacity
+	}
+	return &Journal{entries: make([]Entry, capacity)}
+}
+
+// Add records e, evicting the oldest entry when full. It assigns the ID and
+// normalises nil slices so the JSON form always carries arrays.
+func (j *Journal) Add(e Entry) {
+	if e.RequestErrors == nil {
+		e.RequestErrors = []string{}
+	}
+	if e.ResponseErrors == nil {
+		e.ResponseErrors = []string{}
+	}
+	if e.RequestHeaders == nil {
+		e.RequestHeaders = map[string]string{}
+	}
+	j.mu.Lock()
+	j.seq++
+	e.ID = "req_" + strconv.FormatUint(j.seq, 10)
+	j.entries[j.next] = e
+	j.next = (j.next + 1) % len(j.entries)
+	if j.size < len(j.entries) {
+		j.size++
+	}
+	j.mu.Unlock()
+}
+
+// List returns up to limit entries, newest first (all when limit <= 0).
+func (j *Journal) List(limit int) []Entry { return j.Filter(Filter{Limit: limit}) }
+
+// Filter returns the matching entries, newest first.
+func (j *Journal) Filter(f Filter) []Entry {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	n := j.size
+	if f.Limit > 0 && f.Limit < n {
+		n = f.Limit
+	}
+	out := make([]Entry, 0, n)
+	for i := 0; i < j.size; i++ {
+		e := j.entries[(j.next-1-i+len(j.entries))%len(j.entries)]
+		if !f.matches(&e) {
+			continue
+		}
+		out = append(out, e)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out
+}
+
+// Len is the number of entries held.
+func (j *Journal) Len() int {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	return j.size
+}
+
+// Clear drops every entry; IDs keep counting so old ones are never reused.
+func (j *Journal) Clear() {
+	j.mu.Lock()
+	clear(j.entries)
+	j.next, j.size = 0, 0
+	j.mu.Unlock()
+}
+
+func (f *Filter) matches(e *Entry) bool {
+	return (f.Status == 0 || e.Status == f.Status) &&
+		(f.OperationID == "" || e.OperationID == f.OperationID) &&
+		(f.AppSlug == "" || e.AppSlug == f.AppSlug) &&
+		(f.Method == "" || strings.EqualFold(e.Method, f.Method))
+}
+
+// secretHeaders carry credentials; the journal is readable over the control
+// plane, so their values never enter it.
+var secretHeaders = map[string]bool{
+	"Authorization":       true,
+	"Proxy-Authorization": true,
+	"Cookie":              true,
+	"Set-Cookie":          true,
+	"X-Api-Key":           true,
+	"X-Auth-Token":        true,
+}
+
+// Headers flattens h (multiple values joined by ", ") with secrets redacted.
+func Headers(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if secretHeaders[http.CanonicalHeaderKey(k)] {
+			out[k] = Redacted
+			continue
+		}
+		out[k] = strings.Join(v, ", ")
+	}
+	return out
+}
+
+// Body turns a captured body into something storable: valid JSON within
+// MaxBodyBytes is kept as is; anything else (too long, not JSON) becomes a
+// JSON string of its first MaxBodyBytes, marked when cut, so the entry still
+// encodes. An empty body gives nil.
+func Body(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) <= MaxBodyBytes && json.Valid(b) {
+		return json.RawMessage(b)
+	}
+	text := b
+	cut := len(b) > MaxBodyBytes
+	if cut {
+		text = b[:MaxBodyBytes] // a rune cut in two becomes U+FFFD below
+	}
+	s := strings.ToValidUTF8(string(text), "\uFFFD")
+	if cut {
+		s += "…[truncated " + strconv.Itoa(len(b)-len(text)) + " bytes]"
+	}
+	enc, err := json.Marshal(s)
+	if err != nil {
+		return nil
+	}
+	return enc
+}
