@@ -1,0 +1,331 @@
+// Package mockcli is the mock command: flags, start-up report, graceful
+// shutdown with state saving, and spec watching. It lives apart from
+// cmd/mock so tests drive the real command line in-process.
+package mockcli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/server"
+	"github.com/heimdall-mock/heimdall-mock/internal/specload"
+	"github.com/heimdall-mock/heimdall-mock/specs"
+)
+
+const usage = `mock — a local, spec-driven fake of the Heimdall auth API
+
+Usage:
+  mock [flags]
+
+Examples:
+  mock                                   # the embedded default spec on 127.0.0.1:4010
+  mock --spec ./heimdall.json --strict   # your spec; invalid responses become 500s
+  mock --spec live                       # the production spec (cached; offline falls back)
+  mock --fixtures seed.yaml --state-file state.json
+  mock --port 0 --log-format json        # any free port, JSON logs
+  mock --coverage                        # which operations are stateful, then exit
+
+  curl -s localhost:4010/__mock/health
+
+Flags:
+`
+
+// Options are the parsed flags.
+type Options struct {
+	Spec             string
+	Host             string
+	Port             int
+	PublicURL        string
+	Fixtures         string
+	Seed             int64
+	Strict           bool
+	ValidateRequests bool
+	LogFormat        string
+	StateFile        string
+	Watch            bool
+	Coverage         bool
+	MaxBodyBytes     int64
+	NoDomain         bool
+}
+
+func parse(args []string, stderr io.Writer) (*Options, error) {
+	o := &Options{}
+	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.Spec, "spec", "", `OpenAPI spec: a file (JSON or YAML), an http(s) URL, "live", or empty for the embedded default`)
+	fs.StringVar(&o.Host, "host", "127.0.0.1", "address to listen on")
+	fs.IntVar(&o.Port, "port", 4010, "port to listen on (0: any free port)")
+	fs.StringVar(&o.PublicURL, "public-url", "", "base URL in token issuers and discovery (default http://<Host header>)")
+	fs.StringVar(&o.Fixtures, "fixtures", "", "fixture file (YAML or JSON) loaded at start and restored by reset")
+	fs.Int64Var(&o.Seed, "seed", 1, "seed for generated data (same seed, same responses)")
+	fs.BoolVar(&o.Strict, "strict", false, "answer 500 when a response violates the spec")
+	fs.BoolVar(&o.ValidateRequests, "validate-requests", true, "validate requests against the spec (400 on violations)")
+	fs.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&o.StateFile, "state-file", "", "import state from this file at start, write it on SIGINT/SIGTERM")
+	fs.BoolVar(&o.Watch, "watch", false, "reload the spec file when it changes, keeping state")
+	fs.BoolVar(&o.Coverage, "coverage", false, "print which operations are stateful or generated, then exit")
+	fs.Int64Var(&o.MaxBodyBytes, "max-body", 1<<20, "largest accepted request body in bytes (413 above)")
+	fs.BoolVar(&o.NoDomain, "no-domain", false, "serve the spec without the stateful Heimdall domain (for other APIs)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
+	}
+	if o.LogFormat != "text" && o.LogFormat != "json" {
+		return nil, fmt.Errorf("--log-format: %q must be text or json", o.LogFormat)
+	}
+	if o.Port < 0 || o.Port > 65535 {
+		return nil, fmt.Errorf("--port: %d is not a port", o.Port)
+	}
+	if o.Watch && (o.Spec == "" || o.Spec == "live" || isURL(o.Spec)) {
+		return nil, errors.New("--watch needs --spec to be a file")
+	}
+	return o, nil
+}
+
+func isURL(s string) bool { return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") }
+
+// Main runs the command and returns its exit code: 0 after a clean
+// shutdown, 2 for bad flags or input, 1 for a failure while serving.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, args, stdout, stderr, nil)
+}
+
+// Run is Main with a cancellable context; ready, when non-nil, receives the
+// listening address once the mock serves.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) int {
+	o, err := parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "mock:", err)
+		return 2
+	}
+	logger := newLogger(o.LogFormat, stderr)
+	spec, err := specload.Load(ctx, o.Spec, specload.Options{Embedded: specs.Default, EmbeddedName: specs.DefaultName})
+	if err != nil {
+		fmt.Fprintln(stderr, "mock:", err)
+		return 2
+	}
+	var fixtureData []byte
+	if o.Fixtures != "" {
+		if fixtureData, err = os.ReadFile(o.Fixtures); err != nil {
+			fmt.Fprintln(stderr, "mock: --fixtures:", err)
+			return 2
+		}
+	}
+	srv, err := server.New(server.Config{
+		Spec:             spec,
+		Domain:           !o.NoDomain,
+		Seed:             o.Seed,
+		Strict:           o.Strict,
+		ValidateRequests: o.ValidateRequests,
+		PublicURL:        o.PublicURL,
+		MaxBodyBytes:     o.MaxBodyBytes,
+		Logger:           logger,
+		Fixtures:         fixtureData,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "mock:", err)
+		return 2
+	}
+	if o.Coverage {
+		printCoverage(stdout, srv)
+		return 0
+	}
+	if o.StateFile != "" {
+		if data, err := os.ReadFile(o.StateFile); err == nil {
+			if err := srv.ImportState(data); err != nil {
+				fmt.Fprintf(stderr, "mock: --state-file %s: %v\n", o.StateFile, err)
+				return 2
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintln(stderr, "mock: --state-file:", err)
+			return 2
+		}
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)))
+	if err != nil {
+		fmt.Fprintln(stderr, "mock:", err)
+		return 1
+	}
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Huge headers are refused by net/http with 431 before they reach us.
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	addr := ln.Addr().String()
+	printBanner(stdout, srv, spec, addr, o)
+	if o.Watch {
+		go watch(ctx, o.Spec, srv, logger)
+	}
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+	if ready != nil {
+		ready <- addr
+	}
+	select {
+	case err := <-served:
+		fmt.Fprintln(stderr, "mock:", err)
+		return 1
+	case <-ctx.Done():
+	}
+	// Drain in-flight requests before saving, so the state file holds
+	// everything that was answered.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("shutdown", "error", err)
+	}
+	if o.StateFile != "" {
+		if err := saveState(srv, o.StateFile); err != nil {
+			fmt.Fprintln(stderr, "mock: saving state:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "state saved to %s\n", o.StateFile)
+	}
+	return 0
+}
+
+// saveState writes the snapshot to a temporary file in the same folder and
+// renames it over the target, so the file is never half-written.
+func saveState(srv *server.Server, path string) error {
+	data, err := srv.ExportState()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr string, o *Options) {
+	base := "http://" + addr
+	if o.PublicURL != "" {
+		base = strings.TrimRight(o.PublicURL, "/")
+	}
+	title := ""
+	if spec.Doc.Info != nil {
+		title = spec.Doc.Info.Title + " " + spec.Doc.Info.Version
+	}
+	cov := srv.Router().Coverage()
+	fmt.Fprintf(w, "heimdall-mock listening on http://%s\n", addr)
+	fmt.Fprintf(w, "  spec:       %s (%s, OpenAPI %s, %d operations: %d stateful, %d generated)\n",
+		spec.Source, title, spec.Version, cov.Stateful+cov.Generated, cov.Stateful, cov.Generated)
+	if n := len(spec.Warnings); n > 0 {
+		fmt.Fprintf(w, "  warnings:   %d spec defects (listed at /__mock/health)\n", n)
+		for i, wr := range spec.Warnings {
+			if i == 5 {
+				fmt.Fprintf(w, "              ... and %d more\n", n-5)
+				break
+			}
+			fmt.Fprintf(w, "              %s: %s\n", wr.Pointer, wr.Message)
+		}
+	}
+	boot := srv.Bootstrap(base)
+	keys := make([]string, 0, len(boot))
+	for k := range boot {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %-17s %v\n", k+":", boot[k])
+	}
+	fmt.Fprintf(w, "  control:    %s/__mock/health\n", base)
+}
+
+func printCoverage(w io.Writer, srv *server.Server) {
+	cov := srv.Router().Coverage()
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODE\tMETHOD\tPATH")
+	for _, op := range cov.Operations {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", op.Mode, op.Method, op.Path)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d stateful, %d generated, %d operations\n", cov.Stateful, cov.Generated, cov.Stateful+cov.Generated)
+}
+
+// watch polls the spec file and reloads it when it changes. Polling keeps
+// the mock free of platform-specific file notification code; a spec is
+// edited by hand, so half a second is quick enough.
+func watch(ctx context.Context, path string, srv *server.Server, logger *slog.Logger) {
+	last := modTime(path)
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		m := modTime(path)
+		if m.Equal(last) {
+			continue
+		}
+		last = m
+		spec, err := specload.Load(ctx, path, specload.Options{})
+		if err != nil {
+			logger.Error("spec reload failed; still serving the previous spec", "spec", path, "error", err)
+			continue
+		}
+		if err := srv.Reload(spec); err != nil {
+			logger.Error("spec reload failed; still serving the previous spec", "spec", path, "error", err)
+			continue
+		}
+		logger.Info("spec reloaded", "spec", path, "operations", len(srv.Router().Operations()), "warnings", len(spec.Warnings))
+	}
+}
+
+func modTime(path string) time.Time {
+	st, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}
+	}
+	return st.ModTime()
+}

@@ -1,0 +1,234 @@
+// Package server assembles the mock: the router built from the spec, the
+// stateful Heimdall domain plugged into it, and the control plane on the
+// same port. cmd/mock and the public heimdalltest package both build their
+// servers here, so a Go test gets exactly what the CLI serves.
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/clock"
+	"github.com/heimdall-mock/heimdall-mock/internal/control"
+	"github.com/heimdall-mock/heimdall-mock/internal/fakedata"
+	"github.com/heimdall-mock/heimdall-mock/internal/faults"
+	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
+	"github.com/heimdall-mock/heimdall-mock/internal/journal"
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+	"github.com/heimdall-mock/heimdall-mock/internal/specload"
+)
+
+// Config says what to serve and how.
+type Config struct {
+	Spec *specload.Spec
+	// Domain switches the stateful Heimdall domain on. Off, the mock is a
+	// plain spec mock (what the sibling APIs get).
+	Domain           bool
+	Seed             int64
+	Strict           bool
+	ValidateRequests bool
+	PublicURL        string // "" : http://<Host> of each request
+	MaxBodyBytes     int64  // 0: the router's default (1 MiB)
+	JournalSize      int    // 0: 1000
+	Logger           *slog.Logger
+	Clock            *clock.Clock // nil: a new wall clock
+	KeyPool          *keys.Pool   // nil: the shared pool
+	// Fixtures (JSON or YAML) are loaded at start and are what reset returns to.
+	Fixtures []byte
+}
+
+// Server is the assembled mock. It is an http.Handler.
+type Server struct {
+	cfg     Config
+	Clock   *clock.Clock
+	Journal *journal.Journal
+	Faults  *faults.Registry
+	Domain  *heimdall.Domain // nil when Config.Domain is off
+
+	registry *router.Registry
+	mu       sync.Mutex // serialises Reload
+	router   atomic.Pointer[router.Router]
+	spec     atomic.Pointer[specload.Spec]
+	control  http.Handler
+}
+
+// New builds the server. It fails on a spec the router cannot mount or on
+// fixtures that do not parse.
+func New(cfg Config) (*Server, error) {
+	if cfg.Spec == nil {
+		return nil, fmt.Errorf("server: no spec")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.New()
+	}
+	if cfg.JournalSize <= 0 {
+		cfg.JournalSize = 1000
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:      cfg,
+		Clock:    cfg.Clock,
+		Journal:  journal.New(cfg.JournalSize),
+		Faults:   faults.NewRegistry(),
+		registry: router.NewRegistry(),
+	}
+	var dom control.Domain
+	if cfg.Domain {
+		s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL})
+		if len(cfg.Fixtures) > 0 {
+			doc, err := fixtures.Parse(cfg.Fixtures)
+			if err != nil {
+				return nil, fmt.Errorf("fixtures: %w", err)
+			}
+			if err := s.Domain.SetBaseline(doc); err != nil {
+				return nil, fmt.Errorf("fixtures: %w", err)
+			}
+		}
+		s.Domain.Register(s.registry)
+		dom = domainAdapter{s.Domain}
+	} else if len(cfg.Fixtures) > 0 {
+		return nil, fmt.Errorf("fixtures: they need the Heimdall domain, which is off")
+	}
+	if err := s.Reload(cfg.Spec); err != nil {
+		return nil, err
+	}
+	s.control = control.Handler(control.Deps{
+		Clock:    s.Clock,
+		Journal:  s.Journal,
+		Faults:   s.Faults,
+		Domain:   dom,
+		Spec:     s.specInfo,
+		Coverage: func() router.Coverage { return s.router.Load().Coverage() },
+		BaseURL:  s.BaseURL,
+	})
+	return s, nil
+}
+
+// Reload swaps in a router built from another spec, keeping all state: what
+// --watch does when the spec file changes. In-flight requests finish on the
+// router they started on.
+func (s *Server) Reload(spec *specload.Spec) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rt, err := router.New(spec.Doc, router.Options{
+		Registry:         s.registry,
+		Generate:         fakedata.Generate,
+		Seed:             s.cfg.Seed,
+		ValidateRequests: s.cfg.ValidateRequests,
+		Strict:           s.cfg.Strict,
+		MaxBodyBytes:     s.cfg.MaxBodyBytes,
+		Journal:          s.Journal,
+		Faults:           s.Faults,
+		Logger:           s.cfg.Logger,
+		Now:              s.Clock.Now,
+	})
+	if err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
+	s.router.Store(rt)
+	s.spec.Store(spec)
+	return nil
+}
+
+// ServeHTTP sends /__mock/... to the control plane and everything else to
+// the spec router.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; p == control.Prefix || strings.HasPrefix(p, control.Prefix+"/") {
+		s.control.ServeHTTP(w, r)
+		return
+	}
+	s.router.Load().ServeHTTP(w, r)
+}
+
+// Router is the router currently serving.
+func (s *Server) Router() *router.Router { return s.router.Load() }
+
+// Spec is the spec currently served.
+func (s *Server) Spec() *specload.Spec { return s.spec.Load() }
+
+// BaseURL is the public base URL for r: --public-url, else http://<Host>.
+func (s *Server) BaseURL(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/")
+	}
+	return "http://" + r.Host
+}
+
+// Bootstrap is the fixed bootstrap values for a given base URL (empty
+// without the domain).
+func (s *Server) Bootstrap(baseURL string) map[string]any {
+	if s.Domain == nil {
+		return map[string]any{}
+	}
+	return domainAdapter{s.Domain}.BootstrapInfo(baseURL)
+}
+
+// ExportState is the snapshot GET /__mock/state serves; ImportState loads one.
+func (s *Server) ExportState() ([]byte, error) { return control.ExportState(s.deps()) }
+
+// ImportState replaces the state with a snapshot from ExportState.
+func (s *Server) ImportState(data []byte) error { return control.ImportState(s.deps(), data) }
+
+func (s *Server) deps() control.Deps {
+	d := control.Deps{Clock: s.Clock, Journal: s.Journal, Faults: s.Faults}
+	if s.Domain != nil {
+		d.Domain = domainAdapter{s.Domain}
+	}
+	return d
+}
+
+func (s *Server) specInfo() control.SpecInfo {
+	spec := s.spec.Load()
+	info := control.SpecInfo{
+		Operations: len(s.router.Load().Operations()),
+		Source:     spec.Source,
+		OpenAPI:    spec.Version,
+		Warnings:   make([]string, 0, len(spec.Warnings)),
+	}
+	if spec.Doc.Info != nil {
+		info.Title, info.Version = spec.Doc.Info.Title, spec.Doc.Info.Version
+	}
+	for _, w := range spec.Warnings {
+		info.Warnings = append(info.Warnings, w.Pointer+": "+w.Message)
+	}
+	return info
+}
+
+// domainAdapter fits the Heimdall domain to the control plane's interface,
+// which is domain-neutral so the engine also runs without it.
+type domainAdapter struct{ d *heimdall.Domain }
+
+func (a domainAdapter) ControlRoutes(mux *http.ServeMux)  { a.d.ControlRoutes(mux) }
+func (a domainAdapter) Reset()                            { a.d.Reset() }
+func (a domainAdapter) Export() (json.RawMessage, error)  { return a.d.Export() }
+func (a domainAdapter) Import(data json.RawMessage) error { return a.d.Import(data) }
+func (a domainAdapter) ApplyFixtures(data []byte) (map[string]any, error) {
+	doc, err := fixtures.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return a.d.ApplyFixtures(doc)
+}
+
+func (a domainAdapter) BootstrapInfo(baseURL string) map[string]any {
+	b := a.d.Bootstrap()
+	return map[string]any{
+		"workspace_id":     b.WorkspaceID,
+		"api_key":          b.APIKey,
+		"app_id":           b.AppID,
+		"app_slug":         b.AppSlug,
+		"base_url":         baseURL,
+		"issuer":           baseURL + "/" + b.AppSlug,
+		"apple_client_id":  b.AppleClientID,
+		"google_client_id": b.GoogleClientID,
+	}
+}
