@@ -1,0 +1,18 @@
+// Package specs embeds the mock's default OpenAPI contract of the Heimdall
+// auth API. heimdall.yaml lists every operation of the live API with its
+// real paths, parameters, security and request/response shapes, but all of
+// its prose and examples are the project's own: it is written from the API's
+// facts, not copied from the published document. The shape tests in this
+// package keep it in step with the newest real spec when that is available.
+package specs
+
+import _ "embed"
+
+// DefaultName is the file name of the embedded contract, for error messages
+// and for callers that want to serve or save it under its own name.
+const DefaultName = "heimdall.yaml"
+
+// Default holds the bytes of heimdall.yaml (OpenAPI 3.0.3, YAML).
+//
+//go:embed heimdall.yaml
+var Default []byte
