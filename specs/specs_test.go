@@ -59,6 +59,29 @@ func TestDefaultLoadsAndValidates(t *testing.T) {
 	}
 }
 
+// Every operation carries a summary and only tags the document declares, so
+// generated docs group and label every route.
+func TestDefaultOperationsAreLabelled(t *testing.T) {
+	doc := loadDefault(t)
+	declared := map[string]bool{}
+	for _, tag := range doc.Tags {
+		declared[tag.Name] = true
+	}
+	for _, op := range operationsOf(doc) {
+		if strings.TrimSpace(op.op.Summary) == "" {
+			t.Errorf("%s has no summary", op.key)
+		}
+		if len(op.op.Tags) == 0 {
+			t.Errorf("%s has no tag", op.key)
+		}
+		for _, tag := range op.op.Tags {
+			if !declared[tag] {
+				t.Errorf("%s uses undeclared tag %q", op.key, tag)
+			}
+		}
+	}
+}
+
 // --- examples ---------------------------------------------------------------
 
 // example is one example value found in a document with the schema it must
@@ -449,6 +472,26 @@ func TestDefaultShapesMatchTheNewestSpec(t *testing.T) {
 	}
 }
 
+func TestDefaultSchemaNamesAndSecurityMatchTheNewestSpec(t *testing.T) {
+	newest := loadFile(t, testspecs.Newest(t))
+	ours := loadDefault(t)
+	if d := cmp.Diff(sortedKeys(newest.Components.Schemas), sortedKeys(ours.Components.Schemas)); d != "" {
+		t.Errorf("component schema names differ (-real +default):\n%s", d)
+	}
+	scheme := func(doc *openapi3.T) map[string][3]string {
+		out := map[string][3]string{}
+		for name, s := range doc.Components.SecuritySchemes {
+			if s.Value != nil {
+				out[name] = [3]string{s.Value.Type, s.Value.Scheme, s.Value.BearerFormat}
+			}
+		}
+		return out
+	}
+	if d := cmp.Diff(scheme(newest), scheme(ours)); d != "" {
+		t.Errorf("security schemes differ (-real +default):\n%s", d)
+	}
+}
+
 // The real API changed between its first and its newest published version;
 // comparing those two on real data must report differences.
 func TestShapeComparisonSeesRealVersionChanges(t *testing.T) {
@@ -687,4 +730,25 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func BenchmarkLoadDefault(b *testing.B) {
+	for b.Loop() {
+		if _, err := openapi3.NewLoader().LoadFromData(Default); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkNormaliseDefault(b *testing.B) {
+	doc, err := openapi3.NewLoader().LoadFromData(Default)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ops := operationsOf(doc)
+	for b.Loop() {
+		for _, op := range ops {
+			normaliseOperation(op.op)
+		}
+	}
 }
