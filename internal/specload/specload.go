@@ -1,0 +1,391 @@
+// Package specload turns "a spec from somewhere" (the embedded default, a
+// file, a URL, or the live service with a cache behind it) into a resolved
+// kin-openapi document. Real specs carry defects, so loading is lenient:
+// structural problems and examples that break their own schema become
+// Warnings, and only input that is not an OpenAPI 3 document at all fails.
+package specload
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultLiveURL is where the running service publishes its spec.
+const DefaultLiveURL = "https://api.auth.productcraft.co/docs-json"
+
+// maxSpecBytes bounds what is read from a file or URL: real specs are a few
+// hundred KiB, so 32 MiB only stops a runaway source.
+const maxSpecBytes = 32 << 20
+
+const cacheFile = "live-spec.json"
+
+// Options says where the fallbacks are.
+type Options struct {
+	Embedded     []byte // the default spec: used for src == "" and as the last fallback of "live"
+	EmbeddedName string
+	LiveURL      string       // default DefaultLiveURL
+	CacheDir     string       // default os.UserCacheDir()/heimdall-mock
+	HTTPClient   *http.Client // default: 10 s timeout
+}
+
+// Spec is a loaded document and what is known about it.
+type Spec struct {
+	Doc      *openapi3.T
+	Source   string // what was used: a path, a URL, "embedded:<name>", "live (cached ...)"
+	Version  string // the document's openapi field
+	Warnings []Warning
+	Raw      []byte
+}
+
+// Warning is a defect found in a spec that loading tolerated.
+type Warning struct {
+	Pointer string `json:"pointer"` // JSON pointer to the element, "" when unknown
+	Message string `json:"message"`
+}
+
+func (w Warning) String() string {
+	if w.Pointer == "" {
+		return w.Message
+	}
+	return w.Pointer + ": " + w.Message
+}
+
+// Load reads the spec named by src: "" for the embedded one, "live" for the
+// service (falling back to the cache, then to the embedded spec), an http(s)
+// URL, or a file path.
+func Load(ctx context.Context, src string, opts Options) (*Spec, error) {
+	switch {
+	case src == "":
+		return loadEmbedded(opts)
+	case src == "live":
+		return loadLive(ctx, opts)
+	case strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://"):
+		data, err := fetch(ctx, opts.client(), src)
+		if err != nil {
+			return nil, err
+		}
+		return LoadData(data, src)
+	default:
+		data, err := readFile(src)
+		if err != nil {
+			return nil, err
+		}
+		return LoadData(data, src)
+	}
+}
+
+func loadEmbedded(opts Options) (*Spec, error) {
+	if len(opts.Embedded) == 0 {
+		return nil, errors.New("no spec given and no embedded default spec")
+	}
+	name := opts.EmbeddedName
+	if name == "" {
+		name = "default"
+	}
+	s, err := LoadData(opts.Embedded, "embedded:"+name)
+	if err != nil {
+		return nil, fmt.Errorf("embedded spec: %w", err)
+	}
+	return s, nil
+}
+
+// loadLive prefers a fresh copy, then the last good copy, then the embedded
+// spec, so the mock starts offline too; Source and Warnings say which won.
+func loadLive(ctx context.Context, opts Options) (*Spec, error) {
+	liveURL := opts.LiveURL
+	if liveURL == "" {
+		liveURL = DefaultLiveURL
+	}
+	data, err := fetch(ctx, opts.client(), liveURL)
+	if err == nil {
+		s, perr := LoadData(data, "live "+liveURL)
+		if perr == nil {
+			if cerr := writeCache(opts, data); cerr != nil {
+				s.Warnings = append(s.Warnings, Warning{Message: "spec not cached: " + cerr.Error()})
+			}
+			return s, nil
+		}
+		err = perr
+	}
+	liveErr := Warning{Message: "live spec unavailable: " + err.Error()}
+
+	if dir, derr := opts.cacheDir(); derr == nil {
+		path := filepath.Join(dir, cacheFile)
+		if st, serr := os.Stat(path); serr == nil {
+			if cached, rerr := readFile(path); rerr == nil {
+				source := "live (cached " + st.ModTime().UTC().Format(time.RFC3339) + ")"
+				if s, perr := LoadData(cached, source); perr == nil {
+					s.Warnings = append([]Warning{liveErr}, s.Warnings...)
+					return s, nil
+				}
+			}
+		}
+	}
+	s, eerr := loadEmbedded(opts)
+	if eerr != nil {
+		return nil, fmt.Errorf("live spec: %w; no usable cache; %w", err, eerr)
+	}
+	s.Source += " (live unavailable)"
+	s.Warnings = append([]Warning{liveErr}, s.Warnings...)
+	return s, nil
+}
+
+func (o Options) client() *http.Client {
+	if o.HTTPClient != nil {
+		return o.HTTPClient
+	}
+	return &http.Client{Timeout: 10 * time.Second}
+}
+
+func (o Options) cacheDir() (string, error) {
+	if o.CacheDir != "" {
+		return o.CacheDir, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "heimdall-mock"), nil
+}
+
+// writeCache replaces the cached copy atomically, so a crash mid-write never
+// leaves a truncated spec for the next offline start.
+func writeCache(opts Options, data []byte) error {
+	dir, err := opts.cacheDir()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, cacheFile+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, cacheFile))
+}
+
+func fetch(ctx context.Context, client *http.Client, rawURL string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("spec URL %q: %w", rawURL, err)
+	}
+	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.1")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", rawURL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetching %s: HTTP %s", rawURL, resp.Status)
+	}
+	return readLimited(resp.Body, rawURL)
+}
+
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	defer f.Close()
+	return readLimited(f, path)
+}
+
+func readLimited(r io.Reader, name string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxSpecBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	if len(data) > maxSpecBytes {
+		return nil, fmt.Errorf("%s: spec is larger than %d MiB", name, maxSpecBytes>>20)
+	}
+	return data, nil
+}
+
+// versionProbe reads only the fields that decide whether this is a document
+// we can serve.
+type versionProbe struct {
+	OpenAPI any `json:"openapi" yaml:"openapi"`
+	Swagger any `json:"swagger" yaml:"swagger"`
+}
+
+// LoadData parses data (JSON or YAML, told apart by content) named name in
+// messages, resolves its local references and collects its defects.
+func LoadData(data []byte, name string) (*Spec, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%s: empty spec", name)
+	}
+	var probe versionProbe
+	if isJSON(data) {
+		if err := json.Unmarshal(data, &probe); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, describeJSONError(data, err))
+		}
+	} else if err := yaml.Unmarshal(data, &probe); err != nil {
+		return nil, fmt.Errorf("%s: invalid YAML: %w", name, err)
+	}
+	version, err := checkVersion(probe)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+
+	doc, err := parseDoc(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if doc.Paths == nil {
+		doc.Paths = openapi3.NewPaths()
+	}
+	return &Spec{Doc: doc, Source: name, Version: version, Warnings: Check(doc), Raw: data}, nil
+}
+
+// parseDoc decodes and resolves the document. kin-openapi's loader reads
+// JSON through its YAML parser (to record origins), which costs more than
+// half the load time of a real spec; decoding JSON directly and resolving
+// references afterwards gives the same document twice as fast.
+func parseDoc(data []byte) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false // a spec from the network must not read local files
+	if !isJSON(data) {
+		return loader.LoadFromData(data)
+	}
+	doc := &openapi3.T{}
+	if err := json.Unmarshal(data, doc); err != nil {
+		return nil, describeJSONError(data, err)
+	}
+	if err := loader.ResolveRefsIn(doc, nil); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+func isJSON(data []byte) bool {
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	return len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')
+}
+
+func checkVersion(p versionProbe) (string, error) {
+	if p.Swagger != nil {
+		return "", fmt.Errorf("swagger %v is not supported: convert it to OpenAPI 3 first", p.Swagger)
+	}
+	if p.OpenAPI == nil {
+		return "", errors.New("not an OpenAPI document: no openapi field")
+	}
+	v, ok := p.OpenAPI.(string)
+	if !ok {
+		return "", fmt.Errorf("the openapi field must be a string like \"3.0.3\", got %v", p.OpenAPI)
+	}
+	if !strings.HasPrefix(v, "3.0") && !strings.HasPrefix(v, "3.1") {
+		return "", fmt.Errorf("OpenAPI %s is not supported (3.0.x and 3.1.x are)", v)
+	}
+	return v, nil
+}
+
+// describeJSONError turns encoding/json's byte offsets into line:column,
+// which is what an editor can jump to.
+func describeJSONError(data []byte, err error) error {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		// Offset counts the offending byte itself; point at it, not past it.
+		line, col := lineCol(data, max(syn.Offset-1, 0))
+		return fmt.Errorf("invalid JSON at line %d:%d: %v", line, col, syn)
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		line, col := lineCol(data, typ.Offset)
+		return fmt.Errorf("invalid JSON at line %d:%d: /%s must not be a %s", line, col, strings.ReplaceAll(typ.Field, ".", "/"), typ.Value)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		line, col := lineCol(data, int64(len(data)))
+		return fmt.Errorf("invalid JSON at line %d:%d: unexpected end of input", line, col)
+	}
+	return fmt.Errorf("invalid JSON: %w", err)
+}
+
+func lineCol(data []byte, offset int64) (line, col int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	prefix := data[:offset]
+	line = bytes.Count(prefix, []byte("\n")) + 1
+	col = int(offset) - bytes.LastIndexByte(prefix, '\n')
+	return line, col
+}
+
+// Check lists the defects of a loaded document: what kin-openapi's validator
+// reports (all of it, not just the first), plus every example that does not
+// match its schema.
+func Check(doc *openapi3.T) []Warning {
+	var out []Warning
+	err := doc.Validate(context.Background(),
+		openapi3.EnableMultiError(),
+		openapi3.DisableExamplesValidation(), // checked below, with pointers
+		openapi3.DisableSchemaDefaultsValidation(),
+		openapi3.AllowExtraSiblingFields("description"),
+	)
+	if err != nil {
+		var me openapi3.MultiError
+		if errors.As(err, &me) {
+			for _, e := range me {
+				out = append(out, validationWarning(e))
+			}
+		} else {
+			out = append(out, validationWarning(err))
+		}
+	}
+	return append(out, checkExamples(doc)...)
+}
+
+var (
+	pathPrefix = regexp.MustCompile(`^invalid paths: invalid path (\S+): (?:invalid operation (\S+): )?`)
+	opPrefix   = regexp.MustCompile(`^invalid paths: operation ([A-Z]+) (/\S*) `)
+	compPrefix = regexp.MustCompile(`^invalid components: (schema|parameter|response|requestBody|header|securityScheme|example) "([^"]+)": `)
+)
+
+// validationWarning recovers a pointer from the error's wording where
+// kin-openapi's messages name the path or component.
+func validationWarning(err error) Warning {
+	msg := err.Error()
+	if m := pathPrefix.FindStringSubmatch(msg); m != nil {
+		p := "/paths/" + escapePointer(m[1])
+		if m[2] != "" {
+			p += "/" + strings.ToLower(m[2])
+		}
+		return Warning{Pointer: p, Message: msg[len(m[0]):]}
+	}
+	if m := opPrefix.FindStringSubmatch(msg); m != nil {
+		return Warning{Pointer: "/paths/" + escapePointer(m[2]) + "/" + strings.ToLower(m[1]), Message: strings.TrimPrefix(msg, "invalid paths: ")}
+	}
+	if m := compPrefix.FindStringSubmatch(msg); m != nil {
+		section := map[string]string{
+			"schema": "schemas", "parameter": "parameters", "response": "responses", "requestBody": "requestBodies",
+			"header": "headers", "securityScheme": "securitySchemes", "example": "examples",
+		}[m[1]]
+		return Warning{Pointer: "/components/" + section + "/" + escapePointer(m[2]), Message: msg[len(m[0]):]}
+	}
+	return Warning{Message: msg}
+}
+
+func escapePointer(token string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(token, "~", "~0"), "/", "~1")
+}
