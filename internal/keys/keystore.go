@@ -37,7 +37,8 @@ type storedKey struct {
 
 // Keystore holds one app's (or one fake identity provider's) keys: the
 // newest signs, all are published so tokens signed before a rotation keep
-// verifying. It is safe for concurrent use.
+// verifying. It is safe for concurrent use. Create one with NewKeystore or
+// ImportKeystore; the zero value holds no key and cannot sign.
 type Keystore struct {
 	pool *Pool // nil: SharedPool, resolved at rotation time
 
