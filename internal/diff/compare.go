@@ -1,0 +1,448 @@
+package diff
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Options tune a comparison. The zero value works.
+type Options struct {
+	// OldName and NewName label the two sides in reports (file name, URL,
+	// git:REV:PATH). Dates are read from them when they carry one, as the
+	// nightly spec files do (2026-05-03T2218-….json).
+	OldName, NewName string
+	// OldDate and NewDate override the dates in the names; they let a
+	// removal after deprecation be reported with its age in days.
+	OldDate, NewDate time.Time
+	// Accept lists accepted breaks (see ParseAcceptFile).
+	Accept []Acceptance
+	// Today decides which acceptances have expired; zero means now.
+	Today time.Time
+}
+
+// Compare diffs two OpenAPI 3 documents (JSON or YAML).
+func Compare(oldDoc, newDoc []byte, opts Options) (*Report, error) {
+	oldSpec, err := load(oldDoc)
+	if err != nil {
+		return nil, fmt.Errorf("old spec %s: %w", labelOr(opts.OldName, "(old)"), err)
+	}
+	newSpec, err := load(newDoc)
+	if err != nil {
+		return nil, fmt.Errorf("new spec %s: %w", labelOr(opts.NewName, "(new)"), err)
+	}
+	rep := &Report{
+		Old: Source{Name: opts.OldName, Date: opts.OldDate},
+		New: Source{Name: opts.NewName, Date: opts.NewDate},
+	}
+	if rep.Old.Date.IsZero() {
+		rep.Old.Date, _ = DateFromName(opts.OldName)
+	}
+	if rep.New.Date.IsZero() {
+		rep.New.Date, _ = DateFromName(opts.NewName)
+	}
+	c := &comparer{oldDate: rep.Old.Date, newDate: rep.New.Date}
+	c.specs(oldSpec, newSpec)
+	sortFindings(c.findings)
+	rep.Findings = c.findings
+	if rep.Findings == nil {
+		rep.Findings = []Finding{}
+	}
+	today := opts.Today
+	if today.IsZero() {
+		today = time.Now()
+	}
+	applyAcceptances(rep, opts.Accept, today)
+	return rep, nil
+}
+
+func labelOr(name, fallback string) string {
+	if name == "" {
+		return fallback
+	}
+	return name
+}
+
+var nameDateRe = regexp.MustCompile(`(\d{4}-\d{2}-\d{2})(?:T(\d{2})(\d{2}))?`)
+
+// DateFromName reads the date a spec file name starts with, e.g.
+// 2026-05-03T2218-da531587.json.
+func DateFromName(name string) (time.Time, bool) {
+	m := nameDateRe.FindStringSubmatch(filepath.Base(name))
+	if m == nil {
+		return time.Time{}, false
+	}
+	layout, value := "2006-01-02", m[1]
+	if m[2] != "" {
+		layout, value = "2006-01-02T1504", m[1]+"T"+m[2]+m[3]
+	}
+	t, err := time.Parse(layout, value)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+type comparer struct {
+	oldDate, newDate time.Time
+	findings         []Finding
+	op               string // operation being compared
+}
+
+func (c *comparer) add(rule, location, format string, args ...any) {
+	level := Error // an unregistered id is a bug; failing loudly beats hiding it
+	if r, ok := ruleByID[rule]; ok {
+		level = r.Level
+	}
+	c.findings = append(c.findings, Finding{
+		Rule:      rule,
+		Level:     level,
+		Operation: c.op,
+		Location:  location,
+		Message:   fmt.Sprintf(format, args...),
+	})
+}
+
+// deprecationAge says how long a removed item had been deprecated, as far
+// as the two dated versions tell.
+func (c *comparer) deprecationAge() string {
+	if c.oldDate.IsZero() || c.newDate.IsZero() {
+		return "was deprecated"
+	}
+	days := int(c.newDate.Sub(c.oldDate).Hours() / 24)
+	return fmt.Sprintf("deprecated for at least %d days (deprecated by %s, removed by %s)",
+		days, c.oldDate.Format("2006-01-02"), c.newDate.Format("2006-01-02"))
+}
+
+func (c *comparer) specs(o, n *spec) {
+	keys := make([]string, 0, len(o.ops)+len(n.ops))
+	for k := range o.ops {
+		keys = append(keys, k)
+	}
+	for k := range n.ops {
+		if _, ok := o.ops[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		oldOp, newOp := o.ops[k], n.ops[k]
+		switch {
+		case newOp == nil:
+			c.op = oldOp.name()
+			if oldOp.deprecated {
+				c.add(OperationRemovedAfterDeprecation, "", "removed; it %s", c.deprecationAge())
+			} else {
+				c.add(OperationRemoved, "", "removed without deprecation")
+			}
+		case oldOp == nil:
+			c.op = newOp.name()
+			c.add(OperationAdded, "", "new operation")
+		default:
+			c.op = newOp.name()
+			c.operation(oldOp, newOp)
+		}
+	}
+}
+
+func (c *comparer) operation(o, n *operation) {
+	start := len(c.findings)
+	if o.id != n.id && o.id != "" && n.id != "" {
+		c.add(OperationIDChanged, "", "operationId %s is now %s", o.id, n.id)
+	}
+	if n.deprecated && !o.deprecated {
+		c.add(OperationDeprecated, "", "now deprecated")
+	}
+	c.security(o.security, n.security)
+	c.parameters(o, n)
+	c.requestBody(o.body, n.body)
+	c.responses(o, n)
+	c.tokenMovedToHeader(o, n, start)
+}
+
+func needsAuth(alts []string) bool {
+	if len(alts) == 0 {
+		return false
+	}
+	for _, a := range alts {
+		if a == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *comparer) security(o, n []string) {
+	oldNeeds, newNeeds := needsAuth(o), needsAuth(n)
+	switch {
+	case !oldNeeds && newNeeds:
+		c.add(SecurityRequirementAdded, "security", "now requires %s; clients without credentials get 401", strings.Join(n, " or "))
+	case oldNeeds && !newNeeds:
+		c.add(SecurityRequirementRemoved, "security", "no longer requires %s", strings.Join(o, " or "))
+	case oldNeeds && newNeeds:
+		have := map[string]bool{}
+		for _, a := range n {
+			have[a] = true
+		}
+		for _, a := range o {
+			if !have[a] {
+				c.add(SecurityRequirementChanged, "security", "no longer accepts %s (now: %s)", a, strings.Join(n, " or "))
+			}
+		}
+	}
+}
+
+// normName folds the naming style away, so camelCase and snake_case
+// spellings of a field compare equal.
+func normName(s string) string {
+	s = strings.NewReplacer("_", "", "-", "").Replace(s)
+	return strings.ToLower(s)
+}
+
+func (c *comparer) parameters(o, n *operation) {
+	// Path parameters match by position: the name is not on the wire.
+	for i := 0; i < len(o.pathParams) && i < len(n.pathParams); i++ {
+		on, nn := o.pathParams[i], n.pathParams[i]
+		if on != nn {
+			c.add(PathParameterRenamed, "path parameter "+nn, "path parameter {%s} is now {%s}; URLs are unchanged", on, nn)
+		}
+		op, np := o.params[paramKey("path", on)], n.params[paramKey("path", nn)]
+		// A parameter the old document forgot to declare constrained
+		// nothing, so declaring it now is not a change clients can see.
+		if op != nil && np != nil {
+			c.paramSchema("path parameter "+nn, op.schema, np.schema)
+		}
+	}
+
+	var removed, added []*parameter
+	for k, op := range o.params {
+		if op.in == "path" {
+			continue
+		}
+		np, ok := n.params[k]
+		if !ok {
+			removed = append(removed, op)
+			continue
+		}
+		where := op.in + " parameter " + np.name
+		switch {
+		case np.required && !op.required:
+			c.add(RequestParameterBecameRequired, where, "%s parameter %s is now required", op.in, np.name)
+		case !np.required && op.required:
+			c.add(RequestParameterBecameOptional, where, "%s parameter %s is now optional", op.in, np.name)
+		}
+		c.paramSchema(where, op.schema, np.schema)
+	}
+	for k, np := range n.params {
+		if np.in == "path" {
+			continue
+		}
+		if _, ok := o.params[k]; !ok {
+			added = append(added, np)
+		}
+	}
+	sortParams(removed)
+	sortParams(added)
+	renamedTo := map[*parameter]bool{}
+	for _, op := range removed {
+		var match *parameter
+		for _, np := range added {
+			if np.in == op.in && !renamedTo[np] && normName(np.name) == normName(op.name) {
+				match = np
+				break
+			}
+		}
+		where := op.in + " parameter " + op.name
+		if match != nil {
+			renamedTo[match] = true
+			c.add(RequestParameterRenamed, op.in+" parameter "+match.name, "%s parameter %s was renamed to %s", op.in, op.name, match.name)
+			continue
+		}
+		c.add(RequestParameterRemoved, where, "%s parameter %s was removed", op.in, op.name)
+	}
+	for _, np := range added {
+		if renamedTo[np] {
+			continue
+		}
+		where := np.in + " parameter " + np.name
+		if np.required {
+			c.add(RequestParameterAddedRequired, where, "new required %s parameter %s", np.in, np.name)
+		} else {
+			c.add(RequestParameterAddedOptional, where, "new optional %s parameter %s", np.in, np.name)
+		}
+	}
+}
+
+func sortParams(ps []*parameter) {
+	sort.Slice(ps, func(i, j int) bool { return paramKey(ps[i].in, ps[i].name) < paramKey(ps[j].in, ps[j].name) })
+}
+
+// paramSchema compares what a parameter accepts: its type and enum.
+func (c *comparer) paramSchema(where string, o, n *schema) {
+	if o == nil || n == nil {
+		return
+	}
+	if msg := requestTypeNarrowed(o, n); msg != "" {
+		c.add(RequestParameterTypeChanged, where, "%s", msg)
+	}
+	removed, added := enumDiff(o.enum, n.enum)
+	if len(removed) > 0 {
+		c.add(RequestParameterEnumValueRemoved, where, "no longer accepts %s", quoteList(removed))
+	}
+	if len(added) > 0 {
+		c.add(RequestParameterEnumValueAdded, where, "now also accepts %s", quoteList(added))
+	}
+}
+
+func (c *comparer) requestBody(o, n *requestBody) {
+	switch {
+	case o == nil && n == nil:
+		return
+	case o == nil:
+		if n.required {
+			c.add(RequestBodyAddedRequired, "request body", "a required request body was added")
+		} else {
+			c.add(RequestBodyAddedOptional, "request body", "an optional request body was added")
+		}
+		return
+	case n == nil:
+		c.add(RequestBodyRemoved, "request body", "the request body was removed")
+		return
+	}
+	if n.required && !o.required {
+		c.add(RequestBodyBecameRequired, "request body", "the request body is now required")
+	}
+	for _, mt := range sortedKeys(o.content) {
+		ns, ok := n.content[mt]
+		if !ok {
+			c.add(RequestMediaTypeRemoved, "request body "+mt, "media type %s is no longer accepted", mt)
+			continue
+		}
+		where := "request body"
+		if len(o.content) > 1 {
+			where += " " + mt
+		}
+		sc := schemaComparer{c: c, dir: dirRequest, where: where}
+		sc.compare("", o.content[mt], ns, 0)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func isSuccess(code string) bool { return strings.HasPrefix(code, "2") }
+
+func (c *comparer) responses(o, n *operation) {
+	var newSuccess, goneSuccess []string
+	for _, code := range n.statusOrder {
+		if _, ok := o.responses[code]; !ok {
+			if isSuccess(code) {
+				newSuccess = append(newSuccess, code)
+			}
+			c.add(ResponseStatusAdded, "response "+code, "new response status %s", code)
+		}
+	}
+	for _, code := range o.statusOrder {
+		nr, ok := n.responses[code]
+		if !ok {
+			if isSuccess(code) {
+				goneSuccess = append(goneSuccess, code)
+				now := ""
+				if len(newSuccess) > 0 {
+					now = "; it now answers " + strings.Join(newSuccess, ", ")
+				}
+				c.add(ResponseSuccessStatusRemoved, "response "+code, "success status %s is no longer returned%s", code, now)
+			} else {
+				c.add(ResponseStatusRemoved, "response "+code, "status %s is no longer documented", code)
+			}
+			continue
+		}
+		c.responseBody("response "+code, o.responses[code], nr)
+	}
+	// A success status swapped for another (201 -> 200) still carries a
+	// body: compare it so changes inside are not lost.
+	if len(goneSuccess) == 1 && len(newSuccess) == 1 {
+		c.responseBody("response "+goneSuccess[0]+"→"+newSuccess[0], o.responses[goneSuccess[0]], n.responses[newSuccess[0]])
+	}
+}
+
+func (c *comparer) responseBody(where string, o, n *response) {
+	oldHas, newHas := hasSchema(o.content), hasSchema(n.content)
+	switch {
+	case !oldHas && !newHas:
+		return
+	case !oldHas:
+		c.add(ResponseBodyAdded, where, "the response body is now documented")
+		return
+	case !newHas && len(n.content) == 0:
+		c.add(ResponseBodyRemoved, where, "the response no longer has a body")
+		return
+	}
+	for _, mt := range sortedKeys(o.content) {
+		ns, ok := n.content[mt]
+		if !ok {
+			c.add(ResponseMediaTypeRemoved, where+" "+mt, "media type %s is no longer returned", mt)
+			continue
+		}
+		w := where
+		if len(o.content) > 1 {
+			w += " " + mt
+		}
+		sc := schemaComparer{c: c, dir: dirResponse, where: w}
+		sc.compare("", o.content[mt], ns, 0)
+	}
+}
+
+func hasSchema(content map[string]*schema) bool {
+	for _, s := range content {
+		if s != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenMovedToHeader folds "new required Authorization header" plus "body
+// token no longer required" into the one change a reviewer should read.
+func (c *comparer) tokenMovedToHeader(o, n *operation, start int) {
+	key := paramKey("header", "authorization")
+	np, ok := n.params[key]
+	if !ok || !np.required {
+		return
+	}
+	if _, had := o.params[key]; had {
+		return
+	}
+	var field string
+	for _, f := range c.findings[start:] {
+		if (f.Rule == RequestPropertyBecameOptional || f.Rule == RequestPropertyRemoved) &&
+			strings.Contains(strings.ToLower(f.Location), "token") && strings.Count(f.Location, ".") == 0 {
+			field = strings.TrimPrefix(f.Location, "request body: ")
+			break
+		}
+	}
+	if field == "" {
+		return // a plain new required header: the generic rule already says so
+	}
+	kept := c.findings[:start]
+	for _, f := range c.findings[start:] {
+		switch {
+		case f.Rule == RequestParameterAddedRequired && f.Location == "header parameter "+np.name:
+		case (f.Rule == RequestPropertyBecameOptional || f.Rule == RequestPropertyRemoved) && f.Location == "request body: "+field:
+		default:
+			kept = append(kept, f)
+		}
+	}
+	c.findings = kept
+	c.add(TokenMovedToHeader, "header parameter "+np.name,
+		"the token now travels in the required %s header instead of the body field %s; clients that only send it in the body are rejected", np.name, field)
+}

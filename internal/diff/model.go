@@ -1,0 +1,369 @@
+package diff
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/pb33f/libopenapi"
+	"github.com/pb33f/libopenapi/datamodel"
+	"github.com/pb33f/libopenapi/datamodel/high/base"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+	"github.com/pb33f/libopenapi/orderedmap"
+)
+
+// The comparison runs on a small normalised view of each document rather than
+// on libopenapi's model directly: references are resolved once, allOf is
+// merged, nullable folds into the type set, so the rules only see what
+// reaches the wire and not how the document happened to spell it.
+
+type spec struct {
+	ops map[string]*operation // by method + path with parameter names blanked
+}
+
+type operation struct {
+	method      string
+	path        string // the template as the document wrote it
+	id          string
+	deprecated  bool
+	security    []string // alternatives, each "scheme+scheme"; nil: none required
+	pathParams  []string // names in the order they appear in the template
+	params      map[string]*parameter
+	body        *requestBody
+	responses   map[string]*response
+	statusOrder []string
+}
+
+// name is how reports refer to the operation, e.g. "POST /{app_slug}/v1/auth/signin".
+func (o *operation) name() string { return o.method + " " + o.path }
+
+type parameter struct {
+	in, name   string
+	required   bool
+	deprecated bool
+	schema     *schema
+}
+
+type requestBody struct {
+	required bool
+	content  map[string]*schema // media type -> schema (nil schema: none given)
+}
+
+type response struct {
+	content map[string]*schema
+}
+
+type schema struct {
+	ref        string   // component name when it came from a $ref
+	types      []string // sorted; "null" when nullable; empty: any
+	format     string
+	enum       []string
+	props      map[string]*schema
+	propOrder  []string
+	required   map[string]bool
+	items      *schema
+	oneOf      []*schema // oneOf or anyOf alternatives
+	deprecated bool
+}
+
+var pathParamRe = regexp.MustCompile(`\{[^}/]*\}`)
+
+// opKey identifies an operation by what a client sends: renaming a path
+// parameter does not change the URL.
+func opKey(method, path string) string {
+	return method + " " + pathParamRe.ReplaceAllString(path, "{}")
+}
+
+func templateParams(path string) []string {
+	found := pathParamRe.FindAllString(path, -1)
+	names := make([]string, len(found))
+	for i, f := range found {
+		names[i] = strings.Trim(f, "{}")
+	}
+	return names
+}
+
+var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// load parses and resolves one document with libopenapi and normalises it.
+func load(data []byte) (*spec, error) {
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return nil, errors.New("empty document")
+	}
+	cfg := datamodel.NewDocumentConfiguration()
+	cfg.Logger = quietLogger
+	doc, err := libopenapi.NewDocumentWithConfiguration(data, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	if v := doc.GetVersion(); !strings.HasPrefix(v, "3.") {
+		return nil, fmt.Errorf("not an OpenAPI 3 document (version %q)", v)
+	}
+	model, err := doc.BuildV3Model()
+	if model == nil {
+		return nil, fmt.Errorf("build model: %w", err)
+	}
+	// Errors beside a built model are circular references and the like,
+	// which the cycle-safe walk below copes with.
+	n := &normaliser{byRef: map[string]*schema{}}
+	s := &spec{ops: map[string]*operation{}}
+	root := securityOf(model.Model.Security)
+	if model.Model.Paths == nil {
+		return s, nil
+	}
+	for path, item := range model.Model.Paths.PathItems.FromOldest() {
+		if item == nil {
+			continue
+		}
+		for _, m := range methodsOf(item) {
+			o := n.operation(m.method, path, item, m.op, root)
+			s.ops[opKey(o.method, path)] = o
+		}
+	}
+	return s, nil
+}
+
+type methodOp struct {
+	method string
+	op     *v3.Operation
+}
+
+func methodsOf(item *v3.PathItem) []methodOp {
+	var out []methodOp
+	for _, m := range []methodOp{
+		{"GET", item.Get}, {"PUT", item.Put}, {"POST", item.Post}, {"DELETE", item.Delete},
+		{"OPTIONS", item.Options}, {"HEAD", item.Head}, {"PATCH", item.Patch}, {"TRACE", item.Trace},
+	} {
+		if m.op != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func securityOf(reqs []*base.SecurityRequirement) []string {
+	if reqs == nil {
+		return nil
+	}
+	var alts []string
+	for _, r := range reqs {
+		if r == nil || r.Requirements == nil || r.Requirements.Len() == 0 {
+			alts = append(alts, "") // an empty alternative makes auth optional
+			continue
+		}
+		var names []string
+		for name := range r.Requirements.KeysFromOldest() {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		alts = append(alts, strings.Join(names, "+"))
+	}
+	sort.Strings(alts)
+	return alts
+}
+
+type normaliser struct {
+	byRef map[string]*schema
+}
+
+func (n *normaliser) operation(method, path string, item *v3.PathItem, op *v3.Operation, rootSecurity []string) *operation {
+	o := &operation{
+		method:     method,
+		path:       path,
+		id:         op.OperationId,
+		deprecated: op.Deprecated != nil && *op.Deprecated,
+		security:   rootSecurity,
+		pathParams: templateParams(path),
+		params:     map[string]*parameter{},
+		responses:  map[string]*response{},
+	}
+	if op.Security != nil {
+		o.security = securityOf(op.Security)
+	}
+	// Operation-level parameters override path-level ones of the same name.
+	for _, list := range [][]*v3.Parameter{item.Parameters, op.Parameters} {
+		for _, p := range list {
+			if p == nil {
+				continue
+			}
+			param := &parameter{
+				in:         p.In,
+				name:       p.Name,
+				required:   p.Required != nil && *p.Required,
+				deprecated: p.Deprecated,
+				schema:     n.proxy(p.Schema),
+			}
+			o.params[paramKey(p.In, p.Name)] = param
+		}
+	}
+	if rb := op.RequestBody; rb != nil {
+		o.body = &requestBody{required: rb.Required != nil && *rb.Required, content: n.content(rb.Content)}
+	}
+	if op.Responses != nil {
+		for code, r := range op.Responses.Codes.FromOldest() {
+			o.responses[code] = &response{content: n.responseContent(r)}
+			o.statusOrder = append(o.statusOrder, code)
+		}
+		if op.Responses.Default != nil {
+			o.responses["default"] = &response{content: n.responseContent(op.Responses.Default)}
+			o.statusOrder = append(o.statusOrder, "default")
+		}
+	}
+	return o
+}
+
+// paramKey matches parameters by location and name; header names are
+// case-insensitive on the wire.
+func paramKey(in, name string) string {
+	if in == "header" {
+		name = strings.ToLower(name)
+	}
+	return in + ":" + name
+}
+
+func (n *normaliser) responseContent(r *v3.Response) map[string]*schema {
+	if r == nil {
+		return nil
+	}
+	return n.content(r.Content)
+}
+
+func (n *normaliser) content(c *orderedmap.Map[string, *v3.MediaType]) map[string]*schema {
+	out := map[string]*schema{}
+	for mt, media := range c.FromOldest() {
+		if media == nil {
+			out[mt] = nil
+			continue
+		}
+		out[mt] = n.proxy(media.Schema)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// proxy converts a (possibly referenced) schema. Referenced schemas are
+// converted once and shared, which also ties recursive schemas into a
+// finite graph.
+func (n *normaliser) proxy(p *base.SchemaProxy) *schema {
+	if p == nil {
+		return nil
+	}
+	ref := ""
+	if p.IsReference() {
+		ref = p.GetReference()
+		if s, ok := n.byRef[ref]; ok {
+			return s
+		}
+	}
+	out := &schema{}
+	if ref != "" {
+		out.ref = ref[strings.LastIndex(ref, "/")+1:]
+		n.byRef[ref] = out
+	}
+	if s := p.Schema(); s != nil {
+		n.fill(out, s)
+	}
+	return out
+}
+
+func (n *normaliser) fill(out *schema, s *base.Schema) {
+	for _, t := range s.Type {
+		out.addType(t)
+	}
+	if s.Nullable != nil && *s.Nullable {
+		out.addType("null")
+	}
+	if s.Format != "" {
+		out.format = s.Format
+	}
+	for _, e := range s.Enum {
+		if e != nil {
+			out.enum = append(out.enum, e.Value)
+		}
+	}
+	if s.Deprecated != nil && *s.Deprecated {
+		out.deprecated = true
+	}
+	for _, r := range s.Required {
+		if out.required == nil {
+			out.required = map[string]bool{}
+		}
+		out.required[r] = true
+	}
+	for name, p := range s.Properties.FromOldest() {
+		out.addProp(name, n.proxy(p))
+	}
+	if s.Items != nil && s.Items.IsA() {
+		out.items = n.proxy(s.Items.A)
+	}
+	for _, alt := range append(append([]*base.SchemaProxy{}, s.OneOf...), s.AnyOf...) {
+		out.oneOf = append(out.oneOf, n.proxy(alt))
+	}
+	// allOf parts describe one object together: merging them keeps a single
+	// `allOf: [$ref]` wrapper identical to the plain $ref.
+	for _, part := range s.AllOf {
+		if part == nil {
+			continue
+		}
+		ps := n.proxy(part)
+		out.merge(ps)
+		if len(s.AllOf) == 1 && out.ref == "" {
+			out.ref = ps.ref
+		}
+	}
+}
+
+func (s *schema) addType(t string) {
+	for _, have := range s.types {
+		if have == t {
+			return
+		}
+	}
+	s.types = append(s.types, t)
+	sort.Strings(s.types)
+}
+
+func (s *schema) addProp(name string, p *schema) {
+	if s.props == nil {
+		s.props = map[string]*schema{}
+	}
+	if _, ok := s.props[name]; !ok {
+		s.propOrder = append(s.propOrder, name)
+	}
+	s.props[name] = p
+}
+
+func (s *schema) merge(part *schema) {
+	if part == nil || part == s {
+		return
+	}
+	for _, t := range part.types {
+		s.addType(t)
+	}
+	if s.format == "" {
+		s.format = part.format
+	}
+	if len(s.enum) == 0 {
+		s.enum = part.enum
+	}
+	for _, name := range part.propOrder {
+		s.addProp(name, part.props[name])
+	}
+	for r := range part.required {
+		if s.required == nil {
+			s.required = map[string]bool{}
+		}
+		s.required[r] = true
+	}
+	if s.items == nil {
+		s.items = part.items
+	}
+	s.oneOf = append(s.oneOf, part.oneOf...)
+	s.deprecated = s.deprecated || part.deprecated
+}

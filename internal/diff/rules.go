@@ -1,0 +1,149 @@
+package diff
+
+// Rule is one named check. Ids are stable: accept files and CI filters key
+// on them, so a rule may be reworded but never renamed.
+type Rule struct {
+	ID      string
+	Level   Level
+	Summary string
+}
+
+// Rule ids.
+const (
+	OperationRemoved                 = "operation-removed"
+	OperationRemovedAfterDeprecation = "operation-removed-after-deprecation"
+	OperationAdded                   = "operation-added"
+	OperationDeprecated              = "operation-deprecated"
+	OperationIDChanged               = "operation-id-changed"
+
+	SecurityRequirementAdded   = "security-requirement-added"
+	SecurityRequirementRemoved = "security-requirement-removed"
+	SecurityRequirementChanged = "security-requirement-changed"
+
+	TokenMovedToHeader               = "request-token-moved-to-authorization-header"
+	RequestParameterRemoved          = "request-parameter-removed"
+	RequestParameterAddedRequired    = "request-parameter-added-required"
+	RequestParameterAddedOptional    = "request-parameter-added-optional"
+	RequestParameterBecameRequired   = "request-parameter-became-required"
+	RequestParameterBecameOptional   = "request-parameter-became-optional"
+	RequestParameterRenamed          = "request-parameter-renamed"
+	RequestParameterTypeChanged      = "request-parameter-type-changed"
+	RequestParameterEnumValueRemoved = "request-parameter-enum-value-removed"
+	RequestParameterEnumValueAdded   = "request-parameter-enum-value-added"
+	PathParameterRenamed             = "path-parameter-renamed"
+
+	RequestBodyAddedRequired  = "request-body-added-required"
+	RequestBodyAddedOptional  = "request-body-added-optional"
+	RequestBodyBecameRequired = "request-body-became-required"
+	RequestBodyRemoved        = "request-body-removed"
+	RequestMediaTypeRemoved   = "request-media-type-removed"
+
+	RequestPropertyAddedRequired    = "request-property-added-required"
+	RequestPropertyAddedOptional    = "request-property-added-optional"
+	RequestPropertyBecameRequired   = "request-property-became-required"
+	RequestPropertyBecameOptional   = "request-property-became-optional"
+	RequestPropertyRemoved          = "request-property-removed"
+	RequestPropertyRenamed          = "request-property-renamed"
+	RequestPropertyTypeChanged      = "request-property-type-changed"
+	RequestPropertyEnumValueRemoved = "request-property-enum-value-removed"
+	RequestPropertyEnumValueAdded   = "request-property-enum-value-added"
+	RequestOneOfAlternativeRemoved  = "request-oneof-alternative-removed"
+	RequestOneOfAlternativeAdded    = "request-oneof-alternative-added"
+
+	ResponseSuccessStatusRemoved            = "response-success-status-removed"
+	ResponseStatusRemoved                   = "response-non-success-status-removed"
+	ResponseStatusAdded                     = "response-status-added"
+	ResponseMediaTypeRemoved                = "response-media-type-removed"
+	ResponseBodyRemoved                     = "response-body-removed"
+	ResponseBodyAdded                       = "response-body-added"
+	ResponsePropertyRemoved                 = "response-property-removed"
+	ResponsePropertyRemovedAfterDeprecation = "response-property-removed-after-deprecation"
+	ResponsePropertyRenamed                 = "response-property-renamed"
+	ResponsePropertyBecameOptional          = "response-property-became-optional"
+	ResponsePropertyBecameRequired          = "response-property-became-required"
+	ResponsePropertyBecameNullable          = "response-property-became-nullable"
+	ResponsePropertyAdded                   = "response-property-added"
+	ResponsePropertyTypeChanged             = "response-property-type-changed"
+	ResponsePropertyEnumValueAdded          = "response-property-enum-value-added"
+	ResponsePropertyEnumValueRemoved        = "response-property-enum-value-removed"
+	ResponseOneOfAlternativeAdded           = "response-oneof-alternative-added"
+	ResponseOneOfAlternativeRemoved         = "response-oneof-alternative-removed"
+)
+
+var rules = []Rule{
+	{OperationRemoved, Error, "an operation clients call no longer exists"},
+	{OperationRemovedAfterDeprecation, Warning, "an operation was removed after being marked deprecated"},
+	{OperationAdded, Info, "a new operation"},
+	{OperationDeprecated, Info, "an operation is now marked deprecated"},
+	{OperationIDChanged, Info, "operationId changed; generated SDK method names change"},
+
+	{SecurityRequirementAdded, Error, "an operation that needed no credentials now requires them"},
+	{SecurityRequirementRemoved, Warning, "an operation no longer requires credentials"},
+	{SecurityRequirementChanged, Error, "an operation no longer accepts a credential it used to accept"},
+
+	{TokenMovedToHeader, Error, "the token moved from the request body to a required Authorization header"},
+	{RequestParameterRemoved, Warning, "a parameter is no longer read; clients may rely on it silently"},
+	{RequestParameterAddedRequired, Error, "a new required parameter that existing clients do not send"},
+	{RequestParameterAddedOptional, Info, "a new optional parameter"},
+	{RequestParameterBecameRequired, Error, "an optional parameter became required"},
+	{RequestParameterBecameOptional, Info, "a required parameter became optional"},
+	{RequestParameterRenamed, Error, "a parameter was renamed; clients send the old name"},
+	{RequestParameterTypeChanged, Error, "a parameter's type no longer accepts what clients send"},
+	{RequestParameterEnumValueRemoved, Error, "a parameter no longer accepts a value clients may send"},
+	{RequestParameterEnumValueAdded, Info, "a parameter accepts a new value"},
+	{PathParameterRenamed, Info, "a path parameter was renamed; the URL is unchanged"},
+
+	{RequestBodyAddedRequired, Error, "a required request body was added"},
+	{RequestBodyAddedOptional, Info, "an optional request body was added"},
+	{RequestBodyBecameRequired, Error, "the request body became required"},
+	{RequestBodyRemoved, Warning, "the request body is no longer read"},
+	{RequestMediaTypeRemoved, Error, "a request media type is no longer accepted"},
+
+	{RequestPropertyAddedRequired, Error, "a new required request field that existing clients do not send"},
+	{RequestPropertyAddedOptional, Info, "a new optional request field"},
+	{RequestPropertyBecameRequired, Error, "an optional request field became required"},
+	{RequestPropertyBecameOptional, Info, "a required request field became optional"},
+	{RequestPropertyRemoved, Warning, "a request field is no longer read; a strict server may reject it"},
+	{RequestPropertyRenamed, Error, "a request field was renamed; clients send the old name"},
+	{RequestPropertyTypeChanged, Error, "a request field's type no longer accepts what clients send"},
+	{RequestPropertyEnumValueRemoved, Error, "a request field no longer accepts a value clients may send"},
+	{RequestPropertyEnumValueAdded, Info, "a request field accepts a new value"},
+	{RequestOneOfAlternativeRemoved, Error, "a request shape clients may send is no longer accepted"},
+	{RequestOneOfAlternativeAdded, Info, "a new request shape is accepted"},
+
+	{ResponseSuccessStatusRemoved, Error, "a success status clients check for is no longer returned"},
+	{ResponseStatusRemoved, Info, "an error status is no longer documented"},
+	{ResponseStatusAdded, Info, "a new response status is documented"},
+	{ResponseMediaTypeRemoved, Error, "a response media type is no longer returned"},
+	{ResponseBodyRemoved, Error, "a response no longer has a body"},
+	{ResponseBodyAdded, Info, "a response now documents its body"},
+	{ResponsePropertyRemoved, Error, "a response field clients read is gone"},
+	{ResponsePropertyRemovedAfterDeprecation, Warning, "a response field was removed after being marked deprecated"},
+	{ResponsePropertyRenamed, Error, "a response field was renamed; clients read the old name"},
+	{ResponsePropertyBecameOptional, Error, "a response field that was always present may now be missing"},
+	{ResponsePropertyBecameRequired, Info, "a response field is now always present"},
+	{ResponsePropertyBecameNullable, Error, "a response field may now be null"},
+	{ResponsePropertyAdded, Info, "a new response field"},
+	{ResponsePropertyTypeChanged, Error, "a response field's type changed under clients"},
+	{ResponsePropertyEnumValueAdded, Warning, "a response field may carry a value clients do not know"},
+	{ResponsePropertyEnumValueRemoved, Info, "a response field no longer carries a value"},
+	{ResponseOneOfAlternativeAdded, Error, "a response may now have a shape clients do not expect"},
+	{ResponseOneOfAlternativeRemoved, Info, "a response shape is no longer returned"},
+}
+
+var ruleByID = func() map[string]Rule {
+	m := make(map[string]Rule, len(rules))
+	for _, r := range rules {
+		m[r.ID] = r
+	}
+	return m
+}()
+
+// Rules lists every rule, in a stable order.
+func Rules() []Rule { return append([]Rule(nil), rules...) }
+
+// LookupRule returns the rule with this id.
+func LookupRule(id string) (Rule, bool) {
+	r, ok := ruleByID[id]
+	return r, ok
+}
