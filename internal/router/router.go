@@ -1,0 +1,718 @@
+package router
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
+	"github.com/heimdall-mock/heimdall-mock/internal/faults"
+	"github.com/heimdall-mock/heimdall-mock/internal/journal"
+)
+
+// Defaults for the zero Options fields.
+const (
+	DefaultMaxBodyBytes = 1 << 20
+	DefaultMaxJSONDepth = 64
+)
+
+// StatusClientClosed is journaled when the client gave up during an injected
+// delay (nginx's convention; nothing is written to the client).
+const StatusClientClosed = 499
+
+// Options configure a Router.
+type Options struct {
+	Registry *Registry // stateful handlers; nil means every operation is generated
+	// Generate makes a fake value for a schema; the same seed gives the same
+	// value. Nil leaves bodies without an example empty.
+	Generate         func(schema *openapi3.SchemaRef, seed uint64) any
+	Seed             int64
+	ValidateRequests bool
+	Strict           bool // responses that break the spec become 500s
+	MaxBodyBytes     int64
+	MaxJSONDepth     int
+	Journal          *journal.Journal
+	Faults           *faults.Registry
+	Logger           *slog.Logger     // one line per request; nil logs nothing
+	Now              func() time.Time // the mock clock, for journal timestamps
+}
+
+// Router serves a spec: every operation is mounted, requests are validated,
+// and each is answered by its stateful handler or from the spec.
+type Router struct {
+	doc       *openapi3.T
+	opts      Options
+	root      *node
+	ops       []*Operation
+	routes    []*route
+	reqOpts   *openapi3filter.Options
+	respOpts  *openapi3filter.Options
+	schemaOps []openapi3.SchemaValidationOption
+}
+
+// route is an operation with everything the hot path needs precomputed.
+type route struct {
+	op          *Operation
+	kin         *routers.Route
+	bodyTypes   []string // declared request media types
+	credentials []credential
+	slugIndex   int // index of the app slug parameter, -1 when none
+	defaultCode int // the status a generated response uses without Prefer
+
+	mu    sync.RWMutex
+	cache map[cacheKey]*prepared
+}
+
+// credential is one place a declared security scheme reads its secret from.
+type credential struct{ in, name string }
+
+// New mounts every operation of doc.
+func New(doc *openapi3.T, opts Options) (*Router, error) {
+	if doc == nil {
+		return nil, errors.New("router: no document")
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxJSONDepth <= 0 {
+		opts.MaxJSONDepth = DefaultMaxJSONDepth
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	r := &Router{doc: doc, opts: opts, root: &node{}, schemaOps: formatOptions()}
+	r.reqOpts = &openapi3filter.Options{
+		MultiError:              true,
+		SkipSettingDefaults:     true,
+		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+		SchemaValidationOptions: r.schemaOps,
+	}
+	r.respOpts = &openapi3filter.Options{MultiError: true, SchemaValidationOptions: r.schemaOps}
+
+	if doc.Paths != nil {
+		paths := doc.Paths.Keys()
+		sort.Strings(paths)
+		for _, path := range paths {
+			item := doc.Paths.Value(path)
+			if item == nil {
+				continue
+			}
+			ops := item.Operations()
+			methods := make([]string, 0, len(ops))
+			for m := range ops {
+				methods = append(methods, m)
+			}
+			sort.Strings(methods)
+			for _, m := range methods {
+				rt := r.newRoute(path, strings.ToUpper(m), item, ops[m])
+				r.root.insert(path, rt)
+				r.ops = append(r.ops, rt.op)
+				r.routes = append(r.routes, rt)
+			}
+		}
+	}
+	r.root.finish()
+	return r, nil
+}
+
+func (r *Router) newRoute(path, method string, item *openapi3.PathItem, spec *openapi3.Operation) *route {
+	op := &Operation{
+		Method:      method,
+		Path:        path,
+		Key:         Key(method, path),
+		OperationID: spec.OperationID,
+		ParamNames:  paramNames(path),
+		Spec:        spec,
+		PathItem:    item,
+	}
+	rt := &route{
+		op:          op,
+		kin:         &routers.Route{Spec: r.doc, Path: path, PathItem: item, Method: method, Operation: spec},
+		slugIndex:   -1,
+		defaultCode: defaultStatus(spec),
+		cache:       map[cacheKey]*prepared{},
+	}
+	for i, name := range op.ParamNames {
+		n := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(name))
+		if n == "appslug" || n == "slug" {
+			rt.slugIndex = i
+			break
+		}
+	}
+	if spec.RequestBody != nil && spec.RequestBody.Value != nil {
+		for mt := range spec.RequestBody.Value.Content {
+			rt.bodyTypes = append(rt.bodyTypes, mt)
+		}
+		sort.Strings(rt.bodyTypes)
+	}
+	rt.credentials = r.credentialsFor(spec)
+	return rt
+}
+
+// credentialsFor lists where a request may carry the secret the operation's
+// security requirement asks for; nil when the operation is public.
+func (r *Router) credentialsFor(spec *openapi3.Operation) []credential {
+	reqs := r.doc.Security
+	if spec.Security != nil {
+		reqs = *spec.Security
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	var out []credential
+	for _, req := range reqs {
+		if len(req) == 0 {
+			return nil // an empty requirement makes authentication optional
+		}
+		for name := range req {
+			c := credential{in: "header", name: "Authorization"}
+			if r.doc.Components != nil {
+				if s := r.doc.Components.SecuritySchemes[name]; s != nil && s.Value != nil && s.Value.Type == "apiKey" {
+					c = credential{in: s.Value.In, name: s.Value.Name}
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// defaultStatus is the lowest documented 2xx, else 200.
+func defaultStatus(spec *openapi3.Operation) int {
+	best := 0
+	if spec.Responses != nil {
+		for code := range spec.Responses.Map() {
+			var n int
+			if _, err := fmt.Sscanf(code, "%d", &n); err == nil && len(code) == 3 && n >= 200 && n < 300 && (best == 0 || n < best) {
+				best = n
+			}
+		}
+	}
+	if best == 0 {
+		return http.StatusOK
+	}
+	return best
+}
+
+// Operations lists the mounted operations sorted by path, then method.
+func (r *Router) Operations() []*Operation { return append([]*Operation(nil), r.ops...) }
+
+// Match finds the operation for an escaped request path. pathKnown tells a
+// wrong method (true) from an unknown path (false).
+func (r *Router) Match(method, path string) (op *Operation, params []string, pathKnown bool) {
+	n, params := r.root.lookup(path)
+	if n == nil {
+		return nil, nil, false
+	}
+	rt := n.routes[strings.ToUpper(method)]
+	if rt == nil && strings.EqualFold(method, http.MethodHead) {
+		rt = n.routes[http.MethodGet]
+	}
+	if rt == nil {
+		return nil, nil, true
+	}
+	return rt.op, params, true
+}
+
+// Coverage says which operations have a stateful handler.
+type Coverage struct {
+	Stateful   int          `json:"stateful"`
+	Generated  int          `json:"generated"`
+	Operations []CoverageOp `json:"operations"`
+}
+
+// CoverageOp is one operation's mode: "stateful" or "generated".
+type CoverageOp struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Mode   string `json:"mode"`
+}
+
+// Coverage reports, per operation, whether a stateful handler answers it.
+func (r *Router) Coverage() Coverage {
+	c := Coverage{Operations: make([]CoverageOp, 0, len(r.ops))}
+	for _, op := range r.ops {
+		mode := "generated"
+		if r.handler(op) != nil {
+			mode = "stateful"
+			c.Stateful++
+		} else {
+			c.Generated++
+		}
+		c.Operations = append(c.Operations, CoverageOp{Method: op.Method, Path: op.Path, Mode: mode})
+	}
+	return c
+}
+
+func (r *Router) handler(op *Operation) Handler {
+	if r.opts.Registry == nil {
+		return nil
+	}
+	h, _ := r.opts.Registry.Lookup(op.Key)
+	return h
+}
+
+// exchange is one request on its way through the pipeline.
+type exchange struct {
+	start   time.Time
+	req     *http.Request
+	rt      *route
+	params  []string
+	body    []byte
+	head    bool
+	dropped bool
+
+	status      int
+	header      http.Header
+	contentType string
+	respBody    []byte
+	reqErrors   []string
+	respErrors  []string
+}
+
+// ServeHTTP runs the pipeline: route, faults, body checks, authentication
+// presence, request validation, dispatch, response validation, journal.
+func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	x := &exchange{start: time.Now(), req: req}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			x.respErrors = append(x.respErrors, fmt.Sprintf("panic: %v", p))
+			x.fail(http.StatusInternalServerError, apierr.New(http.StatusInternalServerError, "Internal server error"))
+			r.finish(w, x)
+		}
+	}()
+	if r.serve(w, x) {
+		r.finish(w, x)
+	}
+}
+
+// serve fills x with the response; false means nothing is to be written
+// (the connection was dropped or the client went away).
+func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
+	req := x.req
+	n, params := r.root.lookup(req.URL.EscapedPath())
+	if n == nil {
+		x.fail(http.StatusNotFound, apierr.New(http.StatusNotFound, "Cannot "+req.Method+" "+req.URL.RequestURI()))
+		return true
+	}
+	method := strings.ToUpper(req.Method)
+	rt := n.routes[method]
+	if rt == nil && method == http.MethodHead {
+		rt = n.routes[http.MethodGet]
+		x.head = true
+	}
+	if rt == nil {
+		x.header = http.Header{"Allow": {n.allow}}
+		if method == http.MethodOptions {
+			x.status = http.StatusNoContent
+			return true
+		}
+		x.fail(http.StatusMethodNotAllowed, apierr.New(http.StatusMethodNotAllowed,
+			fmt.Sprintf("Method %s is not allowed on %s; allowed: %s", req.Method, req.URL.Path, n.allow)))
+		return true
+	}
+	x.rt, x.params = rt, params
+
+	if f, ok := r.opts.Faults.Take(rt.op.OperationID, method, rt.op.Path, req.URL.Path); ok {
+		if done, write := r.applyFault(w, x, f); done {
+			return write
+		}
+	}
+
+	if !r.readBody(x) || !r.checkBody(x) || !r.checkCredentials(x) || !r.validateRequest(x) {
+		return true
+	}
+	pref, perr := parsePrefer(req.Header.Values("Prefer"))
+	if perr != "" {
+		x.reqErrors = append(x.reqErrors, perr)
+		x.fail(http.StatusBadRequest, apierr.Validation([]string{perr}))
+		return true
+	}
+	if pref.code == 0 {
+		if h := r.handler(rt.op); h != nil {
+			r.dispatchStateful(x, h)
+			return true
+		}
+	}
+	r.dispatchGenerated(x, pref)
+	return true
+}
+
+// applyFault applies an injected fault. done means the pipeline stops here;
+// write says whether a response is to be written.
+func (r *Router) applyFault(w http.ResponseWriter, x *exchange, f faults.Fault) (done, write bool) {
+	if f.DelayMS > 0 {
+		t := time.NewTimer(time.Duration(f.DelayMS) * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-x.req.Context().Done():
+			t.Stop()
+			x.status = StatusClientClosed
+			x.respErrors = append(x.respErrors, "client went away during injected delay")
+			r.record(x)
+			return true, false
+		}
+	}
+	if f.DropConnection {
+		x.dropped = true
+		x.respErrors = append(x.respErrors, "connection dropped by fault "+f.ID)
+		r.record(x)
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return true, false
+			}
+		}
+		// Without hijacking (HTTP/2, recorders), aborting the handler is
+		// how net/http resets the stream without a response.
+		panic(http.ErrAbortHandler)
+	}
+	if f.Status == 0 {
+		return false, false
+	}
+	if len(f.Body) > 0 {
+		x.status, x.contentType, x.respBody = f.Status, "application/json", f.Body
+	} else {
+		x.fail(f.Status, apierr.New(f.Status, apierr.Reason(f.Status)))
+	}
+	return true, true
+}
+
+func (r *Router) readBody(x *exchange) bool {
+	req := x.req
+	if req.Body == nil || req.Body == http.NoBody {
+		return true
+	}
+	tooLarge := func() bool {
+		msg := fmt.Sprintf("request body is larger than %d bytes", r.opts.MaxBodyBytes)
+		x.reqErrors = append(x.reqErrors, msg)
+		x.fail(http.StatusRequestEntityTooLarge, apierr.New(http.StatusRequestEntityTooLarge, msg))
+		return false
+	}
+	if req.ContentLength > r.opts.MaxBodyBytes {
+		return tooLarge()
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, r.opts.MaxBodyBytes+1))
+	if err != nil {
+		msg := "reading request body: " + err.Error()
+		x.reqErrors = append(x.reqErrors, msg)
+		x.fail(http.StatusBadRequest, apierr.Validation([]string{msg}))
+		return false
+	}
+	if int64(len(body)) > r.opts.MaxBodyBytes {
+		return tooLarge()
+	}
+	x.body = body
+	return true
+}
+
+// checkBody rejects bodies of an undeclared media type (415) and JSON that
+// is not valid UTF-8, nests too deep or does not parse (400), before any
+// decoder sees them.
+func (r *Router) checkBody(x *exchange) bool {
+	if len(x.body) == 0 || len(x.rt.bodyTypes) == 0 {
+		return true
+	}
+	ct := x.req.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || !accepts(x.rt.bodyTypes, mt) {
+		got := ct
+		if got == "" {
+			got = "none"
+		}
+		msg := fmt.Sprintf("Content-Type %s is not supported; expected %s", got, strings.Join(x.rt.bodyTypes, " or "))
+		x.reqErrors = append(x.reqErrors, msg)
+		x.fail(http.StatusUnsupportedMediaType, apierr.New(http.StatusUnsupportedMediaType, msg))
+		return false
+	}
+	if !isJSONType(mt) {
+		return true
+	}
+	bad := func(msg string) bool {
+		x.reqErrors = append(x.reqErrors, msg)
+		x.fail(http.StatusBadRequest, apierr.Validation([]string{msg}))
+		return false
+	}
+	if !utf8.Valid(x.body) {
+		return bad("body: is not valid UTF-8")
+	}
+	if depthExceeds(x.body, r.opts.MaxJSONDepth) {
+		return bad(fmt.Sprintf("body: JSON is nested deeper than %d levels", r.opts.MaxJSONDepth))
+	}
+	if !json.Valid(x.body) {
+		var raw json.RawMessage
+		err := json.Unmarshal(x.body, &raw)
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return bad(fmt.Sprintf("body: malformed JSON at offset %d: %s", syn.Offset, syn.Error()))
+		}
+		return bad("body: malformed JSON: unexpected end of input")
+	}
+	return true
+}
+
+func accepts(declared []string, mt string) bool {
+	for _, d := range declared {
+		d = strings.ToLower(d)
+		if d == mt || d == "*/*" {
+			return true
+		}
+		if strings.HasSuffix(d, "/*") && strings.HasPrefix(mt, strings.TrimSuffix(d, "*")) {
+			return true
+		}
+	}
+	return false
+}
+
+func isJSONType(mt string) bool {
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// depthExceeds reports whether JSON data nests deeper than limit. It only
+// tracks brackets outside strings, so it costs one pass and no allocation,
+// and runs before a decoder could recurse that deep.
+func depthExceeds(data []byte, limit int) bool {
+	depth, inString, escaped := 0, false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > limit {
+				return true
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return false
+}
+
+// checkCredentials answers 401 for a secured operation without a stateful
+// handler when the request carries no credential at all; judging a present
+// credential is the domain's job.
+func (r *Router) checkCredentials(x *exchange) bool {
+	if len(x.rt.credentials) == 0 || r.handler(x.rt.op) != nil {
+		return true
+	}
+	for _, c := range x.rt.credentials {
+		switch c.in {
+		case "header":
+			if x.req.Header.Get(c.name) != "" {
+				return true
+			}
+		case "query":
+			if x.req.URL.Query().Get(c.name) != "" {
+				return true
+			}
+		case "cookie":
+			if _, err := x.req.Cookie(c.name); err == nil {
+				return true
+			}
+		}
+	}
+	x.reqErrors = append(x.reqErrors, "no credentials for a secured operation")
+	x.fail(http.StatusUnauthorized, apierr.New(http.StatusUnauthorized, "Unauthorized"))
+	return false
+}
+
+func (r *Router) validateRequest(x *exchange) bool {
+	if !r.opts.ValidateRequests {
+		return true
+	}
+	req := *x.req // shallow copy: the validator consumes Body
+	req.Body = io.NopCloser(bytes.NewReader(x.body))
+	req.ContentLength = int64(len(x.body))
+	pathParams := make(map[string]string, len(x.params))
+	for i, name := range x.rt.op.ParamNames {
+		if i < len(x.params) {
+			pathParams[name] = x.params[i]
+		}
+	}
+	input := &openapi3filter.RequestValidationInput{
+		Request:    &req,
+		PathParams: pathParams,
+		Route:      x.rt.kin,
+		Options:    r.reqOpts,
+	}
+	err := openapi3filter.ValidateRequest(x.req.Context(), input)
+	if err == nil {
+		return true
+	}
+	msgs := requestMessages(err)
+	x.reqErrors = append(x.reqErrors, msgs...)
+	x.fail(http.StatusBadRequest, apierr.Validation(msgs))
+	return false
+}
+
+func (r *Router) dispatchStateful(x *exchange, h Handler) {
+	x.req.Body = io.NopCloser(bytes.NewReader(x.body))
+	resp := callHandler(h, &Request{HTTP: x.req, Op: x.rt.op, Params: x.params, Body: x.body}, &x.respErrors)
+	if resp == nil {
+		x.fail(http.StatusInternalServerError, apierr.New(http.StatusInternalServerError, "Internal server error"))
+		return
+	}
+	x.status, x.header = resp.Status, resp.Header
+	switch {
+	case resp.Raw != nil:
+		x.respBody, x.contentType = resp.Raw, resp.ContentType
+		if x.contentType == "" {
+			x.contentType = "application/octet-stream"
+		}
+	case resp.Body != nil:
+		b, err := json.Marshal(resp.Body)
+		if err != nil {
+			x.respErrors = append(x.respErrors, "encoding response body: "+err.Error())
+			x.fail(http.StatusInternalServerError, apierr.New(http.StatusInternalServerError, "Internal server error"))
+			return
+		}
+		x.respBody, x.contentType = b, "application/json"
+	}
+	if x.status < 100 || x.status > 599 {
+		x.respErrors = append(x.respErrors, fmt.Sprintf("handler returned status %d", x.status))
+		x.fail(http.StatusInternalServerError, apierr.New(http.StatusInternalServerError, "Internal server error"))
+		return
+	}
+	x.respErrors = append(x.respErrors, r.checkResponse(x.rt, x.status, x.contentType, x.respBody, true)...)
+	r.enforceStrict(x)
+}
+
+// callHandler runs a stateful handler, turning a panic into a nil response
+// and a recorded error so one broken handler never takes the server down.
+func callHandler(h Handler, req *Request, errs *[]string) (resp *Response) {
+	defer func() {
+		if p := recover(); p != nil {
+			*errs = append(*errs, fmt.Sprintf("handler panic: %v", p))
+			resp = nil
+		}
+	}()
+	resp = h(req)
+	if resp == nil {
+		*errs = append(*errs, "handler returned no response")
+	}
+	return resp
+}
+
+func (r *Router) dispatchGenerated(x *exchange, pref prefer) {
+	p, errMsg := r.prepare(x.rt, pref)
+	if errMsg != "" {
+		x.reqErrors = append(x.reqErrors, errMsg)
+		x.fail(http.StatusBadRequest, apierr.Validation([]string{errMsg}))
+		return
+	}
+	x.status, x.contentType, x.respBody = p.status, p.contentType, p.body
+	x.respErrors = append(x.respErrors, p.violations...)
+	r.enforceStrict(x)
+}
+
+// enforceStrict replaces a response that breaks the spec with a 500 naming
+// the violations, so contract drift fails loudly in strict mode.
+func (r *Router) enforceStrict(x *exchange) {
+	if !r.opts.Strict || len(x.respErrors) == 0 {
+		return
+	}
+	body := apierr.New(http.StatusInternalServerError, "response does not match the spec")
+	body.Message = append([]string{"response does not match the spec"}, x.respErrors...)
+	x.header = nil
+	x.fail(http.StatusInternalServerError, body)
+}
+
+// fail sets a JSON response from a NestJS-shaped body.
+func (x *exchange) fail(status int, body any) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		b = []byte(`{"statusCode":500,"message":"Internal server error","error":"Internal Server Error"}`)
+		status = http.StatusInternalServerError
+	}
+	x.status, x.contentType, x.respBody = status, "application/json", b
+}
+
+func (r *Router) finish(w http.ResponseWriter, x *exchange) {
+	h := w.Header()
+	for k, v := range x.header {
+		h[k] = v
+	}
+	if len(x.respBody) > 0 {
+		ct := x.contentType
+		if ct == "application/json" {
+			ct = "application/json; charset=utf-8"
+		}
+		h.Set("Content-Type", ct)
+		if !x.head {
+			h.Set("Content-Length", fmt.Sprint(len(x.respBody)))
+		}
+	}
+	w.WriteHeader(x.status)
+	if !x.head && len(x.respBody) > 0 && x.status != http.StatusNoContent && x.status != http.StatusNotModified {
+		_, _ = w.Write(x.respBody)
+	}
+	r.record(x)
+}
+
+// record journals and logs the exchange.
+func (r *Router) record(x *exchange) {
+	elapsed := time.Since(x.start)
+	var opID, template string
+	if x.rt != nil {
+		opID, template = x.rt.op.OperationID, x.rt.op.Path
+	}
+	if j := r.opts.Journal; j != nil {
+		e := journal.Entry{
+			At:             r.opts.Now(),
+			Method:         x.req.Method,
+			Path:           x.req.URL.Path,
+			Query:          x.req.URL.RawQuery,
+			OperationID:    opID,
+			Status:         x.status,
+			DurationMS:     float64(elapsed.Microseconds()) / 1000,
+			RequestErrors:  x.reqErrors,
+			ResponseErrors: x.respErrors,
+			RequestHeaders: journal.Headers(x.req.Header),
+			RequestBody:    journal.Body(x.body),
+			ResponseBody:   journal.Body(x.respBody),
+		}
+		if x.rt != nil && x.rt.slugIndex >= 0 && x.rt.slugIndex < len(x.params) {
+			e.AppSlug = x.params[x.rt.slugIndex]
+		}
+		j.Add(e)
+	}
+	if l := r.opts.Logger; l != nil {
+		l.LogAttrs(context.Background(), slog.LevelInfo, "request",
+			slog.String("method", x.req.Method),
+			slog.String("path", x.req.URL.Path),
+			slog.String("operation", opID),
+			slog.String("template", template),
+			slog.Int("status", x.status),
+			slog.Duration("duration", elapsed),
+			slog.Any("violations", x.respErrors),
+		)
+	}
+}
