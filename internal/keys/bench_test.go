@@ -92,3 +92,20 @@ func benchClaims() map[string]any {
 		"email": "user@example.test", "org_id": "org_1", "org_role": "admin",
 	}
 }
+
+// BenchmarkHundredAppsEmptyPool is a test suite's burst: 100 keystores from
+// a pool that has nothing ready, so every key comes from the reserve.
+func BenchmarkHundredAppsEmptyPool(b *testing.B) {
+	pool := NewPool(0)
+	b.ReportAllocs()
+	for range b.N {
+		b.StopTimer()
+		reserve.Lock()
+		reserve.rest = reservePEM
+		reserve.Unlock()
+		b.StartTimer()
+		for range 100 {
+			NewKeystore(pool, t0)
+		}
+	}
+}

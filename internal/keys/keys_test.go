@@ -661,3 +661,24 @@ func TestConcurrentSignVerifyRotate(t *testing.T) {
 		}
 	}
 }
+
+func TestReservedKeysAreDistinctRSA2048(t *testing.T) {
+	seen := map[string]bool{}
+	for block, rest := pem.Decode(reservePEM); block != nil; block, rest = pem.Decode(rest) {
+		parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := parsed.(*rsa.PrivateKey)
+		if key.N.BitLen() != 2048 {
+			t.Errorf("reserved key of %d bits", key.N.BitLen())
+		}
+		if seen[key.N.String()] {
+			t.Error("a reserved key appears twice")
+		}
+		seen[key.N.String()] = true
+	}
+	if len(seen) < 100 {
+		t.Errorf("only %d reserved keys; a burst of 100 app creations would generate inline", len(seen))
+	}
+}

@@ -6,6 +6,9 @@ package keys
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	_ "embed"
+	"encoding/pem"
 	"fmt"
 	"runtime"
 	"sync"
@@ -78,8 +81,11 @@ func (p *Pool) Get() *rsa.PrivateKey {
 	case key := <-p.ready:
 		return key
 	default:
-		return generateKey()
 	}
+	if key := reserved(); key != nil {
+		return key
+	}
+	return generateKey()
 }
 
 // Len reports how many keys are ready to hand out without generating.
@@ -118,6 +124,44 @@ func generateKey() *rsa.PrivateKey {
 		// crypto/rand does not fail on supported platforms; if it ever does
 		// there is no safe way to issue keys at all.
 		panic(fmt.Sprintf("keys: generating RSA key: %v", err))
+	}
+	key.Precompute()
+	return key
+}
+
+// reservePEM is a fixed set of test-only RSA keys generated once and shipped
+// with the mock. RSA generation costs tens of milliseconds, so a test suite
+// that creates a hundred apps at once would wait seconds on an empty pool;
+// the reserve covers such bursts while the pool refills. Each reserved key
+// is handed out at most once per process, so no two apps share a key. They
+// are mock keys: they sign tokens for a fake service and nothing else.
+//
+//go:embed reserve.pem
+var reservePEM []byte
+
+var reserve struct {
+	sync.Mutex
+	rest []byte
+}
+
+func init() { reserve.rest = reservePEM }
+
+// reserved returns the next unused reserved key, or nil once all are used.
+func reserved() *rsa.PrivateKey {
+	reserve.Lock()
+	block, rest := pem.Decode(reserve.rest)
+	reserve.rest = rest
+	reserve.Unlock()
+	if block == nil {
+		return nil
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		panic(fmt.Sprintf("keys: reserved key does not parse: %v", err))
+	}
+	key, ok := parsed.(*rsa.PrivateKey)
+	if !ok || key.N.BitLen() != keyBits {
+		panic("keys: reserved key is not RSA-2048")
 	}
 	key.Precompute()
 	return key
