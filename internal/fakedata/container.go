@@ -12,6 +12,11 @@ import (
 // full shape), or only the required ones once past MaxDepth.
 func (r *run) object(s *openapi3.Schema, n node) (any, bool) {
 	minimal := n.depth >= r.opts.MaxDepth
+	if minimal && n.depth > r.opts.MaxDepth && allowsNull(s) {
+		// Past the limit null is the smallest valid value, and it ends
+		// recursion through a nullable reference at once.
+		return nil, true
+	}
 	keys := make([]string, 0, len(s.Properties))
 	for k := range s.Properties {
 		keys = append(keys, k)
@@ -102,6 +107,9 @@ func (r *run) mapKey(seed uint64, i int) string {
 // array makes between minItems and min(maxItems, minItems+MaxItems) items,
 // at least one when allowed; past MaxDepth it makes only minItems.
 func (r *run) array(s *openapi3.Schema, n node) (any, bool) {
+	if n.depth > r.opts.MaxDepth && allowsNull(s) {
+		return nil, true
+	}
 	lo := int(min(s.MinItems, maxCount))
 	hi := lo
 	if n.depth < r.opts.MaxDepth {

@@ -249,7 +249,8 @@ func (r *run) fitLength(s string, minLen, maxLen int) string {
 			b.WriteRune(c)
 			used += w
 		}
-		return strings.TrimRight(b.String(), " ")
+		s = strings.TrimRight(b.String(), " ")
+		n = utf16Len(s)
 	}
 	if n < minLen {
 		var b strings.Builder

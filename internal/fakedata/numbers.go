@@ -80,6 +80,9 @@ func bounds(s *openapi3.Schema, h hint, integer bool) (lo, hi float64) {
 	}
 	hl, hh := hintRange(h)
 	switch {
+	case h.kind == kindNone && !math.IsInf(lo, -1) && !math.IsInf(hi, 1):
+		// The schema's own range says more than the generic default.
+		return lo, hi
 	case math.Max(lo, hl) <= math.Min(hi, hh):
 		return math.Max(lo, hl), math.Min(hi, hh)
 	case math.IsInf(lo, -1) && math.IsInf(hi, 1):

@@ -47,27 +47,52 @@ func goPattern(pattern string) string {
 // quantifiers: short strings first, longer ones when minLength asks.
 var patternSpreads = [...]int{2, 4, 8, 16, 64}
 
-// fromPattern makes a string matching re within the length bounds, trying a
-// few spreads and seeds; false when none fits (never loops unboundedly).
+// repeatShape says how many times emit repeats a quantified part: a random
+// count up to spread more than the minimum, or, when fill is set, exactly
+// that many (used to aim at a length window).
+type repeatShape struct {
+	spread int
+	fill   bool
+}
+
+// fromPattern makes a string matching re within the length bounds: a few
+// random tries per spread, then tries aimed at the length window. It makes
+// a bounded number of attempts and reports false when none fits.
 func (r *run) fromPattern(pattern string, re *regexp.Regexp, minLen, maxLen int) (string, bool) {
 	parsed, err := syntax.Parse(goPattern(pattern), syntax.Perl)
 	if err != nil {
 		return "", false
 	}
 	parsed = parsed.Simplify()
+	try := func(shape repeatShape) (string, bool) {
+		var b strings.Builder
+		budget := 4 * maxCount
+		if !r.emit(&b, parsed, shape, &budget) {
+			return "", false
+		}
+		v := b.String()
+		n := utf16Len(v)
+		if n < minLen || (maxLen >= 0 && n > maxLen) || !re.MatchString(v) {
+			return "", false
+		}
+		return v, true
+	}
 	for _, spread := range patternSpreads {
-		for try := 0; try < 4; try++ {
-			var b strings.Builder
-			budget := 4 * maxCount
-			if !r.emit(&b, parsed, spread, &budget) {
-				break
+		for range 3 {
+			if v, ok := try(repeatShape{spread: spread}); ok {
+				return v, true
 			}
-			v := b.String()
-			n := utf16Len(v)
-			if n < minLen || (maxLen >= 0 && n > maxLen) || !re.MatchString(v) {
-				continue
+		}
+	}
+	target := minLen
+	if maxLen >= minLen {
+		target = (minLen + maxLen) / 2
+	}
+	for div := 1; div <= 8 && target/div > 0; div++ {
+		for range 2 {
+			if v, ok := try(repeatShape{spread: target / div, fill: true}); ok {
+				return v, true
 			}
-			return v, true
 		}
 	}
 	return "", false
@@ -75,7 +100,7 @@ func (r *run) fromPattern(pattern string, re *regexp.Regexp, minLen, maxLen int)
 
 // emit writes one random string of re's language. Anchors and boundaries
 // write nothing; budget caps the output so nested repeats stay small.
-func (r *run) emit(b *strings.Builder, re *syntax.Regexp, spread int, budget *int) bool {
+func (r *run) emit(b *strings.Builder, re *syntax.Regexp, shape repeatShape, budget *int) bool {
 	if *budget <= 0 {
 		return false
 	}
@@ -98,23 +123,26 @@ func (r *run) emit(b *strings.Builder, re *syntax.Regexp, spread int, budget *in
 		b.WriteByte(byte('a' + r.f.IntN(26)))
 		*budget--
 	case syntax.OpCapture:
-		return r.emit(b, re.Sub[0], spread, budget)
+		return r.emit(b, re.Sub[0], shape, budget)
 	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
-		lo, hi := repeatRange(re, spread)
-		times := lo + r.f.IntN(hi-lo+1)
+		lo, hi := repeatRange(re, shape.spread)
+		times := hi
+		if !shape.fill {
+			times = lo + r.f.IntN(hi-lo+1)
+		}
 		for i := 0; i < times; i++ {
-			if !r.emit(b, re.Sub[0], spread, budget) {
+			if !r.emit(b, re.Sub[0], shape, budget) {
 				return false
 			}
 		}
 	case syntax.OpConcat:
 		for _, sub := range re.Sub {
-			if !r.emit(b, sub, spread, budget) {
+			if !r.emit(b, sub, shape, budget) {
 				return false
 			}
 		}
 	case syntax.OpAlternate:
-		return r.emit(b, re.Sub[r.f.IntN(len(re.Sub))], spread, budget)
+		return r.emit(b, re.Sub[r.f.IntN(len(re.Sub))], shape, budget)
 	}
 	return true
 }
@@ -124,7 +152,7 @@ func repeatRange(re *syntax.Regexp, spread int) (lo, hi int) {
 	case syntax.OpStar:
 		return 0, spread
 	case syntax.OpPlus:
-		return 1, spread
+		return 1, max(1, spread)
 	case syntax.OpQuest:
 		return 0, 1
 	}
