@@ -1,0 +1,283 @@
+// Command contract checks the Heimdall API contract in CI.
+//
+//	contract diff [flags] OLD NEW       classify every change; exit 1 on breaks
+//	contract changelog [flags] OLD NEW  the same diff as a markdown changelog
+//
+// OLD and NEW are files, http(s) URLs, or git:REV:PATH (the spec as it was
+// at a commit).
+//
+// Exit codes: 0 no finding at or above --fail-on (accepted ones excluded),
+// 1 such findings exist, 2 usage error or a spec that cannot be loaded.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/diff"
+	"github.com/heimdall-mock/heimdall-mock/internal/diff/render"
+	"github.com/heimdall-mock/heimdall-mock/internal/specsrc"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitUsage    = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// command is one subcommand; more (replay, record, drift) plug in here.
+type command struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]command{
+	"diff":      {"classify the changes between two specs (breaking, warning, info)", runDiff},
+	"changelog": {"write the changes between two specs as a markdown changelog", runChangelog},
+	"rules":     {"list the diff rules with their ids and levels", runRules},
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "contract: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
+	return cmd.run(args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: contract <command> [flags] [args]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nexit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or load error")
+}
+
+// parseInterspersed lets flags follow the positional arguments
+// (`contract diff old.json new.json --format json`), as CI scripts write them.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if rest[0] == "--" {
+			return append(positional, rest[1:]...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+type compareFlags struct {
+	oldDate, newDate string
+	accept           string
+}
+
+func (cf *compareFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&cf.oldDate, "old-date", "", "date of OLD (YYYY-MM-DD); default: from its file name")
+	fs.StringVar(&cf.newDate, "new-date", "", "date of NEW (YYYY-MM-DD); default: from its file name")
+	fs.StringVar(&cf.accept, "accept", "", "YAML file of accepted breaks (rule, operation, reason, optional expires)")
+}
+
+// compare loads both specs and the accept file, then diffs them.
+func (cf *compareFlags) compare(oldSrc, newSrc string) (*diff.Report, error) {
+	opts := diff.Options{OldName: oldSrc, NewName: newSrc}
+	var err error
+	if opts.OldDate, err = parseDate("--old-date", cf.oldDate); err != nil {
+		return nil, err
+	}
+	if opts.NewDate, err = parseDate("--new-date", cf.newDate); err != nil {
+		return nil, err
+	}
+	if cf.accept != "" {
+		data, err := os.ReadFile(cf.accept)
+		if err != nil {
+			return nil, err
+		}
+		if opts.Accept, err = diff.ParseAcceptFile(data); err != nil {
+			return nil, err
+		}
+	}
+	ctx := context.Background()
+	oldData, err := specsrc.Load(ctx, oldSrc)
+	if err != nil {
+		return nil, fmt.Errorf("load OLD: %w", err)
+	}
+	newData, err := specsrc.Load(ctx, newSrc)
+	if err != nil {
+		return nil, fmt.Errorf("load NEW: %w", err)
+	}
+	return diff.Compare(oldData, newData, opts)
+}
+
+func parseDate(flagName, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q: want YYYY-MM-DD", flagName, v)
+	}
+	return t, nil
+}
+
+func runDiff(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("contract diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf compareFlags
+	cf.register(fs)
+	format := fs.String("format", "text", "output: "+strings.Join(render.Formats, ", "))
+	failOn := fs.String("fail-on", "error", "exit 1 when an unaccepted finding is at or above this level: error or warning")
+	color := fs.String("color", "auto", "colour text output: auto (when stdout is a terminal), always, never")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: contract diff [flags] OLD NEW\n\nOLD, NEW: file, http(s) URL or git:REV:PATH\n\nexit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or load error\n\nflags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usageExit(err)
+	}
+	if len(pos) != 2 {
+		fmt.Fprintln(stderr, "contract diff: want exactly two specs, OLD and NEW")
+		fs.Usage()
+		return exitUsage
+	}
+	level, err := diff.ParseLevel(*failOn)
+	if err != nil || level == diff.Info {
+		fmt.Fprintf(stderr, "contract diff: --fail-on %q: want error or warning\n", *failOn)
+		return exitUsage
+	}
+	if !validFormat(*format) {
+		fmt.Fprintf(stderr, "contract diff: unknown --format %q (want %s)\n", *format, strings.Join(render.Formats, ", "))
+		return exitUsage
+	}
+	useColor, err := colorWanted(*color, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "contract diff: %v\n", err)
+		return exitUsage
+	}
+	rep, err := cf.compare(pos[0], pos[1])
+	if err != nil {
+		fmt.Fprintf(stderr, "contract diff: %v\n", err)
+		return exitUsage
+	}
+	if err := render.Write(stdout, *format, rep, render.Options{Color: useColor, FailOn: level}); err != nil {
+		fmt.Fprintf(stderr, "contract diff: write: %v\n", err)
+		return exitUsage
+	}
+	for _, a := range rep.Expired {
+		fmt.Fprintf(stderr, "contract diff: acceptance of %s on %s expired %s\n", a.Rule, a.Operation, a.Expires)
+	}
+	if len(rep.Failing(level)) > 0 {
+		return exitFindings
+	}
+	return exitOK
+}
+
+func usageExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
+}
+
+func validFormat(f string) bool {
+	for _, known := range render.Formats {
+		if f == known {
+			return true
+		}
+	}
+	return false
+}
+
+func colorWanted(mode string, stdout io.Writer) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		if os.Getenv("NO_COLOR") != "" {
+			return false, nil
+		}
+		f, ok := stdout.(*os.File)
+		if !ok {
+			return false, nil
+		}
+		st, err := f.Stat()
+		return err == nil && st.Mode()&os.ModeCharDevice != 0, nil
+	}
+	return false, fmt.Errorf("--color %q: want auto, always or never", mode)
+}
+
+func runChangelog(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("contract changelog", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cf compareFlags
+	cf.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: contract changelog [flags] OLD NEW\n\nflags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usageExit(err)
+	}
+	if len(pos) != 2 {
+		fmt.Fprintln(stderr, "contract changelog: want exactly two specs, OLD and NEW")
+		return exitUsage
+	}
+	rep, err := cf.compare(pos[0], pos[1])
+	if err != nil {
+		fmt.Fprintf(stderr, "contract changelog: %v\n", err)
+		return exitUsage
+	}
+	if err := render.Changelog(stdout, rep); err != nil {
+		fmt.Fprintf(stderr, "contract changelog: write: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+func runRules(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "contract rules: takes no arguments")
+		return exitUsage
+	}
+	for _, r := range diff.Rules() {
+		fmt.Fprintf(stdout, "%-45s %-7s %s\n", r.ID, r.Level, r.Summary)
+	}
+	return exitOK
+}
