@@ -1,0 +1,336 @@
+package heimdall
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+)
+
+func (d *Domain) registerCodes(reg *router.Registry) {
+	reg.Handle("POST", "/{app_slug}/v1/auth/request-verification", d.requestVerification)
+	reg.Handle("POST", "/{app_slug}/v1/auth/send-verification-email", d.sendVerificationEmail)
+	reg.Handle("POST", "/{app_slug}/v1/auth/verify", d.consumeVerification)
+	reg.Handle("POST", "/{app_slug}/v1/auth/request-password-reset", d.requestPasswordReset)
+	reg.Handle("POST", "/{app_slug}/v1/auth/send-password-reset-email", d.sendPasswordResetEmail)
+	reg.Handle("POST", "/{app_slug}/v1/auth/reset-password", d.resetPassword)
+}
+
+// PAK permissions the code endpoints require.
+const (
+	permVerifyCreate = "auth.user.verify.create"
+	permVerifySend   = "auth.user.verify.send-email"
+	permResetCreate  = "auth.user.password-reset.create"
+	permResetSend    = "auth.user.password-reset.send-email"
+)
+
+func codeHash(a *appRec, kind, code string) string { return tokenHash("code", a.ID, kind, code) }
+
+// issueCode mints a code for u (and contact c, for verification), retiring
+// the previous one, and mails it when mail is true. Caller holds d.mu.
+func (d *Domain) issueCode(r *http.Request, a *appRec, kind string, u *userRec, c *contactRec, mail bool) (string, time.Time) {
+	now := d.now()
+	ttl := verificationTTL
+	if kind == kindPasswordReset {
+		ttl = passwordResetTTL
+	}
+	var code, hash string
+	for { // six digits collide; a live code must be unique within the app
+		code = sixDigits()
+		hash = codeHash(a, kind, code)
+		if old := a.codeByHash[hash]; old == nil || !now.Before(old.ExpiresAt) {
+			break
+		}
+	}
+	rec := &codeRec{Hash: hash, Kind: kind, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if c != nil && kind == kindVerification {
+		rec.ContactID = c.ID
+	}
+	a.addCode(rec)
+	d.audit(a, kind+".code_issued", "", "end_user", u.ID, u.ID, map[string]any{"mailed": mail})
+	if mail && c != nil {
+		d.st.Outbox = append(d.st.Outbox, &outboxRec{
+			ID: newID(), Kind: kind, To: c.Value, Token: code, Code: code,
+			Link: d.codeLink(r, a, kind, code), AppSlug: a.Slug, CreatedAt: now,
+		})
+	}
+	return code, rec.ExpiresAt
+}
+
+// codeLink is the link a mail carries: the app's web origin when set,
+// else the mock's own base URL.
+func (d *Domain) codeLink(r *http.Request, a *appRec, kind, code string) string {
+	base := d.baseURL(r) + "/" + a.Slug
+	if a.Notify.WebOrigin != nil && *a.Notify.WebOrigin != "" {
+		base = strings.TrimRight(*a.Notify.WebOrigin, "/")
+	}
+	path := "/verify"
+	if kind == kindPasswordReset {
+		path = "/reset-password"
+	}
+	return base + path + "?code=" + url.QueryEscape(code)
+}
+
+// decoy is the answer when no account matches: the same shape as a hit, so
+// callers cannot enumerate contacts. The spec says {} here, but its schema
+// requires the fields, and a strict mock must answer within its schema.
+func (d *Domain) decoy(kind string, withCode bool) *router.Response {
+	ttl := verificationTTL
+	if kind == kindPasswordReset {
+		ttl = passwordResetTTL
+	}
+	body := map[string]any{"expires_at": ts(d.now().Add(ttl))}
+	if withCode {
+		body["code"] = sixDigits()
+	}
+	return router.JSON(http.StatusCreated, body)
+}
+
+type contactDTO struct {
+	Email string `json:"email"`
+	Phone string `json:"phone"`
+}
+
+// exactlyOne reads {email} or {phone}: the contact type and value.
+func exactlyOne(r *router.Request) (string, string, *router.Response) {
+	var in contactDTO
+	if err := r.Decode(&in); err != nil {
+		return "", "", badRequest(err.Error())
+	}
+	in.Email, in.Phone = strings.TrimSpace(in.Email), strings.TrimSpace(in.Phone)
+	switch {
+	case (in.Email == "") == (in.Phone == ""):
+		return "", "", badRequest("Provide exactly one of email or phone")
+	case in.Email != "":
+		return "email", in.Email, nil
+	default:
+		return "phone", in.Phone, nil
+	}
+}
+
+// lookupContact finds the user and contact with this value. Caller holds d.mu.
+func lookupContact(a *appRec, kind, value string) (*userRec, *contactRec) {
+	u := a.byContact[contactKey(kind, value)]
+	if u == nil {
+		return nil, nil
+	}
+	for _, c := range u.Contacts {
+		if contactKey(c.Type, c.Value) == contactKey(kind, value) {
+			return u, c
+		}
+	}
+	return nil, nil
+}
+
+func (d *Domain) requestVerification(r *router.Request) *router.Response {
+	kind, value, resp := exactlyOne(r)
+	if resp != nil {
+		return resp
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		return resp
+	}
+	if _, resp := d.pakFor(r, a, permVerifyCreate); resp != nil {
+		return resp
+	}
+	u, c := lookupContact(a, kind, value)
+	if u == nil || c.VerifiedAt != nil {
+		return d.decoy(kindVerification, true)
+	}
+	code, exp := d.issueCode(r.HTTP, a, kindVerification, u, c, false)
+	return router.JSON(http.StatusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
+}
+
+// mailPrecondition is the 412 the send-* calls answer when the app's mail
+// setup is incomplete. Caller holds d.mu.
+func mailPrecondition(a *appRec, template *string) *router.Response {
+	switch {
+	case !a.Notify.Enabled:
+		return router.ErrorCode(http.StatusPreconditionFailed, "ENVOI_NOT_ENABLED", "Mail notifications are not enabled for this app")
+	case a.Notify.Sender == nil || *a.Notify.Sender == "":
+		return router.ErrorCode(http.StatusPreconditionFailed, "ENVOI_SENDER_NOT_CONFIGURED", "No sender address configured")
+	case template == nil || *template == "":
+		return router.ErrorCode(http.StatusPreconditionFailed, "ENVOI_TEMPLATE_NOT_CONFIGURED", "No mail template configured")
+	}
+	return nil
+}
+
+type emailDTO struct {
+	Email string `json:"email"`
+}
+
+func (d *Domain) sendVerificationEmail(r *router.Request) *router.Response {
+	var in emailDTO
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if !validEmail(strings.TrimSpace(in.Email)) {
+		return badRequest("email must be an email")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		return resp
+	}
+	if _, resp := d.pakFor(r, a, permVerifySend); resp != nil {
+		return resp
+	}
+	if resp := mailPrecondition(a, a.Notify.VerificationTemplate); resp != nil {
+		return resp
+	}
+	u, c := lookupContact(a, "email", strings.TrimSpace(in.Email))
+	if u == nil || c.VerifiedAt != nil {
+		return d.decoy(kindVerification, false)
+	}
+	_, exp := d.issueCode(r.HTTP, a, kindVerification, u, c, true)
+	return router.JSON(http.StatusCreated, map[string]any{"expires_at": ts(exp)})
+}
+
+type codeDTO struct {
+	Code        string `json:"code"`
+	NewPassword string `json:"new_password"`
+}
+
+// takeCode finds a live code of kind and consumes it. Caller holds d.mu.
+func (d *Domain) takeCode(a *appRec, kind, code string) *codeRec {
+	c := a.codeByHash[codeHash(a, kind, strings.TrimSpace(code))]
+	if c == nil {
+		return nil
+	}
+	a.dropCode(c)
+	if !d.now().Before(c.ExpiresAt) {
+		return nil
+	}
+	return c
+}
+
+var codeGone = router.ErrorCode(http.StatusGone, "code_invalid", "Code invalid, expired, or already used")
+
+func (d *Domain) consumeVerification(r *router.Request) *router.Response {
+	var in codeDTO
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.Code == "" {
+		return badRequest("code should not be empty")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		return resp
+	}
+	rec := d.takeCode(a, kindVerification, in.Code)
+	if rec == nil {
+		return codeGone
+	}
+	u := a.userByID[rec.UserID]
+	var c *contactRec
+	if u != nil {
+		c = u.contact(rec.ContactID)
+	}
+	if c == nil {
+		return codeGone
+	}
+	now := d.now()
+	if c.VerifiedAt == nil {
+		c.VerifiedAt = &now
+	}
+	d.audit(a, "contact.verified", u.ID, "contact", c.ID, u.ID, map[string]any{"type": c.Type})
+	return router.JSON(http.StatusOK, map[string]any{
+		"account_id": u.ID, "contact_id": c.ID, "type": c.Type, "value": c.Value, "verified_at": ts(*c.VerifiedAt),
+	})
+}
+
+func (d *Domain) requestPasswordReset(r *router.Request) *router.Response {
+	kind, value, resp := exactlyOne(r)
+	if resp != nil {
+		return resp
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		return resp
+	}
+	if _, resp := d.pakFor(r, a, permResetCreate); resp != nil {
+		return resp
+	}
+	u, c := lookupContact(a, kind, value)
+	if u == nil || c.VerifiedAt == nil {
+		return d.decoy(kindPasswordReset, true)
+	}
+	code, exp := d.issueCode(r.HTTP, a, kindPasswordReset, u, c, false)
+	return router.JSON(http.StatusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
+}
+
+func (d *Domain) sendPasswordResetEmail(r *router.Request) *router.Response {
+	var in emailDTO
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if !validEmail(strings.TrimSpace(in.Email)) {
+		return badRequest("email must be an email")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		return resp
+	}
+	if _, resp := d.pakFor(r, a, permResetSend); resp != nil {
+		return resp
+	}
+	if resp := mailPrecondition(a, a.Notify.PasswordResetTemplate); resp != nil {
+		return resp
+	}
+	u, c := lookupContact(a, "email", strings.TrimSpace(in.Email))
+	if u == nil || c.VerifiedAt == nil {
+		return d.decoy(kindPasswordReset, false)
+	}
+	_, exp := d.issueCode(r.HTTP, a, kindPasswordReset, u, c, true)
+	return router.JSON(http.StatusCreated, map[string]any{"expires_at": ts(exp)})
+}
+
+func (d *Domain) resetPassword(r *router.Request) *router.Response {
+	var in codeDTO
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.Code == "" || in.NewPassword == "" {
+		return badRequest("code should not be empty", "new_password should not be empty")
+	}
+	hash := hashPassword(in.NewPassword)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		return resp
+	}
+	// The policy is checked before the code is consumed, so a too-short
+	// password does not burn the code.
+	if probs := passwordProblems(a.Config, in.NewPassword); len(probs) > 0 {
+		return badRequest(probs...)
+	}
+	rec := d.takeCode(a, kindPasswordReset, in.Code)
+	if rec == nil {
+		return codeGone
+	}
+	u := a.userByID[rec.UserID]
+	if u == nil {
+		return codeGone
+	}
+	u.PasswordHash, u.UpdatedAt = hash, d.now()
+	u.FailedLogins, u.LockedUntil = 0, nil
+	for _, s := range append([]*sessionRec(nil), a.userSess[u.ID]...) {
+		a.dropSession(s)
+	}
+	d.audit(a, "user.password_reset", u.ID, "end_user", u.ID, u.ID, nil)
+	return router.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,758 @@
+package heimdall
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+)
+
+func (d *Domain) registerConsumer(reg *router.Registry) {
+	reg.Handle("POST", "/{app_slug}/v1/auth/signup", d.signup)
+	reg.Handle("POST", "/{app_slug}/v1/auth/signin", d.signin)
+	reg.Handle("POST", "/{app_slug}/v1/auth/refresh", d.refresh)
+	reg.Handle("POST", "/{app_slug}/v1/auth/logout", d.logout)
+	reg.Handle("GET", "/{app_slug}/v1/.well-known/jwks.json", d.jwks)
+	reg.Handle("GET", "/{app_slug}/v1/.well-known/openid-configuration", d.discovery)
+	reg.Handle("POST", "/{app_slug}/v1/verify", d.verify)
+	reg.Handle("POST", "/{app_slug}/v1/authorize", d.authorize)
+	reg.Handle("POST", "/{app_slug}/v1/authorize/batch", d.authorizeBatch)
+	reg.Handle("GET", "/{app_slug}/v1/me", d.me(d.getMe))
+	reg.Handle("PATCH", "/{app_slug}/v1/me", d.me(d.updateMe))
+	reg.Handle("DELETE", "/{app_slug}/v1/me", d.me(d.deleteMe))
+	reg.Handle("GET", "/{app_slug}/v1/me/activity", d.me(d.meActivity))
+	reg.Handle("POST", "/{app_slug}/v1/me/change-password", d.changePassword)
+	reg.Handle("GET", "/{app_slug}/v1/me/contacts", d.me(d.meContacts))
+	reg.Handle("POST", "/{app_slug}/v1/me/contacts", d.me(d.addMeContact))
+	reg.Handle("DELETE", "/{app_slug}/v1/me/contacts/{id}", d.me(d.deleteMeContact))
+	reg.Handle("POST", "/{app_slug}/v1/me/contacts/{id}/promote", d.me(d.promoteMeContact))
+	reg.Handle("GET", "/{app_slug}/v1/me/sessions", d.me(d.meSessions))
+	reg.Handle("DELETE", "/{app_slug}/v1/me/sessions/{id}", d.me(d.revokeMeSession))
+	reg.Handle("GET", "/{app_slug}/v1/me/permissions", d.mePermissions)
+}
+
+var invalidCredentials = router.Error(http.StatusUnauthorized, "Invalid credentials")
+
+type signupDTO struct {
+	Username    string `json:"username"`
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+}
+
+func (d *Domain) signup(r *router.Request) *router.Response {
+	var in signupDTO
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	in.Username, in.Email = strings.TrimSpace(in.Username), strings.TrimSpace(in.Email)
+	var problems []string
+	if in.Username == "" {
+		problems = append(problems, "username should not be empty")
+	}
+	if !validEmail(in.Email) {
+		problems = append(problems, "email must be an email")
+	}
+	if in.Password == "" {
+		problems = append(problems, "password should not be empty")
+	}
+	if len(problems) > 0 {
+		return badRequest(problems...)
+	}
+	hash := hashPassword(in.Password) // before the lock: it is the slow part
+	d.mu.Lock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		d.mu.Unlock()
+		return resp
+	}
+	cfg := a.Config
+	if !cfg.SignupEnabled {
+		d.mu.Unlock()
+		return router.ErrorCode(http.StatusForbidden, "signup_disabled", "Signup is disabled for this app")
+	}
+	if p := passwordProblems(cfg, in.Password); len(p) > 0 {
+		d.mu.Unlock()
+		return badRequest(p...)
+	}
+	if len(cfg.SignupAllowedEmailDomains) > 0 {
+		domain := strings.ToLower(in.Email[strings.LastIndexByte(in.Email, '@')+1:])
+		if !slices.ContainsFunc(cfg.SignupAllowedEmailDomains, func(s string) bool { return strings.EqualFold(s, domain) }) {
+			d.mu.Unlock()
+			return router.ErrorCode(http.StatusForbidden, "email_domain_not_allowed", "Email domain is not allowed to sign up")
+		}
+	}
+	if resp := d.checkUnique(a, in.Username, in.Email, nil); resp != nil {
+		d.mu.Unlock()
+		return resp
+	}
+	u := d.createUser(a, in.Username, in.Email, hash, in.DisplayName, cfg.SignupDefaultRole, false)
+	d.audit(a, "user.signup", u.ID, "end_user", u.ID, u.ID, nil)
+	if a.Notify.Enabled {
+		c := u.primary("email")
+		d.issueCode(r.HTTP, a, kindVerification, u, c, true)
+	}
+	is := d.startSession(r.HTTP, a, u, []string{"pwd"})
+	d.mu.Unlock()
+	return tokenResponse(is)
+}
+
+// checkUnique refuses a username or email already held in the app by
+// anyone but self. Caller holds d.mu.
+func (d *Domain) checkUnique(a *appRec, username, email string, self *userRec) *router.Response {
+	if username != "" {
+		if o := a.byUsername[strings.ToLower(username)]; o != nil && o != self {
+			return router.ErrorCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use")
+		}
+	}
+	if email != "" {
+		if o := a.byContact[contactKey("email", email)]; o != nil && o != self {
+			return router.ErrorCode(http.StatusConflict, "EMAIL_TAKEN", "Email already in use")
+		}
+	}
+	return nil
+}
+
+// createUser adds an end user with a primary email contact. Caller holds d.mu.
+func (d *Domain) createUser(a *appRec, username, email, passwordHash, displayName, role string, verified bool) *userRec {
+	now := d.now()
+	u := &userRec{
+		Seq: d.st.nextSeq(), ID: newID(), Username: username, DisplayName: strPtrOrNil(displayName),
+		Status: "active", Role: role, PasswordHash: passwordHash, Metadata: map[string]any{},
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if email != "" {
+		c := &contactRec{ID: newID(), Type: "email", Value: email, IsPrimary: true, CreatedAt: now}
+		if verified {
+			c.VerifiedAt = &now
+		}
+		u.Contacts = append(u.Contacts, c)
+	}
+	a.Users = append(a.Users, u)
+	a.indexUser(u)
+	return u
+}
+
+type signinDTO struct {
+	Identifier string `json:"identifier"`
+	Password   string `json:"password"`
+}
+
+// findForSignin resolves a signin identifier: a username, or the verified
+// primary email (the spec's rule: unverified emails do not sign in).
+func findForSignin(a *appRec, identifier string) *userRec {
+	if u := a.byUsername[strings.ToLower(identifier)]; u != nil {
+		return u
+	}
+	u := a.byContact[contactKey("email", identifier)]
+	if u == nil {
+		return nil
+	}
+	c := u.primary("email")
+	if c == nil || !strings.EqualFold(c.Value, strings.TrimSpace(identifier)) || c.VerifiedAt == nil {
+		return nil
+	}
+	return u
+}
+
+func (d *Domain) signin(r *router.Request) *router.Response {
+	var in signinDTO
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if strings.TrimSpace(in.Identifier) == "" || in.Password == "" {
+		return badRequest("identifier should not be empty", "password should not be empty")
+	}
+	slug := r.Param(0)
+	d.mu.Lock()
+	a, resp := d.consumerApp(slug)
+	if resp != nil {
+		d.mu.Unlock()
+		return resp
+	}
+	if !a.Config.SigninEnabled {
+		d.mu.Unlock()
+		return router.ErrorCode(http.StatusForbidden, "signin_disabled", "Signin is disabled for this app")
+	}
+	u := findForSignin(a, strings.TrimSpace(in.Identifier))
+	hash := dummyHash
+	if u != nil {
+		if u.LockedUntil != nil && d.now().Before(*u.LockedUntil) {
+			d.mu.Unlock()
+			return router.ErrorCode(http.StatusUnauthorized, "account_locked", "Too many failed sign-in attempts; try again later")
+		}
+		hash = u.PasswordHash
+	}
+	d.mu.Unlock()
+
+	ok := checkPassword(hash, in.Password) && u != nil
+
+	d.mu.Lock()
+	a, resp = d.consumerApp(slug)
+	if resp != nil {
+		d.mu.Unlock()
+		return resp
+	}
+	if u == nil || a.userByID[u.ID] != u {
+		d.mu.Unlock()
+		return invalidCredentials
+	}
+	if !ok || u.PasswordHash != hash {
+		u.FailedLogins++
+		d.audit(a, "user.signin_failed", u.ID, "end_user", u.ID, u.ID, map[string]any{"failed_attempts": u.FailedLogins})
+		if maxN := a.Config.MaxFailedLoginAttempts; maxN > 0 && u.FailedLogins >= maxN {
+			until := d.now().Add(lockoutDuration)
+			u.LockedUntil, u.FailedLogins = &until, 0
+			d.audit(a, "user.locked", u.ID, "end_user", u.ID, u.ID, map[string]any{"locked_until": ts(until)})
+		}
+		d.mu.Unlock()
+		return invalidCredentials
+	}
+	if resp := statusRefusal(u); resp != nil {
+		d.mu.Unlock()
+		return resp
+	}
+	u.FailedLogins, u.LockedUntil = 0, nil
+	d.audit(a, "user.signin", u.ID, "end_user", u.ID, u.ID, nil)
+	is := d.startSession(r.HTTP, a, u, []string{"pwd"})
+	d.mu.Unlock()
+	return tokenResponse(is)
+}
+
+// statusRefusal is the answer for an account that may not sign in.
+func statusRefusal(u *userRec) *router.Response {
+	switch u.Status {
+	case "active":
+		return nil
+	case "suspended":
+		return router.ErrorCode(http.StatusForbidden, "account_suspended", "Account is suspended")
+	default:
+		return router.ErrorCode(http.StatusForbidden, "account_deactivated", "Account is deactivated")
+	}
+}
+
+type refreshDTO struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+func (d *Domain) refresh(r *router.Request) *router.Response {
+	var in refreshDTO
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.RefreshToken == "" {
+		return badRequest("refresh_token should not be empty")
+	}
+	d.mu.Lock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		d.mu.Unlock()
+		return resp
+	}
+	now := d.now()
+	h := tokenHash(in.RefreshToken)
+	s := a.byRefresh[h]
+	if s == nil || !now.Before(s.ExpiresAt) {
+		if s != nil {
+			a.dropSession(s)
+		}
+		d.mu.Unlock()
+		return router.ErrorCode(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
+	}
+	if s.RefreshHash != h {
+		// A rotated-out token came back: someone holds a copy. Revoke the
+		// whole session so neither copy works any more.
+		a.dropSession(s)
+		d.audit(a, "session.refresh_reuse_detected", s.UserID, "session", s.ID, s.UserID, nil)
+		d.mu.Unlock()
+		return router.ErrorCode(http.StatusUnauthorized, "refresh_token_reused", "Refresh token already used; session revoked")
+	}
+	u := a.userByID[s.UserID]
+	if u == nil || u.Status != "active" {
+		a.dropSession(s)
+		d.mu.Unlock()
+		if u != nil {
+			return statusRefusal(u)
+		}
+		return router.ErrorCode(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
+	}
+	refresh := randomToken(32)
+	s.OldHashes = append(s.OldHashes, s.RefreshHash)
+	s.RefreshHash = tokenHash(refresh)
+	a.byRefresh[s.RefreshHash] = s
+	s.LastUsedAt = &now
+	s.ExpiresAt = now.Add(time.Duration(a.Config.SessionDurationMinutes) * time.Minute)
+	u.LastUsedAt = &now
+	is := issued{claims: d.userClaims(r.HTTP, a, u, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
+	d.mu.Unlock()
+	return tokenResponse(is)
+}
+
+func (d *Domain) logout(r *router.Request) *router.Response {
+	var in refreshDTO
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		return resp
+	}
+	// Unknown tokens succeed too: logout is idempotent and must not tell
+	// which refresh tokens exist.
+	if s := a.byRefresh[tokenHash(in.RefreshToken)]; s != nil && in.RefreshToken != "" {
+		a.dropSession(s)
+		d.audit(a, "user.logout", s.UserID, "session", s.ID, s.UserID, nil)
+	}
+	return router.NoContent(http.StatusNoContent)
+}
+
+func (d *Domain) jwks(r *router.Request) *router.Response {
+	d.mu.Lock()
+	a, resp := d.consumerApp(r.Param(0))
+	d.mu.Unlock()
+	if resp != nil {
+		return resp
+	}
+	return &router.Response{Status: http.StatusOK, Raw: a.keystore.JWKSJSON(), ContentType: "application/json"}
+}
+
+func (d *Domain) discovery(r *router.Request) *router.Response {
+	slug := r.Param(0)
+	d.mu.Lock()
+	_, resp := d.consumerApp(slug)
+	d.mu.Unlock()
+	if resp != nil {
+		return resp
+	}
+	iss := d.issuer(r.HTTP, slug)
+	return router.JSON(http.StatusOK, map[string]any{
+		"issuer":                                iss,
+		"jwks_uri":                              iss + "/v1/.well-known/jwks.json",
+		"token_endpoint":                        iss + "/v1/oauth/token",
+		"introspection_endpoint":                iss + "/v1/oauth/introspect",
+		"userinfo_endpoint":                     iss + "/v1/me",
+		"heimdall_verify_endpoint":              iss + "/v1/verify",
+		"heimdall_authorize_endpoint":           iss + "/v1/authorize",
+		"heimdall_admin_users_endpoint":         iss + "/v1/admin/users",
+		"grant_types_supported":                 []string{"password", "refresh_token", "client_credentials"},
+		"response_types_supported":              []string{"token"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "client_secret_basic"},
+	})
+}
+
+type tokenBody struct {
+	Token       string   `json:"token"`
+	Permission  string   `json:"permission"`
+	Permissions []string `json:"permissions"`
+	Checks      []struct {
+		ID          string   `json:"id"`
+		Permission  string   `json:"permission"`
+		Permissions []string `json:"permissions"`
+	} `json:"checks"`
+}
+
+// bodyOrBearer is the token of verify/authorize: body.token, else the header.
+func bodyOrBearer(r *router.Request, in tokenBody) string {
+	if in.Token != "" {
+		return in.Token
+	}
+	return r.Bearer()
+}
+
+func (d *Domain) verify(r *router.Request) *router.Response {
+	var in tokenBody
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	tok := bodyOrBearer(r, in)
+	if tok == "" {
+		return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")
+	}
+	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+		if p == nil {
+			return router.JSON(http.StatusOK, map[string]any{"valid": false, "error": reason})
+		}
+		// The spec sets permissions only for M2M tokens: end users resolve
+		// theirs through /me/permissions or /authorize.
+		pr := map[string]any{"sub": p.sub, "aid": a.ID, "type": p.typ}
+		if p.typ == typeEndUser {
+			pr["role"] = p.role
+		} else {
+			pr["permissions"] = p.permissions()
+		}
+		return router.JSON(http.StatusOK, map[string]any{"valid": true, "principal": pr})
+	})
+}
+
+// missing lists the wanted permissions not in held.
+func missing(held, wanted []string) []string {
+	out := []string{}
+	for _, w := range wanted {
+		if !slices.Contains(held, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func wantedOf(one string, many []string) []string {
+	if one != "" {
+		return append([]string{one}, many...)
+	}
+	return many
+}
+
+func (d *Domain) authorize(r *router.Request) *router.Response {
+	var in tokenBody
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	wanted := wantedOf(in.Permission, in.Permissions)
+	if len(wanted) == 0 {
+		return badRequest("provide permission or permissions")
+	}
+	tok := bodyOrBearer(r, in)
+	if tok == "" {
+		return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")
+	}
+	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+		if p == nil {
+			return router.JSON(http.StatusOK, map[string]any{"authorized": false, "error": reason, "missing_permissions": wanted})
+		}
+		miss := missing(p.permissions(), wanted)
+		return router.JSON(http.StatusOK, map[string]any{"authorized": len(miss) == 0, "missing_permissions": miss})
+	})
+}
+
+func (d *Domain) authorizeBatch(r *router.Request) *router.Response {
+	var in tokenBody
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.Checks == nil {
+		return badRequest("checks must be an array")
+	}
+	tok := bodyOrBearer(r, in)
+	if tok == "" {
+		return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")
+	}
+	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+		var held []string
+		if p != nil {
+			held = p.permissions()
+		}
+		results := make([]map[string]any, 0, len(in.Checks))
+		for _, c := range in.Checks {
+			wanted := wantedOf(c.Permission, c.Permissions)
+			miss := missing(held, wanted)
+			res := map[string]any{"authorized": p != nil && len(miss) == 0 && len(wanted) > 0, "missing_permissions": miss}
+			if c.ID != "" {
+				res["id"] = c.ID
+			}
+			results = append(results, res)
+		}
+		return router.JSON(http.StatusOK, map[string]any{"results": results})
+	})
+}
+
+// me wraps a /me handler: a live end-user bearer token is required.
+func (d *Domain) me(fn func(r *router.Request, a *appRec, p *principal) *router.Response) router.Handler {
+	return func(r *router.Request) *router.Response {
+		tok := r.Bearer()
+		if tok == "" {
+			return router.Error(http.StatusUnauthorized, "Missing bearer token")
+		}
+		return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+			if p == nil {
+				return router.ErrorCode(http.StatusUnauthorized, reason, "Invalid or expired token")
+			}
+			if p.typ != typeEndUser {
+				return router.Error(http.StatusForbidden, "M2M tokens cannot call /me; use oauth/introspect")
+			}
+			return fn(r, a, p)
+		})
+	}
+}
+
+func profile(u *userRec) map[string]any {
+	var email, verified any
+	if c := u.primary("email"); c != nil {
+		email, verified = c.Value, tsPtr(c.VerifiedAt)
+	}
+	var role any
+	if u.Role != "" {
+		role = u.Role
+	}
+	return map[string]any{
+		"id": u.ID, "username": u.Username, "display_name": u.DisplayName,
+		"email": email, "email_verified_at": verified, "avatar_url": nil, "role": role,
+		"created_at": ts(u.CreatedAt), "joined_at": ts(u.CreatedAt),
+	}
+}
+
+func (d *Domain) getMe(_ *router.Request, _ *appRec, p *principal) *router.Response {
+	return router.JSON(http.StatusOK, profile(p.user))
+}
+
+func accountRow(a *appRec, u *userRec) map[string]any {
+	md := u.Metadata
+	if md == nil {
+		md = map[string]any{}
+	}
+	return map[string]any{
+		"id": u.ID, "app_id": a.ID, "username": u.Username, "display_name": u.DisplayName,
+		"status": u.Status, "locale": nil, "time_zone": nil, "metadata": md,
+		"seq_id": itoa(u.Seq), "created_at": ts(u.CreatedAt), "updated_at": ts(u.UpdatedAt),
+	}
+}
+
+func (d *Domain) updateMe(r *router.Request, a *appRec, p *principal) *router.Response {
+	var in struct {
+		DisplayName *string `json:"display_name"`
+		Username    *string `json:"username"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	u := p.user
+	if in.Username != nil {
+		name := strings.TrimSpace(*in.Username)
+		if name == "" {
+			return badRequest("username should not be empty")
+		}
+		if resp := d.checkUnique(a, name, "", u); resp != nil {
+			return resp
+		}
+		delete(a.byUsername, strings.ToLower(u.Username))
+		u.Username = name
+		a.byUsername[strings.ToLower(name)] = u
+	}
+	if in.DisplayName != nil {
+		u.DisplayName = strPtrOrNil(*in.DisplayName)
+	}
+	u.UpdatedAt = d.now()
+	d.audit(a, "user.profile_updated", u.ID, "end_user", u.ID, u.ID, nil)
+	return router.JSON(http.StatusOK, accountRow(a, u))
+}
+
+func (d *Domain) deleteMe(_ *router.Request, a *appRec, p *principal) *router.Response {
+	a.removeUser(p.user)
+	d.audit(a, "user.deleted", p.user.ID, "end_user", p.user.ID, "", map[string]any{"self": true})
+	return router.NoContent(http.StatusNoContent)
+}
+
+func auditEntry(a *appRec, e *auditRec) map[string]any {
+	var details any
+	if e.Details != nil {
+		details = e.Details
+	}
+	return map[string]any{
+		"id": e.ID, "app_id": a.ID, "action": e.Action, "actor_id": e.ActorID,
+		"resource_type": e.ResourceType, "resource_id": e.ResourceID, "details": details,
+		"created_at": ts(e.CreatedAt),
+	}
+}
+
+func (d *Domain) meActivity(r *router.Request, a *appRec, p *principal) *router.Response {
+	limit, err := parseLimit(r.Query("limit"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	rows, pg, err := paginate(a.Audit, func(e *auditRec) int64 { return e.Seq }, r.Query("cursor"), limit, true,
+		func(e *auditRec) bool { return e.SubjectID == p.user.ID })
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	data := make([]map[string]any, 0, len(rows))
+	for _, e := range rows {
+		data = append(data, auditEntry(a, e))
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+}
+
+func (d *Domain) changePassword(r *router.Request) *router.Response {
+	var in struct {
+		Current string `json:"current_password"`
+		New     string `json:"new_password"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.Current == "" || in.New == "" {
+		return badRequest("current_password should not be empty", "new_password should not be empty")
+	}
+	newHash := hashPassword(in.New)
+	return d.me(func(r *router.Request, a *appRec, p *principal) *router.Response {
+		u := p.user
+		if u.PasswordHash == "" || !checkPassword(u.PasswordHash, in.Current) {
+			return router.Error(http.StatusUnauthorized, "Current password incorrect")
+		}
+		if probs := passwordProblems(a.Config, in.New); len(probs) > 0 {
+			return badRequest(probs...)
+		}
+		u.PasswordHash, u.UpdatedAt = newHash, d.now()
+		for _, s := range append([]*sessionRec(nil), a.userSess[u.ID]...) {
+			if s != p.session {
+				a.dropSession(s)
+			}
+		}
+		d.audit(a, "user.password_changed", u.ID, "end_user", u.ID, u.ID, nil)
+		return router.NoContent(http.StatusNoContent)
+	})(r)
+}
+
+func contactJSON(c *contactRec) map[string]any {
+	return map[string]any{
+		"id": c.ID, "type": c.Type, "value": c.Value, "is_primary": c.IsPrimary,
+		"verified_at": tsPtr(c.VerifiedAt), "created_at": ts(c.CreatedAt),
+	}
+}
+
+func contactList(u *userRec) map[string]any {
+	data := make([]map[string]any, 0, len(u.Contacts))
+	for _, c := range u.Contacts {
+		data = append(data, contactJSON(c))
+	}
+	return map[string]any{"data": data}
+}
+
+func (d *Domain) meContacts(_ *router.Request, _ *appRec, p *principal) *router.Response {
+	return router.JSON(http.StatusOK, contactList(p.user))
+}
+
+func (d *Domain) addMeContact(r *router.Request, a *appRec, p *principal) *router.Response {
+	c, resp := d.addContact(r, a, p.user)
+	if resp != nil {
+		return resp
+	}
+	d.audit(a, "user.contact_added", p.user.ID, "contact", c.ID, p.user.ID, map[string]any{"type": c.Type})
+	return router.JSON(http.StatusCreated, contactJSON(c))
+}
+
+// addContact reads an AddContactDto and adds it, unverified and not
+// primary (is_primary is honoured only when there is no primary of the type
+// yet). Caller holds d.mu.
+func (d *Domain) addContact(r *router.Request, a *appRec, u *userRec) (*contactRec, *router.Response) {
+	var in struct {
+		Type      string `json:"type"`
+		Value     string `json:"value"`
+		IsPrimary bool   `json:"is_primary"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return nil, badRequest(err.Error())
+	}
+	in.Value = strings.TrimSpace(in.Value)
+	switch {
+	case in.Type != "email" && in.Type != "phone":
+		return nil, badRequest("type must be one of the following values: email, phone")
+	case in.Value == "":
+		return nil, badRequest("value should not be empty")
+	case in.Type == "email" && !validEmail(in.Value):
+		return nil, badRequest("value must be an email")
+	}
+	key := contactKey(in.Type, in.Value)
+	if a.byContact[key] != nil {
+		return nil, router.ErrorCode(http.StatusConflict, "CONTACT_TAKEN", "Contact already in use")
+	}
+	c := &contactRec{ID: newID(), Type: in.Type, Value: in.Value, CreatedAt: d.now()}
+	c.IsPrimary = in.IsPrimary && u.primary(in.Type) == nil
+	u.Contacts = append(u.Contacts, c)
+	a.byContact[key] = u
+	return c, nil
+}
+
+func (d *Domain) deleteMeContact(r *router.Request, a *appRec, p *principal) *router.Response {
+	return d.deleteContact(a, p.user, r.Param(1), p.user.ID)
+}
+
+// deleteContact removes a contact; the primary email cannot go, since it
+// is how the account signs in and recovers. Caller holds d.mu.
+func (d *Domain) deleteContact(a *appRec, u *userRec, id, actor string) *router.Response {
+	c := u.contact(id)
+	if c == nil {
+		return router.Error(http.StatusNotFound, "Contact not found")
+	}
+	if c.IsPrimary && c.Type == "email" {
+		return router.ErrorCode(http.StatusConflict, "PRIMARY_CONTACT", "The primary email cannot be deleted; promote another email first")
+	}
+	u.Contacts = slices.DeleteFunc(u.Contacts, func(x *contactRec) bool { return x == c })
+	delete(a.byContact, contactKey(c.Type, c.Value))
+	if old := a.codeByOwner[codeOwner(kindVerification, u.ID, c.ID)]; old != nil {
+		a.dropCode(old)
+	}
+	d.audit(a, "user.contact_deleted", actor, "contact", c.ID, u.ID, nil)
+	return router.NoContent(http.StatusNoContent)
+}
+
+func (d *Domain) promoteMeContact(r *router.Request, a *appRec, p *principal) *router.Response {
+	return d.promoteContact(a, p.user, r.Param(1), p.user.ID)
+}
+
+// promoteContact makes a verified contact the primary of its type.
+// Caller holds d.mu.
+func (d *Domain) promoteContact(a *appRec, u *userRec, id, actor string) *router.Response {
+	c := u.contact(id)
+	if c == nil {
+		return router.Error(http.StatusNotFound, "Contact not found")
+	}
+	if c.VerifiedAt == nil {
+		return router.ErrorCode(http.StatusConflict, "CONTACT_UNVERIFIED", "Only verified contacts can be promoted")
+	}
+	for _, o := range u.Contacts {
+		if o.Type == c.Type {
+			o.IsPrimary = false
+		}
+	}
+	c.IsPrimary = true
+	d.audit(a, "user.contact_promoted", actor, "contact", c.ID, u.ID, nil)
+	return router.NoContent(http.StatusNoContent)
+}
+
+func (d *Domain) meSessions(_ *router.Request, a *appRec, p *principal) *router.Response {
+	live := a.liveSessions(p.user.ID, d.now())
+	data := make([]map[string]any, 0, len(live))
+	for i := len(live) - 1; i >= 0; i-- { // newest first
+		s := live[i]
+		data = append(data, map[string]any{
+			"id": s.ID, "created_at": ts(s.CreatedAt), "expires_at": ts(s.ExpiresAt),
+			"last_used_at": tsPtr(s.LastUsedAt), "ip": s.IP, "user_agent": s.UserAgent,
+			"is_current": s == p.session,
+		})
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": page{}})
+}
+
+func (d *Domain) revokeMeSession(r *router.Request, a *appRec, p *principal) *router.Response {
+	if a.Config.EnforceAppPermissions && !slices.Contains(p.permissions(), "session.revoke") {
+		return router.Error(http.StatusForbidden, "Missing permission session.revoke")
+	}
+	s := a.sessionByID[r.Param(1)]
+	if s == nil || s.UserID != p.user.ID {
+		return router.Error(http.StatusNotFound, "Session not found")
+	}
+	a.dropSession(s)
+	d.audit(a, "session.revoked", p.user.ID, "session", s.ID, p.user.ID, nil)
+	return router.NoContent(http.StatusNoContent)
+}
+
+func (d *Domain) mePermissions(r *router.Request) *router.Response {
+	return d.me(func(_ *router.Request, a *appRec, p *principal) *router.Response {
+		perms := p.permissions()
+		sort.Strings(perms)
+		var role any
+		if p.role != "" {
+			role = p.role
+		}
+		return router.JSON(http.StatusOK, map[string]any{"role": role, "org_role": nil, "permissions": perms})
+	})(r)
+}
+
+func validationBody(msgs []string) apierr.Body { return apierr.Validation(msgs) }

@@ -1,0 +1,216 @@
+package heimdall
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ControlRoutes mounts the domain's /__mock routes. Their 4xx bodies are
+// {"error","detail"}, the control plane's shape, not NestJS's.
+func (d *Domain) ControlRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /__mock/outbox", d.listOutbox)
+	mux.HandleFunc("DELETE /__mock/outbox", d.clearOutbox)
+	mux.HandleFunc("POST /__mock/tokens", d.mintToken)
+	mux.HandleFunc("POST /__mock/apps/{slug}/keys/rotate", d.rotateKeys)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func controlError(w http.ResponseWriter, status int, err, detail string) {
+	writeJSON(w, status, map[string]string{"error": err, "detail": detail})
+}
+
+var outboxKinds = map[string]bool{"": true, kindPasswordReset: true, kindVerification: true, "invite": true, "otp": true}
+
+func (d *Domain) listOutbox(w http.ResponseWriter, r *http.Request) {
+	to, kind := r.URL.Query().Get("to"), r.URL.Query().Get("kind")
+	if !outboxKinds[kind] {
+		controlError(w, http.StatusBadRequest, "bad_kind", "kind must be password_reset, verification, invite or otp")
+		return
+	}
+	d.mu.Lock()
+	out := make([]map[string]any, 0)
+	for i := len(d.st.Outbox) - 1; i >= 0; i-- { // newest first
+		m := d.st.Outbox[i]
+		if (to == "" || strings.EqualFold(m.To, to)) && (kind == "" || m.Kind == kind) {
+			out = append(out, map[string]any{
+				"id": m.ID, "kind": m.Kind, "to": m.To, "token": m.Token, "code": m.Code,
+				"link": m.Link, "app_slug": m.AppSlug, "created_at": ts(m.CreatedAt),
+			})
+		}
+	}
+	d.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (d *Domain) clearOutbox(w http.ResponseWriter, _ *http.Request) {
+	d.mu.Lock()
+	d.st.Outbox = nil
+	d.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// MintRequest is the body of POST /__mock/tokens.
+type MintRequest struct {
+	AppSlug      string         `json:"app_slug"` // default: the bootstrap app
+	Sub          string         `json:"sub"`      // user id, username or email; client_id for m2m
+	Type         string         `json:"type"`     // end_user (default) | m2m
+	Role         string         `json:"role"`     // default: the user's role
+	AMR          []string       `json:"amr"`      // default ["pwd"]
+	TTL          string         `json:"ttl"`      // Go duration, default 1h; negative: already expired
+	LegacyIssuer bool           `json:"legacy_issuer"`
+	Session      *bool          `json:"session"` // default true: a real session backs the token
+	Scopes       []string       `json:"scopes"`  // m2m; default: the client's scopes
+	Claims       map[string]any `json:"claims"`  // merged last, overriding
+}
+
+// errMint is a bad mint request, shown to the caller as 400.
+type errMint struct{ code, detail string }
+
+func (e errMint) Error() string { return e.code + ": " + e.detail }
+
+func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		controlError(w, http.StatusBadRequest, "bad_body", err.Error())
+		return
+	}
+	var in MintRequest
+	if len(strings.TrimSpace(string(body))) > 0 {
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			controlError(w, http.StatusBadRequest, "bad_body", err.Error())
+			return
+		}
+	}
+	out, err := d.Mint(r, in)
+	if err != nil {
+		var me errMint
+		if errors.As(err, &me) {
+			status := http.StatusBadRequest
+			if me.code == "not_found" {
+				status = http.StatusNotFound
+			}
+			controlError(w, status, me.code, me.detail)
+			return
+		}
+		controlError(w, http.StatusInternalServerError, "internal", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// Mint issues a token as POST /__mock/tokens does; r supplies the base URL.
+func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
+	if in.AppSlug == "" {
+		in.AppSlug = BootstrapAppSlug
+	}
+	if in.Type == "" {
+		in.Type = typeEndUser
+	}
+	if in.Type != typeEndUser && in.Type != typeM2M {
+		return nil, errMint{"bad_type", "type must be end_user or m2m"}
+	}
+	ttl := accessTTL
+	if in.TTL != "" {
+		var err error
+		if ttl, err = time.ParseDuration(in.TTL); err != nil {
+			return nil, errMint{"bad_ttl", "ttl: " + err.Error()}
+		}
+	}
+	withSession := in.Session == nil || *in.Session
+	amr := in.AMR
+	if len(amr) == 0 {
+		amr = []string{"pwd"}
+	}
+	d.mu.Lock()
+	a := d.st.appBySlug[in.AppSlug]
+	if a == nil {
+		d.mu.Unlock()
+		return nil, errMint{"not_found", "no app with slug " + in.AppSlug}
+	}
+	now := d.now()
+	claims := map[string]any{
+		"iss": d.issuer(r, a.Slug), "aud": a.Slug, "aid": a.ID, "type": in.Type,
+		"iat": now.Unix(), "exp": now.Add(ttl).Unix(),
+	}
+	out := map[string]any{}
+	switch in.Type {
+	case typeEndUser:
+		u := a.userByID[in.Sub]
+		if u == nil && in.Sub != "" {
+			u = a.byUsername[strings.ToLower(in.Sub)]
+			if u == nil {
+				u = a.byContact[contactKey("email", in.Sub)]
+			}
+		}
+		if u == nil && withSession {
+			d.mu.Unlock()
+			return nil, errMint{"not_found", "sub must name a user of " + a.Slug + " (id, username or email) when session is true"}
+		}
+		sub, role := in.Sub, in.Role
+		if u != nil {
+			sub = u.ID
+			if role == "" {
+				role = u.Role
+			}
+		}
+		claims["sub"], claims["role"], claims["amr"] = sub, role, amr
+		if withSession {
+			refresh := randomToken(32)
+			s := &sessionRec{
+				Seq: d.st.nextSeq(), ID: newID(), UserID: u.ID, RefreshHash: tokenHash(refresh), AMR: amr,
+				CreatedAt: now, ExpiresAt: now.Add(time.Duration(a.Config.SessionDurationMinutes) * time.Minute), LastUsedAt: &now,
+			}
+			a.addSession(s)
+			claims["sid"] = s.ID
+			out["refresh_token"], out["session_id"] = refresh, s.ID
+		}
+	case typeM2M:
+		scopes := in.Scopes
+		if c := a.clientByID[in.Sub]; c != nil && scopes == nil {
+			scopes = c.Scopes
+		}
+		if scopes == nil {
+			scopes = []string{}
+		}
+		claims["sub"], claims["client_id"], claims["scopes"] = in.Sub, in.Sub, scopes
+	}
+	if in.LegacyIssuer {
+		claims["iss"] = legacyIssuer
+		delete(claims, "aud")
+	}
+	for k, v := range in.Claims {
+		claims[k] = v
+	}
+	ks := a.keystore
+	d.mu.Unlock()
+	tok, err := ks.Sign(claims)
+	if err != nil {
+		return nil, errMint{"bad_claims", err.Error()}
+	}
+	out["access_token"] = tok
+	return out, nil
+}
+
+func (d *Domain) rotateKeys(w http.ResponseWriter, r *http.Request) {
+	slug := r.PathValue("slug")
+	d.mu.Lock()
+	a := d.st.appBySlug[slug]
+	d.mu.Unlock()
+	if a == nil {
+		controlError(w, http.StatusNotFound, "not_found", "no app with slug "+slug)
+		return
+	}
+	kid := a.keystore.Rotate(d.now())
+	writeJSON(w, http.StatusOK, map[string]string{"kid": kid})
+}

@@ -1,0 +1,320 @@
+package heimdall
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/clock"
+	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+)
+
+// Options configure a Domain.
+type Options struct {
+	Clock     *clock.Clock // every iat/exp/expiry reads Clock.Now(); nil: a wall clock
+	Pool      *keys.Pool   // RSA keys for new apps and rotations; nil: keys.SharedPool()
+	PublicURL string       // base URL of issuers and links; "": "http://" + request Host
+}
+
+// Bootstrap is the fixed state every fresh (or reset) mock starts from, so
+// a newcomer can call it without setting anything up.
+type Bootstrap struct {
+	WorkspaceID    string `json:"workspace_id"`
+	APIKey         string `json:"api_key"`
+	AppID          string `json:"app_id"`
+	AppSlug        string `json:"app_slug"`
+	AppleClientID  string `json:"apple_client_id"`
+	GoogleClientID string `json:"google_client_id"`
+}
+
+// The bootstrap values. They are fixed (and documented in the package doc)
+// so scripts and docs can hard-code them.
+const (
+	BootstrapWorkspaceID    = "00000000-0000-4000-8000-00000000a001"
+	BootstrapOwnerID        = "00000000-0000-4000-8000-00000000a002"
+	BootstrapAppID          = "00000000-0000-4000-8000-00000000a003"
+	BootstrapAPIKeyID       = "00000000-0000-4000-8000-00000000a004"
+	BootstrapAPIKey         = "pcft_test_mock0000000000000000000000000000"
+	BootstrapAppSlug        = "demo"
+	BootstrapAppleClientID  = "com.example.demo"
+	BootstrapGoogleClientID = "demo-client.apps.googleusercontent.com"
+)
+
+// legacyIssuer is the iss tokens carried before per-app issuers; verify
+// still accepts it, as the SDK does.
+const legacyIssuer = "heimdall"
+
+// accessTTL is the access-token lifetime (capped by the session length).
+const accessTTL = time.Hour
+
+// Code lifetimes.
+const (
+	verificationTTL  = 24 * time.Hour
+	passwordResetTTL = time.Hour
+	lockoutDuration  = 15 * time.Minute
+)
+
+// systemPermissions is the catalog every app is provisioned with; owner and
+// admin hold all of it, member none.
+var systemPermissions = []string{
+	"user.read", "user.create", "user.update", "user.delete",
+	"role.read", "role.create", "role.update", "role.delete", "role.assign",
+	"permission.read", "permission.create", "permission.delete",
+	"session.revoke",
+}
+
+var systemRoles = []string{"owner", "admin", "member"}
+
+// Domain is the stateful identity core: apps, end users, sessions, roles,
+// keys and the mail outbox, behind one mutex. Slow work (RSA signing and
+// verification, password hashing) happens outside the mutex.
+type Domain struct {
+	clock     *clock.Clock
+	pool      *keys.Pool
+	publicURL string
+
+	mu       sync.Mutex
+	st       *state
+	baseline []byte // the snapshot Reset returns to
+}
+
+// New returns a domain holding the bootstrap state.
+func New(opts Options) *Domain {
+	d := &Domain{clock: opts.Clock, pool: opts.Pool, publicURL: strings.TrimRight(opts.PublicURL, "/")}
+	if d.clock == nil {
+		d.clock = clock.New()
+	}
+	if d.pool == nil {
+		d.pool = keys.SharedPool()
+	}
+	d.st = d.bootstrapState()
+	snap, err := encodeState(d.st)
+	if err != nil {
+		// Only our own plain types are encoded; failing here is a bug.
+		panic(fmt.Sprintf("heimdall: encoding the bootstrap state: %v", err))
+	}
+	d.baseline = snap
+	return d
+}
+
+// Bootstrap returns the fixed bootstrap identifiers.
+func (d *Domain) Bootstrap() Bootstrap {
+	return Bootstrap{
+		WorkspaceID: BootstrapWorkspaceID, APIKey: BootstrapAPIKey,
+		AppID: BootstrapAppID, AppSlug: BootstrapAppSlug,
+		AppleClientID: BootstrapAppleClientID, GoogleClientID: BootstrapGoogleClientID,
+	}
+}
+
+func (d *Domain) now() time.Time { return d.clock.Now() }
+
+func (d *Domain) bootstrapState() *state {
+	now := d.now()
+	st := &state{WorkspaceID: BootstrapWorkspaceID, OwnerID: BootstrapOwnerID}
+	st.reindex()
+	a := d.newApp(st, BootstrapAppID, BootstrapAppSlug, "Demo", BootstrapOwnerID, now)
+	a.AppleClientID, a.GoogleClientID = BootstrapAppleClientID, BootstrapGoogleClientID
+	// Mail is on in the bootstrap app so signup and the send-* calls fill
+	// the outbox without any setup.
+	a.Notify.Enabled = true
+	a.Notify.Sender = ptr("no-reply@demo.example.com")
+	a.Notify.VerificationTemplate = ptr("verification")
+	a.Notify.PasswordResetTemplate = ptr("password-reset")
+	k := &apiKeyRec{
+		Seq: st.nextSeq(), ID: BootstrapAPIKeyID, Name: "bootstrap owner key",
+		Prefix: BootstrapAPIKey[:14], Hash: tokenHash(BootstrapAPIKey), Owner: true,
+		Permissions: []string{"*"}, CreatedAt: now,
+	}
+	st.APIKeys = append(st.APIKeys, k)
+	st.keyByHash[k.Hash] = k
+	return st
+}
+
+// newApp provisions an app (keystore, system roles and permissions) into st.
+func (d *Domain) newApp(st *state, id, slug, name, createdBy string, now time.Time) *appRec {
+	a := &appRec{
+		Seq: st.nextSeq(), ID: id, Slug: slug, DisplayName: name, WorkspaceID: st.WorkspaceID,
+		CreatedBy: createdBy, Status: "active", Metadata: map[string]any{},
+		CreatedAt: now, UpdatedAt: now, Config: defaultAuthConfig(),
+		Notify:   notifySettings{CreatedAt: now, UpdatedAt: now},
+		keystore: keys.NewKeystore(d.pool, now),
+	}
+	a.reindex()
+	for _, key := range systemPermissions {
+		res, act, _ := strings.Cut(key, ".")
+		p := &permRec{Seq: st.nextSeq(), ID: newID(), Resource: res, Action: act, IsSystem: true, CreatedAt: now}
+		a.Permissions = append(a.Permissions, p)
+		a.permByKey[key] = p
+	}
+	for _, name := range systemRoles {
+		r := &roleRec{Seq: st.nextSeq(), ID: newID(), Name: name, IsSystem: true, Permissions: []string{}, CreatedAt: now, UpdatedAt: now}
+		if name != "member" {
+			r.Permissions = append(r.Permissions, systemPermissions...)
+		}
+		a.Roles = append(a.Roles, r)
+		a.roleByName[name] = r
+	}
+	st.Apps = append(st.Apps, a)
+	st.appByID[a.ID] = a
+	st.appBySlug[a.Slug] = a
+	return a
+}
+
+// Reset returns to the baseline: bootstrap plus startup fixtures, with the
+// baseline's signing keys, so tokens minted against the baseline verify
+// again and nothing created since survives.
+func (d *Domain) Reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st, err := decodeState(d.baseline)
+	if err != nil {
+		panic(fmt.Sprintf("heimdall: the baseline snapshot does not decode: %v", err))
+	}
+	d.st = st
+}
+
+// SetBaseline applies doc on top of the bootstrap state and makes the
+// result what Reset returns to. The current state is replaced by it.
+func (d *Domain) SetBaseline(doc *fixtures.Document) error {
+	if doc == nil {
+		return fmt.Errorf("heimdall: nil fixture document")
+	}
+	if err := doc.Validate(); err != nil {
+		return err
+	}
+	st := d.bootstrapState()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, err := d.applyFixtures(st, doc); err != nil {
+		return err
+	}
+	snap, err := encodeState(st)
+	if err != nil {
+		return err
+	}
+	d.baseline, d.st = snap, st
+	return nil
+}
+
+// ApplyFixtures adds doc to the current state and returns the ids it
+// created, by app slug. Nothing is applied when any part conflicts.
+func (d *Domain) ApplyFixtures(doc *fixtures.Document) (map[string]any, error) {
+	if doc == nil {
+		return nil, fmt.Errorf("heimdall: nil fixture document")
+	}
+	if err := doc.Validate(); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.applyFixtures(d.st, doc)
+}
+
+// Export returns the whole state, signing keys included, as JSON.
+// Passwords, API keys, client secrets, refresh tokens and codes appear only
+// as hashes.
+func (d *Domain) Export() (json.RawMessage, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return encodeState(d.st)
+}
+
+// Import replaces the state with a snapshot from Export. The snapshot is
+// checked and fully built before the swap, so a bad one changes nothing.
+func (d *Domain) Import(raw json.RawMessage) error {
+	st, err := decodeState(raw)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.st = st
+	return nil
+}
+
+// baseURL is where the mock is reached from, for issuers and links.
+func (d *Domain) baseURL(r *http.Request) string {
+	if d.publicURL != "" {
+		return d.publicURL
+	}
+	host := "localhost"
+	if r != nil && r.Host != "" {
+		host = r.Host
+	}
+	return "http://" + host
+}
+
+func (d *Domain) issuer(r *http.Request, slug string) string { return d.baseURL(r) + "/" + slug }
+
+// consumerApp resolves the app of a consumer route. Caller holds d.mu.
+func (d *Domain) consumerApp(slug string) (*appRec, *router.Response) {
+	if strings.HasPrefix(slug, "__") {
+		return nil, router.Error(http.StatusBadRequest, "App slugs beginning with __ are reserved")
+	}
+	a := d.st.appBySlug[slug]
+	if a == nil {
+		return nil, router.Error(http.StatusNotFound, "App not found")
+	}
+	if a.Status != "active" {
+		return nil, router.ErrorCode(http.StatusForbidden, "app_"+a.Status, "App is "+a.Status)
+	}
+	return a, nil
+}
+
+// apiKey authenticates a platform API key. Caller holds d.mu.
+func (d *Domain) apiKey(r *router.Request) (*apiKeyRec, *router.Response) {
+	tok := r.Bearer()
+	if tok == "" {
+		return nil, router.Error(http.StatusUnauthorized, "Missing bearer token")
+	}
+	k := d.st.keyByHash[tokenHash(tok)]
+	if k == nil {
+		return nil, router.Error(http.StatusUnauthorized, "Invalid API key")
+	}
+	now := d.now()
+	k.LastUsedAt = &now
+	return k, nil
+}
+
+// pakFor authenticates an API key that must hold perm on app. Caller holds d.mu.
+func (d *Domain) pakFor(r *router.Request, a *appRec, perm string) (*apiKeyRec, *router.Response) {
+	k, resp := d.apiKey(r)
+	if resp != nil {
+		return nil, resp
+	}
+	if !k.allows(a, perm) {
+		msg := "API key may not act on this app"
+		if perm != "" {
+			msg = "API key lacks " + perm + " on this app"
+		}
+		return nil, router.Error(http.StatusForbidden, msg)
+	}
+	return k, nil
+}
+
+// audit records an event. Caller holds d.mu.
+func (d *Domain) audit(a *appRec, action, actor, resType, resID, subject string, details map[string]any) {
+	ev := &auditRec{
+		Seq: d.st.nextSeq(), ID: newID(), Action: action,
+		ActorID: strPtrOrNil(actor), ResourceType: strPtrOrNil(resType), ResourceID: strPtrOrNil(resID),
+		Details: details, SubjectID: subject, CreatedAt: d.now(),
+	}
+	a.Audit = append(a.Audit, ev)
+}
+
+// Register binds the stateful handlers.
+func (d *Domain) Register(reg *router.Registry) {
+	d.registerConsumer(reg)
+	d.registerCodes(reg)
+	d.registerM2M(reg)
+	d.registerAdmin(reg)
+}
+
+func badRequest(msgs ...string) *router.Response {
+	return &router.Response{Status: http.StatusBadRequest, Body: validationBody(msgs)}
+}

@@ -1,0 +1,201 @@
+package heimdall
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/clock"
+	"github.com/heimdall-mock/heimdall-mock/internal/journal"
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+	"github.com/heimdall-mock/heimdall-mock/internal/specload"
+	"github.com/heimdall-mock/heimdall-mock/internal/testspecs"
+)
+
+var (
+	specOnce sync.Once
+	specDoc  *openapi3.T
+	specErr  error
+	testPool = keys.NewPool(4)
+)
+
+// newestSpec loads the newest real spec once per test binary.
+func newestSpec(tb testing.TB) *openapi3.T {
+	tb.Helper()
+	path := testspecs.Newest(tb)
+	specOnce.Do(func() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			specErr = err
+			return
+		}
+		s, err := specload.LoadData(data, path)
+		if err != nil {
+			specErr = err
+			return
+		}
+		specDoc = s.Doc
+	})
+	if specErr != nil {
+		tb.Fatal(specErr)
+	}
+	return specDoc
+}
+
+// harness serves a Domain through the real router over HTTP, validating
+// requests and responses against the newest spec.
+type harness struct {
+	t       testing.TB
+	d       *Domain
+	clk     *clock.Clock
+	srv     *httptest.Server
+	journal *journal.Journal
+	apiKey  string
+}
+
+func newHarness(tb testing.TB) *harness {
+	tb.Helper()
+	doc := newestSpec(tb)
+	clk := clock.NewAt(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
+	d := New(Options{Clock: clk, Pool: testPool})
+	reg := router.NewRegistry()
+	d.Register(reg)
+	j := journal.New(4096)
+	// Strict is off so undocumented error statuses reach the test with
+	// their real status; every response is still checked through the
+	// journal (see checkJournal).
+	rt, err := router.New(doc, router.Options{Registry: reg, ValidateRequests: true, Journal: j, Now: clk.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	d.ControlRoutes(mux)
+	mux.Handle("/", rt)
+	srv := httptest.NewServer(mux)
+	h := &harness{t: tb, d: d, clk: clk, srv: srv, journal: j, apiKey: BootstrapAPIKey}
+	tb.Cleanup(func() {
+		srv.Close()
+		h.checkJournal()
+	})
+	return h
+}
+
+// checkJournal fails on any response that breaks the spec. The only
+// tolerated violation is an error status the spec does not list (NestJS
+// services answer 401/403/409 on operations that document only 200); the
+// body of such an error must still be NestJS-shaped, which respond checks.
+func (h *harness) checkJournal() {
+	for _, e := range h.journal.List(0) {
+		for _, msg := range e.ResponseErrors {
+			if e.Status >= 400 && e.Status < 500 && strings.Contains(msg, "is not documented") {
+				continue
+			}
+			h.t.Errorf("%s %s → %d: response breaks the spec: %s", e.Method, e.Path, e.Status, msg)
+		}
+		for _, msg := range e.RequestErrors {
+			h.t.Logf("%s %s: request error: %s", e.Method, e.Path, msg)
+		}
+	}
+}
+
+type resp struct {
+	status int
+	body   map[string]any
+	list   []any
+	raw    []byte
+}
+
+func (r resp) str(key string) string {
+	s, _ := r.body[key].(string)
+	return s
+}
+
+// call sends a JSON request; auth is a bearer token ("" for none).
+func (h *harness) call(method, path, auth string, body any) resp {
+	h.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	res, err := h.srv.Client().Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := resp{status: res.StatusCode, raw: raw}
+	if len(raw) > 0 {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			h.t.Fatalf("%s %s: body is not JSON: %s", method, path, raw)
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			out.body = x
+		case []any:
+			out.list = x
+		}
+	}
+	if res.StatusCode >= 400 && !strings.HasPrefix(path, "/__mock") {
+		if _, ok := out.body["statusCode"]; !ok || out.body["error"] == nil || out.body["message"] == nil {
+			h.t.Errorf("%s %s → %d: error body is not NestJS-shaped: %s", method, path, res.StatusCode, raw)
+		}
+	}
+	return out
+}
+
+// must calls and fails unless the status is want.
+func (h *harness) must(want int, method, path, auth string, body any) resp {
+	h.t.Helper()
+	r := h.call(method, path, auth, body)
+	if r.status != want {
+		h.t.Fatalf("%s %s → %d, want %d: %s", method, path, r.status, want, r.raw)
+	}
+	return r
+}
+
+// signup creates a user in the demo app and returns its tokens.
+func (h *harness) signup(name string) resp {
+	h.t.Helper()
+	// The spec declares the Authorization header on signup (for apps with
+	// signup_requires_pak), so the validating router wants one.
+	return h.must(200, "POST", "/demo/v1/auth/signup", h.apiKey, map[string]any{
+		"username": name, "email": name + "@example.com", "password": "password-" + name,
+	})
+}
+
+// outboxCode returns the newest code mailed to addr of kind.
+func (h *harness) outboxCode(addr, kind string) string {
+	h.t.Helper()
+	r := h.must(200, "GET", fmt.Sprintf("/__mock/outbox?to=%s&kind=%s", addr, kind), "", nil)
+	if len(r.list) == 0 {
+		h.t.Fatalf("no %s mail to %s", kind, addr)
+	}
+	m := r.list[0].(map[string]any)
+	return m["code"].(string)
+}

@@ -1,0 +1,134 @@
+package heimdall
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+)
+
+func (d *Domain) registerM2M(reg *router.Registry) {
+	reg.Handle("POST", "/{app_slug}/v1/oauth/token", d.clientCredentials)
+	reg.Handle("POST", "/{app_slug}/v1/oauth/introspect", d.introspect)
+}
+
+// formOrJSON reads a body that OAuth clients send either way.
+func formOrJSON(r *router.Request) (map[string]string, error) {
+	out := map[string]string{}
+	ct := r.Header("Content-Type")
+	if strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		vals, err := url.ParseQuery(string(r.Body))
+		if err != nil {
+			return nil, err
+		}
+		for k := range vals {
+			out[k] = vals.Get(k)
+		}
+		return out, nil
+	}
+	var raw map[string]any
+	if err := r.Decode(&raw); err != nil {
+		return nil, err
+	}
+	for k, v := range raw {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out, nil
+}
+
+func oauthError(status int, code, desc string) *router.Response {
+	return router.ErrorCode(status, code, desc)
+}
+
+func (d *Domain) clientCredentials(r *router.Request) *router.Response {
+	in, err := formOrJSON(r)
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	if in["grant_type"] != "client_credentials" {
+		return oauthError(http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
+	}
+	id, secret := in["client_id"], in["client_secret"]
+	if bid, bsecret, ok := r.HTTP.BasicAuth(); ok && id == "" && secret == "" {
+		id, secret = bid, bsecret
+	}
+	if id == "" || secret == "" {
+		return oauthError(http.StatusUnauthorized, "invalid_client", "client_id and client_secret are required")
+	}
+	d.mu.Lock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		d.mu.Unlock()
+		return resp
+	}
+	c := a.clientByID[id]
+	if c == nil || c.ClientID != id || c.SecretHash != tokenHash(secret) || !c.IsActive {
+		d.mu.Unlock()
+		return oauthError(http.StatusUnauthorized, "invalid_client", "Invalid client credentials")
+	}
+	scopes := append([]string{}, c.Scopes...)
+	if want := strings.Fields(in["scope"]); len(want) > 0 {
+		for _, s := range want {
+			if !slices.Contains(c.Scopes, s) {
+				d.mu.Unlock()
+				return oauthError(http.StatusBadRequest, "invalid_scope", "Scope "+s+" is not granted to this client")
+			}
+		}
+		scopes = want
+	}
+	now := d.now()
+	c.LastUsedAt = &now
+	claims := map[string]any{
+		"iss": d.issuer(r.HTTP, a.Slug), "aud": a.Slug, "sub": c.ClientID, "client_id": c.ClientID,
+		"aid": a.ID, "type": typeM2M, "scopes": scopes,
+		"iat": now.Unix(), "exp": now.Add(accessTTL).Unix(),
+	}
+	d.audit(a, "m2m.token_issued", c.ClientID, "m2m_client", c.ID, "", nil)
+	ks := a.keystore
+	d.mu.Unlock()
+	tok, err := ks.Sign(claims)
+	if err != nil {
+		return router.Error(http.StatusInternalServerError, "signing failed: "+err.Error())
+	}
+	return router.JSON(http.StatusOK, map[string]any{
+		"access_token": tok, "token_type": "Bearer", "expires_in": int(accessTTL.Seconds()),
+		"scope": strings.Join(scopes, " "),
+	})
+}
+
+func (d *Domain) introspect(r *router.Request) *router.Response {
+	bearer := r.Bearer()
+	if bearer == "" {
+		return router.Error(http.StatusUnauthorized, "Missing bearer token")
+	}
+	in, err := formOrJSON(r)
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	if t := in["token"]; t != "" && t != bearer {
+		return badRequest("token must match the bearer token")
+	}
+	return d.verifyToken(r, r.Param(0), bearer, func(a *appRec, p *principal, _ string) *router.Response {
+		if p == nil {
+			return router.JSON(http.StatusOK, map[string]any{"active": false})
+		}
+		out := map[string]any{"active": true, "sub": p.sub, "aid": a.ID, "type": p.typ}
+		for _, k := range []string{"iss", "iat", "exp"} {
+			if v, ok := p.claims[k]; ok {
+				out[k] = v
+			}
+		}
+		if p.typ == typeM2M {
+			out["client_id"] = p.client.ClientID
+			out["scopes"] = append([]string{}, p.scopes...)
+			out["scope"] = strings.Join(p.scopes, " ")
+		} else {
+			out["role"] = p.role
+		}
+		return router.JSON(http.StatusOK, out)
+	})
+}

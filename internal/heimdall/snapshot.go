@@ -1,0 +1,161 @@
+package heimdall
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
+)
+
+// snapshotVersion guards Import against snapshots of another layout.
+const snapshotVersion = 1
+
+type snapshot struct {
+	Version int `json:"version"`
+	*state
+}
+
+// encodeState writes st as a snapshot. The export-only fields (keys,
+// sessions, codes) are filled for the encoding and cleared afterwards so
+// the live maps stay the single source of truth.
+func encodeState(st *state) ([]byte, error) {
+	for _, a := range st.Apps {
+		a.Keys = a.keystore.Export()
+		a.Sessions = make([]*sessionRec, 0, len(a.sessionByID))
+		for _, s := range a.sessionByID {
+			a.Sessions = append(a.Sessions, s)
+		}
+		sort.Slice(a.Sessions, func(i, j int) bool { return a.Sessions[i].Seq < a.Sessions[j].Seq })
+		a.Codes = make([]*codeRec, 0, len(a.codeByHash))
+		for _, c := range a.codeByHash {
+			a.Codes = append(a.Codes, c)
+		}
+		sort.Slice(a.Codes, func(i, j int) bool { return a.Codes[i].Hash < a.Codes[j].Hash })
+	}
+	defer func() {
+		for _, a := range st.Apps {
+			a.Keys, a.Sessions, a.Codes = keys.Exported{}, nil, nil
+		}
+	}()
+	out, err := json.Marshal(snapshot{Version: snapshotVersion, state: st})
+	if err != nil {
+		return nil, fmt.Errorf("heimdall: encoding state: %w", err)
+	}
+	return out, nil
+}
+
+// decodeState parses and checks a snapshot and builds its indexes.
+func decodeState(raw []byte) (*state, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, errors.New("import: empty snapshot")
+	}
+	snap := snapshot{state: &state{}}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&snap); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	if snap.Version != snapshotVersion {
+		return nil, fmt.Errorf("import: snapshot version %d, want %d", snap.Version, snapshotVersion)
+	}
+	st := snap.state
+	if err := checkState(st); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	for i, a := range st.Apps {
+		ks, err := keys.ImportKeystore(a.Keys)
+		if err != nil {
+			return nil, fmt.Errorf("import: apps[%d].signing_keys: %w", i, err)
+		}
+		a.keystore, a.Keys = ks, keys.Exported{}
+	}
+	st.reindex()
+	return st, nil
+}
+
+// checkState refuses snapshots whose rows contradict each other: duplicate
+// ids or slugs, sessions of unknown users, users with unknown roles.
+func checkState(st *state) error {
+	if st.WorkspaceID == "" {
+		return errors.New("workspace_id: required")
+	}
+	ids, slugs := map[string]bool{}, map[string]bool{}
+	for i, a := range st.Apps {
+		p := fmt.Sprintf("apps[%d]", i)
+		if a == nil {
+			return fmt.Errorf("%s: null", p)
+		}
+		if a.ID == "" || ids[a.ID] {
+			return fmt.Errorf("%s.id: missing or duplicate", p)
+		}
+		if a.Slug == "" || slugs[a.Slug] || strings.HasPrefix(a.Slug, "__") {
+			return fmt.Errorf("%s.slug: missing, duplicate or reserved", p)
+		}
+		ids[a.ID], slugs[a.Slug] = true, true
+		if a.Seq > st.Seq {
+			return fmt.Errorf("%s.seq: beyond the snapshot's seq", p)
+		}
+		roles := map[string]bool{}
+		for j, r := range a.Roles {
+			if r == nil || r.Name == "" || roles[r.Name] {
+				return fmt.Errorf("%s.roles[%d]: missing or duplicate name", p, j)
+			}
+			roles[r.Name] = true
+		}
+		users := map[string]bool{}
+		names, contacts := map[string]bool{}, map[string]bool{}
+		var last int64
+		for j, u := range a.Users {
+			up := fmt.Sprintf("%s.users[%d]", p, j)
+			if u == nil || u.ID == "" || users[u.ID] {
+				return fmt.Errorf("%s.id: missing or duplicate", up)
+			}
+			if u.Seq <= last {
+				return fmt.Errorf("%s.seq: users must be in creation order", up)
+			}
+			last = u.Seq
+			users[u.ID] = true
+			if u.Username == "" || names[strings.ToLower(u.Username)] {
+				return fmt.Errorf("%s.username: missing or duplicate", up)
+			}
+			names[strings.ToLower(u.Username)] = true
+			if u.Role != "" && !roles[u.Role] {
+				return fmt.Errorf("%s.role: unknown role %q", up, u.Role)
+			}
+			for k, c := range u.Contacts {
+				if c == nil || (c.Type != "email" && c.Type != "phone") || contacts[contactKey(c.Type, c.Value)] {
+					return fmt.Errorf("%s.contacts[%d]: bad type or duplicate value", up, k)
+				}
+				contacts[contactKey(c.Type, c.Value)] = true
+			}
+		}
+		for j, s := range a.Sessions {
+			if s == nil || !users[s.UserID] {
+				return fmt.Errorf("%s.sessions[%d]: unknown user", p, j)
+			}
+		}
+		for j, c := range a.Codes {
+			if c == nil || !users[c.UserID] {
+				return fmt.Errorf("%s.codes[%d]: unknown user", p, j)
+			}
+		}
+		for j := 1; j < len(a.Audit); j++ {
+			if a.Audit[j].Seq <= a.Audit[j-1].Seq {
+				return fmt.Errorf("%s.audit[%d]: events must be in order", p, j)
+			}
+		}
+	}
+	for i, k := range st.APIKeys {
+		if k == nil || k.Hash == "" {
+			return fmt.Errorf("api_keys[%d].key_hash: required", i)
+		}
+		if k.AppID != "" && !ids[k.AppID] {
+			return fmt.Errorf("api_keys[%d].app_id: unknown app", i)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,458 @@
+package heimdall
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
+)
+
+// state is everything the domain remembers. Exported fields are the
+// snapshot (Export/Import); lower-case fields are indexes rebuilt by
+// reindex, so a snapshot can never disagree with its indexes.
+type state struct {
+	WorkspaceID string             `json:"workspace_id"`
+	OwnerID     string             `json:"owner_id"`
+	Seq         int64              `json:"seq"`
+	Apps        []*appRec          `json:"apps"`
+	APIKeys     []*apiKeyRec       `json:"api_keys"`
+	Outbox      []*outboxRec       `json:"outbox"`
+	appByID     map[string]*appRec // id → app
+	appBySlug   map[string]*appRec // slug → app
+	keyByHash   map[string]*apiKeyRec
+}
+
+type appRec struct {
+	Seq            int64          `json:"seq"`
+	ID             string         `json:"id"`
+	Slug           string         `json:"slug"`
+	DisplayName    string         `json:"display_name"`
+	WorkspaceID    string         `json:"workspace_id"`
+	CreatedBy      string         `json:"created_by"`
+	Status         string         `json:"status"`
+	Metadata       map[string]any `json:"metadata"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+	Config         authConfig     `json:"auth_config"`
+	Notify         notifySettings `json:"notification_settings"`
+	AppleClientID  string         `json:"apple_client_id"`
+	GoogleClientID string         `json:"google_client_id"`
+	Keys           keys.Exported  `json:"signing_keys"` // filled by Export only
+	Users          []*userRec     `json:"users"`        // creation order
+	Sessions       []*sessionRec  `json:"sessions"`
+	Roles          []*roleRec     `json:"roles"`
+	Permissions    []*permRec     `json:"permissions"`
+	Clients        []*clientRec   `json:"m2m_clients"`
+	Codes          []*codeRec     `json:"codes"`
+	Audit          []*auditRec    `json:"audit"`
+
+	keystore    *keys.Keystore
+	userByID    map[string]*userRec
+	byUsername  map[string]*userRec // lower-case username
+	byContact   map[string]*userRec // contactKey(type, value) of every contact
+	sessionByID map[string]*sessionRec
+	byRefresh   map[string]*sessionRec   // hash of every refresh token a live session ever had
+	userSess    map[string][]*sessionRec // user id → live sessions, oldest first
+	roleByName  map[string]*roleRec
+	permByKey   map[string]*permRec
+	clientByID  map[string]*clientRec // by id and by client_id
+	codeByHash  map[string]*codeRec
+	codeByOwner map[string]*codeRec // codeOwner(...) → the one code that may be used
+}
+
+type authConfig struct {
+	SignupEnabled             bool     `json:"signup_enabled"`
+	SigninEnabled             bool     `json:"signin_enabled"`
+	SignupDefaultRole         string   `json:"signup_default_role"`
+	SignupAllowedEmailDomains []string `json:"signup_allowed_email_domains"`
+	PasswordMinLength         int      `json:"password_min_length"`
+	PasswordRequireNumber     bool     `json:"password_require_number"`
+	PasswordRequireSymbol     bool     `json:"password_require_symbol"`
+	PasswordRequireUppercase  bool     `json:"password_require_uppercase"`
+	MaxFailedLoginAttempts    int      `json:"max_failed_login_attempts"`
+	MaxSessions               int      `json:"max_sessions"`
+	SessionDurationMinutes    int      `json:"session_duration_minutes"`
+	EnforceAppPermissions     bool     `json:"enforce_app_permissions"`
+	AllowedRedirectOrigins    []string `json:"allowed_redirect_origins"`
+	OAuthLinkPolicy           string   `json:"oauth_link_policy"`
+}
+
+func defaultAuthConfig() authConfig {
+	return authConfig{
+		SignupEnabled:             true,
+		SigninEnabled:             true,
+		SignupDefaultRole:         "member",
+		SignupAllowedEmailDomains: []string{},
+		PasswordMinLength:         8,
+		MaxFailedLoginAttempts:    5,
+		MaxSessions:               10,
+		SessionDurationMinutes:    60 * 24 * 30,
+		AllowedRedirectOrigins:    []string{},
+		OAuthLinkPolicy:           "confirm",
+	}
+}
+
+type notifySettings struct {
+	Enabled               bool      `json:"notifications_via_envoi"`
+	Sender                *string   `json:"default_sender_address"`
+	VerificationTemplate  *string   `json:"verification_template_name"`
+	PasswordResetTemplate *string   `json:"password_reset_template_name"`
+	MFATemplate           *string   `json:"mfa_code_template_name"`
+	WelcomeTemplate       *string   `json:"welcome_template_name"`
+	WebOrigin             *string   `json:"web_origin"`
+	CreatedAt             time.Time `json:"created_at"`
+	UpdatedAt             time.Time `json:"updated_at"`
+}
+
+type userRec struct {
+	Seq          int64          `json:"seq"`
+	ID           string         `json:"id"`
+	Username     string         `json:"username"`
+	DisplayName  *string        `json:"display_name"`
+	Status       string         `json:"status"`
+	Role         string         `json:"role"`
+	PasswordHash string         `json:"password_hash"`
+	Contacts     []*contactRec  `json:"contacts"`
+	Metadata     map[string]any `json:"metadata"`
+	FailedLogins int            `json:"failed_logins"`
+	LockedUntil  *time.Time     `json:"locked_until,omitempty"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+	LastUsedAt   *time.Time     `json:"last_used_at,omitempty"`
+}
+
+// primary returns the primary contact of a type, or nil.
+func (u *userRec) primary(kind string) *contactRec {
+	for _, c := range u.Contacts {
+		if c.Type == kind && c.IsPrimary {
+			return c
+		}
+	}
+	return nil
+}
+
+func (u *userRec) contact(id string) *contactRec {
+	for _, c := range u.Contacts {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+type contactRec struct {
+	ID         string     `json:"id"`
+	Type       string     `json:"type"` // email | phone
+	Value      string     `json:"value"`
+	IsPrimary  bool       `json:"is_primary"`
+	VerifiedAt *time.Time `json:"verified_at"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// contactKey is the uniqueness key of a contact within an app: emails
+// compare case-insensitively, phones as given.
+func contactKey(kind, value string) string {
+	if kind == "email" {
+		value = strings.ToLower(strings.TrimSpace(value))
+	}
+	return kind + ":" + value
+}
+
+type sessionRec struct {
+	Seq         int64      `json:"seq"`
+	ID          string     `json:"id"`
+	UserID      string     `json:"user_id"`
+	RefreshHash string     `json:"refresh_hash"`       // the one refresh token that may be used
+	OldHashes   []string   `json:"old_refresh_hashes"` // rotated-out tokens: presenting one is reuse
+	AMR         []string   `json:"amr"`
+	IP          *string    `json:"ip"`
+	UserAgent   *string    `json:"user_agent"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+}
+
+type roleRec struct {
+	Seq         int64     `json:"seq"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description *string   `json:"description"`
+	IsSystem    bool      `json:"is_system"`
+	Permissions []string  `json:"permissions"` // resource.action keys
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+type permRec struct {
+	Seq         int64     `json:"seq"`
+	ID          string    `json:"id"`
+	Resource    string    `json:"resource"`
+	Action      string    `json:"action"`
+	Description *string   `json:"description"`
+	IsSystem    bool      `json:"is_system"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func (p *permRec) key() string { return p.Resource + "." + p.Action }
+
+type clientRec struct {
+	Seq        int64      `json:"seq"`
+	ID         string     `json:"id"`
+	ClientID   string     `json:"client_id"`
+	Name       string     `json:"name"`
+	SecretHash string     `json:"secret_hash"`
+	Scopes     []string   `json:"scopes"`
+	IsActive   bool       `json:"is_active"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+// Kinds of one-time codes, also the outbox kinds they are mailed as.
+const (
+	kindVerification  = "verification"
+	kindPasswordReset = "password_reset"
+)
+
+type codeRec struct {
+	Hash      string     `json:"hash"` // codeHash(app, kind, code)
+	Kind      string     `json:"kind"`
+	UserID    string     `json:"user_id"`
+	ContactID string     `json:"contact_id,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	UsedAt    *time.Time `json:"used_at,omitempty"` // consumed, or superseded by a newer code
+}
+
+type apiKeyRec struct {
+	Seq         int64      `json:"seq"`
+	ID          string     `json:"id"`
+	AppID       string     `json:"app_id,omitempty"` // "": every app of the workspace
+	Name        string     `json:"name"`
+	Prefix      string     `json:"key_prefix"`
+	Hash        string     `json:"key_hash"`
+	Permissions []string   `json:"permissions"`
+	Owner       bool       `json:"owner"` // the workspace owner's key: may do everything
+	CreatedAt   time.Time  `json:"created_at"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
+}
+
+// allows reports whether the key grants perm on app.
+func (k *apiKeyRec) allows(app *appRec, perm string) bool {
+	if k.AppID != "" && (app == nil || k.AppID != app.ID) {
+		return false
+	}
+	if k.Owner || perm == "" {
+		return true
+	}
+	for _, p := range k.Permissions {
+		if p == "*" || p == perm {
+			return true
+		}
+		if strings.HasSuffix(p, ".*") && strings.HasPrefix(perm, strings.TrimSuffix(p, "*")) {
+			return true
+		}
+	}
+	return false
+}
+
+type auditRec struct {
+	Seq          int64          `json:"seq"`
+	ID           string         `json:"id"`
+	Action       string         `json:"action"`
+	ActorID      *string        `json:"actor_id"`
+	ResourceType *string        `json:"resource_type"`
+	ResourceID   *string        `json:"resource_id"`
+	Details      map[string]any `json:"details"`
+	SubjectID    string         `json:"subject_id,omitempty"` // the end user the event concerns, for /me/activity
+	CreatedAt    time.Time      `json:"created_at"`
+}
+
+type outboxRec struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	To        string    `json:"to"`
+	Token     string    `json:"token"`
+	Code      string    `json:"code"`
+	Link      string    `json:"link"`
+	AppSlug   string    `json:"app_slug"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (s *state) nextSeq() int64 {
+	s.Seq++
+	return s.Seq
+}
+
+// reindex rebuilds every index from the snapshot fields.
+func (s *state) reindex() {
+	s.appByID = make(map[string]*appRec, len(s.Apps))
+	s.appBySlug = make(map[string]*appRec, len(s.Apps))
+	for _, a := range s.Apps {
+		s.appByID[a.ID] = a
+		s.appBySlug[a.Slug] = a
+		a.reindex()
+	}
+	s.keyByHash = make(map[string]*apiKeyRec, len(s.APIKeys))
+	for _, k := range s.APIKeys {
+		s.keyByHash[k.Hash] = k
+	}
+}
+
+func (a *appRec) reindex() {
+	a.userByID = make(map[string]*userRec, len(a.Users))
+	a.byUsername = make(map[string]*userRec, len(a.Users))
+	a.byContact = make(map[string]*userRec, len(a.Users))
+	for _, u := range a.Users {
+		a.indexUser(u)
+	}
+	a.sessionByID = make(map[string]*sessionRec, len(a.Sessions))
+	a.byRefresh = make(map[string]*sessionRec, len(a.Sessions))
+	a.userSess = make(map[string][]*sessionRec, len(a.Users))
+	sort.Slice(a.Sessions, func(i, j int) bool { return a.Sessions[i].Seq < a.Sessions[j].Seq })
+	for _, s := range a.Sessions {
+		a.addSession(s)
+	}
+	a.Sessions = nil
+	a.roleByName = make(map[string]*roleRec, len(a.Roles))
+	for _, r := range a.Roles {
+		a.roleByName[r.Name] = r
+	}
+	a.permByKey = make(map[string]*permRec, len(a.Permissions))
+	for _, p := range a.Permissions {
+		a.permByKey[p.key()] = p
+	}
+	a.clientByID = make(map[string]*clientRec, 2*len(a.Clients))
+	for _, c := range a.Clients {
+		a.clientByID[c.ID] = c
+		a.clientByID[c.ClientID] = c
+	}
+	a.codeByHash = make(map[string]*codeRec, len(a.Codes))
+	a.codeByOwner = make(map[string]*codeRec, len(a.Codes))
+	for _, c := range a.Codes {
+		a.addCode(c)
+	}
+	a.Codes = nil
+}
+
+// codeOwner keys the single valid code: verification codes per contact,
+// reset codes per account.
+func codeOwner(kind, userID, contactID string) string {
+	if kind == kindPasswordReset {
+		contactID = ""
+	}
+	return kind + ":" + userID + ":" + contactID
+}
+
+// addCode stores c and retires any earlier code of the same owner, since
+// only the most recently issued code is accepted.
+func (a *appRec) addCode(c *codeRec) {
+	owner := codeOwner(c.Kind, c.UserID, c.ContactID)
+	if old := a.codeByOwner[owner]; old != nil {
+		delete(a.codeByHash, old.Hash)
+	}
+	a.codeByOwner[owner] = c
+	a.codeByHash[c.Hash] = c
+}
+
+func (a *appRec) dropCode(c *codeRec) {
+	delete(a.codeByHash, c.Hash)
+	owner := codeOwner(c.Kind, c.UserID, c.ContactID)
+	if a.codeByOwner[owner] == c {
+		delete(a.codeByOwner, owner)
+	}
+}
+
+func (a *appRec) indexUser(u *userRec) {
+	a.userByID[u.ID] = u
+	a.byUsername[strings.ToLower(u.Username)] = u
+	for _, c := range u.Contacts {
+		a.byContact[contactKey(c.Type, c.Value)] = u
+	}
+}
+
+func (a *appRec) addSession(s *sessionRec) {
+	a.sessionByID[s.ID] = s
+	a.byRefresh[s.RefreshHash] = s
+	for _, h := range s.OldHashes {
+		a.byRefresh[h] = s
+	}
+	a.userSess[s.UserID] = append(a.userSess[s.UserID], s)
+}
+
+// dropSession forgets a revoked or expired session entirely: its sid no
+// longer verifies and its refresh tokens, current or old, are unknown.
+func (a *appRec) dropSession(s *sessionRec) {
+	delete(a.sessionByID, s.ID)
+	delete(a.byRefresh, s.RefreshHash)
+	for _, h := range s.OldHashes {
+		delete(a.byRefresh, h)
+	}
+	list := a.userSess[s.UserID]
+	for i, x := range list {
+		if x == s {
+			list = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(a.userSess, s.UserID)
+	} else {
+		a.userSess[s.UserID] = list
+	}
+}
+
+// removeUser drops a user with its sessions and codes.
+func (a *appRec) removeUser(u *userRec) {
+	delete(a.userByID, u.ID)
+	delete(a.byUsername, strings.ToLower(u.Username))
+	for _, c := range u.Contacts {
+		delete(a.byContact, contactKey(c.Type, c.Value))
+	}
+	a.Users = removeBySeq(a.Users, u.Seq, func(x *userRec) int64 { return x.Seq })
+	for _, s := range append([]*sessionRec(nil), a.userSess[u.ID]...) {
+		a.dropSession(s)
+	}
+	for _, c := range a.codeByOwner {
+		if c.UserID == u.ID {
+			a.dropCode(c)
+		}
+	}
+}
+
+// liveSessions lists a user's live sessions, oldest first, forgetting the
+// expired ones on the way.
+func (a *appRec) liveSessions(userID string, now time.Time) []*sessionRec {
+	var out []*sessionRec
+	for _, s := range append([]*sessionRec(nil), a.userSess[userID]...) {
+		if !now.Before(s.ExpiresAt) {
+			a.dropSession(s)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// rolePermissions is the permission set a role grants.
+func (a *appRec) rolePermissions(role string) []string {
+	r := a.roleByName[role]
+	if r == nil {
+		return []string{}
+	}
+	out := append([]string{}, r.Permissions...)
+	sort.Strings(out)
+	return out
+}
+
+// removeBySeq deletes the element with seq from a slice sorted by seq.
+func removeBySeq[T any](items []T, seq int64, seqOf func(T) int64) []T {
+	i := sort.Search(len(items), func(i int) bool { return seqOf(items[i]) >= seq })
+	if i < len(items) && seqOf(items[i]) == seq {
+		var zero T
+		copy(items[i:], items[i+1:])
+		items[len(items)-1] = zero
+		return items[:len(items)-1]
+	}
+	return items
+}

@@ -1,0 +1,236 @@
+package heimdall
+
+import (
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// newID returns a random RFC 4122 version 4 uuid, the id format the real
+// service uses for every row.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// randomToken returns n random bytes, base64url without padding.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// sixDigits is a one-time code as mailed to users.
+func sixDigits() string {
+	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	return fmt.Sprintf("%06d", n.Int64())
+}
+
+// tokenHash is how refresh tokens, API keys and codes are stored: they are
+// long random values (or, for codes, salted with the app and kind), so one
+// SHA-256 is enough; only passwords need a slow hash.
+func tokenHash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Password hashing: PBKDF2-HMAC-SHA256, 16-byte salt, passwordIterations
+// rounds. Why so few: see the package doc.
+const passwordIterations = 1000
+
+func hashPassword(password string) string {
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt)
+	key, err := pbkdf2.Key(sha256.New, password, salt, passwordIterations, 32)
+	if err != nil { // only for absurd key lengths, never with these constants
+		panic(err)
+	}
+	return "pbkdf2-sha256$" + strconv.Itoa(passwordIterations) + "$" +
+		base64.RawStdEncoding.EncodeToString(salt) + "$" + base64.RawStdEncoding.EncodeToString(key)
+}
+
+// dummyHash is compared against when the user does not exist, so an
+// unknown identifier costs the same as a wrong password.
+var dummyHash = hashPassword("no such user")
+
+func checkPassword(encoded, password string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 4 || parts[0] != "pbkdf2-sha256" {
+		return false
+	}
+	iter, err := strconv.Atoi(parts[1])
+	if err != nil || iter < 1 || iter > 1_000_000 {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[2])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[3])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got, err := pbkdf2.Key(sha256.New, password, salt, iter, len(want))
+	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// passwordProblems lists the auth-config password rules p breaks.
+func passwordProblems(cfg authConfig, p string) []string {
+	var out []string
+	if len([]rune(p)) < cfg.PasswordMinLength {
+		out = append(out, fmt.Sprintf("password must be longer than or equal to %d characters", cfg.PasswordMinLength))
+	}
+	var digit, symbol, upper bool
+	for _, r := range p {
+		switch {
+		case unicode.IsDigit(r):
+			digit = true
+		case unicode.IsUpper(r):
+			upper = true
+		case !unicode.IsLetter(r) && !unicode.IsSpace(r):
+			symbol = true
+		}
+	}
+	if cfg.PasswordRequireNumber && !digit {
+		out = append(out, "password must contain a number")
+	}
+	if cfg.PasswordRequireSymbol && !symbol {
+		out = append(out, "password must contain a symbol")
+	}
+	if cfg.PasswordRequireUppercase && !upper {
+		out = append(out, "password must contain an uppercase letter")
+	}
+	return out
+}
+
+func validEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n") && strings.Count(s, "@") == 1
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func strPtrOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// ts formats a time the way the API does (RFC 3339 with milliseconds, UTC).
+func ts(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+func tsPtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := ts(*t)
+	return &s
+}
+
+// page is one page of a cursor-paginated list.
+type page struct {
+	HasMore    bool    `json:"has_more"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+const (
+	defaultLimit = 20
+	maxLimit     = 100
+)
+
+var errBadCursor = errors.New("invalid cursor")
+
+// parseLimit reads a limit query value: empty → default, capped at maxLimit.
+func parseLimit(s string) (int, error) {
+	if s == "" {
+		return defaultLimit, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, errors.New("limit must be a positive integer")
+	}
+	return min(n, maxLimit), nil
+}
+
+func encodeCursor(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("s:" + strconv.FormatInt(seq, 10)))
+}
+
+func decodeCursor(c string) (int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !strings.HasPrefix(string(raw), "s:") {
+		return 0, errBadCursor
+	}
+	n, err := strconv.ParseInt(string(raw[2:]), 10, 64)
+	if err != nil {
+		return 0, errBadCursor
+	}
+	return n, nil
+}
+
+// paginate walks items (sorted by seq, ascending) from the cursor, keeping
+// those keep accepts, and stops after limit of them. desc walks newest
+// first. The cursor is a position (a seq), so finding the start is a binary
+// search, never a scan, and rows deleted between pages are simply skipped.
+func paginate[T any](items []T, seqOf func(T) int64, cursor string, limit int, desc bool, keep func(T) bool) ([]T, page, error) {
+	start := 0
+	if desc {
+		start = len(items) - 1
+	}
+	if cursor != "" {
+		after, err := decodeCursor(cursor)
+		if err != nil {
+			return nil, page{}, err
+		}
+		if desc {
+			start = sort.Search(len(items), func(i int) bool { return seqOf(items[i]) >= after }) - 1
+		} else {
+			start = sort.Search(len(items), func(i int) bool { return seqOf(items[i]) > after })
+		}
+	}
+	out := make([]T, 0, min(limit, len(items)))
+	var pg page
+	step := 1
+	if desc {
+		step = -1
+	}
+	for i := start; i >= 0 && i < len(items); i += step {
+		it := items[i]
+		if keep != nil && !keep(it) {
+			continue
+		}
+		if len(out) == limit {
+			pg.HasMore = true
+			c := encodeCursor(seqOf(out[len(out)-1]))
+			pg.NextCursor = &c
+			break
+		}
+		out = append(out, it)
+	}
+	return out, pg, nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
