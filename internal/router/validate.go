@@ -130,10 +130,10 @@ func requestMessages(err error) []string {
 	return dedupe(out)
 }
 
-// leaves flattens nested MultiErrors.
+// leaves flattens a top-level MultiError (nested ones too) without looking
+// inside the request/response errors it holds, which carry the field.
 func leaves(err error) []error {
-	var me openapi3.MultiError
-	if errors.As(err, &me) {
+	if me, ok := err.(openapi3.MultiError); ok {
 		var out []error
 		for _, e := range me {
 			out = append(out, leaves(e)...)
@@ -143,16 +143,22 @@ func leaves(err error) []error {
 	return []error{err}
 }
 
-// schemaErrors collects the SchemaErrors under err.
+// schemaErrors collects the SchemaErrors under err, through wrappers and
+// MultiErrors at any depth.
 func schemaErrors(err error) []*openapi3.SchemaError {
-	var out []*openapi3.SchemaError
-	for _, e := range leaves(err) {
-		var se *openapi3.SchemaError
-		if errors.As(e, &se) {
-			out = append(out, se)
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		var out []*openapi3.SchemaError
+		for _, e := range me {
+			out = append(out, schemaErrors(e)...)
 		}
+		return out
 	}
-	return out
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		return []*openapi3.SchemaError{se}
+	}
+	return nil
 }
 
 func fieldOf(base string, se *openapi3.SchemaError) string {
@@ -196,7 +202,9 @@ func rule(se *openapi3.SchemaError) string {
 	case "properties":
 		return strings.Replace(se.Reason, "is unsupported", "is not allowed", 1)
 	}
-	return strings.TrimPrefix(se.Reason, "value ")
+	// kin-openapi words most rules as "value must ..." / "number must ...".
+	reason := strings.TrimPrefix(se.Reason, "value ")
+	return strings.TrimPrefix(reason, "number ")
 }
 
 func article(typ string) string {
