@@ -110,10 +110,12 @@ func (c *comparer) add(rule, location, format string, args ...any) {
 // as the two dated versions tell.
 func (c *comparer) deprecationAge() string {
 	if c.oldDate.IsZero() || c.newDate.IsZero() {
-		return "was deprecated"
+		return "had been deprecated"
 	}
-	days := int(c.newDate.Sub(c.oldDate).Hours() / 24)
-	return fmt.Sprintf("deprecated for at least %d days (deprecated by %s, removed by %s)",
+	// Calendar days: a reviewer counts dates, not 24-hour spans.
+	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+	days := int(day(c.newDate).Sub(day(c.oldDate)).Hours() / 24)
+	return fmt.Sprintf("had been deprecated for at least %d days (deprecated by %s, removed by %s)",
 		days, c.oldDate.Format("2006-01-02"), c.newDate.Format("2006-01-02"))
 }
 
