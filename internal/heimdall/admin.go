@@ -1,5 +1,1272 @@
 package heimdall
 
-import "github.com/heimdall-mock/heimdall-mock/internal/router"
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
 
-func (d *Domain) registerAdmin(reg *router.Registry) {}
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+)
+
+// adminFn is an admin handler: the app is resolved, the key checked and
+// d.mu held.
+type adminFn func(r *router.Request, a *appRec, k *apiKeyRec) *router.Response
+
+// platform wraps a /v1/apps/{app_id}/... handler.
+func (d *Domain) platform(fn adminFn) router.Handler { return d.adminRoute(false, fn) }
+
+// consumerAdmin wraps a /{app_slug}/v1/admin/... handler.
+func (d *Domain) consumerAdmin(fn adminFn) router.Handler { return d.adminRoute(true, fn) }
+
+func (d *Domain) adminRoute(bySlug bool, fn adminFn) router.Handler {
+	return func(r *router.Request) *router.Response {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		k, resp := d.apiKey(r)
+		if resp != nil {
+			return resp
+		}
+		ref := r.Param(0)
+		var a *appRec
+		if bySlug {
+			if strings.HasPrefix(ref, "__") {
+				return router.Error(http.StatusBadRequest, "App slugs beginning with __ are reserved")
+			}
+			a = d.st.appBySlug[ref]
+		} else {
+			// Ids are what the API hands out; slugs are accepted too, for
+			// hand-written calls against the mock.
+			if a = d.st.appByID[ref]; a == nil {
+				a = d.st.appBySlug[ref]
+			}
+		}
+		if a == nil {
+			return router.Error(http.StatusNotFound, "App not found")
+		}
+		if !k.allows(a, "") {
+			return router.Error(http.StatusForbidden, "API key may not act on this app")
+		}
+		return fn(r, a, k)
+	}
+}
+
+func (d *Domain) registerAdmin(reg *router.Registry) {
+	reg.Handle("GET", "/v1/apps", d.listApps)
+	reg.Handle("POST", "/v1/apps", d.createApp)
+	reg.Handle("GET", "/v1/stats/me", d.stats)
+	reg.Handle("GET", "/v1/apps/{app_id}", d.platform(d.getApp))
+	reg.Handle("PATCH", "/v1/apps/{app_id}", d.platform(d.updateApp))
+	reg.Handle("DELETE", "/v1/apps/{app_id}", d.platform(d.deleteApp))
+	reg.Handle("PATCH", "/v1/apps/{app_id}/status", d.platform(d.updateAppStatus))
+	reg.Handle("GET", "/v1/apps/{app_id}/members", d.platform(d.listMembers))
+	reg.Handle("DELETE", "/v1/apps/{app_id}/members/{account_id}", d.platform(d.removeMember))
+	reg.Handle("GET", "/v1/apps/{app_id}/auth-config", d.platform(d.getAuthConfig))
+	reg.Handle("PATCH", "/v1/apps/{app_id}/auth-config", d.platform(d.updateAuthConfig))
+	reg.Handle("GET", "/v1/apps/{app_id}/notification-settings", d.platform(d.getNotify))
+	reg.Handle("PATCH", "/v1/apps/{app_id}/notification-settings", d.platform(d.updateNotify))
+	reg.Handle("GET", "/v1/apps/{app_id}/audit-logs", d.platform(d.auditLogs))
+
+	for _, p := range []struct {
+		prefix string
+		wrap   func(adminFn) router.Handler
+	}{{"/v1/apps/{app_id}/end-users", d.platform}, {"/{app_slug}/v1/admin/users", d.consumerAdmin}} {
+		reg.Handle("GET", p.prefix, p.wrap(d.listUsers))
+		reg.Handle("GET", p.prefix+"/{user_id}", p.wrap(d.getUser))
+		reg.Handle("PATCH", p.prefix+"/{user_id}", p.wrap(d.updateUser))
+		reg.Handle("DELETE", p.prefix+"/{user_id}", p.wrap(d.deleteUser))
+		reg.Handle("PATCH", p.prefix+"/{user_id}/status", p.wrap(d.updateUserStatus))
+		reg.Handle("PATCH", p.prefix+"/{user_id}/role", p.wrap(d.updateUserRole))
+	}
+	reg.Handle("POST", "/{app_slug}/v1/admin/users", d.consumerAdmin(d.adminCreateUser))
+	eu := "/v1/apps/{app_id}/end-users"
+	reg.Handle("POST", eu+"/{user_id}/sessions/revoke-all", d.platform(d.revokeAll))
+	reg.Handle("POST", eu+"/bulk-delete", d.platform(d.bulk("delete")))
+	reg.Handle("POST", eu+"/bulk-revoke-sessions", d.platform(d.bulk("revoke")))
+	reg.Handle("POST", eu+"/bulk-update-role", d.platform(d.bulk("role")))
+	reg.Handle("POST", eu+"/bulk-update-status", d.platform(d.bulk("status")))
+	reg.Handle("GET", eu+"/{user_id}/contacts", d.platform(d.userContacts))
+	reg.Handle("POST", eu+"/{user_id}/contacts", d.platform(d.addUserContact))
+	reg.Handle("DELETE", eu+"/{user_id}/contacts/{contact_id}", d.platform(d.deleteUserContact))
+	reg.Handle("POST", eu+"/{user_id}/contacts/{contact_id}/promote", d.platform(d.promoteUserContact))
+	reg.Handle("POST", eu+"/{user_id}/contacts/{contact_id}/resend-verification", d.platform(d.resendVerification))
+	reg.Handle("POST", eu+"/{user_id}/resend-verification", d.platform(d.resendVerification))
+
+	for _, p := range []struct {
+		prefix string
+		wrap   func(adminFn) router.Handler
+	}{{"/v1/apps/{app_id}", d.platform}, {"/{app_slug}/v1/admin", d.consumerAdmin}} {
+		reg.Handle("GET", p.prefix+"/roles", p.wrap(d.listRoles))
+		reg.Handle("POST", p.prefix+"/roles", p.wrap(d.createRole))
+		reg.Handle("GET", p.prefix+"/roles/{role_name}", p.wrap(d.getRole))
+		reg.Handle("PATCH", p.prefix+"/roles/{role_name}", p.wrap(d.updateRole))
+		reg.Handle("DELETE", p.prefix+"/roles/{role_name}", p.wrap(d.deleteRole))
+		reg.Handle("PUT", p.prefix+"/roles/{role_name}/permissions", p.wrap(d.setRolePermissions))
+		reg.Handle("GET", p.prefix+"/permissions", p.wrap(d.listPermissions))
+		reg.Handle("POST", p.prefix+"/permissions", p.wrap(d.createPermission))
+		reg.Handle("DELETE", p.prefix+"/permissions/{permission_key}", p.wrap(d.deletePermission))
+	}
+	reg.Handle("POST", "/v1/apps/{app_id}/roles/assign", d.platform(d.assignRole))
+	reg.Handle("GET", "/v1/apps/{app_id}/roles/permissions", d.platform(d.permissionCatalog))
+	reg.Handle("GET", "/v1/apps/{app_id}/permissions/enforcement", d.platform(d.enforcement))
+
+	reg.Handle("GET", "/v1/apps/{app_id}/api-keys", d.platform(d.listAPIKeys))
+	reg.Handle("POST", "/v1/apps/{app_id}/api-keys", d.platform(d.createAPIKey))
+	reg.Handle("DELETE", "/v1/apps/{app_id}/api-keys/{key_id}", d.platform(d.deleteAPIKey))
+
+	cr := "/v1/apps/{app_id}/credentials"
+	reg.Handle("GET", cr, d.platform(d.listClients))
+	reg.Handle("POST", cr, d.platform(d.createClient))
+	reg.Handle("GET", cr+"/{client_id}", d.platform(d.getClient))
+	reg.Handle("PATCH", cr+"/{client_id}", d.platform(d.updateClient))
+	reg.Handle("DELETE", cr+"/{client_id}", d.platform(d.deleteClient))
+	reg.Handle("POST", cr+"/{client_id}/rotate", d.platform(d.rotateClient))
+	reg.Handle("PUT", cr+"/{client_id}/scopes", d.platform(d.setClientScopes))
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
+
+func appJSON(a *appRec) map[string]any {
+	md := a.Metadata
+	if md == nil {
+		md = map[string]any{}
+	}
+	return map[string]any{
+		"id": a.ID, "slug": a.Slug, "display_name": a.DisplayName, "workspace_id": a.WorkspaceID,
+		"created_by": a.CreatedBy, "status": a.Status, "metadata": md,
+		"created_at": ts(a.CreatedAt), "updated_at": ts(a.UpdatedAt),
+	}
+}
+
+func (d *Domain) listApps(r *router.Request) *router.Response {
+	limit, err := parseLimit(r.Query("limit"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k, resp := d.apiKey(r)
+	if resp != nil {
+		return resp
+	}
+	ws := r.Query("workspace_id")
+	rows, pg, err := paginate(d.st.Apps, func(a *appRec) int64 { return a.Seq }, r.Query("cursor"), limit, false,
+		func(a *appRec) bool { return k.allows(a, "") && (ws == "" || a.WorkspaceID == ws) })
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	data := make([]map[string]any, 0, len(rows))
+	for _, a := range rows {
+		data = append(data, appJSON(a))
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+}
+
+func (d *Domain) createApp(r *router.Request) *router.Response {
+	var in struct {
+		DisplayName string `json:"display_name"`
+		Slug        string `json:"slug"`
+		WorkspaceID string `json:"workspace_id"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	switch {
+	case strings.HasPrefix(in.Slug, "__"):
+		return badRequest("slug must not begin with __")
+	case !slugRE.MatchString(in.Slug):
+		return badRequest("slug must be 2-63 lower-case letters, digits or dashes")
+	case strings.TrimSpace(in.DisplayName) == "":
+		return badRequest("display_name should not be empty")
+	}
+	// The key is drawn before the lock: generating one must never stall
+	// every other request.
+	now := d.now()
+	ks := keys.NewKeystore(d.pool, now)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k, resp := d.apiKey(r)
+	if resp != nil {
+		return resp
+	}
+	if k.AppID != "" {
+		return router.Error(http.StatusForbidden, "An app-scoped API key cannot create apps")
+	}
+	if in.WorkspaceID != "" && in.WorkspaceID != d.st.WorkspaceID {
+		return router.Error(http.StatusForbidden, "Not a member of this workspace")
+	}
+	if d.st.appBySlug[in.Slug] != nil {
+		return router.ErrorCode(http.StatusConflict, "SLUG_TAKEN", "App slug already in use")
+	}
+	a := d.newApp(d.st, newID(), in.Slug, in.DisplayName, d.st.OwnerID, now, ks)
+	d.audit(a, "app.created", k.ID, "app", a.ID, "", map[string]any{"slug": a.Slug})
+	return router.JSON(http.StatusCreated, appJSON(a))
+}
+
+func (d *Domain) stats(r *router.Request) *router.Response {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k, resp := d.apiKey(r)
+	if resp != nil {
+		return resp
+	}
+	var apps, users, keysN int
+	for _, a := range d.st.Apps {
+		if k.allows(a, "") {
+			apps++
+			users += len(a.Users)
+		}
+	}
+	for _, x := range d.st.APIKeys {
+		if k.AppID == "" || x.AppID == k.AppID {
+			keysN++
+		}
+	}
+	return router.JSON(http.StatusOK, map[string]any{"apps": apps, "end_users": users, "api_keys_active": keysN})
+}
+
+func (d *Domain) getApp(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	return router.JSON(http.StatusOK, appJSON(a))
+}
+
+func (d *Domain) updateApp(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	var in struct {
+		DisplayName *string        `json:"display_name"`
+		Slug        *string        `json:"slug"`
+		Metadata    map[string]any `json:"metadata"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.Slug != nil && *in.Slug != a.Slug {
+		if strings.HasPrefix(*in.Slug, "__") || !slugRE.MatchString(*in.Slug) {
+			return badRequest("slug must be 2-63 lower-case letters, digits or dashes, not beginning with __")
+		}
+		if d.st.appBySlug[*in.Slug] != nil {
+			return router.ErrorCode(http.StatusConflict, "SLUG_TAKEN", "App slug already in use")
+		}
+		delete(d.st.appBySlug, a.Slug)
+		a.Slug = *in.Slug
+		d.st.appBySlug[a.Slug] = a
+	}
+	if in.DisplayName != nil {
+		if strings.TrimSpace(*in.DisplayName) == "" {
+			return badRequest("display_name should not be empty")
+		}
+		a.DisplayName = *in.DisplayName
+	}
+	if in.Metadata != nil {
+		a.Metadata = in.Metadata
+	}
+	a.UpdatedAt = d.now()
+	d.audit(a, "app.updated", k.ID, "app", a.ID, "", nil)
+	return router.JSON(http.StatusOK, appJSON(a))
+}
+
+func (d *Domain) deleteApp(_ *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	if !k.Owner && k.AppID != "" {
+		return router.Error(http.StatusForbidden, "Only the workspace owner can delete apps")
+	}
+	d.st.Apps = removeBySeq(d.st.Apps, a.Seq, func(x *appRec) int64 { return x.Seq })
+	delete(d.st.appByID, a.ID)
+	delete(d.st.appBySlug, a.Slug)
+	d.st.APIKeys = slices.DeleteFunc(d.st.APIKeys, func(x *apiKeyRec) bool {
+		if x.AppID == a.ID {
+			delete(d.st.keyByHash, x.Hash)
+			return true
+		}
+		return false
+	})
+	return router.NoContent(http.StatusNoContent)
+}
+
+func (d *Domain) updateAppStatus(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	var in struct {
+		Status string `json:"status"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.Status != "active" && in.Status != "suspended" && in.Status != "archived" {
+		return badRequest("status must be one of the following values: active, suspended, archived")
+	}
+	a.Status, a.UpdatedAt = in.Status, d.now()
+	d.audit(a, "app.status_changed", k.ID, "app", a.ID, "", map[string]any{"status": in.Status})
+	return router.JSON(http.StatusOK, appJSON(a))
+}
+
+func (d *Domain) listMembers(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	limit, err := parseLimit(r.Query("limit"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	rows, pg, err := paginate(a.Users, func(u *userRec) int64 { return u.Seq }, r.Query("cursor"), limit, false,
+		func(u *userRec) bool { return u.Role != "" && a.roleByName[u.Role] != nil })
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	data := make([]map[string]any, 0, len(rows))
+	for _, u := range rows {
+		var email any
+		if c := u.primary("email"); c != nil {
+			email = c.Value
+		}
+		role := a.roleByName[u.Role]
+		data = append(data, map[string]any{
+			"id": u.ID, "account_id": u.ID, "username": u.Username, "display_name": u.DisplayName,
+			"primary_email": email, "role_id": role.ID, "role_name": role.Name, "joined_at": ts(u.CreatedAt),
+		})
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+}
+
+// removeMember takes the account's role away; the account itself stays.
+func (d *Domain) removeMember(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil || u.Role == "" {
+		return router.Error(http.StatusNotFound, "Member not found")
+	}
+	u.Role, u.UpdatedAt = "", d.now()
+	d.audit(a, "member.removed", k.ID, "end_user", u.ID, u.ID, nil)
+	return router.NoContent(http.StatusNoContent)
+}
+
+func configJSON(c authConfig) map[string]any {
+	return map[string]any{
+		"signup_enabled": c.SignupEnabled, "signin_enabled": c.SigninEnabled,
+		"signup_default_role": c.SignupDefaultRole, "signup_allowed_email_domains": nonNil(c.SignupAllowedEmailDomains),
+		"password_min_length": c.PasswordMinLength, "password_require_number": c.PasswordRequireNumber,
+		"password_require_symbol": c.PasswordRequireSymbol, "password_require_uppercase": c.PasswordRequireUppercase,
+		"max_failed_login_attempts": c.MaxFailedLoginAttempts, "max_sessions": c.MaxSessions,
+		"session_duration_minutes": c.SessionDurationMinutes, "enforce_app_permissions": c.EnforceAppPermissions,
+		"allowed_redirect_origins": nonNil(c.AllowedRedirectOrigins), "oauth_link_policy": c.OAuthLinkPolicy,
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (d *Domain) getAuthConfig(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	return router.JSON(http.StatusOK, configJSON(a.Config))
+}
+
+func (d *Domain) updateAuthConfig(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	var in struct {
+		SignupEnabled             *bool    `json:"signup_enabled"`
+		SigninEnabled             *bool    `json:"signin_enabled"`
+		SignupDefaultRole         *string  `json:"signup_default_role"`
+		SignupAllowedEmailDomains []string `json:"signup_allowed_email_domains"`
+		PasswordMinLength         *int     `json:"password_min_length"`
+		PasswordRequireNumber     *bool    `json:"password_require_number"`
+		PasswordRequireSymbol     *bool    `json:"password_require_symbol"`
+		PasswordRequireUppercase  *bool    `json:"password_require_uppercase"`
+		MaxFailedLoginAttempts    *int     `json:"max_failed_login_attempts"`
+		MaxSessions               *int     `json:"max_sessions"`
+		SessionDurationMinutes    *int     `json:"session_duration_minutes"`
+		EnforceAppPermissions     *bool    `json:"enforce_app_permissions"`
+		AllowedRedirectOrigins    []string `json:"allowed_redirect_origins"`
+		OAuthLinkPolicy           *string  `json:"oauth_link_policy"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	var probs []string
+	atLeast := func(name string, v *int, lo int) {
+		if v != nil && *v < lo {
+			probs = append(probs, name+" must not be less than "+itoa(int64(lo)))
+		}
+	}
+	atLeast("password_min_length", in.PasswordMinLength, 1)
+	atLeast("max_failed_login_attempts", in.MaxFailedLoginAttempts, 0)
+	atLeast("max_sessions", in.MaxSessions, 0)
+	atLeast("session_duration_minutes", in.SessionDurationMinutes, 1)
+	if in.SignupDefaultRole != nil && a.roleByName[*in.SignupDefaultRole] == nil {
+		probs = append(probs, "signup_default_role must name an existing role")
+	}
+	if in.OAuthLinkPolicy != nil && !slices.Contains([]string{"auto", "confirm", "reject"}, *in.OAuthLinkPolicy) {
+		probs = append(probs, "oauth_link_policy must be one of the following values: auto, confirm, reject")
+	}
+	if len(probs) > 0 {
+		return badRequest(probs...)
+	}
+	c := &a.Config
+	setB := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setI := func(dst *int, v *int) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setB(&c.SignupEnabled, in.SignupEnabled)
+	setB(&c.SigninEnabled, in.SigninEnabled)
+	if in.SignupDefaultRole != nil {
+		c.SignupDefaultRole = *in.SignupDefaultRole
+	}
+	if in.SignupAllowedEmailDomains != nil {
+		c.SignupAllowedEmailDomains = in.SignupAllowedEmailDomains
+	}
+	setI(&c.PasswordMinLength, in.PasswordMinLength)
+	setB(&c.PasswordRequireNumber, in.PasswordRequireNumber)
+	setB(&c.PasswordRequireSymbol, in.PasswordRequireSymbol)
+	setB(&c.PasswordRequireUppercase, in.PasswordRequireUppercase)
+	setI(&c.MaxFailedLoginAttempts, in.MaxFailedLoginAttempts)
+	setI(&c.MaxSessions, in.MaxSessions)
+	setI(&c.SessionDurationMinutes, in.SessionDurationMinutes)
+	setB(&c.EnforceAppPermissions, in.EnforceAppPermissions)
+	if in.AllowedRedirectOrigins != nil {
+		c.AllowedRedirectOrigins = in.AllowedRedirectOrigins
+	}
+	if in.OAuthLinkPolicy != nil {
+		c.OAuthLinkPolicy = *in.OAuthLinkPolicy
+	}
+	d.audit(a, "auth_config.updated", k.ID, "app", a.ID, "", nil)
+	return router.JSON(http.StatusOK, configJSON(a.Config))
+}
+
+func notifyJSON(a *appRec) map[string]any {
+	n := a.Notify
+	return map[string]any{
+		"app_id": a.ID, "notifications_via_envoi": n.Enabled, "default_sender_address": n.Sender,
+		"verification_template_name": n.VerificationTemplate, "password_reset_template_name": n.PasswordResetTemplate,
+		"mfa_code_template_name": n.MFATemplate, "welcome_template_name": n.WelcomeTemplate, "web_origin": n.WebOrigin,
+		"created_at": ts(n.CreatedAt), "updated_at": ts(n.UpdatedAt),
+	}
+}
+
+func (d *Domain) getNotify(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	return router.JSON(http.StatusOK, notifyJSON(a))
+}
+
+func (d *Domain) updateNotify(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	// Absent fields are kept; null clears a field; that needs the raw map.
+	var in map[string]any
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	n := &a.Notify
+	fields := map[string]**string{
+		"default_sender_address": &n.Sender, "verification_template_name": &n.VerificationTemplate,
+		"password_reset_template_name": &n.PasswordResetTemplate, "mfa_code_template_name": &n.MFATemplate,
+		"welcome_template_name": &n.WelcomeTemplate, "web_origin": &n.WebOrigin,
+	}
+	for name, dst := range fields {
+		v, ok := in[name]
+		if !ok {
+			continue
+		}
+		switch x := v.(type) {
+		case nil:
+			*dst = nil
+		case string:
+			*dst = ptr(x)
+		default:
+			return badRequest(name + " must be a string or null")
+		}
+	}
+	if v, ok := in["notifications_via_envoi"]; ok {
+		b, isBool := v.(bool)
+		if !isBool {
+			return badRequest("notifications_via_envoi must be a boolean value")
+		}
+		n.Enabled = b
+	}
+	if n.Sender != nil && !validEmail(*n.Sender) {
+		return badRequest("default_sender_address must be an email")
+	}
+	n.UpdatedAt = d.now()
+	d.audit(a, "notification_settings.updated", k.ID, "app", a.ID, "", nil)
+	return router.JSON(http.StatusOK, notifyJSON(a))
+}
+
+func (d *Domain) auditLogs(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	limit, err := parseLimit(r.Query("limit"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	action, actor := r.Query("action"), r.Query("actor_id")
+	rows, pg, err := paginate(a.Audit, func(e *auditRec) int64 { return e.Seq }, r.Query("cursor"), limit, true,
+		func(e *auditRec) bool {
+			return (action == "" || e.Action == action) && (actor == "" || (e.ActorID != nil && *e.ActorID == actor))
+		})
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	data := make([]map[string]any, 0, len(rows))
+	for _, e := range rows {
+		data = append(data, auditEntry(a, e))
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+}
+
+// userSummary is EndUserSummaryDto (and ConsumerAdminEndUserDto).
+func (d *Domain) userSummary(a *appRec, u *userRec) map[string]any {
+	var email, verified any
+	if c := u.primary("email"); c != nil {
+		email, verified = c.Value, tsPtr(c.VerifiedAt)
+	}
+	var role any
+	if u.Role != "" {
+		role = u.Role
+	}
+	return map[string]any{
+		"id": u.ID, "username": u.Username, "display_name": u.DisplayName, "email": email,
+		"email_verified_at": verified, "status": u.Status, "role": role,
+		"active_session_count": len(a.liveSessions(u.ID, d.now())),
+		"created_at":           ts(u.CreatedAt), "joined_at": ts(u.CreatedAt), "last_used_at": tsPtr(u.LastUsedAt),
+	}
+}
+
+// matchesFilter is the end-user status/search filter of lists and bulk ops.
+func matchesFilter(u *userRec, status, search string) bool {
+	if status != "" && u.Status != status {
+		return false
+	}
+	if search == "" {
+		return true
+	}
+	s := strings.ToLower(search)
+	if strings.Contains(strings.ToLower(u.Username), s) || (u.DisplayName != nil && strings.Contains(strings.ToLower(*u.DisplayName), s)) {
+		return true
+	}
+	for _, c := range u.Contacts {
+		if strings.Contains(strings.ToLower(c.Value), s) {
+			return true
+		}
+	}
+	return false
+}
+
+var userStatuses = []string{"active", "suspended", "deactivated"}
+
+func (d *Domain) listUsers(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	limit, err := parseLimit(r.Query("limit"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	status, search := r.Query("status"), r.Query("search")
+	if status != "" && !slices.Contains(userStatuses, status) {
+		return badRequest("status must be one of the following values: active, suspended, deactivated")
+	}
+	rows, pg, err := paginate(a.Users, func(u *userRec) int64 { return u.Seq }, r.Query("cursor"), limit, false,
+		func(u *userRec) bool { return matchesFilter(u, status, search) })
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	data := make([]map[string]any, 0, len(rows))
+	for _, u := range rows {
+		data = append(data, d.userSummary(a, u))
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+}
+
+func userNotFound() *router.Response { return router.Error(http.StatusNotFound, "User not found") }
+
+func (d *Domain) getUser(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	return router.JSON(http.StatusOK, d.userSummary(a, u))
+}
+
+func (d *Domain) adminCreateUser(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	var in struct {
+		Email       string `json:"email"`
+		Username    string `json:"username"`
+		Password    string `json:"password"`
+		DisplayName string `json:"display_name"`
+		RoleName    string `json:"role_name"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	in.Email = strings.TrimSpace(in.Email)
+	if !validEmail(in.Email) {
+		return badRequest("email must be an email")
+	}
+	if in.Username == "" { // the username defaults to the email's local part
+		in.Username = in.Email[:strings.IndexByte(in.Email, '@')]
+	}
+	role := in.RoleName
+	if role == "" {
+		role = a.Config.SignupDefaultRole
+	}
+	if a.roleByName[role] == nil {
+		return badRequest("role_name must name an existing role")
+	}
+	var hash string
+	if in.Password != "" {
+		if p := passwordProblems(a.Config, in.Password); len(p) > 0 {
+			return badRequest(p...)
+		}
+		hash = hashPassword(in.Password)
+	}
+	if resp := d.checkUnique(a, in.Username, in.Email, nil); resp != nil {
+		return resp
+	}
+	u := d.createUser(a, in.Username, in.Email, hash, in.DisplayName, role, false)
+	d.audit(a, "user.created", k.ID, "end_user", u.ID, u.ID, nil)
+	return router.JSON(http.StatusCreated, map[string]any{
+		"id": u.ID, "username": u.Username, "email": in.Email, "display_name": u.DisplayName,
+		"email_verified": false, "role": role, "status": u.Status, "created_at": ts(u.CreatedAt),
+	})
+}
+
+func (d *Domain) updateUser(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	var in struct {
+		DisplayName *string `json:"display_name"`
+		Email       *string `json:"email"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.Email != nil {
+		email := strings.TrimSpace(*in.Email)
+		if !validEmail(email) {
+			return badRequest("email must be an email")
+		}
+		if resp := d.checkUnique(a, "", email, u); resp != nil {
+			return resp
+		}
+		// A changed primary email starts unverified, as at signup.
+		if c := u.primary("email"); c == nil {
+			c = &contactRec{ID: newID(), Type: "email", Value: email, IsPrimary: true, CreatedAt: d.now()}
+			u.Contacts = append(u.Contacts, c)
+			a.byContact[contactKey("email", email)] = u
+		} else if !strings.EqualFold(c.Value, email) {
+			delete(a.byContact, contactKey("email", c.Value))
+			c.Value, c.VerifiedAt = email, nil
+			a.byContact[contactKey("email", email)] = u
+		}
+	}
+	if in.DisplayName != nil {
+		u.DisplayName = strPtrOrNil(*in.DisplayName)
+	}
+	u.UpdatedAt = d.now()
+	d.audit(a, "user.updated", k.ID, "end_user", u.ID, u.ID, nil)
+	return router.JSON(http.StatusOK, d.userSummary(a, u))
+}
+
+func (d *Domain) deleteUser(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	a.removeUser(u)
+	d.audit(a, "user.deleted", k.ID, "end_user", u.ID, "", nil)
+	return router.NoContent(http.StatusNoContent)
+}
+
+// setStatus changes a user's status; leaving active ends every session.
+func (d *Domain) setStatus(a *appRec, u *userRec, status, actor string) {
+	u.Status, u.UpdatedAt = status, d.now()
+	if status != "active" {
+		d.revokeSessions(a, u)
+	}
+	d.audit(a, "user.status_changed", actor, "end_user", u.ID, u.ID, map[string]any{"status": status})
+}
+
+func (d *Domain) revokeSessions(a *appRec, u *userRec) {
+	for _, s := range append([]*sessionRec(nil), a.userSess[u.ID]...) {
+		a.dropSession(s)
+	}
+}
+
+func (d *Domain) updateUserStatus(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	var in struct {
+		Status string `json:"status"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if !slices.Contains(userStatuses, in.Status) {
+		return badRequest("status must be one of the following values: active, suspended, deactivated")
+	}
+	d.setStatus(a, u, in.Status, k.ID)
+	return router.JSON(http.StatusOK, d.userSummary(a, u))
+}
+
+func (d *Domain) updateUserRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	var in struct {
+		RoleName string `json:"role_name"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if a.roleByName[in.RoleName] == nil {
+		return router.Error(http.StatusNotFound, "Role not found")
+	}
+	u.Role, u.UpdatedAt = in.RoleName, d.now()
+	d.audit(a, "user.role_changed", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": in.RoleName})
+	return router.JSON(http.StatusOK, map[string]any{"user_id": u.ID, "role_name": in.RoleName})
+}
+
+func (d *Domain) revokeAll(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	d.revokeSessions(a, u)
+	d.audit(a, "user.sessions_revoked", k.ID, "end_user", u.ID, u.ID, nil)
+	return router.NoContent(http.StatusNoContent)
+}
+
+// bulk returns the handler of one bulk end-user operation.
+func (d *Domain) bulk(op string) adminFn {
+	return func(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+		var in struct {
+			Selection struct {
+				Mode   string   `json:"mode"`
+				IDs    []string `json:"ids"`
+				Status string   `json:"status"`
+				Search string   `json:"search"`
+			} `json:"selection"`
+			ConfirmAll bool   `json:"confirm_all_in_app"`
+			RoleName   string `json:"role_name"`
+			Status     string `json:"status"`
+		}
+		if err := r.Decode(&in); err != nil {
+			return badRequest(err.Error())
+		}
+		sel := in.Selection
+		var targets []*userRec
+		switch sel.Mode {
+		case "ids":
+			for _, id := range sel.IDs {
+				if u := a.userByID[id]; u != nil {
+					targets = append(targets, u)
+				}
+			}
+		case "filter":
+			if sel.Status != "" && !slices.Contains(userStatuses, sel.Status) {
+				return badRequest("selection.status must be one of the following values: active, suspended, deactivated")
+			}
+			// Deleting a whole app's users by an empty filter needs an
+			// explicit confirmation.
+			if op == "delete" && sel.Status == "" && sel.Search == "" && !in.ConfirmAll {
+				return badRequest("confirm_all_in_app must be true to delete every user of the app")
+			}
+			for _, u := range a.Users {
+				if matchesFilter(u, sel.Status, sel.Search) {
+					targets = append(targets, u)
+				}
+			}
+		default:
+			return badRequest("selection.mode must be one of the following values: ids, filter")
+		}
+		switch op {
+		case "role":
+			if a.roleByName[in.RoleName] == nil {
+				return router.Error(http.StatusNotFound, "Role not found")
+			}
+		case "status":
+			if !slices.Contains(userStatuses, in.Status) {
+				return badRequest("status must be one of the following values: active, suspended, deactivated")
+			}
+		}
+		for _, u := range targets {
+			switch op {
+			case "delete":
+				a.removeUser(u)
+			case "revoke":
+				d.revokeSessions(a, u)
+			case "role":
+				u.Role, u.UpdatedAt = in.RoleName, d.now()
+			case "status":
+				d.setStatus(a, u, in.Status, k.ID)
+			}
+		}
+		d.audit(a, "user.bulk_"+op, k.ID, "app", a.ID, "", map[string]any{"affected_users": len(targets)})
+		return router.JSON(http.StatusOK, map[string]any{"affected_users": len(targets)})
+	}
+}
+
+func (d *Domain) userContacts(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	return router.JSON(http.StatusOK, contactList(u))
+}
+
+func (d *Domain) addUserContact(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	c, resp := d.addContact(r, a, u)
+	if resp != nil {
+		return resp
+	}
+	d.audit(a, "user.contact_added", k.ID, "contact", c.ID, u.ID, nil)
+	return router.JSON(http.StatusCreated, contactJSON(c))
+}
+
+func (d *Domain) deleteUserContact(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	return d.deleteContact(a, u, r.Param(2), k.ID)
+}
+
+func (d *Domain) promoteUserContact(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	return d.promoteContact(a, u, r.Param(2), k.ID)
+}
+
+// resendVerification issues a verification code for the named contact (or
+// the primary email), mailing it when the app's mail is on.
+func (d *Domain) resendVerification(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	c := u.primary("email")
+	if id := r.Param(2); id != "" {
+		c = u.contact(id)
+	}
+	if c == nil {
+		return router.Error(http.StatusNotFound, "Contact not found")
+	}
+	if c.VerifiedAt != nil {
+		return router.ErrorCode(http.StatusConflict, "ALREADY_VERIFIED", "Contact is already verified")
+	}
+	code, exp := d.issueCode(r.HTTP, a, kindVerification, u, c, a.Notify.Enabled && c.Type == "email")
+	return router.JSON(http.StatusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
+}
+
+func roleJSON(a *appRec, r *roleRec) map[string]any {
+	return map[string]any{
+		"id": r.ID, "app_id": a.ID, "name": r.Name, "description": r.Description, "is_system": r.IsSystem,
+		"created_at": ts(r.CreatedAt), "updated_at": ts(r.UpdatedAt),
+	}
+}
+
+func (d *Domain) listRoles(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	limit, err := parseLimit(r.Query("limit"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	rows, pg, err := paginate(a.Roles, func(x *roleRec) int64 { return x.Seq }, r.Query("cursor"), limit, false, nil)
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	data := make([]map[string]any, 0, len(rows))
+	for _, x := range rows {
+		data = append(data, roleJSON(a, x))
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+}
+
+var roleNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+func (d *Domain) createRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	var in struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if !roleNameRE.MatchString(in.Name) {
+		return badRequest("name must be lower-case letters, digits, dashes or underscores")
+	}
+	if a.roleByName[in.Name] != nil {
+		return router.ErrorCode(http.StatusConflict, "ROLE_EXISTS", "Role already exists")
+	}
+	role := d.addRole(a, in.Name, in.Description)
+	d.audit(a, "role.created", k.ID, "role", role.ID, "", map[string]any{"name": in.Name})
+	return router.JSON(http.StatusCreated, roleJSON(a, role))
+}
+
+func roleNotFound() *router.Response { return router.Error(http.StatusNotFound, "Role not found") }
+
+func (d *Domain) getRole(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	role := a.roleByName[r.Param(1)]
+	if role == nil {
+		return roleNotFound()
+	}
+	out := roleJSON(a, role)
+	perms := make([]map[string]any, 0, len(role.Permissions))
+	for _, key := range role.Permissions {
+		if p := a.permByKey[key]; p != nil {
+			perms = append(perms, map[string]any{"id": p.ID, "resource": p.Resource, "action": p.Action, "description": p.Description})
+		}
+	}
+	out["permissions"] = perms
+	return router.JSON(http.StatusOK, out)
+}
+
+func (d *Domain) updateRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	role := a.roleByName[r.Param(1)]
+	if role == nil {
+		return roleNotFound()
+	}
+	var in struct {
+		Description *string `json:"description"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.Description != nil {
+		role.Description = strPtrOrNil(*in.Description)
+	}
+	role.UpdatedAt = d.now()
+	d.audit(a, "role.updated", k.ID, "role", role.ID, "", nil)
+	return router.JSON(http.StatusOK, roleJSON(a, role))
+}
+
+func (d *Domain) deleteRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	role := a.roleByName[r.Param(1)]
+	if role == nil {
+		return roleNotFound()
+	}
+	if role.IsSystem {
+		return router.Error(http.StatusForbidden, "System roles cannot be deleted")
+	}
+	for _, u := range a.Users {
+		if u.Role == role.Name {
+			return router.ErrorCode(http.StatusConflict, "ROLE_IN_USE", "Role is assigned to members; reassign them first")
+		}
+	}
+	if a.Config.SignupDefaultRole == role.Name {
+		return router.ErrorCode(http.StatusConflict, "ROLE_IN_USE", "Role is the signup default role")
+	}
+	a.Roles = removeBySeq(a.Roles, role.Seq, func(x *roleRec) int64 { return x.Seq })
+	delete(a.roleByName, role.Name)
+	d.audit(a, "role.deleted", k.ID, "role", role.ID, "", map[string]any{"name": role.Name})
+	return router.NoContent(http.StatusNoContent)
+}
+
+func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	role := a.roleByName[r.Param(1)]
+	if role == nil {
+		return roleNotFound()
+	}
+	if role.Name == "owner" {
+		return router.Error(http.StatusForbidden, "The owner role's permissions cannot be changed")
+	}
+	var in struct {
+		Permissions []string `json:"permissions"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.Permissions == nil {
+		return badRequest("permissions must be an array")
+	}
+	var unknown []string
+	for _, p := range in.Permissions {
+		if a.permByKey[p] == nil {
+			unknown = append(unknown, "unknown permission "+p)
+		}
+	}
+	if len(unknown) > 0 {
+		return badRequest(unknown...)
+	}
+	perms := slices.Clone(in.Permissions)
+	sort.Strings(perms)
+	role.Permissions, role.UpdatedAt = slices.Compact(perms), d.now()
+	d.audit(a, "role.permissions_set", k.ID, "role", role.ID, "", map[string]any{"permissions": role.Permissions})
+	return router.JSON(http.StatusOK, map[string]any{"role": role.Name, "permissions": role.Permissions})
+}
+
+func (d *Domain) assignRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	var in struct {
+		AccountID string `json:"account_id"`
+		Role      string `json:"role"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	u := a.userByID[in.AccountID]
+	if u == nil {
+		return userNotFound()
+	}
+	role := a.roleByName[in.Role]
+	if role == nil {
+		return roleNotFound()
+	}
+	u.Role, u.UpdatedAt = role.Name, d.now()
+	d.audit(a, "role.assigned", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": role.Name})
+	return router.JSON(http.StatusOK, map[string]any{
+		"id": u.ID, "account_id": u.ID, "app_id": a.ID, "role_id": role.ID, "joined_at": ts(u.CreatedAt),
+	})
+}
+
+func permJSON(a *appRec, p *permRec, withSystem bool) map[string]any {
+	out := map[string]any{
+		"id": p.ID, "app_id": a.ID, "resource": p.Resource, "action": p.Action,
+		"description": p.Description, "created_at": ts(p.CreatedAt),
+	}
+	if withSystem {
+		out["is_system"] = p.IsSystem
+	}
+	return out
+}
+
+func (d *Domain) listPermissions(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	// The consumer-admin list carries is_system; the platform one does not
+	// declare it, and extra fields are harmless, so both get it.
+	out := make([]map[string]any, 0, len(a.Permissions))
+	for _, p := range a.Permissions {
+		out = append(out, permJSON(a, p, true))
+	}
+	return router.JSON(http.StatusOK, out)
+}
+
+func (d *Domain) permissionCatalog(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	return d.listPermissions(r, a, k)
+}
+
+var permPartRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+func (d *Domain) createPermission(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	var in struct {
+		Resource    string `json:"resource"`
+		Action      string `json:"action"`
+		Description string `json:"description"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if !permPartRE.MatchString(in.Resource) || !permPartRE.MatchString(in.Action) {
+		return badRequest("resource and action must be letters, digits, dashes or underscores")
+	}
+	key := in.Resource + "." + in.Action
+	if a.permByKey[key] != nil {
+		return router.ErrorCode(http.StatusConflict, "PERMISSION_EXISTS", "Permission already exists")
+	}
+	p := d.addPermission(a, key, in.Description)
+	d.audit(a, "permission.created", k.ID, "permission", p.ID, "", map[string]any{"key": key})
+	return router.JSON(http.StatusCreated, permJSON(a, p, false))
+}
+
+func (d *Domain) deletePermission(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	key := r.Param(1)
+	p := a.permByKey[key]
+	if p == nil {
+		return router.Error(http.StatusNotFound, "Permission not found")
+	}
+	if p.IsSystem {
+		return router.Error(http.StatusForbidden, "System permissions cannot be deleted")
+	}
+	a.Permissions = removeBySeq(a.Permissions, p.Seq, func(x *permRec) int64 { return x.Seq })
+	delete(a.permByKey, key)
+	for _, role := range a.Roles { // a deleted permission is granted by no role
+		role.Permissions = slices.DeleteFunc(role.Permissions, func(s string) bool { return s == key })
+	}
+	d.audit(a, "permission.deleted", k.ID, "permission", p.ID, "", map[string]any{"key": key})
+	return router.NoContent(http.StatusNoContent)
+}
+
+func (d *Domain) enforcement(_ *router.Request, _ *appRec, _ *apiKeyRec) *router.Response {
+	return router.JSON(http.StatusOK, map[string]any{"data": []string{"session.revoke"}})
+}
+
+func apiKeyJSON(k *apiKeyRec) map[string]any {
+	return map[string]any{
+		"id": k.ID, "name": k.Name, "key_prefix": k.Prefix, "permissions": nonNil(k.Permissions),
+		"created_at": ts(k.CreatedAt), "last_used_at": tsPtr(k.LastUsedAt),
+	}
+}
+
+func (d *Domain) listAPIKeys(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	data := make([]map[string]any, 0)
+	for _, k := range d.st.APIKeys {
+		if k.AppID == a.ID {
+			data = append(data, apiKeyJSON(k))
+		}
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": page{}})
+}
+
+func (d *Domain) createAPIKey(r *router.Request, a *appRec, actor *apiKeyRec) *router.Response {
+	var in struct {
+		Name        string   `json:"name"`
+		Permissions []string `json:"permissions"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		return badRequest("name should not be empty")
+	}
+	plaintext := "pcft_test_" + randomHex(20)
+	k := d.addAPIKey(a, in.Name, plaintext, in.Permissions)
+	d.audit(a, "api_key.created", actor.ID, "api_key", k.ID, "", map[string]any{"name": k.Name})
+	out := apiKeyJSON(k)
+	delete(out, "last_used_at")
+	out["key"] = plaintext // shown once; only the hash is kept
+	return router.JSON(http.StatusCreated, out)
+}
+
+func (d *Domain) deleteAPIKey(r *router.Request, a *appRec, actor *apiKeyRec) *router.Response {
+	id := r.Param(1)
+	i := slices.IndexFunc(d.st.APIKeys, func(k *apiKeyRec) bool { return k.ID == id && k.AppID == a.ID })
+	if i < 0 {
+		return router.Error(http.StatusNotFound, "API key not found")
+	}
+	k := d.st.APIKeys[i]
+	d.st.APIKeys = slices.Delete(d.st.APIKeys, i, i+1)
+	delete(d.st.keyByHash, k.Hash)
+	d.audit(a, "api_key.deleted", actor.ID, "api_key", k.ID, "", nil)
+	return router.NoContent(http.StatusNoContent)
+}
+
+func clientJSON(a *appRec, c *clientRec) map[string]any {
+	return map[string]any{
+		"id": c.ID, "app_id": a.ID, "client_id": c.ClientID, "name": c.Name, "is_active": c.IsActive,
+		"created_at": ts(c.CreatedAt), "last_used_at": tsPtr(c.LastUsedAt),
+	}
+}
+
+func (d *Domain) listClients(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	limit, err := parseLimit(r.Query("limit"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	rows, pg, err := paginate(a.Clients, func(c *clientRec) int64 { return c.Seq }, r.Query("cursor"), limit, false, nil)
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	data := make([]map[string]any, 0, len(rows))
+	for _, c := range rows {
+		data = append(data, clientJSON(a, c))
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+}
+
+func (d *Domain) createClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		return badRequest("name should not be empty")
+	}
+	secret := randomToken(32)
+	c := d.addClient(a, in.Name, "m2m_"+randomHex(12), secret, nil)
+	d.audit(a, "m2m_client.created", k.ID, "m2m_client", c.ID, "", map[string]any{"name": c.Name})
+	return router.JSON(http.StatusCreated, map[string]any{
+		"id": c.ID, "client_id": c.ClientID, "client_secret": secret, "name": c.Name, "created_at": ts(c.CreatedAt),
+	})
+}
+
+// client finds an M2M client by its id or client_id.
+func client(a *appRec, ref string) *clientRec { return a.clientByID[ref] }
+
+func clientNotFound() *router.Response { return router.Error(http.StatusNotFound, "Client not found") }
+
+func (d *Domain) getClient(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	c := client(a, r.Param(1))
+	if c == nil {
+		return clientNotFound()
+	}
+	out := clientJSON(a, c)
+	scopes := make([]map[string]any, 0, len(c.Scopes))
+	for _, s := range c.Scopes {
+		res, act, _ := strings.Cut(s, ".")
+		scopes = append(scopes, map[string]any{"resource": res, "action": act})
+	}
+	out["scopes"] = scopes
+	return router.JSON(http.StatusOK, out)
+}
+
+func (d *Domain) updateClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	c := client(a, r.Param(1))
+	if c == nil {
+		return clientNotFound()
+	}
+	var in struct {
+		IsActive *bool `json:"is_active"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.IsActive != nil {
+		c.IsActive = *in.IsActive
+	}
+	d.audit(a, "m2m_client.updated", k.ID, "m2m_client", c.ID, "", map[string]any{"is_active": c.IsActive})
+	return router.JSON(http.StatusOK, clientJSON(a, c))
+}
+
+func (d *Domain) deleteClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	c := client(a, r.Param(1))
+	if c == nil {
+		return clientNotFound()
+	}
+	a.Clients = removeBySeq(a.Clients, c.Seq, func(x *clientRec) int64 { return x.Seq })
+	delete(a.clientByID, c.ID)
+	delete(a.clientByID, c.ClientID)
+	d.audit(a, "m2m_client.deleted", k.ID, "m2m_client", c.ID, "", nil)
+	return router.NoContent(http.StatusNoContent)
+}
+
+func (d *Domain) rotateClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	c := client(a, r.Param(1))
+	if c == nil {
+		return clientNotFound()
+	}
+	secret := randomToken(32)
+	c.SecretHash = tokenHash(secret)
+	d.audit(a, "m2m_client.secret_rotated", k.ID, "m2m_client", c.ID, "", nil)
+	return router.JSON(http.StatusOK, map[string]any{"client_id": c.ClientID, "client_secret": secret})
+}
+
+func (d *Domain) setClientScopes(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	c := client(a, r.Param(1))
+	if c == nil {
+		return clientNotFound()
+	}
+	var in struct {
+		Permissions []string `json:"permissions"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.Permissions == nil {
+		return badRequest("permissions must be an array")
+	}
+	var unknown []string
+	for _, p := range in.Permissions {
+		if a.permByKey[p] == nil {
+			unknown = append(unknown, "unknown permission "+p)
+		}
+	}
+	if len(unknown) > 0 {
+		return badRequest(unknown...)
+	}
+	scopes := slices.Clone(in.Permissions)
+	sort.Strings(scopes)
+	c.Scopes = slices.Compact(scopes)
+	d.audit(a, "m2m_client.scopes_set", k.ID, "m2m_client", c.ID, "", map[string]any{"scopes": c.Scopes})
+	return router.JSON(http.StatusOK, map[string]any{"client_id": c.ClientID, "scopes": c.Scopes})
+}

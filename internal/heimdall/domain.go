@@ -117,7 +117,7 @@ func (d *Domain) bootstrapState() *state {
 	now := d.now()
 	st := &state{WorkspaceID: BootstrapWorkspaceID, OwnerID: BootstrapOwnerID}
 	st.reindex()
-	a := d.newApp(st, BootstrapAppID, BootstrapAppSlug, "Demo", BootstrapOwnerID, now)
+	a := d.newApp(st, BootstrapAppID, BootstrapAppSlug, "Demo", BootstrapOwnerID, now, nil)
 	a.AppleClientID, a.GoogleClientID = BootstrapAppleClientID, BootstrapGoogleClientID
 	// Mail is on in the bootstrap app so signup and the send-* calls fill
 	// the outbox without any setup.
@@ -135,14 +135,18 @@ func (d *Domain) bootstrapState() *state {
 	return st
 }
 
-// newApp provisions an app (keystore, system roles and permissions) into st.
-func (d *Domain) newApp(st *state, id, slug, name, createdBy string, now time.Time) *appRec {
+// newApp provisions an app (keystore, system roles and permissions) into
+// st. ks is the app's keystore; nil makes one (which may wait for a key).
+func (d *Domain) newApp(st *state, id, slug, name, createdBy string, now time.Time, ks *keys.Keystore) *appRec {
+	if ks == nil {
+		ks = keys.NewKeystore(d.pool, now)
+	}
 	a := &appRec{
 		Seq: st.nextSeq(), ID: id, Slug: slug, DisplayName: name, WorkspaceID: st.WorkspaceID,
 		CreatedBy: createdBy, Status: "active", Metadata: map[string]any{},
 		CreatedAt: now, UpdatedAt: now, Config: defaultAuthConfig(),
 		Notify:   notifySettings{CreatedAt: now, UpdatedAt: now},
-		keystore: keys.NewKeystore(d.pool, now),
+		keystore: ks,
 	}
 	a.reindex()
 	for _, key := range systemPermissions {

@@ -34,7 +34,7 @@ func (d *Domain) applyFixtures(st *state, doc *fixtures.Document) (map[string]an
 			if name == "" {
 				name = fa.Slug
 			}
-			a = d.newApp(st, newID(), fa.Slug, name, st.OwnerID, now)
+			a = d.newApp(st, newID(), fa.Slug, name, st.OwnerID, now, nil)
 		} else if fa.DisplayName != "" {
 			a.DisplayName = fa.DisplayName
 		}
