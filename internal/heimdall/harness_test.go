@@ -199,3 +199,15 @@ func (h *harness) outboxCode(addr, kind string) string {
 	m := r.list[0].(map[string]any)
 	return m["code"].(string)
 }
+
+// direct calls a handler without the router, for bodies the spec does not
+// declare (form posts) and for defence tests with validation off.
+func (h *harness) direct(fn router.Handler, req *http.Request) *router.Response {
+	h.t.Helper()
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+	}
+	slug := strings.Split(strings.TrimPrefix(req.URL.Path, "/"), "/")[0]
+	return fn(&router.Request{HTTP: req, Params: []string{slug}, Body: body})
+}
