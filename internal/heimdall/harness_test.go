@@ -211,3 +211,14 @@ func (h *harness) direct(fn router.Handler, req *http.Request) *router.Response 
 	slug := strings.Split(strings.TrimPrefix(req.URL.Path, "/"), "/")[0]
 	return fn(&router.Request{HTTP: req, Params: []string{slug}, Body: body})
 }
+
+// direct2 calls a handler with no body and no credentials.
+func (h *harness) direct2(method, path string, fn router.Handler) resp {
+	h.t.Helper()
+	req, _ := http.NewRequest(method, path, nil)
+	r := h.direct(fn, req)
+	b, _ := json.Marshal(r.Body)
+	out := resp{status: r.Status, raw: b}
+	_ = json.Unmarshal(b, &out.body)
+	return out
+}
