@@ -366,6 +366,8 @@ func TestNumericBounds(t *testing.T) {
 		"number exclusive":   {`{"type":"number","minimum":0,"maximum":1,"exclusiveMinimum":true,"exclusiveMaximum":true}`, math.SmallestNonzeroFloat64, 1 - 1e-16},
 		"number multipleOf":  {`{"type":"number","minimum":0,"maximum":1,"multipleOf":0.25}`, 0, 1},
 		"port by name range": {`{"type":"integer","minimum":1,"maximum":80}`, 1, 80},
+		"widest double":      {`{"type":"number","format":"double","minimum":-1.7e308,"maximum":1.7e308}`, -1.7e308, 1.7e308},
+		"beyond int64":       {`{"type":"integer","minimum":1e300}`, 1e300, math.Inf(1)},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -76,7 +76,9 @@ func bounds(s *openapi3.Schema, h hint, integer bool) (lo, hi float64) {
 		case "int32":
 			lo, hi = math.Max(lo, math.MinInt32), math.Min(hi, math.MaxInt32)
 		}
-		lo, hi = math.Max(lo, -safeInt), math.Min(hi, safeInt)
+		if lo <= safeInt && hi >= -safeInt {
+			lo, hi = math.Max(lo, -safeInt), math.Min(hi, safeInt)
+		}
 	}
 	hl, hh := hintRange(h)
 	switch {
@@ -99,6 +101,14 @@ func bounds(s *openapi3.Schema, h hint, integer bool) (lo, hi float64) {
 // bounds it returns the lower one, which the caller's validation reports.
 func (r *run) integer(s *openapi3.Schema, h hint) any {
 	lo, hi := bounds(s, h, true)
+	switch {
+	case lo > safeInt:
+		// Beyond int64's exact range every float64 is whole, so a float64
+		// is the integer to send.
+		return math.Ceil(lo)
+	case hi < -safeInt:
+		return math.Floor(hi)
+	}
 	if m := multipleOf(s); m > 0 {
 		klo, khi := math.Ceil(lo/m), math.Floor(hi/m)
 		if klo <= khi && khi-klo < safeInt {
@@ -134,7 +144,11 @@ func (r *run) number(s *openapi3.Schema, h hint) any {
 			return ilo + float64(r.int64n(int64(ihi-ilo)+1))
 		}
 	}
-	v := lo + r.f.Float64()*(hi-lo)
+	span := hi - lo
+	if math.IsInf(span, 1) {
+		span = math.MaxFloat64 // the range is wider than a float64; any point in it will do
+	}
+	v := lo + r.f.Float64()*span
 	if rounded := math.Round(v*100) / 100; rounded >= lo && rounded <= hi {
 		v = rounded
 	}

@@ -114,21 +114,40 @@ func TestSweepRealSpecs(t *testing.T) {
 			if len(bodies) == 0 {
 				t.Fatal("no JSON bodies found: the sweep would check nothing")
 			}
-			failures := 0
+			requests := 0
 			for _, body := range bodies {
-				for i := range sweepSeeds {
-					seed := fakedata.Seed(int64(i), name, body.where)
-					v := roundTrip(t, fakedata.Generate(body.schema, seed))
-					if err := body.schema.Value.VisitJSON(v, openapi3.MultiErrors()); err != nil {
-						failures++
-						if failures <= 20 {
-							b, _ := json.Marshal(v)
-							t.Errorf("%s seed %d: invalid value: %v\nvalue: %s", body.where, seed, err, b)
+				if strings.Contains(body.where, " request ") {
+					requests++
+				}
+			}
+			if requests == 0 || requests == len(bodies) {
+				t.Fatalf("%d of %d bodies are requests: the sweep would miss one direction", requests, len(bodies))
+			}
+			// The default generator shows full shapes; the shallow one cuts
+			// every object to its required fields right away, which must
+			// stay valid too.
+			generators := map[string]*fakedata.Generator{
+				"default": fakedata.New(fakedata.Options{}),
+				"shallow": fakedata.New(fakedata.Options{MaxDepth: 1, MaxItems: 1}),
+			}
+			failures := 0
+			for genName, g := range generators {
+				for _, body := range bodies {
+					for i := range sweepSeeds {
+						seed := fakedata.Seed(int64(i), name, body.where)
+						v := roundTrip(t, g.Generate(body.schema, seed))
+						if err := body.schema.Value.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+							failures++
+							if failures <= 20 {
+								b, _ := json.Marshal(v)
+								t.Errorf("%s (%s generator) seed %d: invalid value: %v\nvalue: %s", body.where, genName, seed, err, b)
+							}
 						}
 					}
 				}
 			}
-			t.Logf("%d bodies x %d seeds, %d invalid", len(bodies), sweepSeeds, failures)
+			t.Logf("%d bodies (%d requests) x %d seeds x %d generators, %d invalid",
+				len(bodies), requests, sweepSeeds, len(generators), failures)
 		})
 	}
 }
