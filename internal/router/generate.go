@@ -52,8 +52,9 @@ func parsePrefer(values []string) (prefer, string) {
 }
 
 type cacheKey struct {
-	status  int
-	example string
+	status    int
+	example   string
+	requested bool // status came from Prefer: an undocumented one is no violation
 }
 
 // prepared is an encoded response with its validation result, computed once
@@ -62,6 +63,7 @@ type prepared struct {
 	status      int
 	contentType string
 	body        []byte
+	header      http.Header // documented response headers (Location, ...); read-only
 	violations  []string
 }
 
@@ -72,7 +74,7 @@ func (r *Router) prepare(rt *route, pref prefer) (*prepared, string) {
 	if pref.code != 0 {
 		status = pref.code
 	}
-	key := cacheKey{status: status, example: pref.example}
+	key := cacheKey{status: status, example: pref.example, requested: pref.code != 0}
 	if !pref.dynamic {
 		rt.mu.RLock()
 		p := rt.cache[key]
@@ -105,14 +107,16 @@ func (r *Router) build(rt *route, status int, pref prefer) (*prepared, string) {
 	}
 	if resp == nil || resp.Value == nil {
 		if pref.code == 0 {
-			return &prepared{status: status}, "" // nothing documented at all
+			p := &prepared{status: status}
+			p.violations = r.checkResponse(rt, status, "", nil, true)
+			return p, ""
 		}
 		// An undocumented status on request: the NestJS error body, so a
 		// client can rehearse a 409 on an operation that documents only 200.
 		b, _ := json.Marshal(apierr.New(status, apierr.Reason(status)))
 		return &prepared{status: status, contentType: "application/json", body: b}, ""
 	}
-	p := &prepared{status: status}
+	p := &prepared{status: status, header: r.headers(rt, status, resp.Value)}
 	mimeType, mt := pickMedia(resp.Value.Content)
 	if mt == nil {
 		if pref.example != "" {
@@ -185,6 +189,33 @@ func (r *Router) bodyValue(rt *route, status int, mt *openapi3.MediaType, pref p
 		seed = rand.Uint64()
 	}
 	return r.opts.Generate(mt.Schema, seed), ""
+}
+
+// headers generates the response headers the spec documents, so a
+// generated redirect carries its Location.
+func (r *Router) headers(rt *route, status int, resp *openapi3.Response) http.Header {
+	if len(resp.Headers) == 0 {
+		return nil
+	}
+	h := http.Header{}
+	for name, ref := range resp.Headers {
+		if ref == nil || ref.Value == nil || strings.EqualFold(name, "Content-Type") {
+			continue
+		}
+		var v any
+		switch {
+		case ref.Value.Example != nil:
+			v = ref.Value.Example
+		case ref.Value.Schema != nil && ref.Value.Schema.Value != nil && ref.Value.Schema.Value.Example != nil:
+			v = ref.Value.Schema.Value.Example
+		case ref.Value.Schema != nil && r.opts.Generate != nil:
+			v = r.opts.Generate(ref.Value.Schema, fakedata.Seed(r.opts.Seed, rt.op.Key, strconv.Itoa(status), name))
+		}
+		if v != nil {
+			h.Set(name, fmt.Sprint(v))
+		}
+	}
+	return h
 }
 
 // pickMedia prefers application/json, then any JSON type, then the first

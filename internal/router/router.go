@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -192,21 +193,29 @@ func (r *Router) credentialsFor(spec *openapi3.Operation) []credential {
 	return out
 }
 
-// defaultStatus is the lowest documented 2xx, else 200.
+// defaultStatus is the lowest documented 2xx, else the lowest 3xx (OAuth
+// redirects document only those), else 200.
 func defaultStatus(spec *openapi3.Operation) int {
-	best := 0
+	best2, best3 := 0, 0
 	if spec.Responses != nil {
 		for code := range spec.Responses.Map() {
-			var n int
-			if _, err := fmt.Sscanf(code, "%d", &n); err == nil && len(code) == 3 && n >= 200 && n < 300 && (best == 0 || n < best) {
-				best = n
+			n, err := strconv.Atoi(code)
+			switch {
+			case err != nil:
+			case n >= 200 && n < 300 && (best2 == 0 || n < best2):
+				best2 = n
+			case n >= 300 && n < 400 && (best3 == 0 || n < best3):
+				best3 = n
 			}
 		}
 	}
-	if best == 0 {
-		return http.StatusOK
+	switch {
+	case best2 != 0:
+		return best2
+	case best3 != 0:
+		return best3
 	}
-	return best
+	return http.StatusOK
 }
 
 // Operations lists the mounted operations sorted by path, then method.
@@ -628,7 +637,7 @@ func (r *Router) dispatchGenerated(x *exchange, pref prefer) {
 		x.fail(http.StatusBadRequest, apierr.Validation([]string{errMsg}))
 		return
 	}
-	x.status, x.contentType, x.respBody = p.status, p.contentType, p.body
+	x.status, x.contentType, x.respBody, x.header = p.status, p.contentType, p.body, p.header
 	x.respErrors = append(x.respErrors, p.violations...)
 	r.enforceStrict(x)
 }

@@ -100,6 +100,15 @@ paths:
         - {name: name, in: path, required: true, schema: {type: string}}
       responses:
         "200": {description: ok, content: {text/plain: {example: file body}}}
+  /v1/oauth/start:
+    get:
+      operationId: oauthStart
+      responses:
+        "302":
+          description: to the provider
+          headers:
+            Location: {schema: {type: string, example: "https://idp.example/authorize"}}
+        "400": {description: bad}
   /v1/echo:
     get:
       operationId: echo
@@ -227,8 +236,8 @@ func TestRouting(t *testing.T) {
 			t.Errorf("Match(%s %s) = %q %q %v, want %q %q %v", c.method, c.path, gotOp, params, known, c.wantOp, c.wantParams, c.known)
 		}
 	}
-	if n := len(f.router.Operations()); n != 7 {
-		t.Errorf("%d operations mounted, want 7", n)
+	if n := len(f.router.Operations()); n != 8 {
+		t.Errorf("%d operations mounted, want 8", n)
 	}
 }
 
@@ -483,6 +492,17 @@ func TestNonJSONAndEmptyResponses(t *testing.T) {
 	}
 }
 
+func TestRedirectOnlyOperationAnswersItsRedirect(t *testing.T) {
+	f := newFixture(t, nil)
+	w := f.do(t, call{method: "GET", path: "/v1/oauth/start"})
+	if w.Code != 302 || w.Header().Get("Location") != "https://idp.example/authorize" {
+		t.Errorf("redirect: %d Location=%q %s", w.Code, w.Header().Get("Location"), w.Body)
+	}
+	if e := f.journal.List(1)[0]; len(e.ResponseErrors) != 0 {
+		t.Errorf("violations: %v", e.ResponseErrors)
+	}
+}
+
 func TestStatefulDispatchByKey(t *testing.T) {
 	f := newFixture(t, nil)
 	var got *Request
@@ -511,7 +531,7 @@ func TestStatefulDispatchByKey(t *testing.T) {
 		t.Errorf("journal entry %+v", e)
 	}
 	cov := f.router.Coverage()
-	if cov.Stateful != 2 || cov.Generated != 5 || len(cov.Operations) != 7 {
+	if cov.Stateful != 2 || cov.Generated != 6 || len(cov.Operations) != 8 {
 		t.Errorf("coverage %+v", cov)
 	}
 }
