@@ -288,14 +288,14 @@ func (c *comparer) paramSchema(where string, o, n *schema) {
 		return
 	}
 	if msg := requestTypeNarrowed(o, n); msg != "" {
-		c.add(RequestParameterTypeChanged, where, "%s", msg)
+		c.add(RequestParameterTypeChanged, where, "%s: %s", where, msg)
 	}
 	removed, added := enumDiff(o.enum, n.enum)
 	if len(removed) > 0 {
-		c.add(RequestParameterEnumValueRemoved, where, "no longer accepts %s", quoteList(removed))
+		c.add(RequestParameterEnumValueRemoved, where, "%s no longer accepts %s", where, quoteList(removed))
 	}
 	if len(added) > 0 {
-		c.add(RequestParameterEnumValueAdded, where, "now also accepts %s", quoteList(added))
+		c.add(RequestParameterEnumValueAdded, where, "%s now also accepts %s", where, quoteList(added))
 	}
 }
 
