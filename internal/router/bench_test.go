@@ -85,3 +85,36 @@ func BenchmarkBuildRouterNewest(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkResponseValidation is the cost every stateful response pays (and a
+// generated one pays once, before it is cached).
+func BenchmarkResponseValidation(b *testing.B) {
+	r := benchRouter(b, nil)
+	var rt *route
+	for _, candidate := range r.routes {
+		if candidate.op.OperationID == "getApp" {
+			rt = candidate
+		}
+	}
+	body := []byte(`{"id":"0b7f1c1e-2a4b-4c1d-8e9f-0a1b2c3d4e5f","name":"acme"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if v := r.checkResponse(rt, 200, "application/json", body, true); len(v) != 0 {
+			b.Fatal(v)
+		}
+	}
+}
+
+// BenchmarkDynamicGET generates and validates a fresh body per request: the
+// uncached path that Prefer: dynamic=true takes.
+func BenchmarkDynamicGET(b *testing.B) {
+	r := benchRouter(b, nil)
+	req, _ := http.NewRequest("GET", "/v1/apps/me", nil)
+	req.Header.Set("Prefer", "dynamic=true")
+	w := &discard{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		r.ServeHTTP(w, req)
+	}
+}

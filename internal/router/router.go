@@ -1,3 +1,8 @@
+// Package router serves an OpenAPI document as an HTTP API: it matches
+// requests to operations, rejects what the spec forbids with NestJS-shaped
+// errors, answers each operation from its stateful handler or from the spec
+// (examples, then generated data), checks every answer against the spec and
+// records the exchange in the journal.
 package router
 
 import (
