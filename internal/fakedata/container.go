@@ -101,7 +101,7 @@ func additionalAllowed(s *openapi3.Schema) bool {
 // mapKey names the i-th generated entry of a free-form map.
 func (r *run) mapKey(seed uint64, i int) string {
 	r.reseed(itemSeed(seed, i))
-	return r.f.Noun() + "_" + strconv.Itoa(i+1)
+	return slugify(r.f.NounCommon()) + "_" + strconv.Itoa(i+1)
 }
 
 // array makes between minItems and min(maxItems, minItems+MaxItems) items,

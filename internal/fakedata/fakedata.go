@@ -48,13 +48,17 @@ type Generator struct {
 
 // New returns a Generator; zero option fields take the defaults (6 and 3).
 func New(opts Options) *Generator {
-	if opts.MaxDepth <= 0 {
-		opts.MaxDepth = defaultMaxDepth
+	return &Generator{opts: opts.withDefaults()}
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = defaultMaxDepth
 	}
-	if opts.MaxItems <= 0 {
-		opts.MaxItems = defaultMaxItems
+	if o.MaxItems <= 0 {
+		o.MaxItems = defaultMaxItems
 	}
-	return &Generator{opts: opts}
+	return o
 }
 
 var defaultGenerator = New(Options{})
@@ -67,14 +71,19 @@ func Generate(schema *openapi3.SchemaRef, seed uint64) any {
 }
 
 // Generate returns a JSON-ready value for schema; see the package Generate.
-// A nil schema (or one whose reference was never resolved) gives nil.
+// A nil schema (or one whose reference was never resolved) gives nil. A
+// nil or zero Generator works with the default options.
 func (g *Generator) Generate(schema *openapi3.SchemaRef, seed uint64) any {
 	if schema == nil || schema.Value == nil {
 		return nil
 	}
+	var opts Options
+	if g != nil {
+		opts = g.opts
+	}
 	pcg := rand.NewPCG(seed, mix64(seed^0x9e3779b97f4a7c15))
 	r := &run{
-		opts: g.opts,
+		opts: opts.withDefaults(),
 		src:  pcg,
 		f:    gofakeit.NewFaker(pcg, false),
 	}

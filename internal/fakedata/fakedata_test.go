@@ -248,6 +248,13 @@ func TestPropertyNames(t *testing.T) {
 		"locale":        matches(localeRE),
 		"ip":            matches(regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)),
 		"user_agent":    matches(regexp.MustCompile(`/`)),
+		"created_by":    matches(uuidRE),
+		"event_type":    matches(regexp.MustCompile(`^[a-z-]+\.(created|updated|deleted)$`)),
+		"from_address":  matches(emailRE),
+		"body_html":     matches(regexp.MustCompile(`^<p>.+</p>$`)),
+		"permission":    matches(regexp.MustCompile(`^[a-z0-9-]+s:[a-z]+$`)),
+		"token_type":    matches(regexp.MustCompile(`^Bearer$`)),
+		"content_type":  matches(regexp.MustCompile(`^[a-z]+/[a-z]+$`)),
 		"description":   sentence,
 		"message":       sentence,
 		"title":         sentence,
@@ -268,6 +275,26 @@ func TestPropertyNames(t *testing.T) {
 			if err := check(str); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
+		}
+	})
+}
+
+func TestTimestampsAreOrderedByMeaning(t *testing.T) {
+	s := schema30(t, `{"type":"object","properties":{
+		"created_at":{"type":"string","format":"date-time"},
+		"updated_at":{"type":"string","format":"date-time"},
+		"expires_at":{"type":"string","format":"date-time"}}}`)
+	eachSeed(t, s, 30, func(v any) {
+		obj := v.(map[string]any)
+		at := func(k string) time.Time {
+			ts, err := time.Parse(time.RFC3339Nano, obj[k].(string))
+			if err != nil {
+				t.Fatalf("%s: %v", k, err)
+			}
+			return ts
+		}
+		if !at("created_at").Before(at("updated_at")) || !at("updated_at").Before(at("expires_at")) {
+			t.Errorf("want created_at < updated_at < expires_at, got %v", obj)
 		}
 	})
 }
@@ -653,8 +680,16 @@ func TestDeterministicAndSeedSensitive(t *testing.T) {
 	if diff := cmp.Diff(a1, a2); diff != "" {
 		t.Fatalf("same seed, different values (-first +second):\n%s", diff)
 	}
-	if fresh := fakedata.New(fakedata.Options{}).Generate(s, 42); !cmp.Equal(a1, fresh) {
-		t.Fatal("a new Generator with default options differs from the package default")
+	for name, g := range map[string]*fakedata.Generator{
+		"New(Options{})":     fakedata.New(fakedata.Options{}),
+		"New(negative)":      fakedata.New(fakedata.Options{MaxDepth: -1, MaxItems: -1}),
+		"zero Generator":     new(fakedata.Generator),
+		"nil Generator":      nil,
+		"New(explicit 6, 3)": fakedata.New(fakedata.Options{MaxDepth: 6, MaxItems: 3}),
+	} {
+		if v := g.Generate(s, 42); !cmp.Equal(a1, v) {
+			t.Errorf("%s differs from the package default", name)
+		}
 	}
 	distinct := map[string]bool{}
 	for i := range 20 {

@@ -12,7 +12,8 @@ const (
 	kindEmail
 	kindMaskedEmail
 	kindUUID
-	kindDateTime
+	kindDateTime        // recent: the last 30 days
+	kindCreatedDateTime // older: when records came to be
 	kindFutureDateTime
 	kindDate
 	kindTime
@@ -46,6 +47,15 @@ const (
 	kindCurrency
 	kindVersion
 	kindRole
+	kindStatus
+	kindProvider
+	kindEventType
+	kindPermission
+	kindHTML
+	kindStreet
+	kindType
+	kindTokenType
+	kindMIME
 	// numbers
 	kindCount
 	kindPort
@@ -67,7 +77,7 @@ type hint struct{ kind kind }
 // mock's data look wrong (every user with the same id and email).
 func (h hint) varies() bool {
 	switch h.kind {
-	case kindUUID, kindEmail, kindDateTime, kindFutureDateTime, kindDate, kindToken, kindJWT:
+	case kindUUID, kindEmail, kindDateTime, kindCreatedDateTime, kindFutureDateTime, kindDate, kindToken, kindJWT:
 		return true
 	}
 	return false
@@ -99,6 +109,25 @@ var exactNames = map[string]kind{
 	"email": kindEmail, "email_address": kindEmail, "mail": kindEmail,
 	"username": kindUsername, "login": kindUsername, "user_name": kindUsername, "handle": kindUsername,
 	"name": kindPersonName, "display_name": kindPersonName, "full_name": kindPersonName, "owner_name": kindPersonName,
+	"from_name": kindPersonName, "sender_name": kindPersonName, "contact_name": kindPersonName,
+	"brand_name": kindCompany, "company_name": kindCompany, "org_name": kindCompany, "organization_name": kindCompany,
+	"role_name": kindRole, "local_part": kindUsername,
+	"from_address": kindEmail, "to_address": kindEmail, "reply_to": kindEmail, "sender": kindEmail,
+	"default_sender": kindEmail, "recipient": kindEmail,
+	"street": kindStreet, "street_address": kindStreet, "footer_address": kindStreet, "postal_address": kindStreet,
+	"billing_address": kindStreet, "mailing_address": kindStreet,
+	"status": kindStatus, "state_name": kindStatus,
+	"provider": kindProvider, "idp": kindProvider,
+	"event_type": kindEventType, "event": kindEventType, "event_name": kindEventType,
+	"permission": kindPermission, "permission_key": kindPermission, "scope": kindPermission,
+	"html": kindHTML, "body_html": kindHTML, "footer_html": kindHTML,
+	"token_type": kindTokenType, "content_type": kindMIME, "mime_type": kindMIME, "media_type": kindMIME,
+	"sort_by": kindType, "order_by": kindType, "group_by": kindType,
+	"type": kindType, "kind": kindType, "resource_type": kindType, "category": kindType,
+	"error": kindSentence, "last_error": kindSentence,
+	"key": kindSlug, "name_key": kindSlug,
+	"created_at": kindCreatedDateTime, "created": kindCreatedDateTime, "joined_at": kindCreatedDateTime,
+	"registered_at": kindCreatedDateTime, "invited_at": kindCreatedDateTime, "enrolled_at": kindCreatedDateTime,
 	"first_name": kindFirstName, "given_name": kindFirstName,
 	"last_name": kindLastName, "family_name": kindLastName, "surname": kindLastName,
 	"phone": kindPhone, "phone_number": kindPhone, "mobile": kindPhone,
@@ -164,11 +193,29 @@ var suffixNames = []struct {
 	{"_nonce", kindToken},
 	{"_hash", kindToken},
 	{"_email", kindEmail},
+	{"_sender_address", kindEmail},
+	{"_to_address", kindEmail},
+	{"_from_address", kindEmail},
+	{"_created_at", kindCreatedDateTime},
+	{"_by", kindUUID},
+	{"_public_key", kindBase64},
+	{"_html", kindHTML},
+	{"_text", kindSentence},
+	{"_error", kindSentence},
+	{"_status", kindStatus},
+	{"_provider", kindProvider},
+	{"_event_type", kindEventType},
+	{"_permission", kindPermission},
+	{"_type", kindType},
+	{"_failures", kindCount},
+	{"_brand_name", kindCompany},
+	{"_company_name", kindCompany},
 	{"_username", kindUsername},
 	{"_display_name", kindPersonName},
 	{"_full_name", kindPersonName},
 	{"_first_name", kindFirstName},
 	{"_last_name", kindLastName},
+	{"_name", kindSlug},
 	{"_phone", kindPhone},
 	{"_phone_number", kindPhone},
 	{"_slug", kindSlug},
@@ -231,6 +278,14 @@ var prefixNames = []struct {
 // hintFor reads a leaf's kind from its format, else its property name.
 func hintFor(name, format string) hint {
 	if k, ok := formatKinds[format]; ok {
+		// The name may narrow the format: an expiry is a future
+		// date-time, an avatar a particular URL.
+		byName := hintFor(name, "").kind
+		switch {
+		case k == kindDateTime && (byName == kindFutureDateTime || byName == kindCreatedDateTime),
+			k == kindURL && byName == kindAvatarURL:
+			return hint{byName}
+		}
 		return hint{k}
 	}
 	if name == "" {

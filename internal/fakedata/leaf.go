@@ -2,6 +2,7 @@ package fakedata
 
 import (
 	"encoding/base64"
+	"html"
 	"math"
 	"strconv"
 	"strings"
@@ -111,7 +112,20 @@ func (r *run) hinted(name, format string) any {
 
 var locales = []string{"en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "it-IT", "nl-NL", "pt-BR", "ja-JP", "sv-SE"}
 
-var roles = []string{"owner", "admin", "member", "viewer", "editor"}
+var (
+	roles           = []string{"owner", "admin", "member", "viewer", "editor"}
+	statuses        = []string{"active", "pending", "disabled", "completed"}
+	providers       = []string{"google", "github", "microsoft", "apple", "gitlab"}
+	eventVerbs      = []string{"created", "updated", "deleted"}
+	permissionVerbs = []string{"read", "write", "delete", "list"}
+	mimeTypes       = []string{"application/json", "text/plain", "text/html", "image/png", "application/pdf"}
+)
+
+// pastTime is a moment between from and to before the fixed now.
+func (r *run) pastTime(from, to time.Duration) time.Time {
+	ms := int64((to - from) / time.Millisecond)
+	return timeAnchor.Add(-from - time.Duration(r.int64n(ms))*time.Millisecond)
+}
 
 // hintedString makes the realistic value for a kind, or "" when the kind
 // has no string form.
@@ -125,7 +139,9 @@ func (r *run) hintedString(h hint) string {
 	case kindUUID:
 		return f.UUID()
 	case kindDateTime:
-		return timeAnchor.Add(-time.Duration(r.int64n(int64(730*24*time.Hour/time.Millisecond))) * time.Millisecond).Format(jsTimeLayout)
+		return r.pastTime(0, 30*24*time.Hour).Format(jsTimeLayout)
+	case kindCreatedDateTime:
+		return r.pastTime(30*24*time.Hour, 730*24*time.Hour).Format(jsTimeLayout)
 	case kindFutureDateTime:
 		return timeAnchor.Add(time.Duration(1+r.int64n(int64(30*24*time.Hour/time.Millisecond))) * time.Millisecond).Format(jsTimeLayout)
 	case kindDate:
@@ -133,7 +149,7 @@ func (r *run) hintedString(h hint) string {
 	case kindTime:
 		return timeAnchor.Add(time.Duration(f.IntN(86400)) * time.Second).Format("15:04:05Z")
 	case kindURL:
-		return "https://" + r.domain() + "/" + strings.ToLower(f.Noun()) + "/" + strconv.Itoa(f.IntN(10000))
+		return "https://" + r.domain() + "/" + slugify(f.NounCommon()) + "/" + strconv.Itoa(f.IntN(10000))
 	case kindAvatarURL:
 		return "https://cdn." + r.domain() + "/avatars/" + f.UUID() + ".png"
 	case kindHostname:
@@ -159,7 +175,7 @@ func (r *run) hintedString(h hint) string {
 	case kindPhone:
 		return "+1" + f.Numerify("##########")
 	case kindSlug:
-		return slugify(f.Adjective() + "-" + f.Noun())
+		return slugify(f.AdjectiveDescriptive() + "-" + f.NounCommon())
 	case kindToken:
 		return base64.RawURLEncoding.EncodeToString(r.bytes(32))
 	case kindJWT:
@@ -179,7 +195,7 @@ func (r *run) hintedString(h hint) string {
 	case kindSentence:
 		return f.Sentence()
 	case kindTitle:
-		return capitalize(f.Adjective()) + " " + f.Noun()
+		return capitalize(f.AdjectiveDescriptive()) + " " + f.NounCommon()
 	case kindColor:
 		return strings.ToLower(f.HexColor())
 	case kindCity:
@@ -192,12 +208,30 @@ func (r *run) hintedString(h hint) string {
 		return strconv.Itoa(1+f.IntN(3)) + "." + strconv.Itoa(f.IntN(20)) + "." + strconv.Itoa(f.IntN(10))
 	case kindRole:
 		return roles[f.IntN(len(roles))]
+	case kindStatus:
+		return statuses[f.IntN(len(statuses))]
+	case kindProvider:
+		return providers[f.IntN(len(providers))]
+	case kindEventType:
+		return slugify(f.NounCommon()) + "." + eventVerbs[f.IntN(len(eventVerbs))]
+	case kindPermission:
+		return slugify(f.NounCommon()) + "s:" + permissionVerbs[f.IntN(len(permissionVerbs))]
+	case kindHTML:
+		return "<p>" + html.EscapeString(f.Sentence()) + "</p>"
+	case kindStreet:
+		return f.Street() + ", " + f.City()
+	case kindType:
+		return slugify(f.NounCommon())
+	case kindTokenType:
+		return "Bearer"
+	case kindMIME:
+		return mimeTypes[f.IntN(len(mimeTypes))]
 	}
 	return ""
 }
 
 func (r *run) domain() string {
-	return slugify(r.f.Noun()) + ".example.com"
+	return slugify(r.f.NounCommon()) + ".example.com"
 }
 
 func (r *run) bytes(n int) []byte {
@@ -224,9 +258,9 @@ func (r *run) jwt() string {
 
 // plainString is the fallback: lower-case words, sized to the bounds.
 func (r *run) plainString(minLen, maxLen int) string {
-	w := strings.ToLower(r.f.Adjective() + " " + r.f.Noun())
+	w := strings.ToLower(r.f.AdjectiveDescriptive() + " " + r.f.NounCommon())
 	if maxLen >= 0 && maxLen < 8 {
-		w = strings.ToLower(r.f.Noun())
+		w = strings.ToLower(r.f.NounCommon())
 	}
 	return w
 }
