@@ -2,21 +2,30 @@ package fakedata
 
 import (
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// maxFlattenDepth bounds nested allOf inside allOf; past it the branch is
-// taken as written, which also ends an allOf that refers to itself.
+// maxFlattenDepth bounds nested allOf inside allOf; past it a branch is
+// merged as written (its own keywords, not its allOf).
 const maxFlattenDepth = 16
 
 // flatten merges an allOf schema and all its branches into one new schema,
 // so a value made for it carries every branch's properties and the tightest
 // bounds. The spec's own schemas are never modified: maps and slices are
 // copied before they change.
-func flatten(s *openapi3.Schema, depth int) *openapi3.Schema {
+func flatten(s *openapi3.Schema) *openapi3.Schema {
+	return flattenOn(s, make([]*openapi3.Schema, 0, 4))
+}
+
+// flattenOn flattens s below the schemas on path; a branch already on the
+// path (an allOf that refers back to itself) is merged as written, which
+// keeps the work linear instead of exponential in the loop's length.
+func flattenOn(s *openapi3.Schema, path []*openapi3.Schema) *openapi3.Schema {
+	path = append(path, s)
 	m := *s
 	m.AllOf = nil
 	m.Properties = maps.Clone(s.Properties)
@@ -26,8 +35,8 @@ func flatten(s *openapi3.Schema, depth int) *openapi3.Schema {
 			continue
 		}
 		b := branch.Value
-		if len(b.AllOf) > 0 && depth < maxFlattenDepth {
-			b = flatten(b, depth+1)
+		if len(b.AllOf) > 0 && len(path) < maxFlattenDepth && !slices.Contains(path, b) {
+			b = flattenOn(b, path)
 		}
 		mergeInto(&m, b)
 	}
@@ -170,8 +179,8 @@ func (r *run) choice(s *openapi3.Schema, n node) (any, bool) {
 	for i := range branches {
 		idx := (start + i) % len(branches)
 		branch := branches[idx]
-		if branch == nil || branch.Value == nil {
-			continue
+		if branch == nil || branch.Value == nil || branch.Value == s {
+			continue // a branch that is the schema itself adds nothing to try
 		}
 		bn := n.composed()
 		if s.Discriminator != nil && keys[idx] != "" {

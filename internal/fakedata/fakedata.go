@@ -35,6 +35,11 @@ const (
 	// maxCompositionChain bounds allOf/oneOf/anyOf hops that do not nest
 	// (a schema whose allOf refers back to itself).
 	maxCompositionChain = 32
+	// maxCalls caps the schema visits of one Generate call. Only
+	// pathological specs reach it (a oneOf whose branches are itself makes
+	// every failed branch retry the next, doubling per level); the value is
+	// then cut short rather than the call taking forever.
+	maxCalls = 1 << 18
 	// maxCount caps minItems/minLength/minProperties taken from a schema, so
 	// a hostile or broken schema cannot make one call allocate gigabytes.
 	maxCount = 1024
@@ -138,9 +143,10 @@ func itemSeed(parent uint64, index int) uint64 {
 
 // run is the state of one Generate call; it is never shared.
 type run struct {
-	opts Options
-	src  *rand.PCG
-	f    *gofakeit.Faker
+	opts  Options
+	src   *rand.PCG
+	f     *gofakeit.Faker
+	calls int
 }
 
 // node is where in the value tree a schema is being generated.
@@ -182,11 +188,12 @@ func (r *run) value(s *openapi3.Schema, n node) (any, bool) {
 		}
 		return nil, false
 	}
-	if n.chain > maxCompositionChain || n.depth > r.opts.MaxDepth+hardStopSlack {
+	r.calls++
+	if n.chain > maxCompositionChain || n.depth > r.opts.MaxDepth+hardStopSlack || r.calls > maxCalls {
 		return nil, allowsNull(s)
 	}
 	if len(s.AllOf) > 0 {
-		return r.value(flatten(s, 0), n.composed())
+		return r.value(flatten(s), n.composed())
 	}
 	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 {
 		return r.choice(s, n)

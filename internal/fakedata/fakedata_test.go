@@ -620,7 +620,12 @@ func TestRecursiveSchemasTerminate(t *testing.T) {
 		"List":{"type":"object","required":["next"],"properties":{"value":{"type":"integer"},
 			"next":{"nullable":true,"allOf":[{"$ref":"#/components/schemas/List"}]}}},
 		"Knot":{"type":"object","required":["self"],"properties":{"self":{"$ref":"#/components/schemas/Knot"}}},
-		"Loop":{"allOf":[{"$ref":"#/components/schemas/Loop"}],"type":"object","properties":{"a":{"type":"string"}}}}`)
+		"Loop":{"allOf":[{"$ref":"#/components/schemas/Loop"}],"type":"object","properties":{"a":{"type":"string"}}},
+		"Fork":{"allOf":[{"$ref":"#/components/schemas/Fork"},{"$ref":"#/components/schemas/Fork"},{"$ref":"#/components/schemas/Fork"}],
+			"type":"object","properties":{"b":{"type":"integer"}}},
+		"Echo":{"oneOf":[{"$ref":"#/components/schemas/Echo"},{"$ref":"#/components/schemas/Echo"}]},
+		"Ping":{"oneOf":[{"$ref":"#/components/schemas/Pong"},{"$ref":"#/components/schemas/Pong"}]},
+		"Pong":{"anyOf":[{"$ref":"#/components/schemas/Ping"},{"$ref":"#/components/schemas/Ping"}]}}`)
 	for _, maxDepth := range []int{1, 3, 6} {
 		g := fakedata.New(fakedata.Options{MaxDepth: maxDepth})
 		for _, name := range []string{"Tree", "List"} {
@@ -636,7 +641,16 @@ func TestRecursiveSchemasTerminate(t *testing.T) {
 	if v := fakedata.Generate(schemas["Knot"], 1); depthOf(v) == 0 {
 		t.Errorf("Knot: got %#v, want a (necessarily cut) object", v)
 	}
+	// An allOf that names itself (three times, which would branch
+	// exponentially if each were followed) merges as written.
 	mustValidate(t, schemas["Loop"], fakedata.Generate(schemas["Loop"], 1))
+	mustValidate(t, schemas["Fork"], fakedata.Generate(schemas["Fork"], 1))
+	// A oneOf of only itself, directly or through another, has no value
+	// at all; it must still return.
+	if v := fakedata.Generate(schemas["Echo"], 1); v != nil {
+		t.Errorf("Echo: got %#v, want nil", v)
+	}
+	fakedata.Generate(schemas["Ping"], 1)
 }
 
 func TestNullableGivesValues(t *testing.T) {
