@@ -5,6 +5,17 @@
 // Every value is a pure function of (schema, seed): each object property and
 // array item gets its own seed derived from its parent's seed and its key or
 // index, so adding a field to a schema does not reshuffle its siblings.
+//
+// What a value looks like, in order of preference: const, then an enum
+// member, then the schema's own example or default when it validates, then
+// a value chosen by format (uuid, date-time, email, ...) or, lacking one,
+// by the property's name (email, *_id, *_at, access_token, slug, ...).
+// Fields that identify a record or a moment (ids, emails, timestamps,
+// tokens) skip the example, so list items differ. Objects carry every
+// declared property, nullable values are non-null, oneOf/anyOf take their
+// first usable branch, allOf branches are merged. Past Options.MaxDepth
+// objects keep only required fields and arrays only minItems, which ends
+// recursive schemas.
 package fakedata
 
 import (

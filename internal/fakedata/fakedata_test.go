@@ -409,6 +409,32 @@ func TestNumericBounds(t *testing.T) {
 	}
 }
 
+func TestNumericBounds31(t *testing.T) {
+	s := components(t, "3.1.0", `{"S":{"type":"integer","exclusiveMinimum":3,"exclusiveMaximum":6},
+		"F":{"type":"number","exclusiveMinimum":0.1,"exclusiveMaximum":0.2}}`)
+	for i := range 30 {
+		v := mustValidate(t, s["S"], fakedata.Generate(s["S"], uint64(i)), openapi3.EnableJSONSchema2020())
+		if v != float64(4) && v != float64(5) {
+			t.Errorf("integer in (3,6): got %#v", v)
+		}
+		f := mustValidate(t, s["F"], fakedata.Generate(s["F"], uint64(i)), openapi3.EnableJSONSchema2020())
+		if x := f.(float64); x <= 0.1 || x >= 0.2 {
+			t.Errorf("number in (0.1,0.2): got %v", x)
+		}
+	}
+}
+
+// Absurd sizes in a schema are capped, so one call cannot exhaust memory;
+// such values are then short of the schema, which says so on validation.
+func TestHugeMinimumsAreCapped(t *testing.T) {
+	arr := fakedata.Generate(schema30(t, `{"type":"array","minItems":1000000000,"items":{"type":"boolean"}}`), 1).([]any)
+	str := fakedata.Generate(schema30(t, `{"type":"string","minLength":1000000000}`), 1).(string)
+	obj := fakedata.Generate(schema30(t, `{"type":"object","minProperties":1000000000}`), 1).(map[string]any)
+	if len(arr) > 4096 || len(str) > 4096 || len(obj) > 4096 {
+		t.Fatalf("sizes %d, %d, %d: want capped", len(arr), len(str), len(obj))
+	}
+}
+
 func TestNumericNameHints(t *testing.T) {
 	s := schema30(t, `{"type":"object","properties":{"expires_in":{"type":"integer"},"port":{"type":"integer"},"member_count":{"type":"number"}}}`)
 	eachSeed(t, s, 20, func(v any) {
