@@ -319,6 +319,11 @@ func (s *Server) do(method, path string, in any, want int, out any) error {
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// Consumer routes take the app's API key too (the SDK always sends it);
+	// the control plane ignores it.
+	if s.Bootstrap.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+s.Bootstrap.APIKey)
+	}
 	resp, err := s.ts.Client().Do(req)
 	if err != nil {
 		return err
