@@ -259,24 +259,15 @@ func LoadData(data []byte, name string) (*Spec, error) {
 	return &Spec{Doc: doc, Source: name, Version: version, Warnings: Check(doc), Raw: data}, nil
 }
 
-// parseDoc decodes and resolves the document. kin-openapi's loader reads
-// JSON through its YAML parser (to record origins), which costs more than
-// half the load time of a real spec; decoding JSON directly and resolving
-// references afterwards gives the same document twice as fast.
+// parseDoc decodes and resolves the document with kin-openapi's loader. It
+// reads JSON through its YAML parser, which costs about what a direct JSON
+// decode does but names the line and JSON pointer of a wrongly typed
+// element, e.g. "line 2: cannot unmarshal !!int into string field "type" in
+// /paths/~1a/get/...".
 func parseDoc(data []byte) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = false // a spec from the network must not read local files
-	if !isJSON(data) {
-		return loader.LoadFromData(data)
-	}
-	doc := &openapi3.T{}
-	if err := json.Unmarshal(data, doc); err != nil {
-		return nil, describeJSONError(data, err)
-	}
-	if err := loader.ResolveRefsIn(doc, nil); err != nil {
-		return nil, err
-	}
-	return doc, nil
+	return loader.LoadFromData(data)
 }
 
 func isJSON(data []byte) bool {
@@ -313,13 +304,23 @@ func describeJSONError(data []byte, err error) error {
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
 		line, col := lineCol(data, typ.Offset)
-		return fmt.Errorf("invalid JSON at line %d:%d: /%s must not be a %s", line, col, strings.ReplaceAll(typ.Field, ".", "/"), typ.Value)
+		if typ.Field == "" {
+			return fmt.Errorf("invalid JSON at line %d:%d: the document must be an object, not %s", line, col, withArticle(typ.Value))
+		}
+		return fmt.Errorf("invalid JSON at line %d:%d: /%s must not be %s", line, col, strings.ReplaceAll(typ.Field, ".", "/"), withArticle(typ.Value))
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		line, col := lineCol(data, int64(len(data)))
 		return fmt.Errorf("invalid JSON at line %d:%d: unexpected end of input", line, col)
 	}
 	return fmt.Errorf("invalid JSON: %w", err)
+}
+
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }
 
 func lineCol(data []byte, offset int64) (line, col int) {

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/heimdall-mock/heimdall-mock/internal/testspecs"
 )
 
@@ -94,7 +96,9 @@ func TestLoadErrors(t *testing.T) {
 		{"cut.json", "{\n \"openapi\": \"3.0.0\"", "cut.json: invalid JSON at line 2:"},
 		{"broken.yaml", "openapi: 3.0.0\ninfo:\n  title: [unclosed\n", "broken.yaml: invalid YAML: yaml: line"},
 		{"empty.json", "  \n", "empty spec"},
-		{"array.json", `[1,2]`, "invalid JSON"},
+		{"array.json", `[1,2]`, "must be an object, not an array"},
+		{"typed.json", "{\"openapi\":\"3.0.0\",\"info\":{\"title\":\"x\",\"version\":\"1\"},\n\"paths\":{\"/a\":{\"get\":{\"responses\":{\"200\":{\"description\":\"d\",\"content\":{\"application/json\":{\"schema\":{\"type\":5}}}}}}}}}",
+			"line 2: cannot unmarshal !!int into string field \"type\" in /paths/~1a/get/responses/200/content/application~1json/schema"},
 	}
 	for _, c := range cases {
 		_, err := LoadData([]byte(c.data), c.name)
@@ -235,6 +239,21 @@ func BenchmarkLoadNewest(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := LoadData(data, "newest"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkKinLoaderNewest is the reference LoadData is measured against:
+// kin-openapi's own loader, without any defect checks.
+func BenchmarkKinLoaderNewest(b *testing.B) {
+	data, err := os.ReadFile(testspecs.Newest(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := openapi3.NewLoader().LoadFromData(data); err != nil {
 			b.Fatal(err)
 		}
 	}
