@@ -329,9 +329,9 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 	}
 	method := strings.ToUpper(req.Method)
 	rt := n.routes[method]
-	if rt == nil && method == http.MethodHead {
+	x.head = method == http.MethodHead
+	if rt == nil && x.head {
 		rt = n.routes[http.MethodGet]
-		x.head = true
 	}
 	if rt == nil {
 		x.header = http.Header{"Allow": {n.allow}}
