@@ -27,8 +27,16 @@ var (
 	specOnce sync.Once
 	specDoc  *openapi3.T
 	specErr  error
-	testPool = keys.NewPool(4)
+	poolOnce sync.Once
+	pool     *keys.Pool
 )
+
+// testPool is started on first use, so benchmarks, which use their own
+// pool, never compete with its background key generation.
+func testPool() *keys.Pool {
+	poolOnce.Do(func() { pool = keys.NewPool(4) })
+	return pool
+}
 
 // newestSpec loads the newest real spec once per test binary.
 func newestSpec(tb testing.TB) *openapi3.T {
@@ -68,7 +76,7 @@ func newHarness(tb testing.TB) *harness {
 	tb.Helper()
 	doc := newestSpec(tb)
 	clk := clock.NewAt(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
-	d := New(Options{Clock: clk, Pool: testPool})
+	d := New(Options{Clock: clk, Pool: testPool()})
 	reg := router.NewRegistry()
 	d.Register(reg)
 	j := journal.New(4096)
