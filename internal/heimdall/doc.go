@@ -1,0 +1,123 @@
+// Package heimdall is the mock's stateful identity core: workspaces' apps
+// with their auth config and signing keys, end users with contacts,
+// sessions with rotating refresh tokens, roles and permissions, platform API
+// keys, M2M clients, one-time codes, the mail outbox and the audit log.
+//
+// The behaviour follows the operation descriptions of the newest Heimdall
+// spec; every response body is shaped to validate against that spec's
+// response schemas. Where the spec is silent, the choices are listed below.
+//
+// # Bootstrap
+//
+// A new (or reset) domain holds one workspace and one app, fixed so scripts
+// can hard-code them:
+//
+//	workspace id       00000000-0000-4000-8000-00000000a001
+//	owner API key      pcft_test_mock0000000000000000000000000000
+//	app id / slug      00000000-0000-4000-8000-00000000a003 / demo
+//	apple client id    com.example.demo
+//	google client id   demo-client.apps.googleusercontent.com
+//
+// The owner key may call every admin (/v1/...) and consumer-admin
+// (/{app_slug}/v1/admin/...) operation and holds every PAK permission. Each
+// app is provisioned with the system roles owner, admin and member (member
+// is the signup default and holds nothing; owner and admin hold the system
+// permission catalog: user.*, role.*, permission.*, session.revoke). Mail is
+// on in the demo app (sender and templates set), so signup and the send-*
+// calls fill the outbox; apps created later start with mail off, as in the
+// real service.
+//
+// # Tokens
+//
+// Access tokens are RS256 JWTs signed by the app's keystore (kid
+// rs256-<id>) with iss = <base>/<slug>, aud = <slug>, sub, aid, sid, role,
+// type (end_user|m2m), amr, iat and exp; M2M tokens carry client_id and
+// scopes[] instead of sid and role. <base> is Options.PublicURL, else
+// http://<Host> of the request that caused the token. Refresh tokens are
+// opaque random strings; only their SHA-256 is stored. /verify, /authorize,
+// /me and introspection accept a token only when the signature, exp/nbf,
+// iss (per-app URL or the legacy "heimdall"), aud (absent only with the
+// legacy issuer) and aid hold, and its session (end users) or client (M2M)
+// is still live.
+//
+// # Behaviour choices
+//
+//   - Passwords are hashed with PBKDF2-HMAC-SHA256, 16-byte salt, 1000
+//     rounds. Far below production advice on purpose: a mock's passwords are
+//     test data, and sign-in must stay bound by the one RSA signature rather
+//     than the hash (1000 rounds cost a fraction of one signature).
+//   - Signin identifiers are the username or the verified primary email, as
+//     the spec says: right after signup, before verification, only the
+//     username signs in. Usernames and emails compare case-insensitively.
+//   - A wrong password and an unknown identifier give the same 401 body,
+//     and both cost one password hash. max_failed_login_attempts failures
+//     in a row lock the account for 15 minutes (401, code account_locked,
+//     even with the right password); a successful signin or a password
+//     reset clears the count. 0 turns lockout off.
+//   - The password is checked before the account status, so only a
+//     credential holder learns that an account is suspended (403
+//     account_suspended) or deactivated (403 account_deactivated). Leaving
+//     active status ends every session of the user.
+//   - Access tokens live one hour (capped at session_duration_minutes).
+//     A session lives session_duration_minutes from its last refresh
+//     (sliding). Refresh rotates the token; presenting a rotated-out token
+//     revokes the whole session (401 refresh_token_reused). Revoked, logged
+//     out, evicted and expired sessions are forgotten entirely, so their
+//     refresh tokens answer 401 invalid_refresh_token.
+//   - max_sessions > 0 caps live sessions per user; a new one evicts the
+//     oldest. Logout of an unknown refresh token still answers 204.
+//   - The role in a token is informational: verify, authorize and /me
+//     resolve the user's current role, so role changes apply at once.
+//     /verify returns principal.permissions only for M2M tokens (the
+//     schema says so); end users' permissions come from /me/permissions.
+//   - /verify, /authorize and /authorize/batch answer 401 without any
+//     token, and 200 with valid:false / authorized:false plus the reason
+//     (expired, wrong_issuer, session_revoked, ...) for a bad one.
+//   - Codes are six digits. Verification codes live 24 hours, reset codes
+//     one hour; each is single-use, and issuing one retires the previous
+//     unconsumed code of the same contact (verification) or account
+//     (reset). Used, superseded and expired codes all answer 410.
+//   - request-verification and request-password-reset answer a decoy
+//     {code, expires_at} when no account matches (or the contact is already
+//     verified / not verified). The spec's text says {} there, but its
+//     schema requires both fields, and the mock answers within the schema;
+//     the decoy code is never stored, so it only ever gets 410.
+//   - send-verification-email and send-password-reset-email answer 412
+//     ENVOI_NOT_ENABLED, ENVOI_SENDER_NOT_CONFIGURED or
+//     ENVOI_TEMPLATE_NOT_CONFIGURED from the app's notification settings,
+//     and put the code in the outbox; the link points at the settings'
+//     web_origin when set, else at the mock.
+//   - PAK permissions: auth.user.verify.create, auth.user.verify.send-email,
+//     auth.user.password-reset.create, auth.user.password-reset.send-email.
+//     A key's "*" grants all, "resource.*" a family. Keys created through
+//     the API are scoped to their app; a key of another app gets 403.
+//   - Admin calls authenticate with an API key only; the mock issues no
+//     platform user tokens. /v1/apps/{app_id} also accepts the slug.
+//   - Lists are cursor-paginated in creation order (audit logs and
+//     /me/activity newest first); the cursor is an opaque position, so rows
+//     deleted between pages are skipped, never repeated. limit defaults to
+//     20, at most 100.
+//   - Deleting the primary email is refused (409 PRIMARY_CONTACT); promoting
+//     an unverified contact is refused (409 CONTACT_UNVERIFIED).
+//   - System roles cannot be deleted (403); a role held by a user or named
+//     as signup default is ROLE_IN_USE (409). Deleting a permission removes
+//     it from every role. Removing an app member takes its role away; the
+//     account stays.
+//   - Duplicate slug, role, permission, username, email and contact answer
+//     409 with codes SLUG_TAKEN, ROLE_EXISTS, PERMISSION_EXISTS,
+//     USERNAME_TAKEN, EMAIL_TAKEN and CONTACT_TAKEN.
+//   - Consumer calls to a suspended or archived app answer 403
+//     (app_suspended / app_archived); admin calls still work.
+//   - oauth/token takes client_id/client_secret from a JSON or form body or
+//     HTTP Basic auth; an optional space-separated scope narrows the token
+//     to a subset of the client's scopes (400 invalid_scope otherwise).
+//
+// # State
+//
+// One mutex guards the state; RSA signing, RSA verification and password
+// hashing run outside it. Export writes the whole state, private signing
+// keys included, as JSON; passwords, API keys, client secrets, refresh
+// tokens and codes appear only as hashes. Import checks a snapshot fully
+// before swapping it in. Reset returns to the baseline: the bootstrap plus
+// the fixtures given to SetBaseline, with the baseline's signing keys.
+package heimdall
