@@ -550,9 +550,19 @@ func TestStrictTurnsViolationsInto500(t *testing.T) {
 			t.Errorf("violations %q lack %q", msgs, want)
 		}
 	}
-	f.reg.Handle("GET", "/v1/apps/me", func(*Request) *Response { return Error(418, "teapot") })
-	if w := f.do(t, call{method: "GET", path: "/v1/apps/me"}); w.Code != 500 || !strings.Contains(w.Body.String(), "418 I'm a teapot is not documented") {
-		t.Errorf("undocumented status: %d %s", w.Code, w.Body)
+	f.reg.Handle("GET", "/v1/apps/me", func(*Request) *Response { return JSON(202, map[string]any{}) })
+	if w := f.do(t, call{method: "GET", path: "/v1/apps/me"}); w.Code != 500 || !strings.Contains(w.Body.String(), "202 Accepted is not documented") {
+		t.Errorf("undocumented success status: %d %s", w.Code, w.Body)
+	}
+	// NestJS specs leave most errors out; an undocumented error in the
+	// NestJS shape is what the real service sends, anything else is not.
+	f.reg.Handle("GET", "/v1/apps/me", func(*Request) *Response { return ErrorCode(409, "duplicate", "taken") })
+	if w := f.do(t, call{method: "GET", path: "/v1/apps/me"}); w.Code != 409 {
+		t.Errorf("undocumented NestJS error: %d %s", w.Code, w.Body)
+	}
+	f.reg.Handle("GET", "/v1/apps/me", func(*Request) *Response { return JSON(418, map[string]any{"oops": true}) })
+	if w := f.do(t, call{method: "GET", path: "/v1/apps/me"}); w.Code != 500 || !strings.Contains(w.Body.String(), "undocumented status 418 I'm a teapot: body.statusCode must be 418") {
+		t.Errorf("undocumented error in another shape: %d %s", w.Code, w.Body)
 	}
 
 	lax := newFixture(t, func(o *Options) { o.Strict = false })
