@@ -1,0 +1,146 @@
+package heimdalltest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/heimdalltest"
+)
+
+func post(t *testing.T, srv *heimdalltest.Server, path, bearer string, body any) (int, map[string]any) {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(data))
+	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestSignUpSignInAndExpiryByTheMockClock(t *testing.T) {
+	srv := heimdalltest.NewServer(t)
+	if srv.Bootstrap.AppSlug != "demo" || !strings.HasPrefix(srv.Bootstrap.APIKey, "pcft_test_") {
+		t.Fatalf("bootstrap = %+v", srv.Bootstrap)
+	}
+	up := srv.SignUp(t, "alice@example.com", "correct horse battery")
+	if up.AccessToken == "" || up.RefreshToken == "" {
+		t.Fatalf("sign-up tokens = %+v", up)
+	}
+	in := srv.SignIn(t, "alice", "correct horse battery")
+
+	status, body := post(t, srv, "/demo/v1/verify", in.AccessToken, map[string]any{})
+	if status != 200 || body["valid"] != true {
+		t.Fatalf("verify a fresh token: %d %v", status, body)
+	}
+	srv.Advance(time.Duration(in.ExpiresIn+1) * time.Second)
+	status, body = post(t, srv, "/demo/v1/verify", in.AccessToken, map[string]any{})
+	if status != 200 || body["valid"] != false {
+		t.Fatalf("verify after the clock passed exp: %d %v", status, body)
+	}
+	if errs := srv.Requests(t, 10); len(errs) == 0 || len(errs[0].ResponseErrors) != 0 {
+		t.Errorf("journal = %+v", errs)
+	}
+}
+
+func TestForgotPasswordThroughTheOutbox(t *testing.T) {
+	srv := heimdalltest.NewServer(t)
+	key := srv.Bootstrap.APIKey
+	srv.SignUp(t, "bob@example.com", "correct horse battery")
+
+	// Reset codes go to verified addresses only, so verify first.
+	if status, body := post(t, srv, "/demo/v1/auth/send-verification-email", key, map[string]any{"email": "bob@example.com"}); status != 201 {
+		t.Fatalf("send verification: %d %v", status, body)
+	}
+	// Sign-up already mailed a code; the newest one (first) is the live one.
+	verification := srv.Outbox(t, "bob@example.com", "verification")
+	if len(verification) != 2 || verification[0].Code == "" {
+		t.Fatalf("verification mail = %+v", verification)
+	}
+	if status, body := post(t, srv, "/demo/v1/auth/verify", key, map[string]any{"code": verification[0].Code}); status != 200 {
+		t.Fatalf("verify: %d %v", status, body)
+	}
+
+	if status, body := post(t, srv, "/demo/v1/auth/send-password-reset-email", key, map[string]any{"email": "bob@example.com"}); status != 201 || body["expires_at"] == nil {
+		t.Fatalf("send reset: %d %v", status, body)
+	}
+	reset := srv.Outbox(t, "bob@example.com", "password_reset")
+	if len(reset) != 1 || reset[0].Code == "" {
+		t.Fatalf("reset mail = %+v", reset)
+	}
+	if status, body := post(t, srv, "/demo/v1/auth/reset-password", key, map[string]any{"code": reset[0].Code, "new_password": "a brand new passphrase"}); status != 204 {
+		t.Fatalf("reset: %d %v", status, body)
+	}
+	srv.SignIn(t, "bob@example.com", "a brand new passphrase")
+	if status, _ := post(t, srv, "/demo/v1/auth/reset-password", key, map[string]any{"code": reset[0].Code, "new_password": "another one entirely"}); status != 410 {
+		t.Fatalf("reusing the reset code: %d, want 410", status)
+	}
+}
+
+func TestFaultsAndReset(t *testing.T) {
+	srv := heimdalltest.NewServer(t)
+	srv.AddFault(t, heimdalltest.Fault{Method: "POST", Path: "/{app_slug}/v1/auth/signin", Status: 503, Times: 1})
+	status, _ := post(t, srv, "/demo/v1/auth/signin", srv.Bootstrap.APIKey, map[string]any{"identifier": "x", "password": "y"})
+	if status != 503 {
+		t.Fatalf("faulted sign-in: %d, want 503", status)
+	}
+	status, _ = post(t, srv, "/demo/v1/auth/signin", srv.Bootstrap.APIKey, map[string]any{"identifier": "x", "password": "y"})
+	if status != 401 {
+		t.Fatalf("sign-in after the one-shot fault: %d, want 401", status)
+	}
+	srv.SignUp(t, "carol@example.com", "correct horse battery")
+	srv.Reset(t)
+	status, _ = post(t, srv, "/demo/v1/auth/signin", srv.Bootstrap.APIKey, map[string]any{"identifier": "carol", "password": "correct horse battery"})
+	if status != 401 {
+		t.Fatalf("sign-in after reset: %d, want 401 (the user is gone)", status)
+	}
+}
+
+func TestWithoutDomainServesAnySpec(t *testing.T) {
+	spec := []byte(`openapi: 3.0.3
+info: {title: pets, version: "1"}
+paths:
+  /pets/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        "200":
+          description: a pet
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, name]
+                properties: {id: {type: integer}, name: {type: string}}
+`)
+	srv := heimdalltest.NewServer(t, heimdalltest.WithSpec(spec), heimdalltest.WithoutDomain())
+	resp, err := srv.Client().Get(srv.URL + "/pets/7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pet map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&pet)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || pet["name"] == nil {
+		t.Fatalf("GET /pets/7 = %d %v", resp.StatusCode, pet)
+	}
+	resp, err = srv.Client().Get(srv.URL + "/pets/seven")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("GET /pets/seven = %d, want 400", resp.StatusCode)
+	}
+}
