@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Times `contract diff` against `oasdiff breaking` (v1.37.x) on every
+# consecutive pair of the real Heimdall specs: wall time and peak RSS per
+# run, median of RUNS runs, and the ratios. Target: ours at least 2x faster
+# and lighter on every pair.
+#
+#   bench/diff/run.sh            # specs from $HEIMDALL_SPECS_DIR or ../shared/specs
+#   RUNS=9 bench/diff/run.sh
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+specs_dir=${HEIMDALL_SPECS_DIR:-$root/../shared/specs}
+runs=${RUNS:-5}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -x /usr/bin/time ]; then
+	echo "installing GNU time" >&2
+	if [ "$(id -u)" = 0 ]; then apt-get install -y -qq time >/dev/null; else sudo apt-get install -y -qq time >/dev/null; fi
+fi
+
+mapfile -t specs < <(ls "$specs_dir"/auth/*.json | sort)
+if [ "${#specs[@]}" -lt 2 ]; then
+	echo "need at least two specs in $specs_dir/auth" >&2
+	exit 2
+fi
+
+# The newest 1.37.x release of oasdiff, into a throwaway GOBIN.
+version=$(cd "$tmp" && go list -m -versions github.com/oasdiff/oasdiff | tr ' ' '\n' | grep -E '^v1\.37\.[0-9]+$' | sort -V | tail -1)
+if [ -z "$version" ]; then
+	echo "no oasdiff v1.37.x release found" >&2
+	exit 2
+fi
+echo "installing oasdiff $version" >&2
+GOBIN="$tmp/bin" go install "github.com/oasdiff/oasdiff@$version"
+(cd "$root" && go build -o "$tmp/bin/contract" ./cmd/contract)
+
+# measure CMD...: prints "wall_ms rss_kb" for one run. Exit 1 means
+# "found breaking changes" for contract, so only 2+ is a failure.
+measure() {
+	local status=0
+	/usr/bin/time -v -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+	if [ "$status" -ge 2 ]; then
+		echo "failed ($status): $*" >&2
+		cat "$tmp/err" >&2
+		exit 2
+	fi
+	awk -F': ' '
+		/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; wall = s * 1000 }
+		/Maximum resident set size/ { rss = $2 }
+		END { printf "%d %d\n", wall, rss }' "$tmp/time"
+}
+
+# median_of CMD...: runs CMD $runs times; prints median wall ms and median RSS KB.
+median_of() {
+	local walls=() rsss=() w r
+	for _ in $(seq "$runs"); do
+		read -r w r < <(measure "$@")
+		walls+=("$w")
+		rsss+=("$r")
+	done
+	local mid=$((runs / 2))
+	printf '%s %s\n' \
+		"$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$((mid + 1))p")" \
+		"$(printf '%s\n' "${rsss[@]}" | sort -n | sed -n "$((mid + 1))p")"
+}
+
+printf '%-33s %10s %10s %7s %12s %12s %7s\n' "pair (old → new)" "oasdiff ms" "ours ms" "speedup" "oasdiff MB" "ours MB" "mem x"
+for ((i = 0; i + 1 < ${#specs[@]}; i++)); do
+	old=${specs[i]}
+	new=${specs[i + 1]}
+	read -r ow orss < <(median_of "$tmp/bin/oasdiff" breaking "$old" "$new")
+	read -r cw crss < <(median_of "$tmp/bin/contract" diff "$old" "$new")
+	label="$(basename "$old" | cut -c1-15) → $(basename "$new" | cut -c1-15)"
+	awk -v l="$label" -v ow="$ow" -v cw="$cw" -v orss="$orss" -v crss="$crss" 'BEGIN {
+		cwd = (cw > 0) ? cw : 1
+		printf "%-33s %10d %10d %6.1fx %12.1f %12.1f %6.1fx\n", l, ow, cw, ow / cwd, orss / 1024, crss / 1024, orss / crss
+	}'
+done
+echo "(median of $runs runs; wall clock has 10 ms resolution)"
