@@ -317,6 +317,7 @@ func (d *Domain) Register(reg *router.Registry) {
 	d.registerCodes(reg)
 	d.registerM2M(reg)
 	d.registerAdmin(reg)
+	d.registerInvites(reg)
 }
 
 func badRequest(msgs ...string) *router.Response {

@@ -46,6 +46,7 @@ type appRec struct {
 	Clients        []*clientRec   `json:"m2m_clients"`
 	Codes          []*codeRec     `json:"codes"`
 	Audit          []*auditRec    `json:"audit"`
+	Invites        []*inviteRec   `json:"invites"`
 
 	keystore    *keys.Keystore
 	userByID    map[string]*userRec
@@ -58,7 +59,8 @@ type appRec struct {
 	permByKey   map[string]*permRec
 	clientByID  map[string]*clientRec // by id and by client_id
 	codeByHash  map[string]*codeRec
-	codeByOwner map[string]*codeRec // codeOwner(...) → the one code that may be used
+	codeByOwner map[string]*codeRec   // codeOwner(...) → the one code that may be used
+	inviteByRef map[string]*inviteRec // by id and by code
 }
 
 type authConfig struct {
@@ -268,6 +270,22 @@ type auditRec struct {
 	CreatedAt    time.Time      `json:"created_at"`
 }
 
+// inviteRec is a pre-allocated account. Its code is kept in plaintext: the
+// admin API lists it, so the real service must hold it too.
+type inviteRec struct {
+	Seq       int64      `json:"seq"`
+	ID        string     `json:"id"`
+	Code      string     `json:"code"`
+	Email     string     `json:"email"`
+	Name      string     `json:"name,omitempty"`
+	RoleName  string     `json:"role_name"`
+	MaxUses   int        `json:"max_uses"`
+	UseCount  int        `json:"use_count"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
 type outboxRec struct {
 	ID        string    `json:"id"`
 	Kind      string    `json:"kind"`
@@ -333,6 +351,10 @@ func (a *appRec) reindex() {
 		a.addCode(c)
 	}
 	a.Codes = nil
+	a.inviteByRef = make(map[string]*inviteRec, 2*len(a.Invites))
+	for _, in := range a.Invites {
+		a.inviteByRef[in.ID], a.inviteByRef[in.Code] = in, in
+	}
 }
 
 // codeOwner keys the single valid code: verification codes per contact,
