@@ -4,6 +4,7 @@
 package journal
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -169,7 +170,7 @@ func Body(b []byte) json.RawMessage {
 		return nil
 	}
 	if len(b) <= MaxBodyBytes && json.Valid(b) {
-		return json.RawMessage(b)
+		return redactBody(b)
 	}
 	text := b
 	cut := len(b) > MaxBodyBytes
@@ -185,4 +186,48 @@ func Body(b []byte) json.RawMessage {
 		return nil
 	}
 	return enc
+}
+
+// secretFields are body fields whose values never reach the journal: the
+// journal is shown on the inspector page and in state dumps, and a password
+// or client secret has no debugging value there. Tokens stay: decoding them
+// is what the journal is for.
+var secretFields = map[string]bool{
+	"password": true, "new_password": true, "current_password": true, "old_password": true,
+	"client_secret": true, "secret": true,
+}
+
+// redactBody replaces the values of secret fields, at any depth, with
+// Redacted. Bodies that cannot hold one are returned as they are.
+func redactBody(b []byte) json.RawMessage {
+	if !bytes.Contains(b, []byte("password")) && !bytes.Contains(b, []byte("secret")) {
+		return json.RawMessage(b)
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return json.RawMessage(b)
+	}
+	redactValue(v)
+	out, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage(b)
+	}
+	return out
+}
+
+func redactValue(v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			if _, isString := child.(string); isString && secretFields[strings.ToLower(k)] {
+				t[k] = Redacted
+				continue
+			}
+			redactValue(child)
+		}
+	case []any:
+		for _, child := range t {
+			redactValue(child)
+		}
+	}
 }

@@ -137,3 +137,20 @@ func TestConcurrentAdd(t *testing.T) {
 		t.Errorf("newest ID = %q, want req_800", id)
 	}
 }
+
+func TestBodyRedactsPasswordsAndSecretsButKeepsTokens(t *testing.T) {
+	in := []byte(`{"identifier":"alice","password":"hunter2","nested":{"client_secret":"s3cr3t","new_password":"x"},"access_token":"eyJ.a.b","items":[{"secret":"y"}]}`)
+	got := string(Body(in))
+	for _, leaked := range []string{"hunter2", "s3cr3t", `"x"`, `"y"`} {
+		if strings.Contains(got, leaked) {
+			t.Errorf("journal body leaks %s: %s", leaked, got)
+		}
+	}
+	if !strings.Contains(got, "eyJ.a.b") || !strings.Contains(got, `"identifier":"alice"`) {
+		t.Errorf("journal body lost what it should keep: %s", got)
+	}
+	plain := []byte(`{"identifier":"alice"}`)
+	if string(Body(plain)) != string(plain) {
+		t.Errorf("a body without secrets was rewritten: %s", Body(plain))
+	}
+}
