@@ -258,3 +258,36 @@ func TestRealPairsHeadlines(t *testing.T) {
 		}
 	}
 }
+
+// Every real spec compared with itself reports nothing, and comparing
+// unrelated APIs completes without error.
+func TestRealSpecsSelfAndCross(t *testing.T) {
+	all := testspecs.All(t)
+	for _, f := range all {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Compare(data, data, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+		if len(r.Findings) != 0 {
+			t.Errorf("%s against itself: %d findings, first %+v", filepath.Base(f), len(r.Findings), r.Findings[0])
+		}
+	}
+	surfaces := testspecs.Surfaces(t)
+	newest, err := os.ReadFile(testspecs.Newest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range surfaces {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Compare(newest, data, Options{}); err != nil {
+			t.Errorf("newest auth → %s: %v", filepath.Base(f), err)
+		}
+	}
+}

@@ -136,6 +136,8 @@ func ruleCases() []ruleCase {
 		{"security requirement added", withParams("[]"), strings.Replace(withParams("[]"), "operationId: list", "operationId: list\n      security: [{bearer: []}]", 1), SecurityRequirementAdded, ""},
 		{"security requirement removed", strings.Replace(withParams("[]"), "operationId: list", "operationId: list\n      security: [{bearer: []}]", 1), withParams("[]"), SecurityRequirementRemoved, SecurityRequirementAdded},
 		{"security scheme swapped", strings.Replace(withParams("[]"), "operationId: list", "operationId: list\n      security: [{bearer: []}]", 1), strings.Replace(withParams("[]"), "operationId: list", "operationId: list\n      security: [{apiKey: []}]", 1), SecurityRequirementChanged, ""},
+		{"operation opts out of the document's security", "security: [{bearer: []}]\n" + withParams("[]"),
+			"security: [{bearer: []}]\n" + strings.Replace(withParams("[]"), "operationId: list", "operationId: list\n      security: []", 1), SecurityRequirementRemoved, SecurityRequirementChanged},
 		{"optional auth alternative added", withParams("[]"), strings.Replace(withParams("[]"), "operationId: list", "operationId: list\n      security: [{bearer: []}, {}]", 1), "", SecurityRequirementAdded},
 
 		{"operationId renamed", withParams("[]"), strings.Replace(withParams("[]"), "operationId: list", "operationId: listThings", 1), OperationIDChanged, ""},
