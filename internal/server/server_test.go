@@ -1,0 +1,94 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/specload"
+	"github.com/heimdall-mock/heimdall-mock/specs"
+)
+
+func newServer(t *testing.T, mutate func(*Config)) *Server {
+	t.Helper()
+	spec, err := specload.LoadData(specs.Default, specs.DefaultName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Spec: spec, Domain: true, Strict: true, ValidateRequests: true, Seed: 1}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func serve(s http.Handler, method, path, body string, header map[string]string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestControlPlaneAndAPIShareOnePort(t *testing.T) {
+	s := newServer(t, nil)
+	if rec := serve(s, "GET", "/__mock/health", "", nil); rec.Code != 200 {
+		t.Fatalf("health: %d %s", rec.Code, rec.Body)
+	}
+	rec := serve(s, "GET", "/demo/v1/.well-known/openid-configuration", "", nil)
+	var disco map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &disco); err != nil || rec.Code != 200 {
+		t.Fatalf("discovery: %d %s", rec.Code, rec.Body)
+	}
+	if disco["issuer"] != "http://example.com/demo" {
+		t.Errorf("issuer = %v, want the request's host", disco["issuer"])
+	}
+}
+
+func TestPublicURLSetsTheIssuer(t *testing.T) {
+	s := newServer(t, func(c *Config) { c.PublicURL = "https://auth.example.test/" })
+	rec := serve(s, "GET", "/demo/v1/.well-known/openid-configuration", "", nil)
+	if !strings.Contains(rec.Body.String(), `"issuer":"https://auth.example.test/demo"`) {
+		t.Errorf("discovery with --public-url: %s", rec.Body)
+	}
+	if got := s.Bootstrap("https://auth.example.test")["issuer"]; got != "https://auth.example.test/demo" {
+		t.Errorf("bootstrap issuer = %v", got)
+	}
+}
+
+func TestReloadKeepsState(t *testing.T) {
+	s := newServer(t, nil)
+	key := s.Bootstrap("")["api_key"].(string)
+	auth := map[string]string{"Authorization": "Bearer " + key}
+	if rec := serve(s, "POST", "/demo/v1/auth/signup", `{"email":"erin@example.com","password":"correct horse battery","username":"erin"}`, auth); rec.Code != 200 {
+		t.Fatalf("signup: %d %s", rec.Code, rec.Body)
+	}
+	if err := s.Reload(s.Spec()); err != nil {
+		t.Fatal(err)
+	}
+	if rec := serve(s, "POST", "/demo/v1/auth/signin", `{"identifier":"erin","password":"correct horse battery"}`, auth); rec.Code != 200 {
+		t.Fatalf("sign-in after reload: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestFixturesNeedTheDomainAndMustParse(t *testing.T) {
+	spec, _ := specload.LoadData(specs.Default, specs.DefaultName)
+	if _, err := New(Config{Spec: spec, Fixtures: []byte("apps: []")}); err == nil {
+		t.Error("fixtures without the domain were accepted")
+	}
+	if _, err := New(Config{Spec: spec, Domain: true, Fixtures: []byte("apps: [{slug: 5")}); err == nil || !strings.Contains(err.Error(), "fixtures") {
+		t.Errorf("broken fixtures: %v", err)
+	}
+	if _, err := New(Config{}); err == nil {
+		t.Error("a server without a spec was built")
+	}
+}
