@@ -51,10 +51,10 @@ func (d *Domain) issueCode(r *http.Request, a *appRec, kind string, u *userRec, 
 	a.addCode(rec)
 	d.audit(a, kind+".code_issued", "", "end_user", u.ID, u.ID, map[string]any{"mailed": mail})
 	if mail && c != nil {
-		d.st.Outbox = append(d.st.Outbox, &outboxRec{
+		d.st.Outbox = appendCapped(d.st.Outbox, &outboxRec{
 			ID: newID(), Kind: kind, To: c.Value, Token: code, Code: code,
 			Link: d.codeLink(r, a, kind, code), AppSlug: a.Slug, CreatedAt: now,
-		})
+		}, maxOutbox)
 	}
 	return code, rec.ExpiresAt
 }

@@ -282,6 +282,15 @@ func (d *Domain) refresh(r *router.Request) *router.Response {
 	}
 	refresh := randomToken(32)
 	s.OldHashes = append(s.OldHashes, s.RefreshHash)
+	if len(s.OldHashes) > maxRefreshHashes+maxRefreshHashes/8 {
+		// Forget the oldest in a batch; presenting one of them is then
+		// an unknown token (401) rather than detected reuse.
+		drop := len(s.OldHashes) - maxRefreshHashes
+		for _, old := range s.OldHashes[:drop] {
+			delete(a.byRefresh, old)
+		}
+		s.OldHashes = append([]string(nil), s.OldHashes[drop:]...)
+	}
 	s.RefreshHash = tokenHash(refresh)
 	a.byRefresh[s.RefreshHash] = s
 	s.LastUsedAt = &now

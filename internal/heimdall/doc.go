@@ -108,6 +108,15 @@
 //     USERNAME_TAKEN, EMAIL_TAKEN and CONTACT_TAKEN.
 //   - Consumer calls to a suspended or archived app answer 403
 //     (app_suspended / app_archived); admin calls still work.
+//   - Invites default to one use and 7 days (max_uses 1-1000,
+//     expires_in_hours 1-720). Their code is listed by the admin API, so it
+//     is stored in plaintext, and mailed (outbox kind invite) when the
+//     app's mail is on. Accepting creates the account with its email
+//     already verified; a revoked, expired or used-up invite answers 410.
+//   - Retention: each app keeps its newest 10,000 audit events, the outbox
+//     its newest 1,000 mails, and each session the hashes of its newest
+//     1,000 rotated-out refresh tokens (an older one is then simply
+//     unknown, 401, rather than detected reuse).
 //   - oauth/token takes client_id/client_secret from a JSON or form body or
 //     HTTP Basic auth; an optional space-separated scope narrows the token
 //     to a subset of the client's scopes (400 invalid_scope otherwise).

@@ -308,7 +308,26 @@ func (d *Domain) audit(a *appRec, action, actor, resType, resID, subject string,
 		ActorID: strPtrOrNil(actor), ResourceType: strPtrOrNil(resType), ResourceID: strPtrOrNil(resID),
 		Details: details, SubjectID: subject, CreatedAt: d.now(),
 	}
-	a.Audit = append(a.Audit, ev)
+	a.Audit = appendCapped(a.Audit, ev, maxAuditPerApp)
+}
+
+// Retention caps keep a long-running mock's memory flat. Lists page by
+// position, so trimming the oldest rows never breaks a cursor.
+const (
+	maxAuditPerApp   = 10_000
+	maxOutbox        = 1_000
+	maxRefreshHashes = 1_000 // rotated-out refresh tokens remembered per session
+)
+
+// appendCapped appends v and, once the list exceeds limit by an eighth,
+// drops the oldest entries down to limit: trimming in batches keeps the
+// append amortised O(1) instead of a copy per call.
+func appendCapped[T any](list []T, v T, limit int) []T {
+	list = append(list, v)
+	if len(list) > limit+max(1, limit/8) {
+		list = append(make([]T, 0, limit+limit/8+1), list[len(list)-limit:]...)
+	}
+	return list
 }
 
 // Register binds the stateful handlers.

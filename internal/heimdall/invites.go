@@ -102,10 +102,10 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 		if a.Notify.WebOrigin != nil && *a.Notify.WebOrigin != "" {
 			base = strings.TrimRight(*a.Notify.WebOrigin, "/")
 		}
-		d.st.Outbox = append(d.st.Outbox, &outboxRec{
+		d.st.Outbox = appendCapped(d.st.Outbox, &outboxRec{
 			ID: newID(), Kind: "invite", To: inv.Email, Token: code, Code: code,
 			Link: base + "/accept-invite?code=" + url.QueryEscape(code), AppSlug: a.Slug, CreatedAt: now,
-		})
+		}, maxOutbox)
 	}
 	d.audit(a, "invite.created", k.ID, "invite", inv.ID, "", map[string]any{"email": inv.Email, "role": role})
 	return router.JSON(http.StatusCreated, inviteJSON(a, inv))

@@ -208,3 +208,16 @@ func TestOutboxControl(t *testing.T) {
 		t.Fatal("outbox not cleared")
 	}
 }
+
+func TestAppendCappedKeepsTheNewest(t *testing.T) {
+	var list []int
+	for i := 0; i < 1000; i++ {
+		list = appendCapped(list, i, 16)
+		if len(list) > 18 || list[len(list)-1] != i {
+			t.Fatalf("after %d: len %d, last %d", i, len(list), list[len(list)-1])
+		}
+	}
+	if len(list) < 16 || list[0] != 1000-len(list) {
+		t.Fatalf("list = %v", list)
+	}
+}
