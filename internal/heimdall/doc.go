@@ -113,6 +113,12 @@
 //     is stored in plaintext, and mailed (outbox kind invite) when the
 //     app's mail is on. Accepting creates the account with its email
 //     already verified; a revoked, expired or used-up invite answers 410.
+//   - Native providers (apple, google) are configured per app through
+//     auth-config/providers. Fixture and bootstrap client ids become an
+//     enabled config ({service_id, bundle_ids} for Apple, {client_id} for
+//     Google). Fields named *secret* or *private_key* are stored hashed and
+//     shown only as <name>_present: true. A PUT without enabled stores a
+//     disabled config; unknown providers answer 400.
 //   - Retention: each app keeps its newest 10,000 audit events, the outbox
 //     its newest 1,000 mails, and each session the hashes of its newest
 //     1,000 rotated-out refresh tokens (an older one is then simply

@@ -118,7 +118,8 @@ func (d *Domain) bootstrapState() *state {
 	st := &state{WorkspaceID: BootstrapWorkspaceID, OwnerID: BootstrapOwnerID}
 	st.reindex()
 	a := d.newApp(st, BootstrapAppID, BootstrapAppSlug, "Demo", BootstrapOwnerID, now, nil)
-	a.AppleClientID, a.GoogleClientID = BootstrapAppleClientID, BootstrapGoogleClientID
+	setNativeClient(a, "apple", BootstrapAppleClientID, now)
+	setNativeClient(a, "google", BootstrapGoogleClientID, now)
 	// Mail is on in the bootstrap app so signup and the send-* calls fill
 	// the outbox without any setup.
 	a.Notify.Enabled = true
@@ -337,6 +338,7 @@ func (d *Domain) Register(reg *router.Registry) {
 	d.registerM2M(reg)
 	d.registerAdmin(reg)
 	d.registerInvites(reg)
+	d.registerProviders(reg)
 }
 
 func badRequest(msgs ...string) *router.Response {

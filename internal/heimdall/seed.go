@@ -39,10 +39,10 @@ func (d *Domain) applyFixtures(st *state, doc *fixtures.Document) (map[string]an
 			a.DisplayName = fa.DisplayName
 		}
 		if fa.AppleClientID != "" {
-			a.AppleClientID = fa.AppleClientID
+			setNativeClient(a, "apple", fa.AppleClientID, now)
 		}
 		if fa.GoogleClientID != "" {
-			a.GoogleClientID = fa.GoogleClientID
+			setNativeClient(a, "google", fa.GoogleClientID, now)
 		}
 		if fa.OAuthLinkPolicy != "" {
 			a.Config.OAuthLinkPolicy = fa.OAuthLinkPolicy

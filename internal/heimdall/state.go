@@ -24,29 +24,28 @@ type state struct {
 }
 
 type appRec struct {
-	Seq            int64          `json:"seq"`
-	ID             string         `json:"id"`
-	Slug           string         `json:"slug"`
-	DisplayName    string         `json:"display_name"`
-	WorkspaceID    string         `json:"workspace_id"`
-	CreatedBy      string         `json:"created_by"`
-	Status         string         `json:"status"`
-	Metadata       map[string]any `json:"metadata"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
-	Config         authConfig     `json:"auth_config"`
-	Notify         notifySettings `json:"notification_settings"`
-	AppleClientID  string         `json:"apple_client_id"`
-	GoogleClientID string         `json:"google_client_id"`
-	Keys           keys.Exported  `json:"signing_keys"` // filled by Export only
-	Users          []*userRec     `json:"users"`        // creation order
-	Sessions       []*sessionRec  `json:"sessions"`
-	Roles          []*roleRec     `json:"roles"`
-	Permissions    []*permRec     `json:"permissions"`
-	Clients        []*clientRec   `json:"m2m_clients"`
-	Codes          []*codeRec     `json:"codes"`
-	Audit          []*auditRec    `json:"audit"`
-	Invites        []*inviteRec   `json:"invites"`
+	Seq         int64          `json:"seq"`
+	ID          string         `json:"id"`
+	Slug        string         `json:"slug"`
+	DisplayName string         `json:"display_name"`
+	WorkspaceID string         `json:"workspace_id"`
+	CreatedBy   string         `json:"created_by"`
+	Status      string         `json:"status"`
+	Metadata    map[string]any `json:"metadata"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	Config      authConfig     `json:"auth_config"`
+	Notify      notifySettings `json:"notification_settings"`
+	Providers   []*providerRec `json:"providers"`
+	Keys        keys.Exported  `json:"signing_keys"` // filled by Export only
+	Users       []*userRec     `json:"users"`        // creation order
+	Sessions    []*sessionRec  `json:"sessions"`
+	Roles       []*roleRec     `json:"roles"`
+	Permissions []*permRec     `json:"permissions"`
+	Clients     []*clientRec   `json:"m2m_clients"`
+	Codes       []*codeRec     `json:"codes"`
+	Audit       []*auditRec    `json:"audit"`
+	Invites     []*inviteRec   `json:"invites"`
 
 	keystore    *keys.Keystore
 	userByID    map[string]*userRec
@@ -268,6 +267,25 @@ type auditRec struct {
 	Details      map[string]any `json:"details"`
 	SubjectID    string         `json:"subject_id,omitempty"` // the end user the event concerns, for /me/activity
 	CreatedAt    time.Time      `json:"created_at"`
+}
+
+// providerRec is a native sign-in provider's config for an app. Secret
+// fields are stored as hashes (see storeProviderConfig).
+type providerRec struct {
+	Provider  string         `json:"provider"`
+	Enabled   bool           `json:"enabled"`
+	Config    map[string]any `json:"config"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+}
+
+func (a *appRec) provider(name string) *providerRec {
+	for _, p := range a.Providers {
+		if p.Provider == name {
+			return p
+		}
+	}
+	return nil
 }
 
 // inviteRec is a pre-allocated account. Its code is kept in plaintext: the
