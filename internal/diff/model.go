@@ -68,6 +68,15 @@ type schema struct {
 	items      *schema
 	oneOf      []*schema // oneOf or anyOf alternatives
 	deprecated bool
+	limits     limits
+}
+
+// limits are the value constraints a validator enforces; nil: none.
+type limits struct {
+	minLength, maxLength *int64
+	minimum, maximum     *float64
+	minItems, maxItems   *int64
+	pattern              string
 }
 
 var pathParamRe = regexp.MustCompile(`\{[^}/]*\}`)
@@ -296,6 +305,12 @@ func (n *normaliser) fill(out *schema, s *base.Schema) {
 	if s.Deprecated != nil && *s.Deprecated {
 		out.deprecated = true
 	}
+	out.limits.merge(limits{
+		minLength: s.MinLength, maxLength: s.MaxLength,
+		minimum: s.Minimum, maximum: s.Maximum,
+		minItems: s.MinItems, maxItems: s.MaxItems,
+		pattern: s.Pattern,
+	})
 	for _, r := range s.Required {
 		if out.required == nil {
 			out.required = map[string]bool{}
@@ -372,4 +387,30 @@ func (s *schema) merge(part *schema) {
 	}
 	s.oneOf = append(s.oneOf, part.oneOf...)
 	s.deprecated = s.deprecated || part.deprecated
+	s.limits.merge(part.limits)
+}
+
+// merge keeps the constraints already set and fills the others.
+func (l *limits) merge(o limits) {
+	if l.minLength == nil {
+		l.minLength = o.minLength
+	}
+	if l.maxLength == nil {
+		l.maxLength = o.maxLength
+	}
+	if l.minimum == nil {
+		l.minimum = o.minimum
+	}
+	if l.maximum == nil {
+		l.maximum = o.maximum
+	}
+	if l.minItems == nil {
+		l.minItems = o.minItems
+	}
+	if l.maxItems == nil {
+		l.maxItems = o.maxItems
+	}
+	if l.pattern == "" {
+		l.pattern = o.pattern
+	}
 }

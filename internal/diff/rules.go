@@ -38,17 +38,18 @@ const (
 	RequestBodyRemoved        = "request-body-removed"
 	RequestMediaTypeRemoved   = "request-media-type-removed"
 
-	RequestPropertyAddedRequired    = "request-property-added-required"
-	RequestPropertyAddedOptional    = "request-property-added-optional"
-	RequestPropertyBecameRequired   = "request-property-became-required"
-	RequestPropertyBecameOptional   = "request-property-became-optional"
-	RequestPropertyRemoved          = "request-property-removed"
-	RequestPropertyRenamed          = "request-property-renamed"
-	RequestPropertyTypeChanged      = "request-property-type-changed"
-	RequestPropertyEnumValueRemoved = "request-property-enum-value-removed"
-	RequestPropertyEnumValueAdded   = "request-property-enum-value-added"
-	RequestOneOfAlternativeRemoved  = "request-oneof-alternative-removed"
-	RequestOneOfAlternativeAdded    = "request-oneof-alternative-added"
+	RequestPropertyAddedRequired       = "request-property-added-required"
+	RequestPropertyAddedOptional       = "request-property-added-optional"
+	RequestPropertyBecameRequired      = "request-property-became-required"
+	RequestPropertyBecameOptional      = "request-property-became-optional"
+	RequestPropertyRemoved             = "request-property-removed"
+	RequestPropertyRenamed             = "request-property-renamed"
+	RequestPropertyTypeChanged         = "request-property-type-changed"
+	RequestPropertyEnumValueRemoved    = "request-property-enum-value-removed"
+	RequestPropertyEnumValueAdded      = "request-property-enum-value-added"
+	RequestPropertyConstraintTightened = "request-property-constraint-tightened"
+	RequestOneOfAlternativeRemoved     = "request-oneof-alternative-removed"
+	RequestOneOfAlternativeAdded       = "request-oneof-alternative-added"
 
 	ResponseSuccessStatusRemoved            = "response-success-status-removed"
 	ResponseStatusRemoved                   = "response-non-success-status-removed"
@@ -66,6 +67,7 @@ const (
 	ResponsePropertyTypeChanged             = "response-property-type-changed"
 	ResponsePropertyEnumValueAdded          = "response-property-enum-value-added"
 	ResponsePropertyEnumValueRemoved        = "response-property-enum-value-removed"
+	ResponsePropertyConstraintLoosened      = "response-property-constraint-loosened"
 	ResponseOneOfAlternativeAdded           = "response-oneof-alternative-added"
 	ResponseOneOfAlternativeRemoved         = "response-oneof-alternative-removed"
 )
@@ -108,6 +110,7 @@ var rules = []Rule{
 	{RequestPropertyTypeChanged, Error, "a request field's type no longer accepts what clients send"},
 	{RequestPropertyEnumValueRemoved, Error, "a request field no longer accepts a value clients may send"},
 	{RequestPropertyEnumValueAdded, Info, "a request field accepts a new value"},
+	{RequestPropertyConstraintTightened, Error, "a request field's length, range or pattern now refuses values clients send"},
 	{RequestOneOfAlternativeRemoved, Error, "a request shape clients may send is no longer accepted"},
 	{RequestOneOfAlternativeAdded, Info, "a new request shape is accepted"},
 
@@ -127,6 +130,7 @@ var rules = []Rule{
 	{ResponsePropertyTypeChanged, Error, "a response field's type changed under clients"},
 	{ResponsePropertyEnumValueAdded, Warning, "a response field may carry a value clients do not know"},
 	{ResponsePropertyEnumValueRemoved, Info, "a response field no longer carries a value"},
+	{ResponsePropertyConstraintLoosened, Warning, "a response field may now exceed the length, range or pattern clients were promised"},
 	{ResponseOneOfAlternativeAdded, Error, "a response may now have a shape clients do not expect"},
 	{ResponseOneOfAlternativeRemoved, Info, "a response shape is no longer returned"},
 }

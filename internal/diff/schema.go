@@ -62,6 +62,7 @@ func (sc *schemaComparer) compare(field string, o, n *schema, depth int) {
 	}
 	sc.types(field, o, n)
 	sc.enums(field, o, n)
+	sc.limits(field, o.limits, n.limits)
 	sc.properties(field, o, n, depth)
 	if o.items != nil && n.items != nil {
 		sc.compare(field+"[]", o.items, n.items, depth+1)
@@ -372,5 +373,77 @@ func (sc *schemaComparer) requiredness(field string, was, is bool) {
 		sc.c.add(ResponsePropertyBecameRequired, sc.loc(field), "response field %s is now always present", field)
 	default:
 		sc.c.add(ResponsePropertyBecameOptional, sc.loc(field), "response field %s may now be missing", field)
+	}
+}
+
+// limitChange is one constraint that differs, as text for a message.
+type limitChange struct{ what, old, new string }
+
+func (c limitChange) String() string { return fmt.Sprintf("%s %s → %s", c.what, c.old, c.new) }
+
+// tightened lists the constraints under which b refuses values a allowed.
+func tightened(a, b limits) []limitChange {
+	var out []limitChange
+	ints := func(what string, a, b *int64, tighter func(a, b int64) bool) {
+		if b != nil && (a == nil || tighter(*a, *b)) {
+			out = append(out, limitChange{what, intOr(a), fmt.Sprint(*b)})
+		}
+	}
+	raise := func(a, b int64) bool { return b > a }
+	cut := func(a, b int64) bool { return b < a }
+	ints("minLength", a.minLength, b.minLength, raise)
+	ints("maxLength", a.maxLength, b.maxLength, cut)
+	ints("minItems", a.minItems, b.minItems, raise)
+	ints("maxItems", a.maxItems, b.maxItems, cut)
+	if b.minimum != nil && (a.minimum == nil || *b.minimum > *a.minimum) {
+		out = append(out, limitChange{"minimum", floatOr(a.minimum), fmt.Sprint(*b.minimum)})
+	}
+	if b.maximum != nil && (a.maximum == nil || *b.maximum < *a.maximum) {
+		out = append(out, limitChange{"maximum", floatOr(a.maximum), fmt.Sprint(*b.maximum)})
+	}
+	if b.pattern != "" && b.pattern != a.pattern {
+		out = append(out, limitChange{"pattern", fmt.Sprintf("%q", a.pattern), fmt.Sprintf("%q", b.pattern)})
+	}
+	return out
+}
+
+func intOr(p *int64) string {
+	if p == nil {
+		return "none"
+	}
+	return fmt.Sprint(*p)
+}
+
+func floatOr(p *float64) string {
+	if p == nil {
+		return "none"
+	}
+	return fmt.Sprint(*p)
+}
+
+func changesText(cs []limitChange, swap bool) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		if swap {
+			c.old, c.new = c.new, c.old
+		}
+		parts[i] = c.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// limits: a request constraint that tightens refuses values clients send;
+// a response constraint that loosens lets through values clients may not
+// handle, which is worth a warning.
+func (sc *schemaComparer) limits(field string, o, n limits) {
+	if sc.dir == dirRequest {
+		if t := tightened(o, n); len(t) > 0 {
+			sc.c.add(RequestPropertyConstraintTightened, sc.loc(field), "%s accepts fewer values: %s", sc.label(field), changesText(t, false))
+		}
+		return
+	}
+	// Loosening old→new is tightening new→old, with old and new swapped back.
+	if t := tightened(n, o); len(t) > 0 {
+		sc.c.add(ResponsePropertyConstraintLoosened, sc.loc(field), "%s may now fall outside its old limits: %s", sc.label(field), changesText(t, true))
 	}
 }

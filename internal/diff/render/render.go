@@ -81,7 +81,11 @@ func Text(w io.Writer, r *diff.Report, opts Options) error {
 	}
 	ew := &errWriter{w: w}
 	ew.printf("%s → %s: %s\n", name(r.Old), name(r.New), summary(r))
-	for _, g := range r.ByOperation() {
+	// Operations with breaking changes first, so they are not scrolled
+	// past under a page of additions.
+	groups := r.ByOperation()
+	sort.SliceStable(groups, func(i, j int) bool { return groups[i].Max > groups[j].Max })
+	for _, g := range groups {
 		op := g.Operation
 		if op == "" {
 			op = "(document)"
@@ -169,11 +173,30 @@ func Markdown(w io.Writer, r *diff.Report) error {
 	return ew.err
 }
 
-// JSON writes the report as indented JSON.
+// jsonReport adds the totals CI scripts check first.
+type jsonReport struct {
+	*diff.Report
+	Summary jsonSummary `json:"summary"`
+}
+
+type jsonSummary struct {
+	Breaking int `json:"breaking"`
+	Warnings int `json:"warnings"`
+	Info     int `json:"info"`
+	Accepted int `json:"accepted"`
+}
+
+// JSON writes the report as indented JSON, with a summary of counts.
 func JSON(w io.Writer, r *diff.Report) error {
+	sum := jsonSummary{Breaking: r.Count(diff.Error), Warnings: r.Count(diff.Warning), Info: r.Count(diff.Info)}
+	for _, f := range r.Findings {
+		if f.Accepted != nil {
+			sum.Accepted++
+		}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(jsonReport{Report: r, Summary: sum})
 }
 
 type junitSuites struct {

@@ -63,12 +63,16 @@ func TestJSONShape(t *testing.T) {
 		Old      map[string]any   `json:"old"`
 		New      map[string]any   `json:"new"`
 		Findings []map[string]any `json:"findings"`
+		Summary  map[string]int   `json:"summary"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("not JSON: %v", err)
 	}
 	if doc.New["name"] != "specs/new.yaml" {
 		t.Errorf("new source: %v", doc.New)
+	}
+	if doc.Summary["breaking"] < 2 || doc.Summary["info"] < 1 {
+		t.Errorf("summary: %v", doc.Summary)
 	}
 	levels := map[string]bool{"error": true, "warning": true, "info": true}
 	for _, f := range doc.Findings {
