@@ -181,24 +181,39 @@ func (d *Domain) createApp(r *router.Request) *router.Response {
 	case strings.TrimSpace(in.DisplayName) == "":
 		return badRequest("display_name should not be empty")
 	}
-	// The key is drawn before the lock: generating one must never stall
-	// every other request.
+	// Checks run twice: before drawing the app's RSA key (so refused calls
+	// cost no key) and after (the state may have changed meanwhile). The
+	// key is drawn outside the lock, since generating one when the pool is
+	// empty takes tens of milliseconds and must not stall other requests.
+	check := func() (*apiKeyRec, *router.Response) {
+		k, resp := d.apiKey(r)
+		if resp != nil {
+			return nil, resp
+		}
+		if k.AppID != "" {
+			return nil, router.Error(http.StatusForbidden, "An app-scoped API key cannot create apps")
+		}
+		if in.WorkspaceID != "" && in.WorkspaceID != d.st.WorkspaceID {
+			return nil, router.Error(http.StatusForbidden, "Not a member of this workspace")
+		}
+		if d.st.appBySlug[in.Slug] != nil {
+			return nil, router.ErrorCode(http.StatusConflict, "SLUG_TAKEN", "App slug already in use")
+		}
+		return k, nil
+	}
+	d.mu.Lock()
+	_, resp := check()
+	d.mu.Unlock()
+	if resp != nil {
+		return resp
+	}
 	now := d.now()
 	ks := keys.NewKeystore(d.pool, now)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	k, resp := d.apiKey(r)
+	k, resp := check()
 	if resp != nil {
 		return resp
-	}
-	if k.AppID != "" {
-		return router.Error(http.StatusForbidden, "An app-scoped API key cannot create apps")
-	}
-	if in.WorkspaceID != "" && in.WorkspaceID != d.st.WorkspaceID {
-		return router.Error(http.StatusForbidden, "Not a member of this workspace")
-	}
-	if d.st.appBySlug[in.Slug] != nil {
-		return router.ErrorCode(http.StatusConflict, "SLUG_TAKEN", "App slug already in use")
 	}
 	a := d.newApp(d.st, newID(), in.Slug, in.DisplayName, d.st.OwnerID, now, ks)
 	d.audit(a, "app.created", k.ID, "app", a.ID, "", map[string]any{"slug": a.Slug})
