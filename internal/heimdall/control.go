@@ -63,7 +63,7 @@ type MintRequest struct {
 	AppSlug      string         `json:"app_slug"` // default: the bootstrap app
 	Sub          string         `json:"sub"`      // user id, username or email; client_id for m2m
 	Type         string         `json:"type"`     // end_user (default) | m2m
-	Role         string         `json:"role"`     // default: the user's role
+	Role         string         `json:"role"`     // default: the user's role; another role is pinned to the session
 	AMR          []string       `json:"amr"`      // default ["pwd"]
 	TTL          string         `json:"ttl"`      // Go duration, default 1h; negative: already expired
 	LegacyIssuer bool           `json:"legacy_issuer"`
@@ -170,6 +170,9 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 			s := &sessionRec{
 				Seq: d.st.nextSeq(), ID: newID(), UserID: u.ID, RefreshHash: tokenHash(refresh), AMR: amr,
 				CreatedAt: now, ExpiresAt: now.Add(time.Duration(a.Config.SessionDurationMinutes) * time.Minute), LastUsedAt: &now,
+			}
+			if role != u.Role { // the token's role holds for its whole session
+				s.Role = role
 			}
 			a.addSession(s)
 			claims["sid"] = s.ID

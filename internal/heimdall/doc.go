@@ -67,7 +67,9 @@
 //   - max_sessions > 0 caps live sessions per user; a new one evicts the
 //     oldest. Logout of an unknown refresh token still answers 204.
 //   - The role in a token is informational: verify, authorize and /me
-//     resolve the user's current role, so role changes apply at once.
+//     resolve the user's current role, so role changes apply at once. A
+//     token minted by POST /__mock/tokens with another role pins that role
+//     to its session.
 //     /verify returns principal.permissions only for M2M tokens (the
 //     schema says so); end users' permissions come from /me/permissions.
 //   - /verify, /authorize and /authorize/batch answer 401 without any

@@ -167,6 +167,7 @@ type sessionRec struct {
 	RefreshHash string     `json:"refresh_hash"`       // the one refresh token that may be used
 	OldHashes   []string   `json:"old_refresh_hashes"` // rotated-out tokens: presenting one is reuse
 	AMR         []string   `json:"amr"`
+	Role        string     `json:"role,omitempty"` // set by /__mock/tokens: overrides the user's role
 	IP          *string    `json:"ip"`
 	UserAgent   *string    `json:"user_agent"`
 	CreatedAt   time.Time  `json:"created_at"`

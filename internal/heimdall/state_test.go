@@ -131,8 +131,12 @@ func TestControlTokens(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("mint: %d %v", status, out)
 	}
-	if v := verify(out["access_token"].(string)); v.body["valid"] != true {
+	if v := verify(out["access_token"].(string)); v.body["valid"] != true || v.body["principal"].(map[string]any)["role"] != "admin" {
 		t.Fatalf("minted token: %s", v.raw)
+	}
+	az := h.must(200, "POST", "/demo/v1/authorize", out["access_token"].(string), map[string]any{"permission": "user.read"})
+	if az.body["authorized"] != true {
+		t.Fatalf("the minted role does not authorize: %s", az.raw)
 	}
 	_, out = mint(`{"sub":"ada","ttl":"-1m"}`)
 	if v := verify(out["access_token"].(string)); v.str("error") != "expired" {

@@ -201,8 +201,12 @@ func (d *Domain) principalOf(a *appRec, claims map[string]any) (*principal, stri
 		}
 		p.user, p.session = u, s
 		// The role is resolved now, not from the claim, so role changes
-		// apply at once, as the real service's per-request lookup does.
+		// apply at once, as the real service's per-request lookup does. A
+		// session minted through the control plane may pin another role.
 		p.role = u.Role
+		if s.Role != "" {
+			p.role = s.Role
+		}
 	case typeM2M:
 		cid, _ := claims["client_id"].(string)
 		if cid == "" {
