@@ -91,6 +91,11 @@ func (d *Domain) applyFixtures(st *state, doc *fixtures.Document) (map[string]an
 			if name == "" {
 				name = fc.ClientID
 			}
+			for _, sc := range fc.Scopes { // scopes are permissions of the app
+				if a.permByKey[sc] == nil {
+					d.addPermission(a, sc, "")
+				}
+			}
 			c := d.addClient(a, name, fc.ClientID, fc.Secret, fc.Scopes)
 			clients[fc.ClientID] = c.ID
 		}
