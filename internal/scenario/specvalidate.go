@@ -1,0 +1,284 @@
+package scenario
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// NewSpecValidator checks responses against an OpenAPI document with
+// kin-openapi's openapi3filter. Requests are matched to operations on the
+// document's path templates (a literal segment beats a parameter), with
+// any server path prefix stripped, so the host the scenario ran against
+// does not matter.
+//
+// Like the mock in strict mode, it accepts an undocumented 4xx/5xx status
+// when the body is the NestJS error object (the real service answers 401
+// and 409 its spec leaves out); an undocumented 2xx/3xx is a violation.
+func NewSpecValidator(doc *openapi3.T) Validator {
+	v := &specValidator{doc: doc}
+	if doc == nil || doc.Paths == nil {
+		return v
+	}
+	for _, tmpl := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(tmpl)
+		if item == nil {
+			continue
+		}
+		segs := splitSegments(tmpl)
+		for method, op := range item.Operations() {
+			v.routes = append(v.routes, specRoute{
+				method: method, template: tmpl, segs: segs,
+				kin: &routers.Route{Spec: doc, Path: tmpl, PathItem: item, Method: method, Operation: op},
+			})
+		}
+	}
+	for _, s := range doc.Servers {
+		if s == nil {
+			continue
+		}
+		if u, err := url.Parse(s.URL); err == nil {
+			if p := strings.TrimRight(u.Path, "/"); p != "" && !strings.Contains(p, "{") {
+				v.prefixes = append(v.prefixes, p)
+			}
+		}
+	}
+	v.opts = &openapi3filter.Options{
+		MultiError:            true,
+		IncludeResponseStatus: true,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
+			"email": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail),
+			"uuid":  openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562),
+		})},
+	}
+	return v
+}
+
+type specValidator struct {
+	doc      *openapi3.T
+	routes   []specRoute
+	prefixes []string
+	opts     *openapi3filter.Options
+}
+
+type specRoute struct {
+	method   string
+	template string
+	segs     []string
+	kin      *routers.Route
+}
+
+func splitSegments(p string) []string {
+	return strings.Split(strings.Trim(p, "/"), "/")
+}
+
+func isParam(seg string) bool { return strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") }
+
+// find returns the route for method and path and its path parameters. Of
+// several matching templates the one whose first differing segment is a
+// literal wins, as in the mock's router.
+func (v *specValidator) find(method, path string) (*specRoute, map[string]string) {
+	candidates := []string{path}
+	for _, p := range v.prefixes {
+		if rest, ok := strings.CutPrefix(path, p); ok && strings.HasPrefix(rest, "/") {
+			candidates = append(candidates, rest)
+		}
+	}
+	for _, c := range candidates {
+		segs := splitSegments(c)
+		var best *specRoute
+		for i := range v.routes {
+			r := &v.routes[i]
+			if r.method != method || len(r.segs) != len(segs) || !segmentsMatch(r.segs, segs) {
+				continue
+			}
+			if best == nil || moreLiteral(r.segs, best.segs) {
+				best = r
+			}
+		}
+		if best != nil {
+			params := map[string]string{}
+			for i, s := range best.segs {
+				if isParam(s) {
+					val, err := url.PathUnescape(segs[i])
+					if err != nil {
+						val = segs[i]
+					}
+					params[s[1:len(s)-1]] = val
+				}
+			}
+			return best, params
+		}
+	}
+	return nil, nil
+}
+
+func segmentsMatch(tmpl, segs []string) bool {
+	for i, s := range tmpl {
+		if isParam(s) {
+			if segs[i] == "" {
+				return false
+			}
+			continue
+		}
+		if s != segs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// moreLiteral reports whether a has a literal where b first has a parameter.
+func moreLiteral(a, b []string) bool {
+	for i := range a {
+		pa, pb := isParam(a[i]), isParam(b[i])
+		if pa != pb {
+			return pb
+		}
+	}
+	return false
+}
+
+// ValidateResponse lists how the response breaks the document.
+func (v *specValidator) ValidateResponse(req *http.Request, status int, header http.Header, body []byte) []string {
+	if v.doc == nil {
+		return []string{"no spec to validate against"}
+	}
+	route, params := v.find(req.Method, req.URL.Path)
+	if route == nil {
+		return []string{fmt.Sprintf("%s %s matches no operation of the spec", req.Method, req.URL.Path)}
+	}
+	op := route.kin.Operation
+	if !documented(op, status) {
+		if status >= 400 {
+			if problem := nestErrorProblem(status, body); problem != "" {
+				return []string{fmt.Sprintf("undocumented status %d: %s", status, problem)}
+			}
+			return nil
+		}
+		return []string{fmt.Sprintf("status %d is not documented for %s %s", status, route.method, route.template)}
+	}
+	// A HEAD is checked as the GET it stands for would be: kin-openapi
+	// skips HEADs altogether.
+	vreq := &http.Request{Method: route.method, URL: req.URL, Header: req.Header}
+	if header == nil {
+		header = http.Header{}
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route.kin, Options: v.opts},
+		Status:                 status,
+		Header:                 header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                v.opts,
+	}
+	err := openapi3filter.ValidateResponse(context.Background(), input)
+	if err == nil {
+		return nil
+	}
+	return describe(status, err)
+}
+
+// documented reports whether the operation declares status, its range
+// ("4XX") or a default.
+func documented(op *openapi3.Operation, status int) bool {
+	if op == nil || op.Responses == nil {
+		return false
+	}
+	code := strconv.Itoa(status)
+	for _, key := range []string{code, code[:1] + "XX", code[:1] + "xx", "default"} {
+		if op.Responses.Value(key) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// describe flattens kin-openapi's errors into "response 200 body.field:
+// reason" lines.
+func describe(status int, err error) []string {
+	prefix := fmt.Sprintf("response %d", status)
+	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, e := range leaves(err) {
+		var se *openapi3.SchemaError
+		if errors.As(e, &se) {
+			field := "body"
+			if p := se.JSONPointer(); len(p) > 0 {
+				field += "." + strings.Join(p, ".")
+			}
+			add(prefix + " " + field + ": " + se.Reason)
+			continue
+		}
+		var re *openapi3filter.ResponseError
+		if errors.As(e, &re) {
+			msg := prefix + ": " + re.Reason
+			if re.Err != nil {
+				msg += ": " + re.Err.Error()
+			}
+			add(msg)
+			continue
+		}
+		add(prefix + ": " + e.Error())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// leaves unpacks kin-openapi's MultiErrors (also when wrapped in a
+// ResponseError) into single errors.
+func leaves(err error) []error {
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		var out []error
+		for _, e := range me {
+			out = append(out, leaves(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// nestErrorProblem says what keeps body from being the NestJS error object
+// {"statusCode","message","error","code"?}, or "" when it is one.
+func nestErrorProblem(status int, body []byte) string {
+	var e struct {
+		StatusCode *int            `json:"statusCode"`
+		Message    json.RawMessage `json:"message"`
+		Error      *string         `json:"error"`
+	}
+	if err := json.Unmarshal(body, &e); err != nil {
+		return "the body must be the NestJS error object: " + err.Error()
+	}
+	switch {
+	case e.StatusCode == nil || *e.StatusCode != status:
+		return fmt.Sprintf("body.statusCode must be %d", status)
+	case e.Error == nil:
+		return "body.error is required"
+	case len(e.Message) == 0:
+		return "body.message is required"
+	}
+	var one string
+	var many []string
+	if json.Unmarshal(e.Message, &one) != nil && json.Unmarshal(e.Message, &many) != nil {
+		return "body.message must be a string or an array of strings"
+	}
+	return ""
+}
