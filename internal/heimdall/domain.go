@@ -193,9 +193,10 @@ func (d *Domain) SetBaseline(doc *fixtures.Document) error {
 		return err
 	}
 	st := d.bootstrapState()
+	hashes := fixtureHashes(doc)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, err := d.applyFixtures(st, doc); err != nil {
+	if _, err := d.applyFixtures(st, doc, hashes); err != nil {
 		return err
 	}
 	snap, err := encodeState(st)
@@ -215,9 +216,10 @@ func (d *Domain) ApplyFixtures(doc *fixtures.Document) (map[string]any, error) {
 	if err := doc.Validate(); err != nil {
 		return nil, err
 	}
+	hashes := fixtureHashes(doc)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.applyFixtures(d.st, doc)
+	return d.applyFixtures(d.st, doc, hashes)
 }
 
 // Export returns the whole state, signing keys included, as JSON.

@@ -7,20 +7,25 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 )
 
-// applyFixtures adds doc to st. Every conflict is found before anything
-// changes, so a failing document leaves st as it was. Caller holds the
-// lock guarding st (or owns st outright).
-func (d *Domain) applyFixtures(st *state, doc *fixtures.Document) (map[string]any, error) {
-	if err := checkFixtures(st, doc); err != nil {
-		return nil, err
-	}
-	// Hash every password first: it is the slow part and cannot fail.
+// fixtureHashes hashes every user password of doc, [app][user]. Callers do
+// it before taking the lock: it is the slow part of seeding.
+func fixtureHashes(doc *fixtures.Document) [][]string {
 	hashes := make([][]string, len(doc.Apps))
 	for i, fa := range doc.Apps {
 		hashes[i] = make([]string, len(fa.Users))
 		for j, fu := range fa.Users {
 			hashes[i][j] = hashPassword(fu.Password)
 		}
+	}
+	return hashes
+}
+
+// applyFixtures adds doc to st, with passwords hashed by fixtureHashes.
+// Every conflict is found before anything changes, so a failing document
+// leaves st as it was. Caller holds d.mu.
+func (d *Domain) applyFixtures(st *state, doc *fixtures.Document, hashes [][]string) (map[string]any, error) {
+	if err := checkFixtures(st, doc); err != nil {
+		return nil, err
 	}
 	saved := d.st
 	d.st = st // the helpers below write to d.st
