@@ -9,6 +9,7 @@
 //   MOCK_URL=http://127.0.0.1:4010 node --test e2e.test.mjs
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as jose from "jose";
 import {
   Auth,
@@ -54,11 +55,15 @@ async function mailedCode(to, kind) {
 
 // Runs fn and asserts it rejects with the SDK's HTTP error of that status.
 async function rejectsWithStatus(fn, status, ErrorClass = AuthHttpError) {
-  await assert.rejects(fn, (err) => {
-    assert.ok(err instanceof ErrorClass, `expected ${ErrorClass.name}, got ${err?.name}: ${err?.message}`);
-    assert.equal(err.status, status, `HTTP status (body ${JSON.stringify(err.data)})`);
-    return true;
-  });
+  await assert.rejects(
+    fn,
+    (err) => {
+      assert.ok(err instanceof ErrorClass, `expected ${ErrorClass.name}, got ${err?.name}: ${err?.message}`);
+      assert.equal(err.status, status, `HTTP status (body ${JSON.stringify(err.data)})`);
+      return true;
+    },
+    `expected HTTP ${status}, but the call succeeded`,
+  );
 }
 
 // test() for SDK flows: an unexpected HTTP error names the mock's answer,
@@ -162,6 +167,10 @@ sdkTest("consumer sign-up, and 409 for a duplicate", async () => {
 });
 
 sdkTest("email verification through the outbox", async () => {
+  const sent = await consumer.auth.sendVerificationEmail({ email: alice.email });
+  assert.ok(!Number.isNaN(Date.parse(sent.expires_at)), "sendVerificationEmail answers expires_at");
+  assert.equal(sent.code, undefined, "the code is mailed, not returned");
+
   const code = await mailedCode(alice.email, "verification");
   const verified = await consumer.auth.verify({ code });
   assert.equal(verified.account_id, shared.aliceId);
@@ -283,6 +292,8 @@ sdkTest("app admin: roles, permissions and authorize", async () => {
   const before = await consumer.verify.authorize({ token, permission: "billing.read" });
   assert.equal(before.authorized, false, "a member does not hold billing.read");
 
+  // The SDK README's `{ userId, roleName }` lacks the DTO's required fields.
+  await rejectsWithStatus(() => app.roles.assign({ userId: shared.aliceId, roleName: "billing-admin" }), 400);
   const membership = await app.roles.assign({ account_id: shared.aliceId, role: "billing-admin" });
   assert.equal(membership.account_id, shared.aliceId);
   assert.equal(membership.role_id, role.id);
@@ -354,6 +365,11 @@ sdkTest("password reset through the outbox", async () => {
 });
 
 sdkTest("oauth.clientCredentials with the created credentials", async () => {
+  // The SDK README's camelCase `{ clientId, clientSecret, scope }` is not the wire shape.
+  await rejectsWithStatus(
+    () => consumer.oauth.clientCredentials({ clientId: shared.m2m.client_id, clientSecret: shared.m2m.client_secret }),
+    400,
+  );
   const grant = await consumer.oauth.clientCredentials({
     client_id: shared.m2m.client_id,
     client_secret: shared.m2m.client_secret,
@@ -461,6 +477,36 @@ sdkTest("the older @productcraft/heimdall SDK: sign-in and admin calls", async (
   assert.ok(apps.data.some((a) => a.id === boot.app_id));
   const users = await heimdall.app(boot.app_id).endUsers.list();
   assert.ok(users.data.some((u) => u.id === shared.aliceId));
+});
+
+// A native-client id token as Apple shapes it, for the app's Apple client
+// id and the nonce, but signed by no key Apple publishes.
+function forgedAppleIdToken(nonce) {
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const header = { alg: "RS256", kid: "not-an-apple-key" };
+  const claims = {
+    iss: "https://appleid.apple.com",
+    aud: boot.apple_client_id,
+    sub: "000123.forged.0123",
+    email: "forged@example.com",
+    email_verified: true,
+    nonce: createHash("sha256").update(nonce).digest("hex"),
+    iat: now,
+    exp: now + 600,
+  };
+  return `${b64(header)}.${b64(claims)}.${Buffer.alloc(256, 7).toString("base64url")}`;
+}
+
+// The SDK README: "401 = bad signature / issuer / audience / nonce / expired".
+// A mock that answers with tokens here lets a BFF's error path go untested.
+sdkTest("federated sign-in refuses an id token no provider signed", async () => {
+  assert.ok(boot.apple_client_id, "health.bootstrap.apple_client_id is set");
+  const nonce = "n".repeat(43);
+  await rejectsWithStatus(
+    () => consumer.auth.signinWithProvider({ provider: "apple", id_token: forgedAppleIdToken(nonce), nonce }),
+    401,
+  );
 });
 
 // Last: it moves the mock's clock forward for good.
