@@ -67,9 +67,13 @@ func (d *Domain) startSession(r *http.Request, a *appRec, u *userRec, amr []stri
 
 // userClaims are an end user's access-token claims. Caller holds d.mu.
 func (d *Domain) userClaims(r *http.Request, a *appRec, u *userRec, s *sessionRec, now time.Time) map[string]any {
+	role := u.Role
+	if s.Role != "" {
+		role = s.Role
+	}
 	return map[string]any{
 		"iss": d.issuer(r, a.Slug), "aud": a.Slug, "sub": u.ID, "aid": a.ID, "sid": s.ID,
-		"role": u.Role, "type": typeEndUser, "amr": append([]string(nil), s.AMR...),
+		"role": role, "type": typeEndUser, "amr": append([]string(nil), s.AMR...),
 		"iat": now.Unix(), "exp": now.Add(accessTTLFor(a.Config)).Unix(),
 	}
 }
