@@ -2,6 +2,7 @@
 # Runs e2e.test.mjs, the published Node SDKs against a freshly built mock in
 # strict mode. Exits with node's status.
 #   bash testdata/sdk-e2e/run.sh
+#   MOCK_SPEC=path/to/spec.json bash testdata/sdk-e2e/run.sh   # another spec
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$PWD
@@ -52,7 +53,7 @@ wait_healthy() {
 mock_url=""
 for attempt in 1 2 3; do
   port=$(free_port)
-  "$tmp/mock" --strict --port "$port" >"$tmp/mock.log" 2>&1 </dev/null &
+  "$tmp/mock" --strict --port "$port" ${MOCK_SPEC:+--spec "$MOCK_SPEC"} >"$tmp/mock.log" 2>&1 </dev/null &
   mock_pid=$!
   if wait_healthy "http://127.0.0.1:$port" "$mock_pid"; then
     mock_url="http://127.0.0.1:$port"
