@@ -609,7 +609,7 @@ func (d *Domain) adminCreateUser(r *router.Request, a *appRec, k *apiKeyRec) *ro
 		return badRequest("email must be an email")
 	}
 	if in.Username == "" { // the username defaults to the email's local part
-		in.Username = in.Email[:strings.IndexByte(in.Email, '@')]
+		in.Username = localPart(in.Email)
 	}
 	role := in.RoleName
 	if role == "" {

@@ -159,7 +159,7 @@ func (d *Domain) acceptInvite(r *router.Request) *router.Response {
 	}
 	username := strings.TrimSpace(in.Username)
 	if username == "" {
-		username = inv.Email[:strings.IndexByte(inv.Email, '@')]
+		username = localPart(inv.Email)
 	}
 	if resp := d.checkUnique(a, username, inv.Email, nil); resp != nil {
 		d.mu.Unlock()

@@ -234,3 +234,12 @@ func paginate[T any](items []T, seqOf func(T) int64, cursor string, limit int, d
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// localPart is the part of an email before the @ (the whole string when
+// there is none), the default username of invited and admin-made users.
+func localPart(email string) string {
+	if at := strings.IndexByte(email, '@'); at > 0 {
+		return email[:at]
+	}
+	return email
+}
