@@ -225,3 +225,44 @@ func TestAppendCappedKeepsTheNewest(t *testing.T) {
 		t.Fatalf("list = %v", list)
 	}
 }
+
+func TestImportRefusesNullRowsAndSortsOrder(t *testing.T) {
+	d := New(Options{Pool: testPool()})
+	for _, n := range []string{"ada", "bob"} {
+		if r := call(d.signup, "POST", "/demo/v1/auth/signup", "", `{"username":"`+n+`","email":"`+n+`@example.com","password":"password-1"}`); r.Status != 200 {
+			t.Fatalf("signup: %v", r.Body)
+		}
+	}
+	snap, err := d.Export()
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(fn func(app map[string]any)) []byte {
+		var doc map[string]any
+		if err := json.Unmarshal(snap, &doc); err != nil {
+			t.Fatal(err)
+		}
+		fn(doc["apps"].([]any)[0].(map[string]any))
+		out, _ := json.Marshal(doc)
+		return out
+	}
+	for _, field := range []string{"users", "audit", "roles", "sessions"} {
+		bad := edit(func(app map[string]any) { app[field] = append(app[field].([]any), nil) })
+		if err := d.Import(bad); err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("null %s row: %v", field, err)
+		}
+	}
+	// Rows out of creation order are put back in order, not refused.
+	reversed := edit(func(app map[string]any) {
+		users := app["users"].([]any)
+		users[0], users[1] = users[1], users[0]
+	})
+	if err := d.Import(reversed); err != nil {
+		t.Fatal(err)
+	}
+	r := call(d.platform(d.listUsers), "GET", "/"+BootstrapAppID+"/v1/x", BootstrapAPIKey, "")
+	data := r.Body.(map[string]any)["data"].([]map[string]any)
+	if len(data) != 2 || data[0]["username"] != "ada" {
+		t.Fatalf("users after import = %v", data)
+	}
+}
