@@ -94,6 +94,12 @@ const (
 	maxReportedBody = 2048
 )
 
+// bootstrapEnvKeys are the bootstrap values a real target takes from the
+// environment: {{bootstrap.api_key}} is $HEIMDALL_API_KEY and so on.
+var bootstrapEnvKeys = []string{"api_key", "app_slug", "app_id", "workspace_id", "issuer"}
+
+func bootstrapEnv(key string) string { return "HEIMDALL_" + strings.ToUpper(key) }
+
 // credentialHeaders never appear in reports.
 var credentialHeaders = map[string]bool{"Authorization": true, "Cookie": true, "X-Api-Key": true, "Proxy-Authorization": true}
 
@@ -185,6 +191,15 @@ func (r *Runner) runScenario(ctx context.Context, sc *Scenario) (res ScenarioRes
 	for k, val := range boot {
 		v.values["bootstrap."+k] = val
 	}
+	if len(boot) == 0 {
+		// Not a mock: a real deployment's app and key come from the
+		// environment, so the same scenario files run against it.
+		for _, k := range bootstrapEnvKeys {
+			if val, err := v.lookupEnv(bootstrapEnv(k)); err == nil {
+				v.values["bootstrap."+k] = val
+			}
+		}
+	}
 	failed := false
 	for i := range sc.Steps {
 		st := &sc.Steps[i]
@@ -268,8 +283,10 @@ func buildRequest(ctx context.Context, rq *Request, v *vars) (*http.Request, err
 	return req, nil
 }
 
-func (r *Runner) runStep(ctx context.Context, t Target, st *Step, v *vars) StepResult {
-	sr := StepResult{Name: st.Name, Method: st.Request.Method, Path: st.Request.Path}
+// runStep sends one step and checks its response. sr is a named result
+// because the deferred functions fill in its outcome and response excerpt.
+func (r *Runner) runStep(ctx context.Context, t Target, st *Step, v *vars) (sr StepResult) {
+	sr = StepResult{Name: st.Name, Method: st.Request.Method, Path: st.Request.Path}
 	fail := func(format string, args ...any) {
 		sr.Failures = append(sr.Failures, fmt.Sprintf(format, args...))
 	}
@@ -343,7 +360,7 @@ func (r *Runner) runStep(ctx context.Context, t Target, st *Step, v *vars) StepR
 			fail("body is not JSON, want %s match of %s", exp.Match, compact(want))
 		default:
 			if d := compareBody(want, body, exp.Match, exp.Ignore); d != "" {
-				fail("body (%s match, -want +got):\n%s", exp.Match, d)
+				fail("body (%s match, -want +got):\n%s", exp.Match, strings.TrimRight(d, "\n"))
 			}
 		}
 	}

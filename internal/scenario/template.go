@@ -62,7 +62,7 @@ func (v *vars) lookup(name string) (any, error) {
 		return val, nil
 	}
 	if strings.HasPrefix(name, "bootstrap.") {
-		return nil, fmt.Errorf("{{%s}} is unknown: bootstrap values come from /__mock/health, which this target does not serve", name)
+		return nil, fmt.Errorf("{{%s}} is unknown: bootstrap values come from /__mock/health on a mock, else from $%s", name, bootstrapEnv(strings.TrimPrefix(name, "bootstrap.")))
 	}
 	return nil, fmt.Errorf("{{%s}} is not captured by an earlier step nor built in", name)
 }
