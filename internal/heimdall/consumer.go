@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
@@ -763,5 +762,3 @@ func (d *Domain) mePermissions(r *router.Request) *router.Response {
 		return router.JSON(http.StatusOK, map[string]any{"role": role, "org_role": nil, "permissions": perms})
 	})(r)
 }
-
-func validationBody(msgs []string) apierr.Body { return apierr.Validation(msgs) }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/clock"
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
@@ -343,6 +344,7 @@ func (d *Domain) Register(reg *router.Registry) {
 	d.registerProviders(reg)
 }
 
+// badRequest is the class-validator style 400: one message per broken rule.
 func badRequest(msgs ...string) *router.Response {
-	return &router.Response{Status: http.StatusBadRequest, Body: validationBody(msgs)}
+	return &router.Response{Status: http.StatusBadRequest, Body: apierr.Validation(msgs)}
 }
