@@ -5,12 +5,12 @@
 # and lighter on every pair.
 #
 #   bench/diff/run.sh            # specs from $HEIMDALL_SPECS_DIR or ../shared/specs
-#   RUNS=9 bench/diff/run.sh
+#   RUNS=15 bench/diff/run.sh   # more runs, steadier medians (default 9)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 specs_dir=${HEIMDALL_SPECS_DIR:-$root/../shared/specs}
-runs=${RUNS:-5}
+runs=${RUNS:-9}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -35,46 +35,53 @@ echo "installing oasdiff $version" >&2
 GOBIN="$tmp/bin" go install "github.com/oasdiff/oasdiff@$version"
 (cd "$root" && go build -o "$tmp/bin/contract" ./cmd/contract)
 
-# measure CMD...: prints "wall_ms rss_kb" for one run. Exit 1 means
-# "found breaking changes" for contract, so only 2+ is a failure.
+# measure CMD...: prints "wall_ms rss_kb" for one run. Peak RSS comes from
+# `time -v`; wall time from the shell's microsecond clock, since time's own
+# has only 10 ms resolution. Exit 1 means "found breaking changes" for
+# contract, so only 2+ is a failure.
 measure() {
-	local status=0
+	local status=0 start end
+	start=$EPOCHREALTIME
 	/usr/bin/time -v -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+	end=$EPOCHREALTIME
 	if [ "$status" -ge 2 ]; then
 		echo "failed ($status): $*" >&2
 		cat "$tmp/err" >&2
 		exit 2
 	fi
-	awk -F': ' '
-		/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; wall = s * 1000 }
+	awk -F': ' -v start="$start" -v end="$end" '
 		/Maximum resident set size/ { rss = $2 }
-		END { printf "%d %d\n", wall, rss }' "$tmp/time"
+		END { printf "%.1f %d\n", (end - start) * 1000, rss }' "$tmp/time"
 }
 
-# median_of CMD...: runs CMD $runs times; prints median wall ms and median RSS KB.
-median_of() {
-	local walls=() rsss=() w r
+# median PAIR_OLD PAIR_NEW: runs oasdiff and contract alternately $runs
+# times (so a burst of load on a shared machine hits both alike) and prints
+# the median wall ms and median peak RSS KB of each:
+# "oasdiff_ms oasdiff_kb contract_ms contract_kb".
+median() {
+	local ow=() orss=() cw=() crss=() w r
 	for _ in $(seq "$runs"); do
-		read -r w r < <(measure "$@")
-		walls+=("$w")
-		rsss+=("$r")
+		read -r w r < <(measure "$tmp/bin/oasdiff" breaking "$1" "$2")
+		ow+=("$w")
+		orss+=("$r")
+		read -r w r < <(measure "$tmp/bin/contract" diff "$1" "$2")
+		cw+=("$w")
+		crss+=("$r")
 	done
-	local mid=$((runs / 2))
-	printf '%s %s\n' \
-		"$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$((mid + 1))p")" \
-		"$(printf '%s\n' "${rsss[@]}" | sort -n | sed -n "$((mid + 1))p")"
+	local mid=$((runs / 2 + 1))
+	pick() { printf '%s\n' "$@" | sort -g | sed -n "${mid}p"; }
+	echo "$(pick "${ow[@]}") $(pick "${orss[@]}") $(pick "${cw[@]}") $(pick "${crss[@]}")"
 }
 
 printf '%-33s %10s %10s %7s %12s %12s %7s\n' "pair (old → new)" "oasdiff ms" "ours ms" "speedup" "oasdiff MB" "ours MB" "mem x"
 for ((i = 0; i + 1 < ${#specs[@]}; i++)); do
 	old=${specs[i]}
 	new=${specs[i + 1]}
-	read -r ow orss < <(median_of "$tmp/bin/oasdiff" breaking "$old" "$new")
-	read -r cw crss < <(median_of "$tmp/bin/contract" diff "$old" "$new")
+	read -r ow orss cw crss < <(median "$old" "$new")
 	label="$(basename "$old" | cut -c1-15) → $(basename "$new" | cut -c1-15)"
 	awk -v l="$label" -v ow="$ow" -v cw="$cw" -v orss="$orss" -v crss="$crss" 'BEGIN {
 		cwd = (cw > 0) ? cw : 1
-		printf "%-33s %10d %10d %6.1fx %12.1f %12.1f %6.1fx\n", l, ow, cw, ow / cwd, orss / 1024, crss / 1024, orss / crss
+		printf "%-33s %10.1f %10.1f %6.1fx %12.1f %12.1f %6.1fx\n", l, ow, cw, ow / cwd, orss / 1024, crss / 1024, orss / crss
 	}'
 done
-echo "(median of $runs runs; wall clock has 10 ms resolution)"
+echo "(median of $runs runs each; wall time includes process start)"

@@ -26,14 +26,20 @@ type Options struct {
 
 // Compare diffs two OpenAPI 3 documents (JSON or YAML).
 func Compare(oldDoc, newDoc []byte, opts Options) (*Report, error) {
-	oldSpec, err := load(oldDoc)
+	oldSpec, err := Load(oldDoc)
 	if err != nil {
 		return nil, fmt.Errorf("old spec %s: %w", labelOr(opts.OldName, "(old)"), err)
 	}
-	newSpec, err := load(newDoc)
+	newSpec, err := Load(newDoc)
 	if err != nil {
 		return nil, fmt.Errorf("new spec %s: %w", labelOr(opts.NewName, "(new)"), err)
 	}
+	return CompareSpecs(oldSpec, newSpec, opts), nil
+}
+
+// CompareSpecs diffs two loaded documents; use it to load a spec once and
+// compare it against several others.
+func CompareSpecs(oldSpec, newSpec *Spec, opts Options) *Report {
 	rep := &Report{
 		Old: Source{Name: opts.OldName, Date: opts.OldDate},
 		New: Source{Name: opts.NewName, Date: opts.NewDate},
@@ -56,7 +62,7 @@ func Compare(oldDoc, newDoc []byte, opts Options) (*Report, error) {
 		today = time.Now()
 	}
 	applyAcceptances(rep, opts.Accept, today)
-	return rep, nil
+	return rep
 }
 
 func labelOr(name, fallback string) string {
@@ -119,7 +125,7 @@ func (c *comparer) deprecationAge() string {
 		days, c.oldDate.Format("2006-01-02"), c.newDate.Format("2006-01-02"))
 }
 
-func (c *comparer) specs(o, n *spec) {
+func (c *comparer) specs(o, n *Spec) {
 	keys := make([]string, 0, len(o.ops)+len(n.ops))
 	for k := range o.ops {
 		keys = append(keys, k)

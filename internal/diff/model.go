@@ -21,7 +21,8 @@ import (
 // merged, nullable folds into the type set, so the rules only see what
 // reaches the wire and not how the document happened to spell it.
 
-type spec struct {
+// Spec is one loaded document, ready to compare.
+type Spec struct {
 	ops map[string]*operation // by method + path with parameter names blanked
 }
 
@@ -98,8 +99,10 @@ func templateParams(path string) []string {
 
 var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// load parses and resolves one document with libopenapi and normalises it.
-func load(data []byte) (*spec, error) {
+// Load parses and resolves one OpenAPI 3 document (JSON or YAML) with
+// libopenapi and keeps the normalised view the comparison needs; the
+// parser's own model is dropped, so a loaded Spec is small.
+func Load(data []byte) (*Spec, error) {
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return nil, errors.New("empty document")
 	}
@@ -125,7 +128,7 @@ func load(data []byte) (*spec, error) {
 	// Errors beside a built model are circular references and the like,
 	// which the cycle-safe walk below copes with.
 	n := &normaliser{byRef: map[string]*schema{}}
-	s := &spec{ops: map[string]*operation{}}
+	s := &Spec{ops: map[string]*operation{}}
 	root := securityOf(model.Model.Security)
 	if model.Model.Paths == nil {
 		return s, nil
@@ -305,11 +308,13 @@ func (n *normaliser) fill(out *schema, s *base.Schema) {
 	if s.Deprecated != nil && *s.Deprecated {
 		out.deprecated = true
 	}
+	// Copies, not the parser's pointers: those point into its model and
+	// would keep the whole parsed document alive as long as the Spec.
 	out.limits.merge(limits{
-		minLength: s.MinLength, maxLength: s.MaxLength,
-		minimum: s.Minimum, maximum: s.Maximum,
-		minItems: s.MinItems, maxItems: s.MaxItems,
-		pattern: s.Pattern,
+		minLength: clone(s.MinLength), maxLength: clone(s.MaxLength),
+		minimum: clone(s.Minimum), maximum: clone(s.Maximum),
+		minItems: clone(s.MinItems), maxItems: clone(s.MaxItems),
+		pattern: strings.Clone(s.Pattern),
 	})
 	for _, r := range s.Required {
 		if out.required == nil {
@@ -388,6 +393,14 @@ func (s *schema) merge(part *schema) {
 	s.oneOf = append(s.oneOf, part.oneOf...)
 	s.deprecated = s.deprecated || part.deprecated
 	s.limits.merge(part.limits)
+}
+
+func clone[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // merge keeps the constraints already set and fills the others.
