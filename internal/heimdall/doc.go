@@ -70,6 +70,11 @@
 //     resolve the user's current role, so role changes apply at once. A
 //     token minted by POST /__mock/tokens with another role pins that role
 //     to its session.
+//   - POST /__mock/tokens resolves sub as a user id, username or email; an
+//     unknown sub (with session, the default) becomes a user whose id and
+//     username are the sub, with no email or password, so the token
+//     verifies and /me answers. session:false mints a token with no sid,
+//     which verify refuses (session_revoked): the way to test that path.
 //     /verify returns principal.permissions only for M2M tokens (the
 //     schema says so); end users' permissions come from /me/permissions.
 //   - /verify, /authorize and /authorize/batch answer 401 without any

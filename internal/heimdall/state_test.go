@@ -180,7 +180,19 @@ func TestControlTokens(t *testing.T) {
 	if v := verify(none); v.body["valid"] != false {
 		t.Fatalf("alg none: %s", v.raw)
 	}
-	for _, bad := range []string{`{"type":"robot"}`, `{"ttl":"soon"}`, `{"app_slug":"ghost"}`, `{"sub":"nobody"}`, `{"unknown":1}`, `not json`} {
+	// An unknown subject gets a user, so its token verifies and /me works.
+	status, out = mint(`{"sub":"ext-user-42","role":"admin"}`)
+	if status != 200 || out["sub"] != "ext-user-42" {
+		t.Fatalf("mint for a new subject: %d %v", status, out)
+	}
+	if me := h.must(200, "GET", "/demo/v1/me", out["access_token"].(string), nil); me.str("id") != "ext-user-42" {
+		t.Fatalf("me = %s", me.raw)
+	}
+	status, out = mint(`{}`)
+	if status != 200 || verify(out["access_token"].(string)).body["valid"] != true {
+		t.Fatalf("mint with no subject: %d %v", status, out)
+	}
+	for _, bad := range []string{`{"type":"robot"}`, `{"ttl":"soon"}`, `{"app_slug":"ghost"}`, `{"sub":"__x"}`, `{"unknown":1}`, `not json`} {
 		if status, out := mint(bad); status < 400 || out["error"] == nil || out["detail"] == nil {
 			t.Errorf("mint %s: %d %v", bad, status, out)
 		}
