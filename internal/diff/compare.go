@@ -430,27 +430,47 @@ func (c *comparer) tokenMovedToHeader(o, n *operation, start int) {
 	if _, had := o.params[key]; had {
 		return
 	}
-	var field string
-	for _, f := range c.findings[start:] {
-		if (f.Rule == RequestPropertyBecameOptional || f.Rule == RequestPropertyRemoved) &&
-			strings.Contains(strings.ToLower(f.Location), "token") && strings.Count(f.Location, ".") == 0 {
-			field = strings.TrimPrefix(f.Location, "request body: ")
-			break
-		}
-	}
+	field := droppedBodyToken(o.body, n.body)
 	if field == "" {
 		return // a plain new required header: the generic rule already says so
 	}
+	headerLoc, fieldLoc := "header parameter "+np.name, "request body: "+field
 	kept := c.findings[:start]
 	for _, f := range c.findings[start:] {
-		switch {
-		case f.Rule == RequestParameterAddedRequired && f.Location == "header parameter "+np.name:
-		case (f.Rule == RequestPropertyBecameOptional || f.Rule == RequestPropertyRemoved) && f.Location == "request body: "+field:
-		default:
+		folded := f.Rule == RequestParameterAddedRequired && f.Location == headerLoc ||
+			(f.Rule == RequestPropertyBecameOptional || f.Rule == RequestPropertyRemoved) && f.Location == fieldLoc
+		if !folded {
 			kept = append(kept, f)
 		}
 	}
 	c.findings = kept
-	c.add(TokenMovedToHeader, "header parameter "+np.name,
+	c.add(TokenMovedToHeader, headerLoc,
 		"the token now travels in the required %s header instead of the body field %s; clients that only send it in the body are rejected", np.name, field)
+}
+
+// droppedBodyToken names the top-level request body field carrying a token
+// that the old version required and the new one no longer does.
+func droppedBodyToken(o, n *requestBody) string {
+	if o == nil {
+		return ""
+	}
+	for _, mt := range sortedKeys(o.content) {
+		old := o.content[mt]
+		if old == nil {
+			continue
+		}
+		var now *schema
+		if n != nil {
+			now = n.content[mt]
+		}
+		for _, name := range old.propOrder {
+			if !old.required[name] || !strings.Contains(strings.ToLower(name), "token") {
+				continue
+			}
+			if now == nil || now.props[name] == nil || !now.required[name] {
+				return name
+			}
+		}
+	}
+	return ""
 }
