@@ -183,13 +183,27 @@ func needsAuth(alts []string) bool {
 	return true
 }
 
+func securityText(alts []string) string {
+	if len(alts) == 0 {
+		return "no credentials"
+	}
+	parts := make([]string, len(alts))
+	for i, a := range alts {
+		if a == "" {
+			a = "no credentials"
+		}
+		parts[i] = a
+	}
+	return strings.Join(parts, " or ")
+}
+
 func (c *comparer) security(o, n []string) {
 	oldNeeds, newNeeds := needsAuth(o), needsAuth(n)
 	switch {
 	case !oldNeeds && newNeeds:
-		c.add(SecurityRequirementAdded, "security", "now requires %s; clients without credentials get 401", strings.Join(n, " or "))
+		c.add(SecurityRequirementAdded, "security", "now requires %s; clients without credentials get 401", securityText(n))
 	case oldNeeds && !newNeeds:
-		c.add(SecurityRequirementRemoved, "security", "no longer requires %s", strings.Join(o, " or "))
+		c.add(SecurityRequirementRemoved, "security", "no longer requires %s (now: %s)", securityText(o), securityText(n))
 	case oldNeeds && newNeeds:
 		have := map[string]bool{}
 		for _, a := range n {
@@ -197,7 +211,7 @@ func (c *comparer) security(o, n []string) {
 		}
 		for _, a := range o {
 			if !have[a] {
-				c.add(SecurityRequirementChanged, "security", "no longer accepts %s (now: %s)", a, strings.Join(n, " or "))
+				c.add(SecurityRequirementChanged, "security", "no longer accepts %s (now: %s)", a, securityText(n))
 			}
 		}
 	}
