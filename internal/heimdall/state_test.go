@@ -278,3 +278,24 @@ func TestImportRefusesNullRowsAndSortsOrder(t *testing.T) {
 		t.Fatalf("users after import = %v", data)
 	}
 }
+
+func TestBootstrapIsFixedAndUsable(t *testing.T) {
+	h := newHarness(t)
+	b := h.d.Bootstrap()
+	want := Bootstrap{BootstrapWorkspaceID, BootstrapAPIKey, BootstrapAppID, BootstrapAppSlug, BootstrapAppleClientID, BootstrapGoogleClientID}
+	if b != want {
+		t.Fatalf("Bootstrap() = %+v", b)
+	}
+	app := h.must(200, "GET", "/v1/apps/"+b.AppID, b.APIKey, nil)
+	if app.str("slug") != b.AppSlug || app.str("workspace_id") != b.WorkspaceID {
+		t.Fatalf("bootstrap app = %s", app.raw)
+	}
+	roles := h.must(200, "GET", "/demo/v1/admin/roles", b.APIKey, nil).body["data"].([]any)
+	if len(roles) != 3 {
+		t.Fatalf("roles = %v", roles)
+	}
+	raw, err := json.Marshal(b)
+	if err != nil || !strings.Contains(string(raw), `"google_client_id":"`+BootstrapGoogleClientID+`"`) {
+		t.Fatalf("json = %s, %v", raw, err)
+	}
+}
