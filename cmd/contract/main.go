@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -111,12 +112,14 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 type compareFlags struct {
 	oldDate, newDate string
 	accept           string
+	history          string
 }
 
 func (cf *compareFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&cf.oldDate, "old-date", "", "date of OLD (YYYY-MM-DD); default: from its file name")
 	fs.StringVar(&cf.newDate, "new-date", "", "date of NEW (YYYY-MM-DD); default: from its file name")
 	fs.StringVar(&cf.accept, "accept", "", "YAML file of accepted breaks (rule, operation, reason, optional expires)")
+	fs.StringVar(&cf.history, "history", "", "folder of earlier dated spec files (2026-05-03T2218-….json); ages removals from the first version that deprecated them")
 }
 
 // compare loads both specs and the accept file, then diffs them.
@@ -138,6 +141,11 @@ func (cf *compareFlags) compare(oldSrc, newSrc string) (*diff.Report, error) {
 			return nil, err
 		}
 	}
+	if cf.history != "" {
+		if opts.History, err = loadHistory(cf.history); err != nil {
+			return nil, err
+		}
+	}
 	oldSpec, err := loadSpec(oldSrc)
 	if err != nil {
 		return nil, fmt.Errorf("OLD %s: %w", oldSrc, err)
@@ -151,6 +159,32 @@ func (cf *compareFlags) compare(oldSrc, newSrc string) (*diff.Report, error) {
 		return nil, fmt.Errorf("NEW %s: %w", newSrc, err)
 	}
 	return diff.CompareSpecs(oldSpec, newSpec, opts), nil
+}
+
+// loadHistory loads every dated spec file in dir; files without a date in
+// their name cannot be placed in time and are skipped.
+func loadHistory(dir string) ([]diff.DatedSpec, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--history: %w", err)
+	}
+	var history []diff.DatedSpec
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if e.IsDir() || ext != ".json" && ext != ".yaml" && ext != ".yml" {
+			continue
+		}
+		date, ok := diff.DateFromName(e.Name())
+		if !ok {
+			continue
+		}
+		s, err := loadSpec(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("--history %s: %w", e.Name(), err)
+		}
+		history = append(history, diff.DatedSpec{Date: date, Spec: s})
+	}
+	return history, nil
 }
 
 func loadSpec(src string) (*diff.Spec, error) {

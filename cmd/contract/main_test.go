@@ -90,6 +90,25 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+func TestHistoryAgesDeprecation(t *testing.T) {
+	deprecated := strings.Replace(baseSpec, "    get:\n", "    get:\n      deprecated: true\n", 1)
+	hist := t.TempDir()
+	write(t, hist, "2026-01-10T0000-a.yaml", deprecated)
+	write(t, hist, "2026-01-01T0000-b.yaml", baseSpec) // before deprecation
+	write(t, hist, "notes.txt", "not a spec")
+	dir := t.TempDir()
+	old := write(t, dir, "2026-02-01T0000-old.yaml", deprecated)
+	removed := write(t, dir, "2026-03-01T0000-new.yaml", noPaths)
+
+	code, out, errOut := runCLI("diff", "--history", hist, old, removed)
+	if code != 0 || !strings.Contains(out, "at least 50 days") {
+		t.Errorf("exit %d (a removal after deprecation is a warning), want the age from 2026-01-10:\n%s%s", code, out, errOut)
+	}
+	if code, _, _ := runCLI("diff", "--history", filepath.Join(dir, "missing"), old, removed); code != 2 {
+		t.Errorf("missing history folder: exit %d, want 2", code)
+	}
+}
+
 func TestDiffFormats(t *testing.T) {
 	dir := t.TempDir()
 	base := write(t, dir, "base.yaml", baseSpec)

@@ -22,6 +22,16 @@ type Options struct {
 	Accept []Acceptance
 	// Today decides which acceptances have expired; zero means now.
 	Today time.Time
+	// History holds earlier dated versions, in any order. With it, an
+	// operation removed after deprecation is aged from the first version
+	// that deprecated it, not just from OLD.
+	History []DatedSpec
+}
+
+// DatedSpec is a loaded earlier version and the day it was published.
+type DatedSpec struct {
+	Date time.Time
+	Spec *Spec
 }
 
 // Compare diffs two OpenAPI 3 documents (JSON or YAML).
@@ -50,7 +60,8 @@ func CompareSpecs(oldSpec, newSpec *Spec, opts Options) *Report {
 	if rep.New.Date.IsZero() {
 		rep.New.Date, _ = DateFromName(opts.NewName)
 	}
-	c := &comparer{oldDate: rep.Old.Date, newDate: rep.New.Date}
+	c := &comparer{oldDate: rep.Old.Date, newDate: rep.New.Date, history: append([]DatedSpec(nil), opts.History...)}
+	sort.SliceStable(c.history, func(i, j int) bool { return c.history[i].Date.Before(c.history[j].Date) })
 	c.specs(oldSpec, newSpec)
 	sortFindings(c.findings)
 	rep.Findings = c.findings
@@ -94,6 +105,7 @@ func DateFromName(name string) (time.Time, bool) {
 
 type comparer struct {
 	oldDate, newDate time.Time
+	history          []DatedSpec // oldest first
 	findings         []Finding
 	op               string // operation being compared
 }
@@ -113,16 +125,38 @@ func (c *comparer) add(rule, location, format string, args ...any) {
 }
 
 // deprecationAge says how long a removed item had been deprecated, as far
-// as the two dated versions tell.
-func (c *comparer) deprecationAge() string {
-	if c.oldDate.IsZero() || c.newDate.IsZero() {
+// as the dated versions tell: since is the first version known to have
+// deprecated it (OLD, unless the history reaches further back).
+func (c *comparer) deprecationAge(since time.Time) string {
+	if since.IsZero() || c.newDate.IsZero() {
 		return "had been deprecated"
 	}
 	// Calendar days: a reviewer counts dates, not 24-hour spans.
 	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
-	days := int(day(c.newDate).Sub(day(c.oldDate)).Hours() / 24)
+	days := int(day(c.newDate).Sub(day(since)).Hours() / 24)
 	return fmt.Sprintf("had been deprecated for at least %d days (deprecated by %s, removed by %s)",
-		days, c.oldDate.Format("2006-01-02"), c.newDate.Format("2006-01-02"))
+		days, since.Format("2006-01-02"), c.newDate.Format("2006-01-02"))
+}
+
+// operationDeprecatedSince walks the history back from OLD while the
+// operation stays deprecated and returns the earliest such version's date.
+func (c *comparer) operationDeprecatedSince(key string) time.Time {
+	since := c.oldDate
+	if since.IsZero() {
+		return since
+	}
+	for i := len(c.history) - 1; i >= 0; i-- {
+		h := c.history[i]
+		if !h.Date.Before(since) || h.Spec == nil {
+			continue
+		}
+		op, ok := h.Spec.ops[key]
+		if !ok || !op.deprecated {
+			break
+		}
+		since = h.Date
+	}
+	return since
 }
 
 func (c *comparer) specs(o, n *Spec) {
@@ -142,7 +176,7 @@ func (c *comparer) specs(o, n *Spec) {
 		case newOp == nil:
 			c.op = oldOp.name()
 			if oldOp.deprecated {
-				c.add(OperationRemovedAfterDeprecation, "", "removed; it %s", c.deprecationAge())
+				c.add(OperationRemovedAfterDeprecation, "", "removed; it %s", c.deprecationAge(c.operationDeprecatedSince(k)))
 			} else {
 				c.add(OperationRemoved, "", "removed without deprecation")
 			}

@@ -218,6 +218,26 @@ func TestRemovalAfterDeprecationReportsAge(t *testing.T) {
 		t.Errorf("explicit dates message %q", msg)
 	}
 
+	// With history, the age counts from the first version that deprecated
+	// it; a version where it was not deprecated stops the walk.
+	load := func(y string) *Spec {
+		s, err := Load(doc(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	at := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
+	history := []DatedSpec{
+		{at("2026-04-01"), load(old)},
+		{at("2026-03-01"), load(withParams("[]"))}, // not yet deprecated
+		{at("2026-04-20"), load(old)},
+	}
+	r, _ = Compare(doc(old), doc("paths: {}\n"), Options{OldDate: at("2026-05-01"), NewDate: at("2026-06-01"), History: history})
+	if msg := r.Findings[0].Message; !strings.Contains(msg, "61 days") || !strings.Contains(msg, "2026-04-01") {
+		t.Errorf("history-aged message %q, want 61 days since 2026-04-01", msg)
+	}
+
 	// A response field removed after deprecation.
 	oldField := okBody("{type: object, required: [a], properties: {a: {type: string}, b: {type: string, deprecated: true}}}")
 	newField := okBody("{type: object, required: [a], properties: {a: {type: string}}}")

@@ -332,7 +332,7 @@ func (sc *schemaComparer) properties(field string, o, n *schema, depth int) {
 			continue
 		}
 		if os := o.props[name]; os != nil && os.deprecated {
-			sc.c.add(ResponsePropertyRemovedAfterDeprecation, sc.loc(sub), "response field %s was removed; it %s", sub, sc.c.deprecationAge())
+			sc.c.add(ResponsePropertyRemovedAfterDeprecation, sc.loc(sub), "response field %s was removed; it %s", sub, sc.c.deprecationAge(sc.c.oldDate))
 			continue
 		}
 		sc.c.add(ResponsePropertyRemoved, sc.loc(sub), "response field %s was removed", sub)
