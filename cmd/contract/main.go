@@ -2,9 +2,17 @@
 //
 //	contract diff [flags] OLD NEW       classify every change; exit 1 on breaks
 //	contract changelog [flags] OLD NEW  the same diff as a markdown changelog
+//	contract rules                      list rule ids, levels and meanings
 //
 // OLD and NEW are files, http(s) URLs, or git:REV:PATH (the spec as it was
 // at a commit).
+//
+// diff flags: --format text|markdown|json|junit|githubactions (text is
+// coloured only on a terminal), --fail-on error|warning, --accept FILE (YAML
+// list of accepted breaks: rule, operation, reason, optional location and
+// expires: YYYY-MM-DD; expired entries stop accepting and are reported),
+// --old-date/--new-date YYYY-MM-DD (default: from the file names), --history
+// DIR (earlier dated specs, to age removals after deprecation).
 //
 // Exit codes: 0 no finding at or above --fail-on (accepted ones excluded),
 // 1 such findings exist, 2 usage error or a spec that cannot be loaded.
