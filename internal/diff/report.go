@@ -10,7 +10,6 @@
 package diff
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -146,9 +145,6 @@ func (r *Report) ByOperation() []OperationGroup {
 	}
 	return groups
 }
-
-// JSON renders the report as indented JSON.
-func (r *Report) JSON() ([]byte, error) { return json.MarshalIndent(r, "", "  ") }
 
 // sortFindings orders by operation path then method, then most severe first,
 // so reviewers read each operation's breaks before its additions.
