@@ -215,6 +215,11 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 		d.mu.Unlock()
 		return resp
 	}
+	if factors := a.enabledFactors(u.ID); len(factors) > 0 {
+		resp := d.mfaChallenge(a, u, factors)
+		d.mu.Unlock()
+		return resp
+	}
 	u.FailedLogins, u.LockedUntil = 0, nil
 	d.audit(a, "user.signin", u.ID, "end_user", u.ID, u.ID, nil)
 	is := d.startSession(r.HTTP, a, u, []string{"pwd"})

@@ -126,6 +126,21 @@
 //     Google). Fields named *secret* or *private_key* are stored hashed and
 //     shown only as <name>_present: true. A PUT without enabled stores a
 //     disabled config; unknown providers answer 400.
+//   - MFA: factors are totp (RFC 6238, SHA-1, 6 digits, 30 s, read from the
+//     mock clock, one step of drift either way) and email (six-digit code to
+//     a verified email contact, outbox kind otp; needs the app's mail and an
+//     mfa_code_template_name, set in the demo app). Enrolling TOTP takes two
+//     codes of consecutive steps; each accepted TOTP step is spent, so a
+//     code works once. Signin of a user with an enabled factor answers the
+//     challenge (mfa_token, 5 minutes, 5 wrong codes lock it: 429;
+//     send-code: 3 sends, 30 s apart). Completing it mints tokens with amr
+//     ["pwd", <factor type | recovery_code>] and mfa_at. Confirming a factor
+//     mints 10 recovery codes (xxxx-xxxx-xxxx-xxxx, hyphens optional),
+//     replacing older ones. Step-up accepts a TOTP, emailed or recovery code
+//     and locks for 15 minutes after 5 wrong codes. The TOTP secret is kept
+//     as is (it must be, to check codes) and is in exports; qr_data_url is a
+//     text data URL carrying the otpauth URI, since the mock renders no QR.
+//     Pending sign-in challenges are not exported.
 //   - Retention: each app keeps its newest 10,000 audit events, the outbox
 //     its newest 1,000 mails, and each session the hashes of its newest
 //     1,000 rotated-out refresh tokens (an older one is then simply

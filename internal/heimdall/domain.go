@@ -127,6 +127,7 @@ func (d *Domain) bootstrapState() *state {
 	a.Notify.Sender = ptr("no-reply@demo.example.com")
 	a.Notify.VerificationTemplate = ptr("verification")
 	a.Notify.PasswordResetTemplate = ptr("password-reset")
+	a.Notify.MFATemplate = ptr("mfa-code")
 	k := &apiKeyRec{
 		Seq: st.nextSeq(), ID: BootstrapAPIKeyID, Name: "bootstrap owner key",
 		Prefix: BootstrapAPIKey[:14], Hash: tokenHash(BootstrapAPIKey), Owner: true,
@@ -342,6 +343,7 @@ func (d *Domain) Register(reg *router.Registry) {
 	d.registerAdmin(reg)
 	d.registerInvites(reg)
 	d.registerProviders(reg)
+	d.registerMFA(reg)
 }
 
 // badRequest is the class-validator style 400: one message per broken rule.

@@ -101,7 +101,7 @@ func checkNils(st *state) error {
 			"roles": slices.Index(a.Roles, nil), "permissions": slices.Index(a.Permissions, nil),
 			"m2m_clients": slices.Index(a.Clients, nil), "codes": slices.Index(a.Codes, nil),
 			"audit": slices.Index(a.Audit, nil), "invites": slices.Index(a.Invites, nil),
-			"providers": slices.Index(a.Providers, nil),
+			"providers": slices.Index(a.Providers, nil), "mfa_factors": slices.Index(a.Factors, nil),
 		} {
 			if bad >= 0 {
 				return fmt.Errorf("apps[%d].%s[%d]: null", i, name, bad)
@@ -128,6 +128,7 @@ func sortBySeq(st *state) {
 		slices.SortStableFunc(a.Clients, func(x, y *clientRec) int { return bySeq(x.Seq, y.Seq) })
 		slices.SortStableFunc(a.Invites, func(x, y *inviteRec) int { return bySeq(x.Seq, y.Seq) })
 		slices.SortStableFunc(a.Audit, func(x, y *auditRec) int { return bySeq(x.Seq, y.Seq) })
+		slices.SortStableFunc(a.Factors, func(x, y *factorRec) int { return bySeq(x.Seq, y.Seq) })
 	}
 }
 
@@ -192,6 +193,11 @@ func checkState(st *state) error {
 		for j, c := range a.Codes {
 			if !users[c.UserID] {
 				return fmt.Errorf("%s.codes[%d]: unknown user", p, j)
+			}
+		}
+		for j, f := range a.Factors {
+			if !users[f.UserID] || (f.Type != "totp" && f.Type != "email") {
+				return fmt.Errorf("%s.mfa_factors[%d]: unknown user or type", p, j)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package heimdall
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -46,6 +47,7 @@ type appRec struct {
 	Codes       []*codeRec     `json:"codes"`
 	Audit       []*auditRec    `json:"audit"`
 	Invites     []*inviteRec   `json:"invites"`
+	Factors     []*factorRec   `json:"mfa_factors"`
 
 	keystore    *keys.Keystore
 	userByID    map[string]*userRec
@@ -60,6 +62,8 @@ type appRec struct {
 	codeByHash  map[string]*codeRec
 	codeByOwner map[string]*codeRec   // codeOwner(...) → the one code that may be used
 	inviteByRef map[string]*inviteRec // by id and by code
+	factorByID  map[string]*factorRec
+	challenges  map[string]*challengeRec // hash of mfa_token → pending sign-in; never exported
 }
 
 type authConfig struct {
@@ -121,6 +125,8 @@ type userRec struct {
 	CreatedAt    time.Time      `json:"created_at"`
 	UpdatedAt    time.Time      `json:"updated_at"`
 	LastUsedAt   *time.Time     `json:"last_used_at,omitempty"`
+	// RecoveryHashes are the unused MFA recovery codes, hashed.
+	RecoveryHashes []string `json:"recovery_code_hashes,omitempty"`
 }
 
 // primary returns the primary contact of a type, or nil.
@@ -168,11 +174,19 @@ type sessionRec struct {
 	OldHashes   []string   `json:"old_refresh_hashes"` // rotated-out tokens: presenting one is reuse
 	AMR         []string   `json:"amr"`
 	Role        string     `json:"role,omitempty"` // set by /__mock/tokens: overrides the user's role
-	IP          *string    `json:"ip"`
-	UserAgent   *string    `json:"user_agent"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ExpiresAt   time.Time  `json:"expires_at"`
-	LastUsedAt  *time.Time `json:"last_used_at"`
+	MFAAt       *time.Time `json:"mfa_at,omitempty"`
+	// Step-up state: an emailed code awaiting /me/mfa/step-up, and the
+	// lock after too many wrong codes.
+	StepUpCodeHash string     `json:"step_up_code_hash,omitempty"`
+	StepUpCodeExp  time.Time  `json:"step_up_code_expires_at,omitempty"`
+	StepUpSentAt   time.Time  `json:"step_up_sent_at,omitempty"`
+	StepUpFailures int        `json:"step_up_failures,omitempty"`
+	StepUpLocked   *time.Time `json:"step_up_locked_until,omitempty"`
+	IP             *string    `json:"ip"`
+	UserAgent      *string    `json:"user_agent"`
+	CreatedAt      time.Time  `json:"created_at"`
+	ExpiresAt      time.Time  `json:"expires_at"`
+	LastUsedAt     *time.Time `json:"last_used_at"`
 }
 
 type roleRec struct {
@@ -370,6 +384,11 @@ func (a *appRec) reindex() {
 		a.addCode(c)
 	}
 	a.Codes = nil
+	a.factorByID = make(map[string]*factorRec, len(a.Factors))
+	for _, f := range a.Factors {
+		a.factorByID[f.ID] = f
+	}
+	a.challenges = map[string]*challengeRec{}
 	a.inviteByRef = make(map[string]*inviteRec, 2*len(a.Invites))
 	for _, in := range a.Invites {
 		a.inviteByRef[in.ID], a.inviteByRef[in.Code] = in, in
@@ -457,6 +476,18 @@ func (a *appRec) removeUser(u *userRec) {
 	for _, c := range a.codeByOwner {
 		if c.UserID == u.ID {
 			a.dropCode(c)
+		}
+	}
+	a.Factors = slices.DeleteFunc(a.Factors, func(f *factorRec) bool {
+		if f.UserID == u.ID {
+			delete(a.factorByID, f.ID)
+			return true
+		}
+		return false
+	})
+	for h, c := range a.challenges {
+		if c.UserID == u.ID {
+			delete(a.challenges, h)
 		}
 	}
 }

@@ -71,11 +71,15 @@ func (d *Domain) userClaims(r *http.Request, a *appRec, u *userRec, s *sessionRe
 	if s.Role != "" {
 		role = s.Role
 	}
-	return map[string]any{
+	claims := map[string]any{
 		"iss": d.issuer(r, a.Slug), "aud": a.Slug, "sub": u.ID, "aid": a.ID, "sid": s.ID,
 		"role": role, "type": typeEndUser, "amr": append([]string(nil), s.AMR...),
 		"iat": now.Unix(), "exp": now.Add(accessTTLFor(a.Config)).Unix(),
 	}
+	if s.MFAAt != nil {
+		claims["mfa_at"] = s.MFAAt.Unix()
+	}
+	return claims
 }
 
 // tokenResponse signs the access token and shapes ConsumerTokenResponseDto.

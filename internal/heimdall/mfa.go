@@ -1,0 +1,565 @@
+package heimdall
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+)
+
+// MFA limits, from the operation descriptions.
+const (
+	challengeTTL      = 5 * time.Minute
+	mfaCodeTTL        = 5 * time.Minute
+	enrollCodeTTL     = 10 * time.Minute
+	maxChallengeTries = 5
+	maxChallengeSends = 3
+	sendInterval      = 30 * time.Second
+	stepUpLock        = 15 * time.Minute
+	recoveryCodeCount = 10
+	totpPeriod        = 30
+	totpDigits        = 6
+)
+
+// factorRec is an MFA factor. A TOTP secret must be kept to check codes,
+// so it is stored (and exported) as is; email codes are stored hashed.
+type factorRec struct {
+	Seq        int64      `json:"seq"`
+	ID         string     `json:"id"`
+	UserID     string     `json:"user_id"`
+	Type       string     `json:"type"` // totp | email
+	Label      *string    `json:"label"`
+	Secret     string     `json:"totp_secret,omitempty"`
+	ContactID  string     `json:"contact_id,omitempty"`
+	Enabled    bool       `json:"enabled"`
+	EnabledAt  *time.Time `json:"enabled_at"`
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	// The enrollment code of a pending email factor.
+	PendingHash string    `json:"pending_code_hash,omitempty"`
+	PendingExp  time.Time `json:"pending_code_expires_at,omitempty"`
+	// LastStep is the TOTP step last accepted: a code is good once.
+	LastStep int64 `json:"totp_last_step,omitempty"`
+}
+
+// acceptTOTP checks code against an enabled TOTP factor of the user and
+// burns its step, so a code seen once cannot be replayed. Caller holds d.mu.
+func (a *appRec) acceptTOTP(userID, code string, now time.Time) bool {
+	for _, f := range a.enabledFactors(userID) {
+		if f.Type != "totp" {
+			continue
+		}
+		if step, ok := totpMatch(f.Secret, code, now); ok && step > f.LastStep {
+			f.LastStep = step
+			return true
+		}
+	}
+	return false
+}
+
+// challengeRec is a sign-in waiting for its second factor.
+type challengeRec struct {
+	UserID    string
+	ExpiresAt time.Time
+	Tries     int
+	Sends     int
+	LastSend  time.Time
+	CodeHash  string // the emailed code, when one was sent
+	CodeType  string
+	CodeExp   time.Time
+}
+
+func (d *Domain) registerMFA(reg *router.Registry) {
+	reg.Handle("POST", "/{app_slug}/v1/auth/mfa/verify", d.mfaVerify)
+	reg.Handle("POST", "/{app_slug}/v1/auth/mfa/recover", d.mfaRecover)
+	reg.Handle("POST", "/{app_slug}/v1/auth/mfa/send-code", d.mfaSendCode)
+	reg.Handle("GET", "/{app_slug}/v1/me/mfa/factors", d.me(d.listFactors))
+	reg.Handle("POST", "/{app_slug}/v1/me/mfa/factors", d.me(d.startEnrollment))
+	reg.Handle("DELETE", "/{app_slug}/v1/me/mfa/factors/{id}", d.me(d.disableFactor))
+	reg.Handle("POST", "/{app_slug}/v1/me/mfa/factors/{id}/verify", d.me(d.confirmEnrollment))
+	reg.Handle("POST", "/{app_slug}/v1/me/mfa/recovery-codes/regenerate", d.me(d.regenerateRecovery))
+	reg.Handle("POST", "/{app_slug}/v1/me/mfa/step-up", d.me(d.stepUp))
+	reg.Handle("POST", "/{app_slug}/v1/me/mfa/step-up/send-code", d.me(d.stepUpSendCode))
+}
+
+// totpCode is RFC 6238's code for the given 30-second step.
+func totpCode(secret string, step int64) (string, bool) {
+	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(secret))
+	if err != nil || len(key) == 0 {
+		return "", false
+	}
+	var msg [8]byte
+	binary.BigEndian.PutUint64(msg[:], uint64(step))
+	mac := hmac.New(sha1.New, key)
+	mac.Write(msg[:])
+	sum := mac.Sum(nil)
+	off := sum[len(sum)-1] & 0x0f
+	n := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff
+	return fmt.Sprintf("%06d", n%1_000_000), true
+}
+
+// totpStep is the step the mock clock is in.
+func totpStep(now time.Time) int64 { return now.Unix() / totpPeriod }
+
+// totpMatch finds the step (now, or one either side for clock drift) whose
+// code is code; ok is false when none is.
+func totpMatch(secret, code string, now time.Time) (int64, bool) {
+	cur := totpStep(now)
+	for _, step := range []int64{cur, cur - 1, cur + 1} {
+		if want, ok := totpCode(secret, step); ok && hmac.Equal([]byte(want), []byte(code)) {
+			return step, true
+		}
+	}
+	return 0, false
+}
+
+// maskEmail hides an address the way the API shows it: a***a@e***e.com.
+func maskEmail(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 {
+		return "***"
+	}
+	mask := func(s string) string {
+		r := []rune(s)
+		if len(r) <= 2 {
+			return string(r[:1]) + "***"
+		}
+		return string(r[0]) + "***" + string(r[len(r)-1])
+	}
+	domain := addr[at+1:]
+	dot := strings.LastIndexByte(domain, '.')
+	if dot <= 0 {
+		return mask(addr[:at]) + "@" + mask(domain)
+	}
+	return mask(addr[:at]) + "@" + mask(domain[:dot]) + domain[dot:]
+}
+
+func factorJSON(f *factorRec) map[string]any {
+	return map[string]any{
+		"id": f.ID, "type": f.Type, "label": f.Label, "enabled": f.Enabled,
+		"enabled_at": tsPtr(f.EnabledAt), "created_at": ts(f.CreatedAt),
+	}
+}
+
+// enabledFactors lists u's usable factors. Caller holds d.mu.
+func (a *appRec) enabledFactors(userID string) []*factorRec {
+	var out []*factorRec
+	for _, f := range a.Factors {
+		if f.UserID == userID && f.Enabled && f.DisabledAt == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// factorEmail is the address an email factor delivers to.
+func factorEmail(u *userRec, f *factorRec) string {
+	if c := u.contact(f.ContactID); c != nil {
+		return c.Value
+	}
+	return ""
+}
+
+// mfaChallenge answers a correct password of a user with enabled factors:
+// no session yet, only a challenge to complete. Caller holds d.mu.
+func (d *Domain) mfaChallenge(a *appRec, u *userRec, factors []*factorRec) *router.Response {
+	now := d.now()
+	token := randomToken(32)
+	a.challenges[tokenHash(token)] = &challengeRec{UserID: u.ID, ExpiresAt: now.Add(challengeTTL)}
+	list := make([]map[string]any, 0, len(factors))
+	for _, f := range factors {
+		row := map[string]any{"id": f.ID, "type": f.Type, "label": f.Label}
+		if f.Type == "email" {
+			row["email_masked"] = maskEmail(factorEmail(u, f))
+		}
+		list = append(list, row)
+	}
+	d.audit(a, "user.mfa_challenged", u.ID, "end_user", u.ID, u.ID, nil)
+	return router.JSON(http.StatusOK, map[string]any{
+		"mfa_required": true, "mfa_token": token, "expires_at": ts(now.Add(challengeTTL)), "factors": list,
+	})
+}
+
+// challenge finds the live challenge of an mfa_token. Caller holds d.mu.
+func (d *Domain) challenge(a *appRec, token string) (string, *challengeRec) {
+	h := tokenHash(token)
+	c := a.challenges[h]
+	if c == nil {
+		return h, nil
+	}
+	if !d.now().Before(c.ExpiresAt) || a.userByID[c.UserID] == nil {
+		delete(a.challenges, h)
+		return h, nil
+	}
+	return h, c
+}
+
+var badChallenge = router.ErrorCode(http.StatusUnauthorized, "mfa_token_invalid", "MFA challenge invalid or expired")
+
+// finishChallenge starts the session a completed challenge was for.
+// Caller holds d.mu.
+func (d *Domain) finishChallenge(r *http.Request, a *appRec, hash string, c *challengeRec, method string) issued {
+	delete(a.challenges, hash)
+	u := a.userByID[c.UserID]
+	u.FailedLogins, u.LockedUntil = 0, nil
+	is := d.startSession(r, a, u, []string{"pwd", method})
+	now := d.now()
+	s := a.sessionByID[is.claims["sid"].(string)]
+	s.MFAAt = &now
+	is.claims["mfa_at"] = now.Unix()
+	d.audit(a, "user.signin", u.ID, "end_user", u.ID, u.ID, map[string]any{"mfa": method})
+	return is
+}
+
+func (d *Domain) mfaVerify(r *router.Request) *router.Response {
+	var in struct {
+		MFAToken string `json:"mfa_token"`
+		Code     string `json:"code"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	d.mu.Lock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		d.mu.Unlock()
+		return resp
+	}
+	h, c := d.challenge(a, in.MFAToken)
+	if c == nil {
+		d.mu.Unlock()
+		return badChallenge
+	}
+	if c.Tries >= maxChallengeTries {
+		d.mu.Unlock()
+		return router.ErrorCode(http.StatusTooManyRequests, "mfa_locked", "Too many wrong codes; sign in again")
+	}
+	now := d.now()
+	code := strings.TrimSpace(in.Code)
+	method := ""
+	if c.CodeHash != "" && now.Before(c.CodeExp) && hmac.Equal([]byte(c.CodeHash), []byte(tokenHash(code))) {
+		method = c.CodeType
+	}
+	if method == "" && a.acceptTOTP(c.UserID, code, now) {
+		method = "totp"
+	}
+	if method == "" {
+		c.Tries++
+		d.mu.Unlock()
+		return router.ErrorCode(http.StatusUnauthorized, "mfa_code_invalid", "Invalid code")
+	}
+	is := d.finishChallenge(r.HTTP, a, h, c, method)
+	d.mu.Unlock()
+	return tokenResponse(is)
+}
+
+// normalizeRecovery accepts recovery codes with or without hyphens, in
+// any case.
+func normalizeRecovery(code string) string {
+	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(code), "-", ""))
+}
+
+func (d *Domain) mfaRecover(r *router.Request) *router.Response {
+	var in struct {
+		MFAToken     string `json:"mfa_token"`
+		RecoveryCode string `json:"recovery_code"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	d.mu.Lock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		d.mu.Unlock()
+		return resp
+	}
+	h, c := d.challenge(a, in.MFAToken)
+	if c == nil {
+		d.mu.Unlock()
+		return badChallenge
+	}
+	if c.Tries >= maxChallengeTries {
+		d.mu.Unlock()
+		return router.ErrorCode(http.StatusTooManyRequests, "mfa_locked", "Too many wrong codes; sign in again")
+	}
+	u := a.userByID[c.UserID]
+	want := tokenHash("recovery", u.ID, normalizeRecovery(in.RecoveryCode))
+	i := slices.Index(u.RecoveryHashes, want)
+	if i < 0 {
+		c.Tries++
+		d.mu.Unlock()
+		return router.ErrorCode(http.StatusUnauthorized, "recovery_code_invalid", "Invalid recovery code")
+	}
+	u.RecoveryHashes = slices.Delete(u.RecoveryHashes, i, i+1)
+	is := d.finishChallenge(r.HTTP, a, h, c, "recovery_code")
+	d.mu.Unlock()
+	return tokenResponse(is)
+}
+
+// sendOTP mails a six-digit code to addr (outbox kind otp) and returns the
+// code's hash. Caller holds d.mu.
+func (d *Domain) sendOTP(a *appRec, addr string, ttl time.Duration) (string, time.Time) {
+	now := d.now()
+	code := sixDigits()
+	d.st.Outbox = appendCapped(d.st.Outbox, &outboxRec{
+		ID: newID(), Kind: "otp", To: addr, Token: code, Code: code, AppSlug: a.Slug, CreatedAt: now,
+	}, maxOutbox)
+	return tokenHash(code), now.Add(ttl)
+}
+
+func (d *Domain) mfaSendCode(r *router.Request) *router.Response {
+	var in struct {
+		MFAToken string `json:"mfa_token"`
+		FactorID string `json:"factor_id"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, resp := d.consumerApp(r.Param(0))
+	if resp != nil {
+		return resp
+	}
+	_, c := d.challenge(a, in.MFAToken)
+	if c == nil {
+		return badChallenge
+	}
+	f := a.factorByID[in.FactorID]
+	if f == nil || f.UserID != c.UserID || f.Type != "email" || !f.Enabled || f.DisabledAt != nil {
+		return badRequest("factor_id must name an enabled email factor on the challenge")
+	}
+	if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
+		return resp
+	}
+	now := d.now()
+	if c.Sends >= maxChallengeSends || now.Sub(c.LastSend) < sendInterval {
+		return router.ErrorCode(http.StatusTooManyRequests, "mfa_send_throttled", "Too many codes sent; wait before asking again")
+	}
+	addr := factorEmail(a.userByID[c.UserID], f)
+	if addr == "" {
+		return router.ErrorCode(http.StatusGone, "contact_gone", "The factor's email contact no longer exists")
+	}
+	c.CodeHash, c.CodeExp = d.sendOTP(a, addr, mfaCodeTTL)
+	c.CodeType, c.Sends, c.LastSend = "email", c.Sends+1, now
+	return router.JSON(http.StatusOK, map[string]any{"email_masked": maskEmail(addr), "code_expires_at": ts(c.CodeExp)})
+}
+
+func (d *Domain) listFactors(_ *router.Request, a *appRec, p *principal) *router.Response {
+	data := make([]map[string]any, 0)
+	for _, f := range a.Factors {
+		if f.UserID == p.user.ID && f.DisabledAt == nil {
+			data = append(data, factorJSON(f))
+		}
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data})
+}
+
+func (d *Domain) startEnrollment(r *router.Request, a *appRec, p *principal) *router.Response {
+	var in struct {
+		Type      string `json:"type"`
+		Label     string `json:"label"`
+		ContactID string `json:"contact_id"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	u := p.user
+	now := d.now()
+	f := &factorRec{Seq: d.st.nextSeq(), ID: newID(), UserID: u.ID, Type: in.Type, Label: strPtrOrNil(in.Label), CreatedAt: now}
+	var enrollment map[string]any
+	switch in.Type {
+	case "totp":
+		f.Secret = base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString([]byte(randomHex(10)))
+		label := url.PathEscape(a.Slug + ":" + u.Username)
+		uri := fmt.Sprintf("otpauth://totp/%s?secret=%s&issuer=%s&algorithm=SHA1&digits=%d&period=%d",
+			label, f.Secret, url.QueryEscape(a.DisplayName), totpDigits, totpPeriod)
+		enrollment = map[string]any{
+			"secret": f.Secret, "otpauth_uri": uri, "algorithm": "SHA1", "digits": totpDigits, "period": totpPeriod,
+			// No QR rendering in the mock: the data URL carries the URI as text.
+			"qr_data_url": "data:text/plain;base64," + base64.StdEncoding.EncodeToString([]byte(uri)),
+		}
+	case "email":
+		c := u.primary("email")
+		if in.ContactID != "" {
+			c = u.contact(in.ContactID)
+		}
+		if c == nil || c.Type != "email" || c.VerifiedAt == nil {
+			return badRequest("an email factor needs a verified email contact")
+		}
+		if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
+			return resp
+		}
+		f.ContactID = c.ID
+		f.PendingHash, f.PendingExp = d.sendOTP(a, c.Value, enrollCodeTTL)
+		enrollment = map[string]any{"email_masked": maskEmail(c.Value), "code_expires_at": ts(f.PendingExp)}
+	default:
+		return badRequest("type must be one of the following values: totp, email")
+	}
+	a.Factors = append(a.Factors, f)
+	a.factorByID[f.ID] = f
+	d.audit(a, "mfa.enrollment_started", u.ID, "mfa_factor", f.ID, u.ID, map[string]any{"type": f.Type})
+	return router.JSON(http.StatusCreated, map[string]any{"factor": factorJSON(f), "enrollment": enrollment})
+}
+
+// newRecoveryCodes replaces u's recovery codes and returns the plaintext
+// ones, shown once. Caller holds d.mu.
+func newRecoveryCodes(u *userRec) []string {
+	codes := make([]string, recoveryCodeCount)
+	u.RecoveryHashes = make([]string, recoveryCodeCount)
+	for i := range codes {
+		raw := randomHex(8)
+		codes[i] = raw[:4] + "-" + raw[4:8] + "-" + raw[8:12] + "-" + raw[12:]
+		u.RecoveryHashes[i] = tokenHash("recovery", u.ID, raw)
+	}
+	return codes
+}
+
+func (d *Domain) confirmEnrollment(r *router.Request, a *appRec, p *principal) *router.Response {
+	var in struct {
+		Code  string   `json:"code"`
+		Codes []string `json:"codes"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	f := a.factorByID[r.Param(1)]
+	if f == nil || f.UserID != p.user.ID || f.DisabledAt != nil {
+		return router.Error(http.StatusNotFound, "Factor not found")
+	}
+	if f.Enabled {
+		return badRequest("factor is already enabled")
+	}
+	now := d.now()
+	switch f.Type {
+	case "totp":
+		// Two codes from consecutive windows prove the authenticator's
+		// clock and the secret both match.
+		if len(in.Codes) != 2 {
+			return badRequest("codes must hold two consecutive TOTP codes")
+		}
+		cur := totpStep(now)
+		ok := false
+		for step := cur - 2; step <= cur && !ok; step++ {
+			c1, _ := totpCode(f.Secret, step)
+			c2, _ := totpCode(f.Secret, step+1)
+			ok = hmac.Equal([]byte(c1), []byte(strings.TrimSpace(in.Codes[0]))) && hmac.Equal([]byte(c2), []byte(strings.TrimSpace(in.Codes[1])))
+		}
+		if !ok {
+			return badRequest("codes do not match two consecutive windows")
+		}
+		f.LastStep = cur // codes shown during enrollment are spent
+	case "email":
+		if f.PendingHash == "" || !now.Before(f.PendingExp) || !hmac.Equal([]byte(f.PendingHash), []byte(tokenHash(strings.TrimSpace(in.Code)))) {
+			return badRequest("code is invalid or expired")
+		}
+		f.PendingHash = ""
+	}
+	f.Enabled, f.EnabledAt = true, &now
+	codes := newRecoveryCodes(p.user)
+	d.audit(a, "mfa.factor_enabled", p.user.ID, "mfa_factor", f.ID, p.user.ID, map[string]any{"type": f.Type})
+	return router.JSON(http.StatusOK, map[string]any{"factor": factorJSON(f), "recovery_codes": codes})
+}
+
+func (d *Domain) disableFactor(r *router.Request, a *appRec, p *principal) *router.Response {
+	f := a.factorByID[r.Param(1)]
+	if f == nil || f.UserID != p.user.ID || f.DisabledAt != nil {
+		return router.Error(http.StatusNotFound, "Factor not found")
+	}
+	now := d.now()
+	f.DisabledAt, f.Enabled = &now, false
+	d.audit(a, "mfa.factor_disabled", p.user.ID, "mfa_factor", f.ID, p.user.ID, nil)
+	return router.NoContent(http.StatusNoContent)
+}
+
+func (d *Domain) regenerateRecovery(_ *router.Request, a *appRec, p *principal) *router.Response {
+	codes := newRecoveryCodes(p.user)
+	d.audit(a, "mfa.recovery_codes_regenerated", p.user.ID, "end_user", p.user.ID, p.user.ID, nil)
+	return router.JSON(http.StatusOK, map[string]any{"recovery_codes": codes})
+}
+
+func (d *Domain) stepUp(r *router.Request, a *appRec, p *principal) *router.Response {
+	var in struct {
+		Code string `json:"code"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	s, u, now := p.session, p.user, d.now()
+	if s.StepUpLocked != nil && now.Before(*s.StepUpLocked) {
+		return router.ErrorCode(http.StatusTooManyRequests, "step_up_locked", "Step-up is locked on this session")
+	}
+	code := strings.TrimSpace(in.Code)
+	method := ""
+	if s.StepUpCodeHash != "" && now.Before(s.StepUpCodeExp) && hmac.Equal([]byte(s.StepUpCodeHash), []byte(tokenHash(code))) {
+		method, s.StepUpCodeHash = "email", ""
+	}
+	if method == "" && a.acceptTOTP(u.ID, code, now) {
+		method = "totp"
+	}
+	if method == "" {
+		if i := slices.Index(u.RecoveryHashes, tokenHash("recovery", u.ID, normalizeRecovery(code))); i >= 0 {
+			u.RecoveryHashes = slices.Delete(u.RecoveryHashes, i, i+1)
+			method = "recovery_code"
+		}
+	}
+	if method == "" {
+		s.StepUpFailures++
+		if s.StepUpFailures >= maxChallengeTries {
+			until := now.Add(stepUpLock)
+			s.StepUpLocked, s.StepUpFailures = &until, 0
+		}
+		return router.ErrorCode(http.StatusUnauthorized, "mfa_code_invalid", "Invalid code")
+	}
+	s.StepUpFailures, s.StepUpLocked, s.MFAAt = 0, nil, &now
+	if !slices.Contains(s.AMR, method) {
+		s.AMR = append(s.AMR, method)
+	}
+	d.audit(a, "mfa.step_up", u.ID, "session", s.ID, u.ID, map[string]any{"method": method})
+	return router.JSON(http.StatusOK, map[string]any{"amr": s.AMR, "mfa_at": ts(now)})
+}
+
+func (d *Domain) stepUpSendCode(r *router.Request, a *appRec, p *principal) *router.Response {
+	var in struct {
+		FactorID string `json:"factor_id"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	s, u, now := p.session, p.user, d.now()
+	if s.StepUpLocked != nil && now.Before(*s.StepUpLocked) {
+		return router.ErrorCode(http.StatusTooManyRequests, "step_up_locked", "Step-up is locked on this session")
+	}
+	var f *factorRec
+	for _, x := range a.enabledFactors(u.ID) {
+		if x.Type == "email" && (in.FactorID == "" || x.ID == in.FactorID) {
+			f = x
+			break
+		}
+	}
+	if f == nil {
+		return badRequest("no enabled email factor matches")
+	}
+	if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
+		return resp
+	}
+	if now.Sub(s.StepUpSentAt) < sendInterval {
+		return router.ErrorCode(http.StatusTooManyRequests, "mfa_send_throttled", "Wait before asking for another code")
+	}
+	addr := factorEmail(u, f)
+	if addr == "" {
+		return router.ErrorCode(http.StatusGone, "contact_gone", "The factor's email contact no longer exists")
+	}
+	s.StepUpCodeHash, s.StepUpCodeExp = d.sendOTP(a, addr, mfaCodeTTL)
+	s.StepUpSentAt = now
+	return router.JSON(http.StatusOK, map[string]any{"email_masked": maskEmail(addr), "code_expires_at": ts(s.StepUpCodeExp)})
+}
