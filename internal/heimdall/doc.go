@@ -153,8 +153,9 @@
 //
 // One mutex guards the state; RSA signing, RSA verification and password
 // hashing run outside it. Export writes the whole state, private signing
-// keys included, as JSON; passwords, API keys, client secrets, refresh
-// tokens and codes appear only as hashes. Import checks a snapshot fully
+// keys included, as JSON; passwords, API keys, client and provider secrets,
+// refresh tokens, one-time and recovery codes appear only as hashes (invite
+// codes and TOTP secrets cannot be, see above). Import checks a snapshot fully
 // before swapping it in. Reset returns to the baseline: the bootstrap plus
 // the fixtures given to SetBaseline, with the baseline's signing keys.
 package heimdall

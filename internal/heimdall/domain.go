@@ -225,8 +225,10 @@ func (d *Domain) ApplyFixtures(doc *fixtures.Document) (map[string]any, error) {
 }
 
 // Export returns the whole state, signing keys included, as JSON.
-// Passwords, API keys, client secrets, refresh tokens and codes appear only
-// as hashes.
+// Passwords, API keys, client and provider secrets, refresh tokens,
+// one-time and recovery codes appear only as hashes. Invite codes and TOTP
+// secrets are kept as they are: the API lists the one and must check codes
+// against the other.
 func (d *Domain) Export() (json.RawMessage, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
