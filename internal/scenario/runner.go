@@ -230,6 +230,12 @@ func buildRequest(ctx context.Context, rq *Request, v *vars) (*http.Request, err
 	if err != nil {
 		return nil, fmt.Errorf("request.path: %w", err)
 	}
+	// A captured absolute URL (a Location header) is followed on the
+	// target: only its path and query are kept.
+	u.Scheme, u.Host, u.User = "", "", nil
+	if !strings.HasPrefix(u.Path, "/") {
+		return nil, fmt.Errorf("request.path: %q does not start with /", path)
+	}
 	q := u.Query()
 	for _, k := range sortedKeys(rq.Query) {
 		val, err := v.expand(rq.Query[k])

@@ -197,8 +197,8 @@ func (st *Step) check() error {
 		return fmt.Errorf(".request.method: %q is not an HTTP method", r.Method)
 	case r.Path == "":
 		return errors.New(".request.path: is required")
-	case !strings.HasPrefix(r.Path, "/"):
-		return fmt.Errorf(".request.path: %q must start with /", r.Path)
+	case !strings.HasPrefix(r.Path, "/") && !strings.HasPrefix(r.Path, "{{"):
+		return fmt.Errorf(".request.path: %q must start with / (or with a {{variable}} holding a path)", r.Path)
 	case r.JSON != nil && r.Body != "":
 		return errors.New(".request: json and body exclude each other")
 	}
