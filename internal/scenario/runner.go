@@ -183,9 +183,13 @@ func (r *Runner) runScenario(ctx context.Context, sc *Scenario) (res ScenarioRes
 		res.Error = err.Error()
 		return res, t.Name()
 	}
-	boot, err := bootstrapOf(ctx, t)
+	isMock, boot, err := probeTarget(ctx, t)
 	if err != nil {
 		res.Error = err.Error()
+		return res, t.Name()
+	}
+	if !isMock && usesControlPlane(sc) {
+		res.Skipped = "drives the mock's control plane (" + controlPrefix + "/...), which " + t.Name() + " does not serve"
 		return res, t.Name()
 	}
 	for k, val := range boot {
@@ -398,6 +402,15 @@ func (r *Runner) runStep(ctx context.Context, t Target, st *Step, v *vars) (sr S
 		v.values[name] = val
 	}
 	return sr
+}
+
+func usesControlPlane(sc *Scenario) bool {
+	for _, st := range sc.Steps {
+		if isControl(st.Request.Path) {
+			return true
+		}
+	}
+	return false
 }
 
 func isControl(path string) bool {

@@ -308,6 +308,12 @@ func TestHTTPTargetPrefixesAndResetsOnlyMocks(t *testing.T) {
 	if err := mt.Reset(context.Background()); err != nil || mock.resets.Load() != 1 {
 		t.Fatalf("mock reset: %v, %d resets", err, mock.resets.Load())
 	}
+	// Scenarios that drive the control plane are skipped on a real service.
+	ctl := mustParse(t, "name: clock\nsteps: [{request: {method: POST, path: /__mock/clock, json: {advance: 1h}}}]\n", "c.yaml")
+	rep = r.Run(context.Background(), []*Scenario{ctl})
+	if rep.Skipped != 1 || !strings.Contains(rep.Scenarios[0].Skipped, "control plane") {
+		t.Fatalf("control-plane scenario on a real service: %+v", rep.Scenarios[0])
+	}
 	bad := HTTPTarget("ftp://nowhere", nil)
 	req, _ := http.NewRequest("GET", "/x", nil)
 	if _, err := bad.Do(context.Background(), req); err == nil || !strings.Contains(err.Error(), "want an http(s) URL") {

@@ -163,6 +163,10 @@ func Parse(data []byte, name string) (*Scenario, error) {
 		}
 		return nil, fmt.Errorf("%s: %s", prefix, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: one scenario per file: a second YAML document follows the first", prefix)
+	}
 	sc.File = name
 	if err := sc.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", prefix, err)
@@ -204,6 +208,9 @@ func (st *Step) check() error {
 	}
 	if err := checkTemplates(r.Path); err != nil {
 		return fmt.Errorf(".request.path: %w", err)
+	}
+	if strings.TrimSpace(st.Name) == "" {
+		st.Name = r.Method + " " + r.Path
 	}
 	var err error
 	if r.JSON, err = normaliseJSON(r.JSON); err != nil {

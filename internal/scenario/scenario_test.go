@@ -35,6 +35,7 @@ func TestParseErrorsNameTheFieldAndPlace(t *testing.T) {
 		{"match", "name: s\nsteps:\n  - request: {method: GET, path: /}\n    expect: {match: fuzzy}\n", `steps[0].expect.match: must be "subset" or "exact", not "fuzzy"`},
 		{"ignore pointer", "name: s\nsteps:\n  - request: {method: GET, path: /}\n    expect: {ignore: ['/a~2']}\n", "steps[0].expect.ignore[0]:"},
 		{"not yaml", "name: [unclosed", "bad.yaml: "},
+		{"two documents", "name: s\nsteps: [{request: {method: GET, path: /}}]\n---\nname: t\n", "bad.yaml: one scenario per file"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -78,6 +79,9 @@ steps:
 	}
 	if !st.Expect.Status.Accepts(201) || st.Expect.Status.Accepts(204) || st.Expect.Match != MatchSubset || !st.Expect.validateOn() {
 		t.Errorf("expect = %+v", st.Expect)
+	}
+	if sc.Steps[1].Name != "GET /y" {
+		t.Errorf("an unnamed step is named %q", sc.Steps[1].Name)
 	}
 	second := sc.Steps[1].Expect
 	if !second.Status.Accepts(204) || second.Match != MatchExact || second.validateOn() {

@@ -22,7 +22,7 @@ func liveMe(t *testing.T) (*http.Request, http.Header, []byte) {
 		t.Fatal(err)
 	}
 	tgt := HandlerTarget(srv)
-	boot, err := bootstrapOf(context.Background(), tgt)
+	_, boot, err := probeTarget(context.Background(), tgt)
 	if err != nil {
 		t.Fatal(err)
 	}

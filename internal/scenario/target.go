@@ -222,9 +222,9 @@ func (p *mockProbe) reset(ctx context.Context, t Target) error {
 	return nil
 }
 
-// bootstrapOf returns a target's bootstrap values when it is a mock of
-// this package's making, probing it if need be.
-func bootstrapOf(ctx context.Context, t Target) (map[string]any, error) {
+// probeTarget says whether t is a heimdall-mock and returns its bootstrap
+// values, probing it once per target of this package's making.
+func probeTarget(ctx context.Context, t Target) (isMock bool, bootstrap map[string]any, err error) {
 	var p *mockProbe
 	switch x := t.(type) {
 	case *httpTarget:
@@ -236,5 +236,5 @@ func bootstrapOf(ctx context.Context, t Target) (map[string]any, error) {
 		p = &mockProbe{}
 	}
 	p.probe(ctx, t)
-	return p.bootstrap, p.err
+	return p.isMock, p.bootstrap, p.err
 }
