@@ -166,6 +166,10 @@ func (r *Runner) runScenario(ctx context.Context, sc *Scenario) (res ScenarioRes
 		res.Skipped = sc.Skip
 		return res, ""
 	}
+	if err := ctx.Err(); err != nil {
+		res.Error = "not started: " + err.Error()
+		return res, ""
+	}
 	if r.Target == nil {
 		res.Error = "runner has no Target"
 		return res, ""

@@ -83,12 +83,22 @@ func TestSpecValidator(t *testing.T) {
 	if errs := v.ValidateResponse(req, 200, http.Header{"Content-Type": {"text/plain"}}, []byte("hi")); len(errs) != 1 || !strings.Contains(errs[0], "text/plain") {
 		t.Errorf("wrong content type: %v", errs)
 	}
+	head, _ := http.NewRequest("HEAD", "/demo/v1/me", nil)
+	if errs := v.ValidateResponse(head, 200, header, nil); len(errs) != 0 {
+		t.Errorf("a bodiless HEAD checked as its GET: %v", errs)
+	}
+	if errs := v.ValidateResponse(head, 299, header, nil); len(errs) != 1 {
+		t.Errorf("a HEAD with an undocumented 2xx: %v", errs)
+	}
 	nowhere, _ := http.NewRequest("GET", "/no/such/route/at/all", nil)
 	if errs := v.ValidateResponse(nowhere, 200, jsonHeader, body); len(errs) != 1 || !strings.Contains(errs[0], "matches no operation") {
 		t.Errorf("unknown route: %v", errs)
 	}
 	if errs := NewSpecValidator(nil).ValidateResponse(req, 200, jsonHeader, body); len(errs) != 1 {
 		t.Errorf("nil spec: %v", errs)
+	}
+	if errs := NewSpecValidator(&openapi3.T{}).ValidateResponse(head, 200, jsonHeader, nil); len(errs) != 1 || !strings.Contains(errs[0], "matches no operation") {
+		t.Errorf("a spec without paths: %v", errs)
 	}
 }
 

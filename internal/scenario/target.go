@@ -38,6 +38,9 @@ func HTTPTarget(baseURL string, client *http.Client) Target {
 		err = fmt.Errorf("want an http(s) URL with a host")
 	}
 	t := &httpTarget{base: base, client: client, name: baseURL}
+	if err == nil {
+		t.name = base.Redacted() // a password in the URL stays out of reports
+	}
 	if err != nil {
 		t.err = fmt.Errorf("target %q: %v", baseURL, err)
 	}
