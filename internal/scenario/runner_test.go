@@ -297,7 +297,7 @@ func TestHTTPTargetPrefixesAndResetsOnlyMocks(t *testing.T) {
 		Env:    map[string]string{"TRACE_ID": "t", "API_TOKEN": "x", "HEIMDALL_APP_SLUG": "demo", "HEIMDALL_API_KEY": "real-key"},
 	}
 	rep := r.Run(context.Background(), []*Scenario{sc})
-	if rep.Failed != 0 || rep.Target != srv.URL+"/base/" {
+	if rep.Failed != 0 || rep.Target != srv.URL+"/base" {
 		t.Fatalf("over HTTP: %v (target %q)", rep.Failures(), rep.Target)
 	}
 
@@ -313,6 +313,9 @@ func TestHTTPTargetPrefixesAndResetsOnlyMocks(t *testing.T) {
 	rep = r.Run(context.Background(), []*Scenario{ctl})
 	if rep.Skipped != 1 || !strings.Contains(rep.Scenarios[0].Skipped, "control plane") {
 		t.Fatalf("control-plane scenario on a real service: %+v", rep.Scenarios[0])
+	}
+	if name := HTTPTarget("https://ci:hunter2@staging.example.test/api", nil).Name(); strings.Contains(name, "hunter2") {
+		t.Errorf("target name shows the URL password: %s", name)
 	}
 	bad := HTTPTarget("ftp://nowhere", nil)
 	req, _ := http.NewRequest("GET", "/x", nil)
