@@ -7,7 +7,23 @@
 // the steps run in order; the first failing step ends it, because later
 // steps feed on what earlier ones captured.
 //
-// The file format is documented in testdata/scenarios/README.md.
+// The file format is documented in testdata/scenarios/README.md. A replay
+// against a mock or service over HTTP:
+//
+//	scs, err := scenario.LoadDir("testdata/scenarios")
+//	...
+//	target := scenario.HTTPTarget("http://127.0.0.1:4010", nil)
+//	r := &scenario.Runner{
+//		Target:    func() (scenario.Target, error) { return target, nil },
+//		Validator: scenario.NewSpecValidator(spec.Doc),
+//		Parallel:  1, // one shared target: scenarios must not reset each other
+//	}
+//	rep := r.Run(ctx, scs)
+//	_ = rep.WriteText(os.Stdout, true)
+//
+// A target shared by several scenarios is reset before each of them when it
+// is a mock, so it needs Parallel 1; in process, give each scenario its own
+// server instead (HandlerTarget over a new server.Server).
 package scenario
 
 import (
