@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -8,11 +9,62 @@ import (
 	"strings"
 )
 
-// A path step into a JSON value: a key, or an index when isIndex.
+// A path step into a JSON value: a key, an index when isIndex, or the
+// first array element a filter accepts.
 type pathStep struct {
 	key     string
 	index   int
 	isIndex bool
+	filter  *pathFilter
+}
+
+// pathFilter is [?(@.a.b == literal)] or !=: the first element whose field
+// compares so is selected.
+type pathFilter struct {
+	field []pathStep
+	value any
+	equal bool
+}
+
+func (f *pathFilter) accepts(el any) bool {
+	got, ok := walk(el, f.field)
+	if !ok {
+		return !f.equal
+	}
+	return (compact(got) == compact(f.value)) == f.equal
+}
+
+// parseFilter reads the inside of [?( ... )].
+func parseFilter(inner string) (*pathFilter, error) {
+	body, ok := strings.CutPrefix(inner, "?(")
+	if !ok || !strings.HasSuffix(body, ")") {
+		return nil, errors.New("a filter is written [?(@.field == value)]")
+	}
+	body = strings.TrimSuffix(body, ")")
+	op, equal := "==", true
+	lhs, rhs, found := strings.Cut(body, "==")
+	if !found {
+		op, equal = "!=", false
+		if lhs, rhs, found = strings.Cut(body, "!="); !found {
+			return nil, errors.New("a filter compares with == or !=")
+		}
+	}
+	lhs, rhs = strings.TrimSpace(lhs), strings.TrimSpace(rhs)
+	if !strings.HasPrefix(lhs, "@.") {
+		return nil, fmt.Errorf("the left of %s must be @.field", op)
+	}
+	field, err := splitJSONPath("$" + lhs[1:])
+	if err != nil {
+		return nil, err
+	}
+	if len(rhs) >= 2 && rhs[0] == '\'' && rhs[len(rhs)-1] == '\'' {
+		rhs = strconv.Quote(rhs[1 : len(rhs)-1])
+	}
+	var value any
+	if err := json.Unmarshal([]byte(rhs), &value); err != nil {
+		return nil, fmt.Errorf("%s is not a JSON literal (quote strings)", rhs)
+	}
+	return &pathFilter{field: field, value: value, equal: equal}, nil
 }
 
 // checkCapture validates a capture expression without evaluating it.
@@ -65,7 +117,8 @@ func splitPointer(ptr string) ([]pathStep, error) {
 }
 
 // splitJSONPath parses the single-value subset of JSONPath: $, .name,
-// ['name'] or ["name"], and [n] (negative counts from the end).
+// ['name'] or ["name"], [n] (negative counts from the end), and
+// [?(@.field == literal)] or != (the first element that matches).
 func splitJSONPath(p string) ([]pathStep, error) {
 	bad := func(why string) error { return fmt.Errorf("JSONPath %q: %s", p, why) }
 	s := strings.TrimPrefix(p, "$")
@@ -89,12 +142,21 @@ func splitJSONPath(p string) ([]pathStep, error) {
 			s = s[end:]
 		case '[':
 			end := strings.IndexByte(s, ']')
-			if end < 0 {
+			if strings.HasPrefix(s, "[?(") {
+				end = strings.Index(s, ")]") + 1
+			}
+			if end <= 0 {
 				return nil, bad("unclosed [")
 			}
 			inner := strings.TrimSpace(s[1:end])
 			s = s[end+1:]
 			switch {
+			case strings.HasPrefix(inner, "?"):
+				f, err := parseFilter(inner)
+				if err != nil {
+					return nil, bad(err.Error())
+				}
+				steps = append(steps, pathStep{filter: f})
 			case len(inner) >= 2 && (inner[0] == '\'' || inner[0] == '"') && inner[len(inner)-1] == inner[0]:
 				steps = append(steps, pathStep{key: inner[1 : len(inner)-1]})
 			default:
@@ -123,6 +185,19 @@ func walk(doc any, steps []pathStep) (any, bool) {
 			}
 			cur = v
 		case []any:
+			if st.filter != nil {
+				found := false
+				for _, el := range t {
+					if st.filter.accepts(el) {
+						cur, found = el, true
+						break
+					}
+				}
+				if !found {
+					return nil, false
+				}
+				continue
+			}
 			if !st.isIndex {
 				return nil, false
 			}

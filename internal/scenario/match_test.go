@@ -32,6 +32,10 @@ func TestCaptureByPointerJSONPathAndHeader(t *testing.T) {
 		{"$['x y']", true},
 		{`$["items"][1]["id"]`, "last"},
 		{"$", body},
+		{"$.items[?(@.id == 'last')].n", 7.0},
+		{`$.items[?(@.id != "first")].id`, "last"},
+		{"$.items[?(@.n==7)].id", "last"},
+		{"$.items[?(@.n != 7)].id", "first"},
 		{"header:Location", "https://example.test/next"},
 		{"header: location", "https://example.test/next"},
 	}
@@ -45,9 +49,14 @@ func TestCaptureByPointerJSONPathAndHeader(t *testing.T) {
 			t.Errorf("%s = %s, want %s", c.expr, gs, ws)
 		}
 	}
-	for _, expr := range []string{"/missing", "/items/2/id", "$.items[5]", "$.access_token.deeper", "header:X-Missing", "/items/id"} {
+	for _, expr := range []string{"$.items[?(@.id == 'none')].id", "$.items[?(@.id == 'first')].n", "/missing", "/items/2/id", "$.items[5]", "$.access_token.deeper", "header:X-Missing", "/items/id"} {
 		if v, err := capture(expr, header, body, true); err == nil {
 			t.Errorf("%s: captured %v from a place that is not there", expr, v)
+		}
+	}
+	for _, bad := range []string{"$.items[?(@.id ~ 1)]", "$.items[?(id == 1)]", "$.items[?(@.id == bare)]", "$.items[?(@.id == 1)"} {
+		if err := checkCapture(bad); err == nil {
+			t.Errorf("%s parsed", bad)
 		}
 	}
 	if _, err := capture("/access_token", header, nil, false); err == nil || !strings.Contains(err.Error(), "no JSON body") {
