@@ -389,6 +389,15 @@ func (r *Runner) runStep(ctx context.Context, t Target, st *Step, v *vars) (sr S
 			fail("%s must be absent from the body", a)
 		}
 	}
+	for _, p := range exp.Present {
+		val, err := capture(p, res.Header, body, isJSON)
+		switch {
+		case err != nil:
+			fail("%s must be present: %v", p, err)
+		case val == nil:
+			fail("%s must not be null", p)
+		}
+	}
 	if r.Validator != nil && exp.validateOn() && !isControl(req.URL.Path) {
 		for _, msg := range r.Validator.ValidateResponse(req, res.StatusCode, res.Header, raw) {
 			fail("spec: %s", msg)

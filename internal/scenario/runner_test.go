@@ -397,3 +397,35 @@ func TestTextMarkdownAndJSONWriters(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
+func TestPresentAndAbsent(t *testing.T) {
+	sc := mustParse(t, `
+name: checks
+steps:
+  - request: {method: POST, path: /demo/users, bearer: k, json: {name: ada}}
+    expect:
+      status: 201
+      present: [/id, "$.name", "header:Location"]
+      absent: [/password, "header:Set-Cookie"]
+  - request: {method: POST, path: /demo/users, bearer: k, json: {name: bob}}
+    expect:
+      status: 201
+      present: [/query, /missing]
+      absent: [/id, header:Location]
+`, "checks.yaml")
+	r := &Runner{Target: func() (Target, error) { return HandlerTarget(newFake(false)), nil }}
+	rep := r.Run(context.Background(), []*Scenario{sc})
+	steps := rep.Scenarios[0].Steps
+	if steps[0].Outcome != StepPassed {
+		t.Fatalf("first step: %v", steps[0].Failures)
+	}
+	got := strings.Join(steps[1].Failures, "\n")
+	for _, want := range []string{"/missing must be present", "/id must be absent", "header Location must be absent"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("failures lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "/query") {
+		t.Errorf("an empty string is a value, not null:\n%s", got)
+	}
+}

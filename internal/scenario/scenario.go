@@ -102,6 +102,9 @@ type Expect struct {
 	Ignore []string `yaml:"ignore"`
 	// Absent lists JSON pointers or JSONPaths that must not exist.
 	Absent []string `yaml:"absent"`
+	// Present lists JSON pointers or JSONPaths that must hold a value other
+	// than null (volatile fields whose value cannot be pinned).
+	Present []string `yaml:"present"`
 	// Validate checks the response against the spec when the runner has a
 	// validator. Unset means true.
 	Validate *bool `yaml:"validate"`
@@ -270,11 +273,13 @@ func (st *Step) check() error {
 		}
 	}
 	for i, a := range e.Absent {
-		if strings.HasPrefix(a, "header:") {
-			continue
-		}
 		if err := checkCapture(a); err != nil {
 			return fmt.Errorf(".expect.absent[%d]: %w", i, err)
+		}
+	}
+	for i, p := range e.Present {
+		if err := checkCapture(p); err != nil {
+			return fmt.Errorf(".expect.present[%d]: %w", i, err)
 		}
 	}
 	return nil
