@@ -42,10 +42,13 @@
 //
 // # Behaviour choices
 //
-//   - Passwords are hashed with PBKDF2-HMAC-SHA256, 16-byte salt, 1000
-//     rounds. Far below production advice on purpose: a mock's passwords are
-//     test data, and sign-in must stay bound by the one RSA signature rather
-//     than the hash (1000 rounds cost a fraction of one signature).
+//   - Passwords are hashed with PBKDF2-HMAC-SHA256, 16-byte salt, one
+//     round: a salted HMAC. Far below production advice on purpose: a mock's
+//     passwords are test data, and hashing is there so no export holds one
+//     in clear, not to resist brute force. Sign-in must stay bound by its
+//     one RSA signature: 1000 rounds cost about a fifth of a sign-in, one
+//     round well under 1%. Hashes keep their round count, so snapshots with
+//     1000-round hashes still sign in.
 //   - Signin identifiers are the username or the verified primary email, as
 //     the spec says: right after signup, before verification, only the
 //     username signs in. Usernames and emails compare case-insensitively.
