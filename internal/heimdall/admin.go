@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
@@ -208,7 +207,7 @@ func (d *Domain) createApp(r *router.Request) *router.Response {
 		return resp
 	}
 	now := d.now()
-	ks := keys.NewKeystore(d.pool, now)
+	ks := d.keystore(now)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	k, resp := check()

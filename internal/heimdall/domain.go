@@ -82,6 +82,11 @@ type Domain struct {
 	mu       sync.Mutex
 	st       *state
 	baseline []byte // the snapshot Reset returns to
+
+	// newKeystore makes a new app's keystore; nil draws a key from pool.
+	// Benchmarks set it to hand out ready keys, since generating keys is
+	// the pool's background work, not the cost of a request.
+	newKeystore func(now time.Time) *keys.Keystore
 }
 
 // New returns a domain holding the bootstrap state.
@@ -138,11 +143,19 @@ func (d *Domain) bootstrapState() *state {
 	return st
 }
 
+// keystore makes a new app's keystore.
+func (d *Domain) keystore(now time.Time) *keys.Keystore {
+	if d.newKeystore != nil {
+		return d.newKeystore(now)
+	}
+	return keys.NewKeystore(d.pool, now)
+}
+
 // newApp provisions an app (keystore, system roles and permissions) into
 // st. ks is the app's keystore; nil makes one (which may wait for a key).
 func (d *Domain) newApp(st *state, id, slug, name, createdBy string, now time.Time, ks *keys.Keystore) *appRec {
 	if ks == nil {
-		ks = keys.NewKeystore(d.pool, now)
+		ks = d.keystore(now)
 	}
 	a := &appRec{
 		Seq: st.nextSeq(), ID: id, Slug: slug, DisplayName: name, WorkspaceID: st.WorkspaceID,
