@@ -429,3 +429,26 @@ steps:
 		t.Errorf("an empty string is a value, not null:\n%s", got)
 	}
 }
+
+// A probe that gets no answer is not remembered: the next scenario on the
+// same target probes again and runs.
+func TestProbeRetriesAfterATransportError(t *testing.T) {
+	fake := newFake(true)
+	var calls atomic.Int32
+	flaky := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/__mock/health" && calls.Add(1) == 1 {
+			panic(http.ErrAbortHandler)
+		}
+		fake.ServeHTTP(w, r)
+	})
+	tgt := HandlerTarget(flaky)
+	sc := mustParse(t, "name: one\nsteps: [{request: {method: GET, path: '/{{bootstrap.app_slug}}/users/u9'}, expect: {status: 404}}]\n", "one.yaml")
+	r := &Runner{Target: func() (Target, error) { return tgt, nil }, Parallel: 1}
+	rep := r.Run(context.Background(), []*Scenario{sc, sc})
+	if rep.Failed != 1 || rep.Passed != 1 || !strings.Contains(rep.Scenarios[0].Error, "connection dropped") {
+		t.Fatalf("first %+v, second %+v", rep.Scenarios[0], rep.Scenarios[1])
+	}
+	if fake.resets.Load() != 1 {
+		t.Errorf("resets = %d", fake.resets.Load())
+	}
+}

@@ -167,47 +167,52 @@ func (r *recorder) response(req *http.Request) *http.Response {
 	}
 }
 
-// mockProbe finds out once whether a target is a heimdall-mock (its
-// /__mock/health answers) and remembers the bootstrap values it lists.
+// mockProbe finds out whether a target is a heimdall-mock (its
+// /__mock/health answers) and remembers the bootstrap values it lists. A
+// probe that fails to get an answer is retried on the next call rather than
+// remembered, so one network hiccup does not fail every later scenario.
 type mockProbe struct {
-	once      sync.Once
+	mu        sync.Mutex
+	done      bool
 	isMock    bool
 	bootstrap map[string]any
-	err       error
 }
 
-func (p *mockProbe) probe(ctx context.Context, t Target) {
-	p.once.Do(func() {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, controlPrefix+"/health", nil)
-		if err != nil {
-			p.err = err
-			return
-		}
-		res, err := t.Do(ctx, req)
-		if err != nil {
-			p.err = fmt.Errorf("probe %s: %w", t.Name(), err)
-			return
-		}
-		defer res.Body.Close()
-		raw, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-		if res.StatusCode != http.StatusOK {
-			return // not a mock: a real service has no control plane
-		}
-		var health struct {
-			Status    string         `json:"status"`
-			Bootstrap map[string]any `json:"bootstrap"`
-		}
-		if json.Unmarshal(raw, &health) != nil || health.Status == "" {
-			return
-		}
-		p.isMock, p.bootstrap = true, health.Bootstrap
-	})
+func (p *mockProbe) probe(ctx context.Context, t Target) (isMock bool, bootstrap map[string]any, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return p.isMock, p.bootstrap, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, controlPrefix+"/health", nil)
+	if err != nil {
+		return false, nil, err
+	}
+	res, err := t.Do(ctx, req)
+	if err != nil {
+		return false, nil, fmt.Errorf("probe %s: %w", t.Name(), err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	p.done = true
+	if res.StatusCode != http.StatusOK {
+		return false, nil, nil // not a mock: a real service has no control plane
+	}
+	var health struct {
+		Status    string         `json:"status"`
+		Bootstrap map[string]any `json:"bootstrap"`
+	}
+	if json.Unmarshal(raw, &health) != nil || health.Status == "" {
+		return false, nil, nil
+	}
+	p.isMock, p.bootstrap = true, health.Bootstrap
+	return p.isMock, p.bootstrap, nil
 }
 
 func (p *mockProbe) reset(ctx context.Context, t Target) error {
-	p.probe(ctx, t)
-	if p.err != nil || !p.isMock {
-		return p.err
+	isMock, _, err := p.probe(ctx, t)
+	if err != nil || !isMock {
+		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, controlPrefix+"/reset", nil)
 	if err != nil {
@@ -238,6 +243,5 @@ func probeTarget(ctx context.Context, t Target) (isMock bool, bootstrap map[stri
 		// A Target of someone else's making: probe it afresh each run.
 		p = &mockProbe{}
 	}
-	p.probe(ctx, t)
-	return p.isMock, p.bootstrap, p.err
+	return p.probe(ctx, t)
 }
