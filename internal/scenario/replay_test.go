@@ -81,7 +81,7 @@ func replayAll(t *testing.T, spec *specload.Spec) {
 			t.Logf("%s skipped: %s", s.Name, s.Skipped)
 		}
 	}
-	t.Logf("%d scenarios, %d steps in %s", len(scs), rep.Steps, rep.Duration)
+	t.Logf("%d scenarios, %d steps in %s (%.0f steps/s)", len(scs), rep.Steps, rep.Duration, rep.StepsPerSecond())
 }
 
 func TestReplayScenariosOnDefaultSpec(t *testing.T) {
