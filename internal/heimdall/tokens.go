@@ -79,6 +79,7 @@ func (d *Domain) userClaims(r *http.Request, a *appRec, u *userRec, s *sessionRe
 	if s.MFAAt != nil {
 		claims["mfa_at"] = s.MFAAt.Unix()
 	}
+	a.tenantClaims(u, s, claims)
 	return claims
 }
 

@@ -1,0 +1,700 @@
+package heimdall
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+)
+
+// tenantRec is an organisation inside an app. Members hold one of the app's
+// roles inside it (role_name), independent of their app-level role.
+type tenantRec struct {
+	Seq         int64          `json:"seq"`
+	ID          string         `json:"id"`
+	DisplayID   string         `json:"display_id"` // tnt_<12hex>
+	Slug        string         `json:"slug"`
+	DisplayName string         `json:"display_name"`
+	Status      string         `json:"status"`
+	Metadata    map[string]any `json:"metadata"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+// memberRec is a tenant membership.
+type memberRec struct {
+	Seq       int64     `json:"seq"`
+	ID        string    `json:"id"`
+	TenantID  string    `json:"tenant_id"`
+	AccountID string    `json:"account_id"`
+	RoleName  string    `json:"role_name"`
+	InvitedBy *string   `json:"invited_by"`
+	JoinedAt  time.Time `json:"joined_at"`
+}
+
+func memberKey(tenantID, accountID string) string { return tenantID + "\x00" + accountID }
+
+var tenantStatuses = []string{"active", "suspended", "archived"}
+
+// tenantSlugRE is CreateTenantDto's slug pattern.
+var tenantSlugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
+
+// Tenant permissions a PAK must hold on the consumer tenant routes.
+const (
+	permTenantRead       = "auth.tenant.read"
+	permTenantCreate     = "auth.tenant.create"
+	permTenantUpdate     = "auth.tenant.update"
+	permTenantDelete     = "auth.tenant.delete"
+	permMembersAdd       = "auth.tenant.members.add"
+	permMembersRemove    = "auth.tenant.members.remove"
+	permMembersSetRole   = "auth.tenant.members.update-role"
+	tenantAdminRoleOwner = "owner"
+	tenantAdminRoleAdmin = "admin"
+)
+
+func (a *appRec) reindexTenants() {
+	a.tenantByRef = make(map[string]*tenantRec, 3*len(a.Tenants))
+	for _, t := range a.Tenants {
+		a.indexTenant(t)
+	}
+	a.memberByKey = make(map[string]*memberRec, len(a.Memberships))
+	for _, m := range a.Memberships {
+		a.memberByKey[memberKey(m.TenantID, m.AccountID)] = m
+	}
+}
+
+func (a *appRec) indexTenant(t *tenantRec) {
+	a.tenantByRef[t.ID], a.tenantByRef[t.DisplayID], a.tenantByRef["slug:"+t.Slug] = t, t, t
+}
+
+func (a *appRec) unindexTenant(t *tenantRec) {
+	delete(a.tenantByRef, t.ID)
+	delete(a.tenantByRef, t.DisplayID)
+	delete(a.tenantByRef, "slug:"+t.Slug)
+}
+
+// tenant resolves a tenant by uuid or display id (slugs are looked up only
+// for uniqueness, never as a reference: the spec names id and display id).
+func (a *appRec) tenant(ref string) *tenantRec {
+	if strings.HasPrefix(ref, "slug:") {
+		return nil
+	}
+	return a.tenantByRef[ref]
+}
+
+// dropMemberships removes every membership of an account (its deletion).
+func (a *appRec) dropMemberships(accountID string) {
+	a.Memberships = slices.DeleteFunc(a.Memberships, func(m *memberRec) bool {
+		if m.AccountID == accountID {
+			delete(a.memberByKey, memberKey(m.TenantID, m.AccountID))
+			return true
+		}
+		return false
+	})
+}
+
+func tenantJSON(a *appRec, t *tenantRec) map[string]any {
+	md := t.Metadata
+	if md == nil {
+		md = map[string]any{}
+	}
+	return map[string]any{
+		"id": t.ID, "display_id": t.DisplayID, "app_id": a.ID, "slug": t.Slug,
+		"display_name": t.DisplayName, "status": t.Status, "metadata": md,
+		"created_at": ts(t.CreatedAt), "updated_at": ts(t.UpdatedAt),
+	}
+}
+
+func memberJSON(a *appRec, m *memberRec) map[string]any {
+	roleID := ""
+	if r := a.roleByName[m.RoleName]; r != nil {
+		roleID = r.ID
+	}
+	return map[string]any{
+		"id": m.ID, "tenant_id": m.TenantID, "account_id": m.AccountID, "role_id": roleID,
+		"role_name": m.RoleName, "joined_at": ts(m.JoinedAt), "invited_by": m.InvitedBy,
+	}
+}
+
+// tenantActor is who calls a tenant route: an API key, or (consumer routes
+// only) an end user acting inside the tenants they belong to.
+type tenantActor struct {
+	key  *apiKeyRec
+	user *userRec
+}
+
+func (c tenantActor) id() string {
+	if c.user != nil {
+		return c.user.ID
+	}
+	return c.key.ID
+}
+
+type tenantFn func(r *router.Request, a *appRec, c tenantActor) *router.Response
+
+// consumerTenantRoute authenticates a /{app_slug}/v1/tenants... call. An
+// API key must hold perm; an end-user token may read the tenants it
+// belongs to and, as the tenant's owner or admin, manage them (checked by
+// the handlers through canManage).
+func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) router.Handler {
+	return func(r *router.Request) *router.Response {
+		tok := r.Bearer()
+		if tok == "" {
+			return router.Error(http.StatusUnauthorized, "Missing bearer token")
+		}
+		d.mu.Lock()
+		if d.st.keyByHash[tokenHash(tok)] != nil {
+			defer d.mu.Unlock()
+			a, resp := d.consumerApp(r.Param(0))
+			if resp != nil {
+				return resp
+			}
+			k, resp := d.pakFor(r, a, perm)
+			if resp != nil {
+				return resp
+			}
+			return fn(r, a, tenantActor{key: k})
+		}
+		d.mu.Unlock()
+		return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+			if p == nil {
+				return router.ErrorCode(http.StatusUnauthorized, reason, "Invalid API key or token")
+			}
+			if p.typ != typeEndUser {
+				return router.Error(http.StatusForbidden, "M2M tokens cannot manage tenants")
+			}
+			return fn(r, a, tenantActor{user: p.user})
+		})
+	}
+}
+
+// platformTenantRoute wraps a /v1/apps/{app_id}/tenants... handler.
+func (d *Domain) platformTenantRoute(fn tenantFn) router.Handler {
+	return d.platform(func(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+		return fn(r, a, tenantActor{key: k})
+	})
+}
+
+// memberOf reports the caller's membership of t (nil for API keys).
+func (c tenantActor) memberOf(a *appRec, t *tenantRec) *memberRec {
+	if c.user == nil {
+		return nil
+	}
+	return a.memberByKey[memberKey(t.ID, c.user.ID)]
+}
+
+// canSee refuses an end user outside the tenant: 403, per the spec's "not
+// a member" rule; keys see every tenant of their app.
+func (c tenantActor) canSee(a *appRec, t *tenantRec) *router.Response {
+	if c.user != nil && c.memberOf(a, t) == nil {
+		return router.ErrorCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+	}
+	return nil
+}
+
+// canManage refuses an end user who is not the tenant's owner or admin.
+func (c tenantActor) canManage(a *appRec, t *tenantRec) *router.Response {
+	if resp := c.canSee(a, t); resp != nil {
+		return resp
+	}
+	if m := c.memberOf(a, t); m != nil && m.RoleName != tenantAdminRoleOwner && m.RoleName != tenantAdminRoleAdmin {
+		return router.ErrorCode(http.StatusForbidden, "NOT_TENANT_ADMIN", "Only the tenant's owner or admin may do this")
+	}
+	return nil
+}
+
+func tenantNotFound() *router.Response { return router.Error(http.StatusNotFound, "Tenant not found") }
+
+func (d *Domain) registerTenants(reg *router.Registry) {
+	c := "/{app_slug}/v1/tenants"
+	reg.Handle("GET", c, d.consumerTenantRoute(permTenantRead, d.listTenants))
+	reg.Handle("POST", c, d.consumerTenantRoute(permTenantCreate, d.createTenant))
+	reg.Handle("GET", c+"/{tenant_id}", d.consumerTenantRoute(permTenantRead, d.getTenant))
+	reg.Handle("PATCH", c+"/{tenant_id}", d.consumerTenantRoute(permTenantUpdate, d.updateTenant))
+	reg.Handle("DELETE", c+"/{tenant_id}", d.consumerTenantRoute(permTenantDelete, d.deleteTenant))
+	reg.Handle("GET", c+"/{tenant_id}/members", d.consumerTenantRoute(permTenantRead, d.listTenantMembers))
+	reg.Handle("POST", c+"/{tenant_id}/members", d.consumerTenantRoute(permMembersAdd, d.addTenantMember))
+	reg.Handle("PATCH", c+"/{tenant_id}/members/{account_id}", d.consumerTenantRoute(permMembersSetRole, d.updateTenantMember))
+	reg.Handle("DELETE", c+"/{tenant_id}/members/{account_id}", d.consumerTenantRoute(permMembersRemove, d.removeTenantMember))
+	p := "/v1/apps/{app_id}/tenants"
+	reg.Handle("GET", p, d.platformTenantRoute(d.listTenants))
+	reg.Handle("POST", p, d.platformTenantRoute(d.createTenant))
+	reg.Handle("GET", p+"/{tenant_id}", d.platformTenantRoute(d.getTenant))
+	reg.Handle("PATCH", p+"/{tenant_id}", d.platformTenantRoute(d.updateTenant))
+	reg.Handle("DELETE", p+"/{tenant_id}", d.platformTenantRoute(d.deleteTenant))
+	reg.Handle("GET", p+"/{tenant_id}/members", d.platformTenantRoute(d.listTenantMembers))
+	reg.Handle("POST", p+"/{tenant_id}/members", d.platformTenantRoute(d.addTenantMember))
+	reg.Handle("PATCH", p+"/{tenant_id}/members/{account_id}", d.platformTenantRoute(d.updateTenantMember))
+	reg.Handle("DELETE", p+"/{tenant_id}/members/{account_id}", d.platformTenantRoute(d.removeTenantMember))
+	reg.Handle("GET", "/{app_slug}/v1/auth/me/tenants", d.me(d.myTenants))
+	reg.Handle("POST", "/{app_slug}/v1/auth/switch-tenant", d.switchTenant)
+}
+
+func (d *Domain) listTenants(r *router.Request, a *appRec, c tenantActor) *router.Response {
+	limit, err := parseLimit(r.Query("limit"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	status := r.Query("status")
+	if status != "" && !slices.Contains(tenantStatuses, status) {
+		return badRequest("status must be one of the following values: active, suspended, archived")
+	}
+	rows, pg, err := paginate(a.Tenants, func(t *tenantRec) int64 { return t.Seq }, r.Query("cursor"), limit, true,
+		func(t *tenantRec) bool { return (status == "" || t.Status == status) && c.canSee(a, t) == nil })
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	data := make([]map[string]any, 0, len(rows))
+	for _, t := range rows {
+		data = append(data, tenantJSON(a, t))
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+}
+
+// tenantSlugFrom derives a slug from a display name: lower-case letters and
+// digits, other runs become one dash.
+func tenantSlugFrom(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+		if b.Len() >= 56 {
+			break
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if s == "" {
+		s = "tenant"
+	}
+	return s
+}
+
+func (d *Domain) createTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
+	var in struct {
+		DisplayName string         `json:"display_name"`
+		Slug        *string        `json:"slug"`
+		Metadata    map[string]any `json:"metadata"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	name := strings.TrimSpace(in.DisplayName)
+	if name == "" || len([]rune(in.DisplayName)) > 200 {
+		return badRequest("display_name must be 1-200 characters")
+	}
+	var slug string
+	if in.Slug != nil {
+		if !tenantSlugRE.MatchString(*in.Slug) {
+			return badRequest("slug must be lower-case letters, digits and inner dashes, at most 64 characters")
+		}
+		slug = *in.Slug
+		if a.tenantByRef["slug:"+slug] != nil {
+			return router.ErrorCode(http.StatusConflict, "SLUG_TAKEN", "Tenant slug already in use")
+		}
+	} else {
+		// A derived slug never conflicts: a taken one gets a random suffix.
+		slug = tenantSlugFrom(name)
+		for a.tenantByRef["slug:"+slug] != nil {
+			slug = tenantSlugFrom(name) + "-" + randomHex(3)
+		}
+	}
+	if in.Metadata == nil {
+		in.Metadata = map[string]any{}
+	}
+	now := d.now()
+	t := &tenantRec{
+		Seq: d.st.nextSeq(), ID: newID(), DisplayID: "tnt_" + randomHex(6), Slug: slug,
+		DisplayName: in.DisplayName, Status: "active", Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now,
+	}
+	a.Tenants = append(a.Tenants, t)
+	a.indexTenant(t)
+	if c.user != nil {
+		// An end user creating a tenant owns it; otherwise nobody could
+		// manage it through the consumer API.
+		d.addMembership(a, t, c.user.ID, tenantAdminRoleOwner, nil)
+	}
+	d.audit(a, "tenant.created", c.id(), "tenant", t.ID, "", map[string]any{"tenant_id": t.ID, "slug": t.Slug})
+	return router.JSON(http.StatusCreated, tenantJSON(a, t))
+}
+
+func (d *Domain) getTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
+	t := a.tenant(r.Param(1))
+	if t == nil {
+		return tenantNotFound()
+	}
+	if resp := c.canSee(a, t); resp != nil {
+		return resp
+	}
+	return router.JSON(http.StatusOK, tenantJSON(a, t))
+}
+
+func (d *Domain) updateTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
+	t := a.tenant(r.Param(1))
+	if t == nil {
+		return tenantNotFound()
+	}
+	if resp := c.canManage(a, t); resp != nil {
+		return resp
+	}
+	var in struct {
+		DisplayName *string        `json:"display_name"`
+		Slug        *string        `json:"slug"`
+		Status      *string        `json:"status"`
+		Metadata    map[string]any `json:"metadata"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	var problems []string
+	if in.DisplayName != nil && (strings.TrimSpace(*in.DisplayName) == "" || len([]rune(*in.DisplayName)) > 200) {
+		problems = append(problems, "display_name must be 1-200 characters")
+	}
+	if in.Slug != nil && !tenantSlugRE.MatchString(*in.Slug) {
+		problems = append(problems, "slug must be lower-case letters, digits and inner dashes, at most 64 characters")
+	}
+	if in.Status != nil && !slices.Contains(tenantStatuses, *in.Status) {
+		problems = append(problems, "status must be one of the following values: active, suspended, archived")
+	}
+	if len(problems) > 0 {
+		return badRequest(problems...)
+	}
+	if in.Slug != nil && *in.Slug != t.Slug && a.tenantByRef["slug:"+*in.Slug] != nil {
+		return router.ErrorCode(http.StatusConflict, "SLUG_TAKEN", "Tenant slug already in use")
+	}
+	a.unindexTenant(t)
+	changed := []string{}
+	if in.DisplayName != nil {
+		t.DisplayName = *in.DisplayName
+		changed = append(changed, "display_name")
+	}
+	if in.Slug != nil {
+		t.Slug = *in.Slug
+		changed = append(changed, "slug")
+	}
+	if in.Status != nil {
+		t.Status = *in.Status
+		changed = append(changed, "status")
+	}
+	if in.Metadata != nil {
+		t.Metadata = in.Metadata
+		changed = append(changed, "metadata")
+	}
+	a.indexTenant(t)
+	t.UpdatedAt = d.now()
+	d.audit(a, "tenant.updated", c.id(), "tenant", t.ID, "", map[string]any{"tenant_id": t.ID, "fields": changed})
+	return router.JSON(http.StatusOK, tenantJSON(a, t))
+}
+
+func (d *Domain) deleteTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
+	t := a.tenant(r.Param(1))
+	if t == nil {
+		return tenantNotFound()
+	}
+	if m := c.memberOf(a, t); c.user != nil && (m == nil || m.RoleName != tenantAdminRoleOwner) {
+		return router.ErrorCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only the tenant's owner may delete it")
+	}
+	a.unindexTenant(t)
+	a.Tenants = removeBySeq(a.Tenants, t.Seq, func(x *tenantRec) int64 { return x.Seq })
+	a.Memberships = slices.DeleteFunc(a.Memberships, func(m *memberRec) bool {
+		if m.TenantID == t.ID {
+			delete(a.memberByKey, memberKey(m.TenantID, m.AccountID))
+			return true
+		}
+		return false
+	})
+	// Sessions switched into the tenant fall back to the app context.
+	for _, s := range a.sessionByID {
+		if s.TenantID == t.ID {
+			s.TenantID = ""
+		}
+	}
+	d.audit(a, "tenant.deleted", c.id(), "tenant", t.ID, "", map[string]any{"tenant_id": t.ID})
+	return router.NoContent(http.StatusNoContent)
+}
+
+func (d *Domain) listTenantMembers(r *router.Request, a *appRec, c tenantActor) *router.Response {
+	t := a.tenant(r.Param(1))
+	if t == nil {
+		return tenantNotFound()
+	}
+	if resp := c.canSee(a, t); resp != nil {
+		return resp
+	}
+	limit, err := parseLimit(r.Query("limit"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	rows, pg, err := paginate(a.Memberships, func(m *memberRec) int64 { return m.Seq }, r.Query("cursor"), limit, true,
+		func(m *memberRec) bool { return m.TenantID == t.ID })
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	data := make([]map[string]any, 0, len(rows))
+	for _, m := range rows {
+		data = append(data, memberJSON(a, m))
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+}
+
+// addMembership stores a membership. Caller holds d.mu and has checked it
+// is new.
+func (d *Domain) addMembership(a *appRec, t *tenantRec, accountID, role string, invitedBy *string) *memberRec {
+	m := &memberRec{
+		Seq: d.st.nextSeq(), ID: newID(), TenantID: t.ID, AccountID: accountID,
+		RoleName: role, InvitedBy: invitedBy, JoinedAt: d.now(),
+	}
+	a.Memberships = append(a.Memberships, m)
+	a.memberByKey[memberKey(t.ID, accountID)] = m
+	return m
+}
+
+func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *router.Response {
+	t := a.tenant(r.Param(1))
+	if t == nil {
+		return tenantNotFound()
+	}
+	if resp := c.canManage(a, t); resp != nil {
+		return resp
+	}
+	var in struct {
+		AccountID   string `json:"account_id"`
+		Email       string `json:"email"`
+		DisplayName string `json:"display_name"`
+		Username    string `json:"username"`
+		RoleName    string `json:"role_name"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	switch {
+	case in.RoleName == "":
+		return badRequest("role_name should not be empty")
+	case in.AccountID == "" && in.Email == "":
+		return badRequest("account_id or email is required")
+	case in.AccountID != "" && in.Email != "":
+		return badRequest("give account_id or email, not both")
+	case in.Email != "" && !validEmail(in.Email):
+		return badRequest("email must be an email")
+	}
+	if a.roleByName[in.RoleName] == nil {
+		return router.Error(http.StatusNotFound, "Role not found")
+	}
+	var u *userRec
+	created := false
+	if in.AccountID != "" {
+		if u = a.userByID[in.AccountID]; u == nil {
+			return userNotFound()
+		}
+	} else if u = a.byContact[contactKey("email", in.Email)]; u == nil {
+		username := in.Username
+		if username == "" {
+			username = localPart(in.Email)
+		}
+		if a.byUsername[strings.ToLower(username)] != nil {
+			if in.Username != "" {
+				return router.ErrorCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use")
+			}
+			username += "-" + randomHex(3)
+		}
+		u = d.createUser(a, username, in.Email, "", in.DisplayName, a.Config.SignupDefaultRole, false)
+		created = true
+		d.audit(a, "user.created", c.id(), "end_user", u.ID, u.ID, map[string]any{"via": "tenant_member"})
+	}
+	if a.memberByKey[memberKey(t.ID, u.ID)] != nil {
+		return router.ErrorCode(http.StatusConflict, "MEMBER_EXISTS", "Account is already a member of this tenant")
+	}
+	by := c.id()
+	m := d.addMembership(a, t, u.ID, in.RoleName, &by)
+	d.audit(a, "tenant.member.added", c.id(), "tenant", t.ID, u.ID,
+		map[string]any{"tenant_id": t.ID, "account_id": u.ID, "role_name": in.RoleName})
+	return router.JSON(http.StatusCreated, map[string]any{
+		"membership": memberJSON(a, m), "account_id": u.ID, "created_account": created,
+	})
+}
+
+func (d *Domain) tenantMember(r *router.Request, a *appRec, c tenantActor, manage bool) (*tenantRec, *memberRec, *router.Response) {
+	t := a.tenant(r.Param(1))
+	if t == nil {
+		return nil, nil, tenantNotFound()
+	}
+	check := c.canSee
+	if manage {
+		check = c.canManage
+	}
+	if resp := check(a, t); resp != nil {
+		return nil, nil, resp
+	}
+	m := a.memberByKey[memberKey(t.ID, r.Param(2))]
+	if m == nil {
+		return nil, nil, router.Error(http.StatusNotFound, "Membership not found")
+	}
+	return t, m, nil
+}
+
+// lastOwner reports whether m is the only owner of its tenant; the mock
+// keeps every tenant manageable by refusing to remove or demote that one.
+func (a *appRec) lastOwner(m *memberRec) bool {
+	if m.RoleName != tenantAdminRoleOwner {
+		return false
+	}
+	for _, x := range a.Memberships {
+		if x.TenantID == m.TenantID && x != m && x.RoleName == tenantAdminRoleOwner {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *Domain) updateTenantMember(r *router.Request, a *appRec, c tenantActor) *router.Response {
+	var in struct {
+		RoleName string `json:"role_name"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.RoleName == "" {
+		return badRequest("role_name should not be empty")
+	}
+	t, m, resp := d.tenantMember(r, a, c, true)
+	if resp != nil {
+		return resp
+	}
+	if a.roleByName[in.RoleName] == nil {
+		return router.Error(http.StatusNotFound, "Role not found")
+	}
+	if c.user != nil && in.RoleName == tenantAdminRoleOwner && c.memberOf(a, t).RoleName != tenantAdminRoleOwner {
+		return router.ErrorCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only an owner may make owners")
+	}
+	if in.RoleName != tenantAdminRoleOwner && a.lastOwner(m) && c.user != nil {
+		return badRequest("a tenant must keep an owner")
+	}
+	old := m.RoleName
+	m.RoleName = in.RoleName
+	d.audit(a, "tenant.member.role_changed", c.id(), "tenant", t.ID, m.AccountID,
+		map[string]any{"tenant_id": t.ID, "account_id": m.AccountID, "role_name": in.RoleName, "previous_role_name": old})
+	return router.JSON(http.StatusOK, memberJSON(a, m))
+}
+
+func (d *Domain) removeTenantMember(r *router.Request, a *appRec, c tenantActor) *router.Response {
+	t := a.tenant(r.Param(1))
+	if t == nil {
+		return tenantNotFound()
+	}
+	m := a.memberByKey[memberKey(t.ID, r.Param(2))]
+	// End users may always leave a tenant themselves; removing others
+	// takes the tenant's owner or admin.
+	if !(c.user != nil && m != nil && m.AccountID == c.user.ID) {
+		if resp := c.canManage(a, t); resp != nil {
+			return resp
+		}
+	}
+	if m == nil {
+		return router.Error(http.StatusNotFound, "Membership not found")
+	}
+	if c.user != nil && a.lastOwner(m) {
+		return badRequest("a tenant must keep an owner")
+	}
+	delete(a.memberByKey, memberKey(m.TenantID, m.AccountID))
+	a.Memberships = removeBySeq(a.Memberships, m.Seq, func(x *memberRec) int64 { return x.Seq })
+	for _, s := range a.userSess[m.AccountID] {
+		if s.TenantID == t.ID {
+			s.TenantID = ""
+		}
+	}
+	d.audit(a, "tenant.member.removed", c.id(), "tenant", t.ID, m.AccountID,
+		map[string]any{"tenant_id": t.ID, "account_id": m.AccountID})
+	return router.NoContent(http.StatusNoContent)
+}
+
+func (d *Domain) myTenants(_ *router.Request, a *appRec, p *principal) *router.Response {
+	data := make([]map[string]any, 0)
+	for _, m := range a.Memberships {
+		if m.AccountID != p.user.ID {
+			continue
+		}
+		t := a.tenantByRef[m.TenantID]
+		if t == nil {
+			continue
+		}
+		data = append(data, map[string]any{
+			"tenant_id": t.ID, "display_id": t.DisplayID, "tenant_slug": t.Slug,
+			"display_name": t.DisplayName, "role_name": m.RoleName, "joined_at": ts(m.JoinedAt),
+		})
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data})
+}
+
+// switchTenant re-issues the caller's tokens inside another tenant: the
+// session remembers the tenant, so later refreshes keep org_id/org_role,
+// and the refresh token rotates as on /auth/refresh.
+func (d *Domain) switchTenant(r *router.Request) *router.Response {
+	var in struct {
+		TenantID string `json:"tenant_id"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if in.TenantID == "" {
+		return badRequest("tenant_id should not be empty")
+	}
+	var is issued
+	resp := d.me(func(r *router.Request, a *appRec, p *principal) *router.Response {
+		t := a.tenant(in.TenantID)
+		if t == nil {
+			return tenantNotFound()
+		}
+		if a.memberByKey[memberKey(t.ID, p.user.ID)] == nil {
+			return router.ErrorCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+		}
+		if t.Status != "active" {
+			return router.ErrorCode(http.StatusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status)
+		}
+		s, now := p.session, d.now()
+		refresh := randomToken(32)
+		s.OldHashes = append(s.OldHashes, s.RefreshHash)
+		s.RefreshHash = tokenHash(refresh)
+		a.byRefresh[s.RefreshHash] = s
+		s.TenantID, s.LastUsedAt = t.ID, &now
+		d.audit(a, "user.tenant_switched", p.user.ID, "tenant", t.ID, p.user.ID, map[string]any{"tenant_id": t.ID})
+		is = issued{claims: d.userClaims(r.HTTP, a, p.user, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
+		return nil
+	})(r)
+	if resp != nil {
+		return resp
+	}
+	return tokenResponse(is)
+}
+
+// tenantClaims adds org_id and org_role to an access token of a session
+// switched into a tenant the user still belongs to. Caller holds d.mu.
+func (a *appRec) tenantClaims(u *userRec, s *sessionRec, claims map[string]any) {
+	if s.TenantID == "" {
+		return
+	}
+	if m := a.memberByKey[memberKey(s.TenantID, u.ID)]; m != nil {
+		claims["org_id"], claims["org_role"] = s.TenantID, m.RoleName
+	}
+}
+
+// tenantRole is the caller's role in the tenant its token was switched
+// into, or "" outside any tenant. Caller holds d.mu.
+func (p *principal) tenantRole() string {
+	if p.session == nil || p.session.TenantID == "" || p.user == nil {
+		return ""
+	}
+	if m := p.app.memberByKey[memberKey(p.session.TenantID, p.user.ID)]; m != nil {
+		return m.RoleName
+	}
+	return ""
+}
