@@ -507,7 +507,7 @@ func (d *Domain) auditLogs(r *router.Request, a *appRec, _ *apiKeyRec) *router.R
 		return badRequest(err.Error())
 	}
 	action, actor := r.Query("action"), r.Query("actor_id")
-	rows, pg, err := paginate(a.Audit, func(e *auditRec) int64 { return e.Seq }, r.Query("cursor"), limit, true,
+	rows, pg, err := paginate(a.auditFor(action, actor), func(e *auditRec) int64 { return e.Seq }, r.Query("cursor"), limit, true,
 		func(e *auditRec) bool {
 			return (action == "" || e.Action == action) && (actor == "" || (e.ActorID != nil && *e.ActorID == actor))
 		})

@@ -579,8 +579,7 @@ func (d *Domain) meActivity(r *router.Request, a *appRec, p *principal) *router.
 	if err != nil {
 		return badRequest(err.Error())
 	}
-	rows, pg, err := paginate(a.Audit, func(e *auditRec) int64 { return e.Seq }, r.Query("cursor"), limit, true,
-		func(e *auditRec) bool { return e.SubjectID == p.user.ID })
+	rows, pg, err := paginate(a.auditOf(p.user.ID), func(e *auditRec) int64 { return e.Seq }, r.Query("cursor"), limit, true, nil)
 	if err != nil {
 		return badRequest(err.Error())
 	}

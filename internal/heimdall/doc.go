@@ -106,7 +106,11 @@
 //   - Lists are cursor-paginated in creation order (audit logs and
 //     /me/activity newest first); the cursor is an opaque position, so rows
 //     deleted between pages are skipped, never repeated. limit defaults to
-//     20, at most 100.
+//     20, at most 100. A page starts with a binary search for its cursor;
+//     audit filters (action, actor_id) and /me/activity read per-action,
+//     per-actor and per-user lists, while the end-user status and search
+//     filters walk the list from the cursor until the page is full (a
+//     search matching few users walks the rest of the list).
 //   - Deleting the primary email is refused (409 PRIMARY_CONTACT); promoting
 //     an unverified contact is refused (409 CONTACT_UNVERIFIED).
 //   - System roles cannot be deleted (403); a role held by a user or named
@@ -144,10 +148,11 @@
 //     as is (it must be, to check codes) and is in exports; qr_data_url is a
 //     text data URL carrying the otpauth URI, since the mock renders no QR.
 //     Pending sign-in challenges are not exported.
-//   - Retention: each app keeps its newest 10,000 audit events, the outbox
-//     its newest 1,000 mails, and each session the hashes of its newest
-//     1,000 rotated-out refresh tokens (an older one is then simply
-//     unknown, 401, rather than detected reuse).
+//   - Retention: each app keeps its newest 1,000,000 audit events (about
+//     220 bytes each, indexes included), the outbox its newest 1,000 mails,
+//     and each session the hashes of its newest 1,000 rotated-out refresh
+//     tokens (an older one is then simply unknown, 401, rather than
+//     detected reuse).
 //   - oauth/token takes client_id/client_secret from a JSON or form body or
 //     HTTP Basic auth; an optional space-separated scope narrows the token
 //     to a subset of the client's scopes (400 invalid_scope otherwise).

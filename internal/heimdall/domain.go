@@ -328,13 +328,13 @@ func (d *Domain) audit(a *appRec, action, actor, resType, resID, subject string,
 		ActorID: strPtrOrNil(actor), ResourceType: strPtrOrNil(resType), ResourceID: strPtrOrNil(resID),
 		Details: details, SubjectID: subject, CreatedAt: d.now(),
 	}
-	a.Audit = appendCapped(a.Audit, ev, maxAuditPerApp)
+	a.addAudit(ev)
 }
 
 // Retention caps keep a long-running mock's memory flat. Lists page by
 // position, so trimming the oldest rows never breaks a cursor.
 const (
-	maxAuditPerApp   = 10_000
+	maxAuditPerApp   = 1_000_000 // about 220 MB at the full cap, indexes included
 	maxOutbox        = 1_000
 	maxRefreshHashes = 1_000 // rotated-out refresh tokens remembered per session
 )

@@ -64,6 +64,7 @@ type appRec struct {
 	inviteByRef map[string]*inviteRec // by id and by code
 	factorByID  map[string]*factorRec
 	challenges  map[string]*challengeRec // hash of mfa_token → pending sign-in; never exported
+	auditIdx    auditIndex               // Audit by action, actor and subject
 }
 
 type authConfig struct {
@@ -389,6 +390,7 @@ func (a *appRec) reindex() {
 		a.factorByID[f.ID] = f
 	}
 	a.challenges = map[string]*challengeRec{}
+	a.reindexAudit()
 	a.inviteByRef = make(map[string]*inviteRec, 2*len(a.Invites))
 	for _, in := range a.Invites {
 		a.inviteByRef[in.ID], a.inviteByRef[in.Code] = in, in
