@@ -1,0 +1,100 @@
+package heimdall
+
+import (
+	"encoding/base32"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+)
+
+// The admin factor routes (/{app_slug}/v1/users/{user_id}/factors) manage
+// another user's MFA with an API key: provisioning creates an enabled
+// factor at once, for accounts set up by a back office.
+func (d *Domain) registerAdminFactors(reg *router.Registry) {
+	p := "/{app_slug}/v1/users/{user_id}/factors"
+	reg.Handle("GET", p, d.consumerAdmin(d.adminListFactors))
+	reg.Handle("POST", p, d.consumerAdmin(d.adminProvisionFactor))
+	reg.Handle("DELETE", p+"/{factor_id}", d.consumerAdmin(d.adminDisableFactor))
+}
+
+func (d *Domain) adminListFactors(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	data := make([]map[string]any, 0)
+	for _, f := range a.Factors {
+		if f.UserID == u.ID && f.DisabledAt == nil {
+			data = append(data, factorJSON(f))
+		}
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data})
+}
+
+func (d *Domain) adminProvisionFactor(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	var in struct {
+		Type      string `json:"type"`
+		Label     string `json:"label"`
+		ContactID string `json:"contact_id"`
+	}
+	if err := r.Decode(&in); err != nil {
+		return badRequest(err.Error())
+	}
+	if len([]rune(in.Label)) > 64 {
+		return badRequest("label must be shorter than or equal to 64 characters")
+	}
+	now := d.now()
+	f := &factorRec{
+		Seq: d.st.nextSeq(), ID: newID(), UserID: u.ID, Type: in.Type, Label: strPtrOrNil(in.Label),
+		Enabled: true, EnabledAt: &now, CreatedAt: now,
+	}
+	var enrollment map[string]any
+	switch in.Type {
+	case "totp":
+		f.Secret = base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString([]byte(randomHex(10)))
+		uri := fmt.Sprintf("otpauth://totp/%s?secret=%s&issuer=%s&algorithm=SHA1&digits=%d&period=%d",
+			url.PathEscape(a.Slug+":"+u.Username), f.Secret, url.QueryEscape(a.DisplayName), totpDigits, totpPeriod)
+		enrollment = map[string]any{"secret": f.Secret, "otpauth_uri": uri, "algorithm": "SHA1", "digits": totpDigits, "period": totpPeriod}
+	case "email":
+		c := u.primary("email")
+		if in.ContactID != "" {
+			c = u.contact(in.ContactID)
+		}
+		if c == nil || c.Type != "email" {
+			return router.Error(http.StatusNotFound, "Email contact not found")
+		}
+		if c.VerifiedAt == nil {
+			return router.ErrorCode(http.StatusPreconditionFailed, "CONTACT_UNVERIFIED", "The email contact is not verified")
+		}
+		f.ContactID = c.ID
+		enrollment = map[string]any{"email_masked": maskEmail(c.Value)}
+	default:
+		return badRequest("type must be one of the following values: totp, email")
+	}
+	a.Factors = append(a.Factors, f)
+	a.factorByID[f.ID] = f
+	codes := newRecoveryCodes(u)
+	d.audit(a, "mfa.factor_enabled", k.ID, "mfa_factor", f.ID, u.ID, map[string]any{"type": f.Type, "via": "admin"})
+	return router.JSON(http.StatusCreated, map[string]any{"factor": factorJSON(f), "enrollment": enrollment, "recovery_codes": codes})
+}
+
+func (d *Domain) adminDisableFactor(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	u := a.userByID[r.Param(1)]
+	if u == nil {
+		return userNotFound()
+	}
+	f := a.factorByID[r.Param(2)]
+	if f == nil || f.UserID != u.ID || f.DisabledAt != nil {
+		return router.Error(http.StatusNotFound, "Factor not found")
+	}
+	now := d.now()
+	f.DisabledAt, f.Enabled = &now, false
+	d.audit(a, "mfa.factor_disabled", k.ID, "mfa_factor", f.ID, u.ID, map[string]any{"via": "admin"})
+	return router.NoContent(http.StatusNoContent)
+}
