@@ -16,6 +16,7 @@ func (d *Domain) ControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /__mock/outbox", d.clearOutbox)
 	mux.HandleFunc("POST /__mock/tokens", d.mintToken)
 	mux.HandleFunc("POST /__mock/apps/{slug}/keys/rotate", d.rotateKeys)
+	d.federatedControlRoutes(mux)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

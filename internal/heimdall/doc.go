@@ -101,8 +101,14 @@
 //     auth.user.password-reset.create, auth.user.password-reset.send-email.
 //     A key's "*" grants all, "resource.*" a family. Keys created through
 //     the API are scoped to their app; a key of another app gets 403.
-//   - Admin calls authenticate with an API key only; the mock issues no
-//     platform user tokens. /v1/apps/{app_id} also accepts the slug.
+//   - Admin calls authenticate with an API key or a platform user token.
+//     POST /__mock/tokens with "type":"platform" mints one (sub: a platform
+//     user id, default the workspace owner; RS256, iss <base>/platform, aud
+//     platform, keys at GET /__mock/platform/jwks.json). Every /v1/ route
+//     accepts it with the workspace owner's rights; a bad one is 401 with
+//     the reason as code. The platform keystore lives as long as the
+//     process: Reset and Import keep it, exports do not carry it.
+//     /v1/apps/{app_id} also accepts the slug.
 //   - Lists are cursor-paginated in creation order (audit logs and
 //     /me/activity newest first); the cursor is an opaque position, so rows
 //     deleted between pages are skipped, never repeated. limit defaults to
@@ -153,6 +159,79 @@
 //     and each session the hashes of its newest 1,000 rotated-out refresh
 //     tokens (an older one is then simply unknown, 401, rather than
 //     detected reuse).
+//   - Federated sign-in runs against fake providers (package idp): Apple
+//     and Google sign ID tokens with their own keys (in exports and the
+//     reset baseline); POST /__mock/idp/{provider}/id-token mints them. The
+//     native route checks, in order, the signature (any fake provider's
+//     key), the issuer (a token of the other provider: wrong_issuer), exp
+//     on the mock clock, aud against the app's provider client ids and the
+//     nonce (Apple: sha256 hex of the raw nonce; Google: raw or hashed),
+//     then spends the nonce until the token's exp (nonce_replayed); each
+//     failure is a 401 whose code names the check. Tokens carry amr
+//     ["oauth", <provider>], as the newest spec's operation text says (the
+//     SDK README's table shows "oauth.apple"). Accounts are keyed by
+//     provider + sub; a new one takes the provider email as its primary
+//     contact (verified when the token says so), Apple's first user.name
+//     or Google's name as display name, and a username from the email's
+//     local part. An email that is another account's verified primary
+//     follows oauth_link_policy (default confirm); auto links only a
+//     verified, non-private-relay address. An address held unverified or
+//     as a secondary contact elsewhere is left off the new account.
+//     Federated sign-in does not ask for MFA (its response has no
+//     challenge shape). The web flow needs allowed_redirect_origins
+//     (exact origin match, checked at authorize and again at the
+//     callback); GitHub needs no provider config in the mock. The
+//     provider page redirects to the GET callback; the POST callback
+//     takes JSON {state, code | id_token, user, error}. Pending states
+//     (10 min) and heimdall_codes (60 s, single use; the session starts at
+//     exchange) are not exported; link conflicts and provider errors come
+//     back as ?heimdall_error=<code>.
+//   - Tenants: consumer tenant routes take an API key holding
+//     auth.tenant.read / create / update / delete / members.add /
+//     members.remove / members.update-role, or an end-user token: a user
+//     sees only tenants they belong to (else 403 NOT_A_MEMBER), manages
+//     them as the tenant's owner or admin (else 403 NOT_TENANT_ADMIN),
+//     deletes them as owner, and may always leave; a tenant it creates
+//     makes it the owner, and its last owner cannot leave or be demoted by
+//     an end user (400). Member roles are the app's roles (unknown: 404).
+//     Tenants are referenced by uuid or tnt_<12hex> display id; a slug
+//     left out is derived from display_name (suffixed when taken), a slug
+//     given and taken is 409 SLUG_TAKEN; a second membership is 409
+//     MEMBER_EXISTS. Lists are newest first. Deleting a tenant drops its
+//     memberships; deleting an account drops its memberships.
+//   - switch-tenant takes a uuid or display id, needs a membership (403
+//     NOT_A_MEMBER) of an active tenant (403 tenant_suspended /
+//     tenant_archived), rotates the refresh token as /auth/refresh does and
+//     pins the tenant to the session: every later access token of the
+//     session carries org_id (the tenant uuid) and org_role (the member's
+//     current role) while the membership lasts.
+//   - Outbound webhooks: each audit event maps to the documented event
+//     types (user.signup, user.signin, user.contact_verified and, for
+//     emails, user.email_verified, user.password_reset.completed,
+//     user.suspended / deactivated / reinstated, user.role_changed,
+//     user.deleted, tenant.*, user.mfa.factor_enrolled / factor_disabled /
+//     step_up_succeeded, app.slug_changed); subscribed ones are POSTed as
+//     {"id":"evt_…","type","created_at","app_id","app_slug","data"} with
+//     X-Heimdall-Event, X-Heimdall-Delivery (the event id) and
+//     X-Heimdall-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret,
+//     "<t>.<body>")>, t read from the mock clock. A non-2xx answer or a
+//     transport error is retried 30 s, 1, 2, 4 and 8 minutes later on the
+//     mock clock (6 attempts in all), then dropped; a scheduler checks
+//     every 50 ms and Domain.Close stops it. 20 failed attempts in a row
+//     disable the webhook (disabled_reason consecutive_failures) until the
+//     next PUT. PUT and rotate-secret hand out a new whsec_ secret, which
+//     is kept in plaintext (deliveries are signed with it) and exported.
+//     GET without a config answers 404: the spec's text says null, but its
+//     schema is a non-nullable object. attempts lists the newest 1,000
+//     attempts, newest first, with next_retry_at on retried ones.
+//   - Avatars: PNG, JPEG or WEBP by magic bytes (else 415), at most 2 MB
+//     (413; the router's body limit, 1 MiB by default, answers 413 first).
+//     The bytes are kept as sent (no re-encoding) and exported; the public
+//     URL 302s to /__mock/avatars/{slug}/{account_id}?v=<n>, which serves
+//     them, or to a provider picture URL; 404 with neither.
+//   - Admin factor provisioning creates an enabled factor with fresh
+//     recovery codes; an email factor needs a verified email contact (412
+//     CONTACT_UNVERIFIED).
 //   - oauth/token takes client_id/client_secret from a JSON or form body or
 //     HTTP Basic auth; an optional space-separated scope narrows the token
 //     to a subset of the client's scopes (400 invalid_scope otherwise).
@@ -163,7 +242,7 @@
 // hashing run outside it. Export writes the whole state, private signing
 // keys included, as JSON; passwords, API keys, client and provider secrets,
 // refresh tokens, one-time and recovery codes appear only as hashes (invite
-// codes and TOTP secrets cannot be, see above). Import checks a snapshot fully
+// codes, TOTP secrets and webhook signing secrets cannot be, see above). Import checks a snapshot fully
 // before swapping it in. Reset returns to the baseline: the bootstrap plus
 // the fixtures given to SetBaseline, with the baseline's signing keys.
 package heimdall

@@ -11,6 +11,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/clock"
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
+	"github.com/heimdall-mock/heimdall-mock/internal/idp"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
@@ -122,6 +123,7 @@ func (d *Domain) now() time.Time { return d.clock.Now() }
 func (d *Domain) bootstrapState() *state {
 	now := d.now()
 	st := &state{WorkspaceID: BootstrapWorkspaceID, OwnerID: BootstrapOwnerID}
+	st.idps = idp.NewSet(d.pool, now)
 	st.reindex()
 	a := d.newApp(st, BootstrapAppID, BootstrapAppSlug, "Demo", BootstrapOwnerID, now, nil)
 	setNativeClient(a, "apple", BootstrapAppleClientID, now)
@@ -359,6 +361,7 @@ func (d *Domain) Register(reg *router.Registry) {
 	d.registerInvites(reg)
 	d.registerProviders(reg)
 	d.registerMFA(reg)
+	d.registerFederated(reg)
 }
 
 // badRequest is the class-validator style 400: one message per broken rule.

@@ -38,10 +38,12 @@ func encodeState(st *state) ([]byte, error) {
 		}
 		sort.Slice(a.Codes, func(i, j int) bool { return a.Codes[i].Hash < a.Codes[j].Hash })
 	}
+	st.exportIdentityProviders()
 	defer func() {
 		for _, a := range st.Apps {
 			a.Keys, a.Sessions, a.Codes = keys.Exported{}, nil, nil
 		}
+		st.IdentityProviders = nil
 	}()
 	out, err := json.Marshal(snapshot{Version: snapshotVersion, state: st})
 	if err != nil {
@@ -78,6 +80,9 @@ func decodeState(raw []byte) (*state, error) {
 			return nil, fmt.Errorf("import: apps[%d].signing_keys: %w", i, err)
 		}
 		a.keystore, a.Keys = ks, keys.Exported{}
+	}
+	if err := st.importIdentityProviders(); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
 	}
 	st.reindex()
 	return st, nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/idp"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 )
 
@@ -13,41 +14,46 @@ import (
 // snapshot (Export/Import); lower-case fields are indexes rebuilt by
 // reindex, so a snapshot can never disagree with its indexes.
 type state struct {
-	WorkspaceID string             `json:"workspace_id"`
-	OwnerID     string             `json:"owner_id"`
-	Seq         int64              `json:"seq"`
-	Apps        []*appRec          `json:"apps"`
-	APIKeys     []*apiKeyRec       `json:"api_keys"`
-	Outbox      []*outboxRec       `json:"outbox"`
-	appByID     map[string]*appRec // id → app
-	appBySlug   map[string]*appRec // slug → app
-	keyByHash   map[string]*apiKeyRec
+	WorkspaceID string       `json:"workspace_id"`
+	OwnerID     string       `json:"owner_id"`
+	Seq         int64        `json:"seq"`
+	Apps        []*appRec    `json:"apps"`
+	APIKeys     []*apiKeyRec `json:"api_keys"`
+	Outbox      []*outboxRec `json:"outbox"`
+	// IdentityProviders are the fake Apple/Google signing keys; filled by
+	// Export only, like appRec.Keys.
+	IdentityProviders idp.Exported `json:"identity_providers,omitempty"`
+	idps              *idp.Set
+	appByID           map[string]*appRec // id → app
+	appBySlug         map[string]*appRec // slug → app
+	keyByHash         map[string]*apiKeyRec
 }
 
 type appRec struct {
-	Seq         int64          `json:"seq"`
-	ID          string         `json:"id"`
-	Slug        string         `json:"slug"`
-	DisplayName string         `json:"display_name"`
-	WorkspaceID string         `json:"workspace_id"`
-	CreatedBy   string         `json:"created_by"`
-	Status      string         `json:"status"`
-	Metadata    map[string]any `json:"metadata"`
-	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
-	Config      authConfig     `json:"auth_config"`
-	Notify      notifySettings `json:"notification_settings"`
-	Providers   []*providerRec `json:"providers"`
-	Keys        keys.Exported  `json:"signing_keys"` // filled by Export only
-	Users       []*userRec     `json:"users"`        // creation order
-	Sessions    []*sessionRec  `json:"sessions"`
-	Roles       []*roleRec     `json:"roles"`
-	Permissions []*permRec     `json:"permissions"`
-	Clients     []*clientRec   `json:"m2m_clients"`
-	Codes       []*codeRec     `json:"codes"`
-	Audit       []*auditRec    `json:"audit"`
-	Invites     []*inviteRec   `json:"invites"`
-	Factors     []*factorRec   `json:"mfa_factors"`
+	Seq         int64                `json:"seq"`
+	ID          string               `json:"id"`
+	Slug        string               `json:"slug"`
+	DisplayName string               `json:"display_name"`
+	WorkspaceID string               `json:"workspace_id"`
+	CreatedBy   string               `json:"created_by"`
+	Status      string               `json:"status"`
+	Metadata    map[string]any       `json:"metadata"`
+	CreatedAt   time.Time            `json:"created_at"`
+	UpdatedAt   time.Time            `json:"updated_at"`
+	Config      authConfig           `json:"auth_config"`
+	Notify      notifySettings       `json:"notification_settings"`
+	Providers   []*providerRec       `json:"providers"`
+	Keys        keys.Exported        `json:"signing_keys"` // filled by Export only
+	Users       []*userRec           `json:"users"`        // creation order
+	Sessions    []*sessionRec        `json:"sessions"`
+	Roles       []*roleRec           `json:"roles"`
+	Permissions []*permRec           `json:"permissions"`
+	Clients     []*clientRec         `json:"m2m_clients"`
+	Codes       []*codeRec           `json:"codes"`
+	Audit       []*auditRec          `json:"audit"`
+	Invites     []*inviteRec         `json:"invites"`
+	Factors     []*factorRec         `json:"mfa_factors"`
+	OAuthNonces map[string]time.Time `json:"oauth_nonces,omitempty"` // consumed federated nonce hash → until when
 
 	keystore    *keys.Keystore
 	userByID    map[string]*userRec
@@ -64,6 +70,8 @@ type appRec struct {
 	inviteByRef map[string]*inviteRec // by id and by code
 	factorByID  map[string]*factorRec
 	challenges  map[string]*challengeRec // hash of mfa_token → pending sign-in; never exported
+	byIdentity  map[string]*userRec      // identityKey(provider, sub) → user
+	web         *webFlows                // pending federated web sign-ins; never exported
 	auditIdx    auditIndex               // Audit by action, actor and subject
 }
 
@@ -127,7 +135,8 @@ type userRec struct {
 	UpdatedAt    time.Time      `json:"updated_at"`
 	LastUsedAt   *time.Time     `json:"last_used_at,omitempty"`
 	// RecoveryHashes are the unused MFA recovery codes, hashed.
-	RecoveryHashes []string `json:"recovery_code_hashes,omitempty"`
+	RecoveryHashes []string      `json:"recovery_code_hashes,omitempty"`
+	Identities     []identityRec `json:"identities,omitempty"` // linked federated identities
 }
 
 // primary returns the primary contact of a type, or nil.
@@ -395,6 +404,7 @@ func (a *appRec) reindex() {
 	for _, in := range a.Invites {
 		a.inviteByRef[in.ID], a.inviteByRef[in.Code] = in, in
 	}
+	a.reindexFederated()
 }
 
 // codeOwner keys the single valid code: verification codes per contact,
@@ -492,6 +502,7 @@ func (a *appRec) removeUser(u *userRec) {
 			delete(a.challenges, h)
 		}
 	}
+	a.dropIdentities(u)
 }
 
 // liveSessions lists a user's live sessions, oldest first, forgetting the
