@@ -1,0 +1,187 @@
+package heimdall
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
+)
+
+// inspectReq is a request as the inspector page would send it: same host
+// as the API calls, so the per-app issuer matches.
+func (h *harness) inspectReq() *http.Request {
+	return httptest.NewRequest("POST", h.srv.URL+"/__mock/inspect/token", nil)
+}
+
+func TestInspectTokenGivesTheReasonVerifyWould(t *testing.T) {
+	h := newHarness(t)
+	up := h.signup("tess")
+	access := up.str("access_token")
+	r := h.inspectReq()
+
+	rep := h.d.InspectToken(r, "Bearer "+access)
+	if !rep.Verifies || rep.Reason != "" || rep.AppSlug != "demo" {
+		t.Fatalf("fresh token: %+v", rep)
+	}
+	if rep.Session == nil || rep.Session.ID != rep.Claims["sid"] {
+		t.Errorf("session of a fresh token: %+v", rep.Session)
+	}
+	if rep.Header["kid"] == nil || rep.Claims["sub"] == nil || rep.ExpiresAt == nil || rep.IssuedAt == nil {
+		t.Errorf("decoded parts missing: %+v", rep)
+	}
+
+	// A token minted with another audience, and one whose session is gone.
+	wrongAud, err := h.d.Mint(r, MintRequest{Sub: "tess", Claims: map[string]any{"aud": "elsewhere"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noSession, err := h.d.Mint(r, MintRequest{Sub: "tess", Session: ptr(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A token signed by a key the app never had.
+	stranger := keys.NewKeystore(testPool(), h.clk.Now())
+	foreign, err := stranger.Sign(map[string]any{"aid": BootstrapAppID, "aud": "demo", "sub": "x", "exp": h.clk.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan, err := stranger.Sign(map[string]any{"aud": "nowhere", "sub": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, token, reason string
+	}{
+		{"empty", "  ", reasonMissing},
+		{"not a JWT", "abc.def", keys.ReasonMalformed},
+		{"wrong audience", wrongAud["access_token"].(string), keys.ReasonAudience},
+		{"no session", noSession["access_token"].(string), reasonSessionRevoked},
+		{"unknown kid", foreign, keys.ReasonUnknownKey},
+		{"no app at all", orphan, ReasonUnknownApp},
+	}
+	for _, c := range cases {
+		rep := h.d.InspectToken(r, c.token)
+		if rep.Verifies || rep.Reason != c.reason || rep.Detail == "" {
+			t.Errorf("%s: verifies=%v reason=%q detail=%q, want reason %q", c.name, rep.Verifies, rep.Reason, rep.Detail, c.reason)
+		}
+	}
+
+	// The mock clock decides expiry.
+	h.clk.Advance(2 * time.Hour)
+	rep = h.d.InspectToken(r, access)
+	if rep.Verifies || rep.Reason != keys.ReasonExpired || !strings.Contains(rep.Detail, "mock clock") {
+		t.Errorf("after 2h: %+v", rep)
+	}
+	if rep.Session == nil {
+		t.Error("an expired token of a live session should still show the session")
+	}
+
+	// Logout ends the session: a fresh token of it is refused for that.
+	again := h.must(200, "POST", "/demo/v1/auth/signin", "", map[string]any{"identifier": "tess", "password": "password-tess"})
+	h.must(204, "POST", "/demo/v1/auth/logout", "", map[string]any{"refresh_token": again.str("refresh_token")})
+	rep = h.d.InspectToken(r, again.str("access_token"))
+	if rep.Verifies || rep.Reason != reasonSessionRevoked || rep.Session != nil {
+		t.Errorf("after logout: %+v", rep)
+	}
+	// The verdict matches what /verify answers for the same token.
+	v := h.must(200, "POST", "/demo/v1/verify", again.str("access_token"), map[string]any{})
+	if v.body["valid"] != false {
+		t.Errorf("/verify accepted what the inspector refused: %s", v.raw)
+	}
+}
+
+func TestInspectUsersSearchesAndShowsOneUser(t *testing.T) {
+	h := newHarness(t)
+	h.signup("ursula")
+	h.signup("umberto")
+	h.signup("vera")
+
+	all, err := h.d.InspectUsers("demo", "", 0)
+	if err != nil || all.Total != 3 || len(all.Users) != 3 {
+		t.Fatalf("all users: %+v %v", all, err)
+	}
+	some, _ := h.d.InspectUsers("demo", "  U", 0)
+	if some.Total != 2 || some.Users[0].Username != "ursula" || some.Users[1].Username != "umberto" {
+		t.Errorf("search u: %+v", some)
+	}
+	byMail, _ := h.d.InspectUsers("demo", "VERA@example", 0)
+	if byMail.Total != 1 || byMail.Users[0].Email != "vera@example.com" || byMail.Users[0].EmailVerified {
+		t.Errorf("search by email: %+v", byMail)
+	}
+	capped, _ := h.d.InspectUsers("demo", "", 1)
+	if capped.Total != 3 || len(capped.Users) != 1 {
+		t.Errorf("limit 1: %+v", capped)
+	}
+	if _, err := h.d.InspectUsers("nope", "", 0); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown app: %v", err)
+	}
+
+	id := byMail.Users[0].ID
+	for _, ref := range []string{id, "VERA", "vera@example.com"} {
+		u, err := h.d.InspectUser("demo", ref)
+		if err != nil {
+			t.Fatalf("%s: %v", ref, err)
+		}
+		if u.ID != id || len(u.Contacts) != 1 || len(u.Sessions) != 1 || u.LiveSessions != 1 || u.Role != "member" {
+			t.Errorf("%s: %+v", ref, u)
+		}
+	}
+	if _, err := h.d.InspectUser("demo", "nobody"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown user: %v", err)
+	}
+	// Sessions past their end are not shown as live.
+	h.clk.Advance(31 * 24 * time.Hour)
+	if u, _ := h.d.InspectUser("demo", id); len(u.Sessions) != 0 || u.LiveSessions != 0 {
+		t.Errorf("expired sessions listed: %+v", u.Sessions)
+	}
+}
+
+func TestInspectAppsShowsKeysAndSettings(t *testing.T) {
+	h := newHarness(t)
+	r := h.inspectReq()
+	apps := h.d.InspectApps(r)
+	if len(apps) != 1 || apps[0].Slug != "demo" || len(apps[0].Keys) != 1 || !apps[0].Keys[0].Signing {
+		t.Fatalf("apps: %+v", apps)
+	}
+	if apps[0].Issuer != h.srv.URL+"/demo" || apps[0].AuthConfig["signup_enabled"] != true || apps[0].Notifications["notifications_via_envoi"] != true {
+		t.Errorf("app settings: %+v", apps[0])
+	}
+	h.must(200, "POST", "/__mock/apps/demo/keys/rotate", "", nil)
+	keysNow := h.d.InspectApps(r)[0].Keys
+	if len(keysNow) != 2 || !keysNow[0].Signing || keysNow[1].Signing || keysNow[1].RetiredAt == nil || keysNow[0].RetiredAt != nil {
+		t.Errorf("after rotation: %+v", keysNow)
+	}
+}
+
+// Looking must not change what a test observes next: expired sessions stay
+// until the API itself forgets them, and the export is byte-identical.
+func TestInspectingChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	up := h.signup("wanda")
+	h.clk.Advance(31 * 24 * time.Hour)
+	before, err := h.d.Export()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := h.inspectReq()
+	h.d.InspectApps(r)
+	if _, err := h.d.InspectUsers("demo", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.d.InspectUser("demo", "wanda"); err != nil {
+		t.Fatal(err)
+	}
+	h.d.InspectToken(r, up.str("access_token"))
+	after, err := h.d.Export()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("inspecting changed the exported state")
+	}
+}
