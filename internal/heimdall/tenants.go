@@ -1,6 +1,7 @@
 package heimdall
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -54,6 +55,30 @@ const (
 	tenantAdminRoleOwner = "owner"
 	tenantAdminRoleAdmin = "admin"
 )
+
+// checkTenantRows refuses duplicate tenants and memberships of unknown
+// tenants or accounts in a snapshot.
+func checkTenantRows(a *appRec, users map[string]bool) error {
+	refs := map[string]bool{}
+	for i, t := range a.Tenants {
+		if t.ID == "" || t.DisplayID == "" || refs[t.ID] || refs[t.DisplayID] || refs["slug:"+t.Slug] {
+			return fmt.Errorf("tenants[%d]: missing or duplicate id, display_id or slug", i)
+		}
+		refs[t.ID], refs[t.DisplayID], refs["slug:"+t.Slug] = true, true, true
+	}
+	seen := map[string]bool{}
+	for i, m := range a.Memberships {
+		k := memberKey(m.TenantID, m.AccountID)
+		if !refs[m.TenantID] || !users[m.AccountID] || seen[k] {
+			return fmt.Errorf("tenant_members[%d]: unknown tenant or account, or duplicate", i)
+		}
+		seen[k] = true
+	}
+	if a.Webhook != nil && len(a.Webhook.Secret) < 4 {
+		return fmt.Errorf("webhook.signing_secret: too short")
+	}
+	return nil
+}
 
 func (a *appRec) reindexTenants() {
 	a.tenantByRef = make(map[string]*tenantRec, 3*len(a.Tenants))

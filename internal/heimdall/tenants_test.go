@@ -119,7 +119,9 @@ func TestSwitchTenantMintsOrgClaimsThatSurviveRefresh(t *testing.T) {
 		t.Fatalf("refresh lost the tenant: %v", claims)
 	}
 	perms := h.must(200, "GET", "/demo/v1/me/permissions", ref.str("access_token"), nil)
-	_ = perms
+	if perms.body["org_role"] != "owner" || perms.body["role"] != "member" || len(perms.body["permissions"].([]any)) == 0 {
+		t.Fatalf("me/permissions in a tenant: %s", perms.raw)
+	}
 	// Suspended tenants cannot be entered.
 	h.must(200, "PATCH", "/v1/apps/"+BootstrapAppID+"/tenants/"+tn.str("id"), h.apiKey, map[string]any{"status": "suspended"})
 	h.must(403, "POST", "/demo/v1/auth/switch-tenant", ref.str("access_token"), map[string]any{"tenant_id": tn.str("id")})
