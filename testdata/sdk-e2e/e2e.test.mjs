@@ -7,7 +7,7 @@
 //
 // Run through run.sh, or against a running mock:
 //   MOCK_URL=http://127.0.0.1:4010 node --test e2e.test.mjs
-import { test, before } from "node:test";
+import { test, before, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as jose from "jose";
@@ -499,15 +499,121 @@ function forgedAppleIdToken(nonce) {
   return `${b64(header)}.${b64(claims)}.${Buffer.alloc(256, 7).toString("base64url")}`;
 }
 
+// Runs fn and asserts it rejects with the SDK's HTTP error of that status
+// and the machine-readable code the mock puts in the NestJS body.
+async function rejectsWithCode(fn, status, code) {
+  await assert.rejects(
+    fn,
+    (err) => {
+      assert.ok(err instanceof AuthHttpError, `expected AuthHttpError, got ${err?.name}: ${err?.message}`);
+      assert.equal(err.status, status, `HTTP status (body ${JSON.stringify(err.data)})`);
+      assert.equal(err.data?.code, code, `error code (body ${JSON.stringify(err.data)})`);
+      return true;
+    },
+    `expected HTTP ${status} ${code}, but the call succeeded`,
+  );
+}
+
 // The SDK README: "401 = bad signature / issuer / audience / nonce / expired".
-// A mock that answers with tokens here lets a BFF's error path go untested.
+// The forged token's kid is in no provider's key set, so the signature
+// check is what refuses it, and the answer says so.
 sdkTest("federated sign-in refuses an id token no provider signed", async () => {
   assert.ok(boot.apple_client_id, "health.bootstrap.apple_client_id is set");
   const nonce = "n".repeat(43);
-  await rejectsWithStatus(
+  await rejectsWithCode(
     () => consumer.auth.signinWithProvider({ provider: "apple", id_token: forgedAppleIdToken(nonce), nonce }),
     401,
+    "invalid_signature",
   );
+});
+
+// signinWithProvider with ID tokens the mock's fake Apple signs
+// (POST /__mock/idp/apple/id-token): the sign-ins, every 401 the README
+// lists, and the three oauth_link_policy outcomes against alice's verified
+// email.
+describe("federated sign-in with tokens from the fake Apple", () => {
+  const appleSub = "000123.e2e0sdk0test.0420";
+  const appleEmail = "apple.e2e@example.com";
+  let counter = 0;
+  // Each sign-in needs its own raw nonce: the mock spends every one it accepts.
+  const freshNonce = () => `e2e-${++counter}-${"0123456789abcdef".repeat(3)}`;
+  const appleIdToken = async (fields) =>
+    (await control("POST", "/__mock/idp/apple/id-token", { sub: appleSub, email: appleEmail, ...fields })).id_token;
+  const signin = (id_token, nonce, user) =>
+    consumer.auth.signinWithProvider({ provider: "apple", id_token, nonce, ...(user ? { user } : {}) });
+  const appleShared = {};
+
+  sdkTest("first sign-in creates the account with Apple's user.name", async () => {
+    const nonce = freshNonce();
+    const tokens = await signin(await appleIdToken({ nonce }), nonce, { name: "Apple Tester", email: appleEmail });
+    const claims = await consumer.verifyToken(tokens.access_token, { currentDate: await mockNow() });
+    assert.deepEqual(claims.amr, ["oauth", "apple"], "amr names the federated method");
+    assert.equal(claims.type, "end_user");
+    appleShared.sub = claims.sub;
+
+    const asApple = new Auth({ auth: { type: "bearer", token: tokens.access_token }, baseUrl: MOCK_URL });
+    const profile = await asApple.consumer(boot.app_slug).me.getProfile();
+    assert.equal(profile.display_name, "Apple Tester");
+    assert.equal(profile.email, appleEmail);
+    assert.ok(profile.email_verified_at, "Apple said email_verified, so the contact is verified");
+  });
+
+  sdkTest("a repeat sign-in returns the same account and keeps the name", async () => {
+    const nonce = freshNonce();
+    const tokens = await signin(await appleIdToken({ nonce }), nonce);
+    const claims = await consumer.verifyToken(tokens.access_token, { currentDate: await mockNow() });
+    assert.equal(claims.sub, appleShared.sub);
+    const asApple = new Auth({ auth: { type: "bearer", token: tokens.access_token }, baseUrl: MOCK_URL });
+    assert.equal((await asApple.consumer(boot.app_slug).me.getProfile()).display_name, "Apple Tester");
+  });
+
+  sdkTest("a nonce other than the one the token is bound to: 401 nonce_mismatch", async () => {
+    const token = await appleIdToken({ nonce: freshNonce() });
+    await rejectsWithCode(() => signin(token, freshNonce()), 401, "nonce_mismatch");
+  });
+
+  sdkTest("a replayed nonce: 401 nonce_replayed", async () => {
+    const nonce = freshNonce();
+    const token = await appleIdToken({ nonce });
+    await signin(token, nonce);
+    await rejectsWithCode(() => signin(token, nonce), 401, "nonce_replayed");
+  });
+
+  sdkTest("a token signed with a key Apple never published: 401 invalid_signature", async () => {
+    const nonce = freshNonce();
+    const token = await appleIdToken({ nonce, signing: "wrong-key" });
+    await rejectsWithCode(() => signin(token, nonce), 401, "invalid_signature");
+  });
+
+  sdkTest("an expired token: 401 expired", async () => {
+    const nonce = freshNonce();
+    const token = await appleIdToken({ nonce, expires_in: -60 });
+    await rejectsWithCode(() => signin(token, nonce), 401, "expired");
+  });
+
+  sdkTest("oauth_link_policy confirm, reject and auto on a verified email", async () => {
+    const other = { sub: "000123.e2e0collide.0420", email: alice.email };
+    const attempt = async (fields) => {
+      const nonce = freshNonce();
+      return signin(await appleIdToken({ ...other, ...fields, nonce }), nonce);
+    };
+    try {
+      assert.equal((await app.authConfig.update({ oauth_link_policy: "confirm" })).oauth_link_policy, "confirm");
+      await rejectsWithCode(() => attempt({}), 409, "link_required");
+
+      await app.authConfig.update({ oauth_link_policy: "reject" });
+      await rejectsWithCode(() => attempt({}), 409, "account_exists_with_different_provider");
+
+      await app.authConfig.update({ oauth_link_policy: "auto" });
+      // A private relay never auto-links, whatever the policy.
+      await rejectsWithCode(() => attempt({ is_private_email: true }), 409, "link_required");
+      const linked = await attempt({});
+      const claims = await consumer.verifyToken(linked.access_token, { currentDate: await mockNow() });
+      assert.equal(claims.sub, shared.aliceId, "auto links the Apple identity to alice's account");
+    } finally {
+      await app.authConfig.update({ oauth_link_policy: "confirm" });
+    }
+  });
 });
 
 // Last: it moves the mock's clock forward for good.
