@@ -71,6 +71,10 @@ type Deps struct {
 	// BaseURL is the public base URL as seen by the request (--public-url
 	// or http://<Host>).
 	BaseURL func(*http.Request) string
+	// Mount, when set, registers further routes under Prefix (the
+	// inspector page) on the control plane's mux, so they share its error
+	// shape and body limits.
+	Mount func(mux *http.ServeMux)
 }
 
 // reservedDomainRoutes answer 501 when no domain claims them, so a client
@@ -95,6 +99,9 @@ func Handler(d Deps) http.Handler {
 	mux.HandleFunc("GET "+Prefix+"/requests", c.listRequests)
 	mux.HandleFunc("DELETE "+Prefix+"/requests", c.clearRequests)
 	mux.HandleFunc("GET "+Prefix+"/coverage", c.coverage)
+	if d.Mount != nil {
+		d.Mount(mux)
+	}
 	if d.Domain != nil {
 		d.Domain.ControlRoutes(mux)
 	} else {

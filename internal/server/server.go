@@ -19,6 +19,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/faults"
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
+	"github.com/heimdall-mock/heimdall-mock/internal/inspector"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
@@ -109,6 +110,9 @@ func New(cfg Config) (*Server, error) {
 		Spec:     s.specInfo,
 		Coverage: func() router.Coverage { return s.router.Load().Coverage() },
 		BaseURL:  s.BaseURL,
+		Mount: func(mux *http.ServeMux) {
+			inspector.Mount(mux, inspector.Deps{Domain: s.Domain, Journal: s.Journal})
+		},
 	})
 	return s, nil
 }
