@@ -54,7 +54,7 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// command is one subcommand; more (replay, record, drift) plug in here.
+// command is one subcommand.
 type command struct {
 	summary string
 	run     func(args []string, stdout, stderr io.Writer) int
@@ -64,6 +64,7 @@ var commands = map[string]command{
 	"diff":      {"classify the changes between two specs (breaking, warning, info)", runDiff},
 	"changelog": {"write the changes between two specs as a markdown changelog", runChangelog},
 	"rules":     {"list the diff rules with their ids and levels", runRules},
+	"replay":    {"replay scenario files against the mock or a service", runReplay},
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -36,6 +36,11 @@ type Runner struct {
 	Env map[string]string
 	// StepTimeout bounds one request; 0 means 30 seconds.
 	StepTimeout time.Duration
+	// Observe, when set, sees every response a step got, before the
+	// step's checks: what a drift report compares between two targets.
+	// It is called from the scenario's goroutine, so concurrently for
+	// scenarios running in parallel. body is the whole response body.
+	Observe func(sc *Scenario, step int, req *http.Request, status int, header http.Header, body []byte)
 }
 
 // Outcomes of a step.
@@ -217,7 +222,7 @@ func (r *Runner) runScenario(ctx context.Context, sc *Scenario) (res ScenarioRes
 		case st.Skip != "":
 			res.Steps = append(res.Steps, StepResult{Name: st.Name, Outcome: StepSkipped, Skipped: st.Skip, Method: st.Request.Method, Path: st.Request.Path})
 		default:
-			sr := r.runStep(ctx, t, st, v)
+			sr := r.runStep(ctx, t, sc, i, v)
 			failed = sr.Outcome == StepFailed
 			res.Steps = append(res.Steps, sr)
 		}
@@ -299,7 +304,8 @@ func buildRequest(ctx context.Context, rq *Request, v *vars) (*http.Request, err
 
 // runStep sends one step and checks its response. sr is a named result
 // because the deferred functions fill in its outcome and response excerpt.
-func (r *Runner) runStep(ctx context.Context, t Target, st *Step, v *vars) (sr StepResult) {
+func (r *Runner) runStep(ctx context.Context, t Target, sc *Scenario, index int, v *vars) (sr StepResult) {
+	st := &sc.Steps[index]
 	sr = StepResult{Name: st.Name, Method: st.Request.Method, Path: st.Request.Path}
 	fail := func(format string, args ...any) {
 		sr.Failures = append(sr.Failures, fmt.Sprintf(format, args...))
@@ -345,6 +351,9 @@ func (r *Runner) runStep(ctx context.Context, t Target, st *Step, v *vars) (sr S
 		return sr
 	}
 	sr.Status = res.StatusCode
+	if r.Observe != nil {
+		r.Observe(sc, index, req, res.StatusCode, res.Header, raw)
+	}
 	defer func() {
 		if len(sr.Failures) > 0 {
 			sr.Response = excerpt(raw)

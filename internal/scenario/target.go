@@ -235,6 +235,8 @@ func (p *mockProbe) reset(ctx context.Context, t Target) error {
 func probeTarget(ctx context.Context, t Target) (isMock bool, bootstrap map[string]any, err error) {
 	var p *mockProbe
 	switch x := t.(type) {
+	case *pooledTarget:
+		return probeTarget(ctx, x.Target)
 	case *httpTarget:
 		p = &x.mock
 	case *handlerTarget:
