@@ -758,11 +758,16 @@ func (d *Domain) revokeMeSession(r *router.Request, a *appRec, p *principal) *ro
 func (d *Domain) mePermissions(r *router.Request) *router.Response {
 	return d.me(func(_ *router.Request, a *appRec, p *principal) *router.Response {
 		perms := p.permissions()
-		sort.Strings(perms)
-		var role any
+		var role, orgRole any
 		if p.role != "" {
 			role = p.role
 		}
-		return router.JSON(http.StatusOK, map[string]any{"role": role, "org_role": nil, "permissions": perms})
+		if tr := p.tenantRole(); tr != "" { // the union the spec describes
+			orgRole = tr
+			perms = append(perms, a.rolePermissions(tr)...)
+		}
+		sort.Strings(perms)
+		perms = slices.Compact(perms)
+		return router.JSON(http.StatusOK, map[string]any{"role": role, "org_role": orgRole, "permissions": perms})
 	})(r)
 }
