@@ -235,6 +235,11 @@
 //   - oauth/token takes client_id/client_secret from a JSON or form body or
 //     HTTP Basic auth; an optional space-separated scope narrows the token
 //     to a subset of the client's scopes (400 invalid_scope otherwise).
+//   - The inspector's view (inspect.go) only reads: it hides sessions past
+//     their end instead of forgetting them, so looking never changes what
+//     the API answers next. Its token check runs the /verify checks and
+//     also names the app by the token's aid, aud or kid, so a token of any
+//     app can be pasted; it adds unknown_app when none matches.
 //
 // # State
 //
