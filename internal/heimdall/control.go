@@ -16,6 +16,8 @@ func (d *Domain) ControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /__mock/outbox", d.clearOutbox)
 	mux.HandleFunc("POST /__mock/tokens", d.mintToken)
 	mux.HandleFunc("POST /__mock/apps/{slug}/keys/rotate", d.rotateKeys)
+	d.avatarControlRoutes(mux)
+	d.platformControlRoutes(mux)
 	d.federatedControlRoutes(mux)
 }
 
@@ -118,8 +120,11 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 	if in.Type == "" {
 		in.Type = typeEndUser
 	}
+	if in.Type == typePlatform {
+		return d.mintPlatform(r, in)
+	}
 	if in.Type != typeEndUser && in.Type != typeM2M {
-		return nil, errMint{"bad_type", "type must be end_user or m2m"}
+		return nil, errMint{"bad_type", "type must be end_user, m2m or platform"}
 	}
 	ttl := accessTTL
 	if in.TTL != "" {

@@ -83,6 +83,9 @@ type Domain struct {
 	mu       sync.Mutex
 	st       *state
 	baseline []byte // the snapshot Reset returns to
+	hooks    webhookLoop
+	// platformKS signs the platform user tokens /__mock/tokens mints.
+	platformKS platformKeys
 
 	// newKeystore makes a new app's keystore; nil draws a key from pool.
 	// Benchmarks set it to hand out ready keys, since generating keys is
@@ -298,6 +301,9 @@ func (d *Domain) apiKey(r *router.Request) (*apiKeyRec, *router.Response) {
 	if tok == "" {
 		return nil, router.Error(http.StatusUnauthorized, "Missing bearer token")
 	}
+	if pk := platformCaller(r); pk != nil {
+		return pk, nil
+	}
 	k := d.st.keyByHash[tokenHash(tok)]
 	if k == nil {
 		return nil, router.Error(http.StatusUnauthorized, "Invalid API key")
@@ -331,6 +337,7 @@ func (d *Domain) audit(a *appRec, action, actor, resType, resID, subject string,
 		Details: details, SubjectID: subject, CreatedAt: d.now(),
 	}
 	a.addAudit(ev)
+	d.emitWebhook(a, ev)
 }
 
 // Retention caps keep a long-running mock's memory flat. Lists page by
@@ -362,6 +369,12 @@ func (d *Domain) Register(reg *router.Registry) {
 	d.registerProviders(reg)
 	d.registerMFA(reg)
 	d.registerFederated(reg)
+	d.registerTenants(reg)
+	d.registerWebhooks(reg)
+	d.registerAvatars(reg)
+	d.registerAdminFactors(reg)
+	// Keep last: it wraps every /v1/ admin handler registered above.
+	d.acceptPlatformTokens(reg)
 }
 
 // badRequest is the class-validator style 400: one message per broken rule.

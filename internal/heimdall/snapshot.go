@@ -107,6 +107,8 @@ func checkNils(st *state) error {
 			"m2m_clients": slices.Index(a.Clients, nil), "codes": slices.Index(a.Codes, nil),
 			"audit": slices.Index(a.Audit, nil), "invites": slices.Index(a.Invites, nil),
 			"providers": slices.Index(a.Providers, nil), "mfa_factors": slices.Index(a.Factors, nil),
+			"tenants": slices.Index(a.Tenants, nil), "tenant_members": slices.Index(a.Memberships, nil),
+			"webhook_deliveries": slices.Index(a.Deliveries, nil), "webhook_attempts": slices.Index(a.Attempts, nil),
 		} {
 			if bad >= 0 {
 				return fmt.Errorf("apps[%d].%s[%d]: null", i, name, bad)
@@ -134,6 +136,9 @@ func sortBySeq(st *state) {
 		slices.SortStableFunc(a.Invites, func(x, y *inviteRec) int { return bySeq(x.Seq, y.Seq) })
 		slices.SortStableFunc(a.Audit, func(x, y *auditRec) int { return bySeq(x.Seq, y.Seq) })
 		slices.SortStableFunc(a.Factors, func(x, y *factorRec) int { return bySeq(x.Seq, y.Seq) })
+		slices.SortStableFunc(a.Tenants, func(x, y *tenantRec) int { return bySeq(x.Seq, y.Seq) })
+		slices.SortStableFunc(a.Memberships, func(x, y *memberRec) int { return bySeq(x.Seq, y.Seq) })
+		slices.SortStableFunc(a.Attempts, func(x, y *attemptRec) int { return bySeq(x.Seq, y.Seq) })
 	}
 }
 
@@ -204,6 +209,9 @@ func checkState(st *state) error {
 			if !users[f.UserID] || (f.Type != "totp" && f.Type != "email") {
 				return fmt.Errorf("%s.mfa_factors[%d]: unknown user or type", p, j)
 			}
+		}
+		if err := checkTenantRows(a, users); err != nil {
+			return fmt.Errorf("%s.%w", p, err)
 		}
 	}
 	for i, k := range st.APIKeys {

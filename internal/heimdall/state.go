@@ -54,6 +54,11 @@ type appRec struct {
 	Invites     []*inviteRec         `json:"invites"`
 	Factors     []*factorRec         `json:"mfa_factors"`
 	OAuthNonces map[string]time.Time `json:"oauth_nonces,omitempty"` // consumed federated nonce hash → until when
+	Tenants     []*tenantRec         `json:"tenants"`
+	Memberships []*memberRec         `json:"tenant_members"`
+	Webhook     *webhookRec          `json:"webhook,omitempty"`
+	Deliveries  []*deliveryRec       `json:"webhook_deliveries"` // pending: not yet delivered or given up
+	Attempts    []*attemptRec        `json:"webhook_attempts"`   // newest last, capped
 
 	keystore    *keys.Keystore
 	userByID    map[string]*userRec
@@ -70,9 +75,11 @@ type appRec struct {
 	inviteByRef map[string]*inviteRec // by id and by code
 	factorByID  map[string]*factorRec
 	challenges  map[string]*challengeRec // hash of mfa_token → pending sign-in; never exported
+	auditIdx    auditIndex               // Audit by action, actor and subject
 	byIdentity  map[string]*userRec      // identityKey(provider, sub) → user
 	web         *webFlows                // pending federated web sign-ins; never exported
-	auditIdx    auditIndex               // Audit by action, actor and subject
+	tenantByRef map[string]*tenantRec    // by id, display id and slug
+	memberByKey map[string]*memberRec    // memberKey(tenant id, account id)
 }
 
 type authConfig struct {
@@ -137,6 +144,7 @@ type userRec struct {
 	// RecoveryHashes are the unused MFA recovery codes, hashed.
 	RecoveryHashes []string      `json:"recovery_code_hashes,omitempty"`
 	Identities     []identityRec `json:"identities,omitempty"` // linked federated identities
+	Avatar         *avatarRec    `json:"avatar,omitempty"`
 }
 
 // primary returns the primary contact of a type, or nil.
@@ -183,7 +191,8 @@ type sessionRec struct {
 	RefreshHash string     `json:"refresh_hash"`       // the one refresh token that may be used
 	OldHashes   []string   `json:"old_refresh_hashes"` // rotated-out tokens: presenting one is reuse
 	AMR         []string   `json:"amr"`
-	Role        string     `json:"role,omitempty"` // set by /__mock/tokens: overrides the user's role
+	Role        string     `json:"role,omitempty"`      // set by /__mock/tokens: overrides the user's role
+	TenantID    string     `json:"tenant_id,omitempty"` // set by switch-tenant: org_id/org_role claims
 	MFAAt       *time.Time `json:"mfa_at,omitempty"`
 	// Step-up state: an emailed code awaiting /me/mfa/step-up, and the
 	// lock after too many wrong codes.
@@ -404,6 +413,7 @@ func (a *appRec) reindex() {
 	for _, in := range a.Invites {
 		a.inviteByRef[in.ID], a.inviteByRef[in.Code] = in, in
 	}
+	a.reindexTenants()
 	a.reindexFederated()
 }
 
@@ -502,6 +512,7 @@ func (a *appRec) removeUser(u *userRec) {
 			delete(a.challenges, h)
 		}
 	}
+	a.dropMemberships(u.ID)
 	a.dropIdentities(u)
 }
 
