@@ -183,7 +183,8 @@ label{display:block;margin-top:1rem;font-weight:600}
 input[type=email],input[type=text]{width:100%;padding:.5rem;font:inherit;border:1px solid #555;border-radius:4px;box-sizing:border-box}
 .check{display:flex;gap:.5rem;align-items:center;font-weight:400}
 button{margin-top:1.5rem;padding:.6rem 1.2rem;font:inherit;border-radius:4px;border:1px solid #111}
-button[type=submit]{background:#111;color:#fff}
+button{background:#111;color:#fff}
+button[value=cancel]{background:#fff;color:#111}
 :focus-visible{outline:3px solid #1a73e8;outline-offset:2px}
 </style>
 </head>
