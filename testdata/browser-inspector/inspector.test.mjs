@@ -165,13 +165,33 @@ test('the request journal shows a broken request with its JSON pointer and rule'
   await shot('8-requests');
 });
 
+test('a fault added on the page breaks the API until it is removed there', async () => {
+  await view('Clock & faults');
+  const form = page.getByRole('form', { name: 'Add a fault' });
+  await form.getByLabel('Method').selectOption('GET');
+  await form.getByLabel('Path').fill(`/${boot.app_slug}/v1/.well-known/jwks.json`);
+  await form.getByLabel('Status').fill('503');
+  await form.getByLabel(/^Times/).fill('0');
+  await form.getByRole('button', { name: 'Add fault' }).click();
+  const remove = page.getByRole('button', { name: /^Remove fault / });
+  await remove.waitFor();
+  const broken = await fetch(`${MOCK}/${boot.app_slug}/v1/.well-known/jwks.json`);
+  assert.equal(broken.status, 503, 'the fault from the page applies to the API');
+  await page.locator('#faults-list td', { hasText: /^1$/ }).first().waitFor();
+  await shot('9-faults');
+  await remove.click();
+  await page.getByText('No fault is active').waitFor();
+  const healed = await fetch(`${MOCK}/${boot.app_slug}/v1/.well-known/jwks.json`);
+  assert.equal(healed.status, 200);
+});
+
 test('the page reads on a phone', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await view('Users');
   await page.getByRole('button', { name: 'Open user ' + user.username }).waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
-  await shot('9-phone-users');
+  await shot('10-phone-users');
   await view('Outbox');
-  await shot('10-phone-outbox');
+  await shot('11-phone-outbox');
 });

@@ -13,7 +13,6 @@ const TIME_CLAIMS = new Set(['iat', 'exp', 'nbf', 'mfa_at', 'auth_time']);
 const state = {
   view: 'apps',
   live: true,
-  busy: false,
   apps: [],
   app: '',          // selected app slug on the users view
   query: '',
@@ -363,14 +362,15 @@ function renderToken(rep) {
     ? h('div', { class: 'verdict ok', id: 'token-verdict' }, h('strong', {}, 'Verifies now'),
       h('p', {}, 'Accepted by app ' + rep.app_slug + ' at mock time ' + fmtTime(rep.now) + '.'))
     : h('div', { class: 'verdict bad', id: 'token-verdict' }, h('strong', {}, 'Refused: ' + rep.reason.replace(/_/g, ' ')),
-      h('p', {}, rep.detail));
+      h('p', {}, rep.detail),
+      rep.reason === 'expired' && rep.session ? h('p', {}, 'Its session is still live: a refresh would issue a new access token.') : null);
   const facts = kv({ app: rep.app_slug || null, issued: rep.issued_at ? timeCell(rep.issued_at) : null,
     expires: rep.expires_at ? [timeCell(rep.expires_at), h('span', { class: 'muted small' }, ' (' + rel(rep.expires_at, rep.now) + ')')] : null,
     session: rep.session ? h('span', {}, h('code', {}, rep.session.id), ' live until ', timeCell(rep.session.expires_at)) : 'not live',
     checked_at: fmtTime(rep.now) });
   const rows = (obj) => Object.entries(obj || {}).map(([k, v]) => ({ k, v }));
   return [verdict, h('div', { class: 'token-cols' },
-    h('div', { class: 'panel' }, h('h3', {}, 'Verdict'), facts,
+    h('div', { class: 'panel' }, h('h3', {}, 'Details'), facts,
       h('h4', {}, 'Header'), table(null, [
         { label: 'Field', cell: (r) => h('code', {}, r.k) },
         { label: 'Value', cell: (r) => claimValue(r.k, r.v, rep.now), class: 'break' }], rows(rep.header), { empty: 'Not decodable.' })),
@@ -511,9 +511,20 @@ async function refreshFaults() {
 
 // ---- refresh loop ----------------------------------------------------------
 
-async function refresh() {
-  if (state.busy) return;
-  state.busy = true;
+// refresh runs one update at a time; a call during an update queues one
+// more, so an action's result always shows, while ticks just skip.
+let current = null;
+let queued = null;
+function refresh() {
+  if (!current) {
+    current = update().finally(() => { current = null; });
+    return current;
+  }
+  if (!queued) queued = current.then(() => { queued = null; return refresh(); });
+  return queued;
+}
+
+async function update() {
   try {
     await refreshClock();
     switch (state.view) {
@@ -527,8 +538,6 @@ async function refresh() {
     document.body.dataset.updated = state.clock ? state.clock.now : '';
   } catch (err) {
     toast(err.message, true);
-  } finally {
-    state.busy = false;
   }
 }
 
@@ -616,5 +625,5 @@ loadHealth();
 loadPaths();
 showView();
 setInterval(() => {
-  if (state.live && !document.hidden) refresh();
+  if (state.live && !document.hidden && !current) refresh();
 }, POLL_MS);
