@@ -3,6 +3,7 @@ package heimdall
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -183,5 +184,43 @@ func TestInspectingChangesNothing(t *testing.T) {
 	}
 	if !bytes.Equal(before, after) {
 		t.Error("inspecting changed the exported state")
+	}
+}
+
+// BenchmarkInspectUsersSearch is one poll of the users view on an app with
+// 10,000 users: a substring search over every username and contact.
+func BenchmarkInspectUsersSearch(b *testing.B) {
+	d := New(Options{Pool: testPool()})
+	d.mu.Lock()
+	a := d.st.appBySlug[BootstrapAppSlug]
+	for i := range 10000 {
+		name := fmt.Sprintf("user%05d", i)
+		d.createUser(a, name, name+"@example.com", "", "", "member", false)
+	}
+	d.mu.Unlock()
+	b.ReportAllocs()
+	for b.Loop() {
+		list, err := d.InspectUsers(BootstrapAppSlug, "user09", 200)
+		if err != nil || list.Total != 1000 {
+			b.Fatalf("search: %d %v", list.Total, err)
+		}
+	}
+}
+
+// BenchmarkInspectToken is one token check, dominated by the RSA
+// signature verification that /verify pays too.
+func BenchmarkInspectToken(b *testing.B) {
+	d := New(Options{Pool: testPool()})
+	r := httptest.NewRequest("POST", "http://mock.test/__mock/inspect/token", nil)
+	out, err := d.Mint(r, MintRequest{Sub: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := out["access_token"].(string)
+	b.ReportAllocs()
+	for b.Loop() {
+		if rep := d.InspectToken(r, tok); !rep.Verifies {
+			b.Fatalf("token refused: %s %s", rep.Reason, rep.Detail)
+		}
 	}
 }
