@@ -212,8 +212,8 @@ func (s *Set) signImpostor(kid string, claims map[string]any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("idp: impostor signer: %w", err)
 	}
-	// A throwaway keystore would pick its own kid; sign the claims the way
-	// keys does (numbers for time claims) through go-jose directly.
+	// A keys.Keystore names its own kid, so the impostor signs through
+	// go-jose directly; Mint already wrote the time claims as numbers.
 	payload, err := encodeClaims(claims)
 	if err != nil {
 		return "", err
