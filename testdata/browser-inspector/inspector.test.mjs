@@ -185,6 +185,43 @@ test('a fault added on the page breaks the API until it is removed there', async
   assert.equal(healed.status, 200);
 });
 
+// lowContrast lists text whose colour against its backdrop is below WCAG
+// AA: 4.5:1, or 3:1 for large text (24px, or 18.66px bold).
+function lowContrast() {
+  const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const backdrop = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || c[3] > 0.5) return c;
+    }
+    return [255, 255, 255];
+  };
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const text = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent.trim()).join('');
+    if (!text || el.offsetParent === null) continue;
+    const st = getComputedStyle(el);
+    const [l1, l2] = [lum(rgb(st.color)), lum(backdrop(el))].sort((a, b) => b - a);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const size = parseFloat(st.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(st.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) bad.push(`${text.slice(0, 30)} (${ratio.toFixed(2)})`);
+  }
+  return bad;
+}
+
+test('every view keeps text contrast at WCAG AA', async () => {
+  for (const name of ['Apps', 'Users', 'Tokens', 'Outbox', 'Requests', 'Clock & faults']) {
+    await view(name);
+    await page.waitForTimeout(300);
+    assert.deepEqual(await page.evaluate(lowContrast), [], `low contrast on ${name}`);
+  }
+});
+
 test('the page reads on a phone', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await view('Users');
