@@ -34,6 +34,7 @@ import (
 
 	"github.com/heimdall-mock/heimdall-mock/internal/diff"
 	"github.com/heimdall-mock/heimdall-mock/internal/diff/render"
+	"github.com/heimdall-mock/heimdall-mock/internal/scenario"
 	"github.com/heimdall-mock/heimdall-mock/internal/specsrc"
 )
 
@@ -65,6 +66,7 @@ var commands = map[string]command{
 	"changelog": {"write the changes between two specs as a markdown changelog", runChangelog},
 	"rules":     {"list the diff rules with their ids and levels", runRules},
 	"replay":    {"replay scenario files against the mock or a service", runReplay},
+	"drift":     {"replay scenarios on two targets and report where statuses or body shapes differ", runDrift},
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -131,43 +133,52 @@ func (cf *compareFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&cf.history, "history", "", "folder of earlier dated spec files (2026-05-03T2218-….json); ages removals from the first version that deprecated them")
 }
 
-// compare loads both specs and the accept file, then diffs them.
-func (cf *compareFlags) compare(oldSrc, newSrc string) (*diff.Report, error) {
-	opts := diff.Options{OldName: oldSrc, NewName: newSrc}
+// compare loads both specs and the accept file, then diffs them. ops lists
+// the operations of both specs, for matching scenario steps.
+func (cf *compareFlags) compare(oldSrc, newSrc string) (rep *diff.Report, ops []string, err error) {
+	load := func(src string) func() (*diff.Spec, error) { return func() (*diff.Spec, error) { return loadSpec(src) } }
+	return cf.compareWith(oldSrc, load(oldSrc), newSrc, load(newSrc))
+}
+
+// compareWith is compare on specs the caller loads: from sources or, for
+// refresh, from bytes already in hand.
+func (cf *compareFlags) compareWith(oldName string, loadOld func() (*diff.Spec, error), newName string, loadNew func() (*diff.Spec, error)) (*diff.Report, []string, error) {
+	opts := diff.Options{OldName: oldName, NewName: newName}
 	var err error
 	if opts.OldDate, err = parseDate("--old-date", cf.oldDate); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if opts.NewDate, err = parseDate("--new-date", cf.newDate); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cf.accept != "" {
 		data, err := os.ReadFile(cf.accept)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if opts.Accept, err = diff.ParseAcceptFile(data); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if cf.history != "" {
 		if opts.History, err = loadHistory(cf.history); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	oldSpec, err := loadSpec(oldSrc)
+	oldSpec, err := loadOld()
 	if err != nil {
-		return nil, fmt.Errorf("OLD %s: %w", oldSrc, err)
+		return nil, nil, fmt.Errorf("OLD %s: %w", oldName, err)
 	}
 	// The first parse leaves megabytes of parser garbage behind while the
 	// kept Spec is small: collecting now, cheaply, keeps both parses from
 	// adding up in the peak memory CI runners pay for.
 	runtime.GC()
-	newSpec, err := loadSpec(newSrc)
+	newSpec, err := loadNew()
 	if err != nil {
-		return nil, fmt.Errorf("NEW %s: %w", newSrc, err)
+		return nil, nil, fmt.Errorf("NEW %s: %w", newName, err)
 	}
-	return diff.CompareSpecs(oldSpec, newSpec, opts), nil
+	ops := append(oldSpec.Operations(), newSpec.Operations()...)
+	return diff.CompareSpecs(oldSpec, newSpec, opts), ops, nil
 }
 
 // loadHistory loads every dated spec file in dir; files without a date in
@@ -215,14 +226,63 @@ func parseDate(flagName, v string) (time.Time, error) {
 	return t, nil
 }
 
+// outputFlags are how a diff report is written and judged; diff and
+// refresh share them.
+type outputFlags struct {
+	format, failOn, color string
+	scenarios             string
+}
+
+func (of *outputFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&of.format, "format", "text", "output: "+strings.Join(render.Formats, ", "))
+	fs.StringVar(&of.failOn, "fail-on", "error", "exit 1 when an unaccepted finding is at or above this level: error or warning")
+	fs.StringVar(&of.color, "color", "auto", "colour text output: auto (when stdout is a terminal), always, never")
+	fs.StringVar(&of.scenarios, "scenarios", "", "folder of scenario files: name, for each finding at or above --fail-on, the scenarios whose steps call its operation")
+}
+
+// check validates the flags before any spec is loaded.
+func (of *outputFlags) check(stdout io.Writer) (level diff.Level, color bool, err error) {
+	level, err = diff.ParseLevel(of.failOn)
+	if err != nil || level == diff.Info {
+		return 0, false, fmt.Errorf("--fail-on %q: want error or warning", of.failOn)
+	}
+	if !validFormat(of.format) {
+		return 0, false, fmt.Errorf("unknown --format %q (want %s)", of.format, strings.Join(render.Formats, ", "))
+	}
+	color, err = colorWanted(of.color, stdout)
+	return level, color, err
+}
+
+// write renders the report (scenario names added) and returns the exit code.
+func (of *outputFlags) write(name string, rep *diff.Report, ops []string, level diff.Level, color bool, stdout, stderr io.Writer) int {
+	if of.scenarios != "" {
+		scs, err := scenario.LoadDir(of.scenarios)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: --scenarios: %v\n", name, err)
+			return exitUsage
+		}
+		nameScenarios(rep, ops, scs, level)
+	}
+	if err := render.Write(stdout, of.format, rep, render.Options{Color: color, FailOn: level}); err != nil {
+		fmt.Fprintf(stderr, "%s: write: %v\n", name, err)
+		return exitUsage
+	}
+	for _, a := range rep.Expired {
+		fmt.Fprintf(stderr, "%s: acceptance of %s on %s expired %s\n", name, a.Rule, a.Operation, a.Expires)
+	}
+	if len(rep.Failing(level)) > 0 {
+		return exitFindings
+	}
+	return exitOK
+}
+
 func runDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("contract diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cf compareFlags
 	cf.register(fs)
-	format := fs.String("format", "text", "output: "+strings.Join(render.Formats, ", "))
-	failOn := fs.String("fail-on", "error", "exit 1 when an unaccepted finding is at or above this level: error or warning")
-	color := fs.String("color", "auto", "colour text output: auto (when stdout is a terminal), always, never")
+	var of outputFlags
+	of.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: contract diff [flags] OLD NEW\n\nOLD, NEW: file, http(s) URL or git:REV:PATH\n\nexit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or load error\n\nflags:")
 		fs.PrintDefaults()
@@ -236,36 +296,17 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	level, err := diff.ParseLevel(*failOn)
-	if err != nil || level == diff.Info {
-		fmt.Fprintf(stderr, "contract diff: --fail-on %q: want error or warning\n", *failOn)
-		return exitUsage
-	}
-	if !validFormat(*format) {
-		fmt.Fprintf(stderr, "contract diff: unknown --format %q (want %s)\n", *format, strings.Join(render.Formats, ", "))
-		return exitUsage
-	}
-	useColor, err := colorWanted(*color, stdout)
+	level, useColor, err := of.check(stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "contract diff: %v\n", err)
 		return exitUsage
 	}
-	rep, err := cf.compare(pos[0], pos[1])
+	rep, ops, err := cf.compare(pos[0], pos[1])
 	if err != nil {
 		fmt.Fprintf(stderr, "contract diff: %v\n", err)
 		return exitUsage
 	}
-	if err := render.Write(stdout, *format, rep, render.Options{Color: useColor, FailOn: level}); err != nil {
-		fmt.Fprintf(stderr, "contract diff: write: %v\n", err)
-		return exitUsage
-	}
-	for _, a := range rep.Expired {
-		fmt.Fprintf(stderr, "contract diff: acceptance of %s on %s expired %s\n", a.Rule, a.Operation, a.Expires)
-	}
-	if len(rep.Failing(level)) > 0 {
-		return exitFindings
-	}
-	return exitOK
+	return of.write("contract diff", rep, ops, level, useColor, stdout, stderr)
 }
 
 func usageExit(err error) int {
@@ -321,7 +362,7 @@ func runChangelog(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "contract changelog: want exactly two specs, OLD and NEW")
 		return exitUsage
 	}
-	rep, err := cf.compare(pos[0], pos[1])
+	rep, _, err := cf.compare(pos[0], pos[1])
 	if err != nil {
 		fmt.Fprintf(stderr, "contract changelog: %v\n", err)
 		return exitUsage

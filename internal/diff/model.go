@@ -39,6 +39,17 @@ type operation struct {
 	statusOrder []string
 }
 
+// Operations lists the document's operations as reports name them,
+// "POST /{app_slug}/v1/auth/signin", sorted.
+func (s *Spec) Operations() []string {
+	out := make([]string, 0, len(s.ops))
+	for _, op := range s.ops {
+		out = append(out, op.name())
+	}
+	sort.Strings(out)
+	return out
+}
+
 // name is how reports refer to the operation, e.g. "POST /{app_slug}/v1/auth/signin".
 func (o *operation) name() string { return o.method + " " + o.path }
 

@@ -74,6 +74,9 @@ type Finding struct {
 	// Accepted is set when an accept-file entry covers this finding; it then
 	// no longer counts towards the exit code.
 	Accepted *Acceptance `json:"accepted,omitempty"`
+	// Scenarios names the replay scenarios whose steps call the operation,
+	// when the caller matched them (contract diff --scenarios).
+	Scenarios []string `json:"scenarios,omitempty"`
 }
 
 // Report is the outcome of one comparison.

@@ -65,10 +65,20 @@ func summary(r *diff.Report) string {
 }
 
 func acceptedNote(f diff.Finding) string {
-	if f.Accepted == nil {
+	note := ""
+	if f.Accepted != nil {
+		note = " [accepted: " + f.Accepted.Reason + "]"
+	}
+	return note + scenariosNote(f)
+}
+
+// scenariosNote names the scenarios a change reaches, so a reviewer sees
+// which recorded flows to re-check.
+func scenariosNote(f diff.Finding) string {
+	if len(f.Scenarios) == 0 {
 		return ""
 	}
-	return " [accepted: " + f.Accepted.Reason + "]"
+	return " [scenarios: " + strings.Join(f.Scenarios, ", ") + "]"
 }
 
 // Text writes findings grouped by operation, one line per finding.
@@ -152,6 +162,9 @@ func Markdown(w io.Writer, r *diff.Report) error {
 			msg := mdEscape(f.Message)
 			if f.Accepted != nil {
 				msg += " _(accepted: " + mdEscape(f.Accepted.Reason) + ")_"
+			}
+			if len(f.Scenarios) > 0 {
+				msg += " _(scenarios: " + mdEscape(strings.Join(f.Scenarios, ", ")) + ")_"
 			}
 			ew.printf("| %s | `%s` | %s | `%s` |\n", levelIcon(f.Level), mdEscape(f.Operation), msg, f.Rule)
 		}
