@@ -254,6 +254,7 @@ func (d *Domain) updateApp(r *router.Request, a *appRec, k *apiKeyRec) *router.R
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
+	var details map[string]any
 	if in.Slug != nil && *in.Slug != a.Slug {
 		if strings.HasPrefix(*in.Slug, "__") || !slugRE.MatchString(*in.Slug) {
 			return badRequest("slug must be 2-63 lower-case letters, digits or dashes, not beginning with __")
@@ -262,6 +263,7 @@ func (d *Domain) updateApp(r *router.Request, a *appRec, k *apiKeyRec) *router.R
 			return router.ErrorCode(http.StatusConflict, "SLUG_TAKEN", "App slug already in use")
 		}
 		delete(d.st.appBySlug, a.Slug)
+		details = map[string]any{"slug": *in.Slug, "previous_slug": a.Slug} // fires app.slug_changed
 		a.Slug = *in.Slug
 		d.st.appBySlug[a.Slug] = a
 	}
@@ -275,7 +277,7 @@ func (d *Domain) updateApp(r *router.Request, a *appRec, k *apiKeyRec) *router.R
 		a.Metadata = in.Metadata
 	}
 	a.UpdatedAt = d.now()
-	d.audit(a, "app.updated", k.ID, "app", a.ID, "", nil)
+	d.audit(a, "app.updated", k.ID, "app", a.ID, "", details)
 	return router.JSON(http.StatusOK, appJSON(a))
 }
 

@@ -84,7 +84,12 @@ var webhookEventTypes = []string{
 // webhookEvents maps an audit event to the webhook events it fires.
 func webhookEvents(ev *auditRec) []string {
 	switch ev.Action {
-	case "user.signup", "user.signin", "user.role_changed", "user.deleted",
+	case "user.signin":
+		if ev.Details["mfa"] == "recovery_code" {
+			return []string{"user.signin", "user.mfa.recovery_code_used"}
+		}
+		return []string{"user.signin"}
+	case "user.signup", "user.role_changed", "user.deleted",
 		"tenant.created", "tenant.updated", "tenant.deleted",
 		"tenant.member.added", "tenant.member.removed", "tenant.member.role_changed":
 		return []string{ev.Action}
@@ -95,6 +100,8 @@ func webhookEvents(ev *auditRec) []string {
 			return []string{"user.contact_verified", "user.email_verified"}
 		}
 		return []string{"user.contact_verified"}
+	case "password_reset.code_issued":
+		return []string{"user.password_reset.requested"}
 	case "user.password_reset":
 		return []string{"user.password_reset.completed"}
 	case "user.status_changed":
@@ -111,9 +118,12 @@ func webhookEvents(ev *auditRec) []string {
 	case "mfa.factor_disabled":
 		return []string{"user.mfa.factor_disabled"}
 	case "mfa.step_up":
+		if ev.Details["method"] == "recovery_code" {
+			return []string{"user.mfa.step_up_succeeded", "user.mfa.recovery_code_used"}
+		}
 		return []string{"user.mfa.step_up_succeeded"}
 	case "app.updated":
-		if _, ok := ev.Details["slug"]; ok {
+		if _, ok := ev.Details["previous_slug"]; ok {
 			return []string{"app.slug_changed"}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -193,5 +194,43 @@ func TestWebhookGivesUpAfterMaxAttemptsAndSurvivesExport(t *testing.T) {
 	}
 	if a := h.must(200, "GET", base+"/attempts?limit=2", h.apiKey, nil); len(a.list) != 2 {
 		t.Fatalf("attempts after import: %s", a.raw)
+	}
+}
+
+func TestWebhookEventMapping(t *testing.T) {
+	cases := []struct {
+		action  string
+		details map[string]any
+		want    []string
+	}{
+		{"user.signup", nil, []string{"user.signup"}},
+		{"user.signin", map[string]any{"mfa": "totp"}, []string{"user.signin"}},
+		{"user.signin", map[string]any{"mfa": "recovery_code"}, []string{"user.signin", "user.mfa.recovery_code_used"}},
+		{"contact.verified", map[string]any{"type": "email"}, []string{"user.contact_verified", "user.email_verified"}},
+		{"contact.verified", map[string]any{"type": "phone"}, []string{"user.contact_verified"}},
+		{"password_reset.code_issued", nil, []string{"user.password_reset.requested"}},
+		{"verification.code_issued", nil, nil},
+		{"user.password_reset", nil, []string{"user.password_reset.completed"}},
+		{"user.status_changed", map[string]any{"status": "suspended"}, []string{"user.suspended"}},
+		{"user.status_changed", map[string]any{"status": "deactivated"}, []string{"user.deactivated"}},
+		{"user.status_changed", map[string]any{"status": "active"}, []string{"user.reinstated"}},
+		{"role.assigned", nil, []string{"user.role_changed"}},
+		{"tenant.member.added", nil, []string{"tenant.member.added"}},
+		{"mfa.factor_enabled", nil, []string{"user.mfa.factor_enrolled"}},
+		{"mfa.step_up", map[string]any{"method": "recovery_code"}, []string{"user.mfa.step_up_succeeded", "user.mfa.recovery_code_used"}},
+		{"app.updated", nil, nil},
+		{"app.updated", map[string]any{"slug": "b", "previous_slug": "a"}, []string{"app.slug_changed"}},
+		{"session.revoked", nil, nil},
+	}
+	for _, c := range cases {
+		got := webhookEvents(&auditRec{Action: c.action, Details: c.details})
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%s %v → %v, want %v", c.action, c.details, got, c.want)
+		}
+		for _, typ := range got {
+			if !slices.Contains(webhookEventTypes, typ) {
+				t.Errorf("%s maps to %q, not a documented event type", c.action, typ)
+			}
+		}
 	}
 }
