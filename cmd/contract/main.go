@@ -136,7 +136,9 @@ func (cf *compareFlags) register(fs *flag.FlagSet) {
 // compare loads both specs and the accept file, then diffs them. ops lists
 // the operations of both specs, for matching scenario steps.
 func (cf *compareFlags) compare(oldSrc, newSrc string) (rep *diff.Report, ops []string, err error) {
-	load := func(src string) func() (*diff.Spec, error) { return func() (*diff.Spec, error) { return loadSpec(src) } }
+	load := func(src string) func() (*diff.Spec, error) {
+		return func() (*diff.Spec, error) { return loadSpec(src) }
+	}
 	return cf.compareWith(oldSrc, load(oldSrc), newSrc, load(newSrc))
 }
 
