@@ -207,10 +207,12 @@
 //     current role) while the membership lasts.
 //   - Outbound webhooks: each audit event maps to the documented event
 //     types (user.signup, user.signin, user.contact_verified and, for
-//     emails, user.email_verified, user.password_reset.completed,
-//     user.suspended / deactivated / reinstated, user.role_changed,
-//     user.deleted, tenant.*, user.mfa.factor_enrolled / factor_disabled /
-//     step_up_succeeded, app.slug_changed); subscribed ones are POSTed as
+//     emails, user.email_verified, user.password_reset.requested /
+//     completed, user.suspended / deactivated / reinstated,
+//     user.role_changed, user.deleted, tenant.*, user.mfa.factor_enrolled /
+//     factor_disabled / recovery_code_used / step_up_succeeded,
+//     app.slug_changed; user.mfa.step_up_locked is never sent, the mock
+//     records no such event); subscribed ones are POSTed as
 //     {"id":"evt_…","type","created_at","app_id","app_slug","data"} with
 //     X-Heimdall-Event, X-Heimdall-Delivery (the event id) and
 //     X-Heimdall-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret,
