@@ -23,6 +23,7 @@ let context;
 let page;
 let profile;
 let boot;
+const pageErrors = [];
 
 // The user every step looks at; unique so reruns on one mock don't collide.
 const tag = Date.now().toString(36);
@@ -63,7 +64,7 @@ before(async () => {
   });
   page = context.pages()[0] || await context.newPage();
   page.setDefaultTimeout(WAIT);
-  page.on('pageerror', (err) => { throw err; });
+  page.on('pageerror', (err) => pageErrors.push(err.message));
 });
 
 after(async () => {
@@ -231,4 +232,8 @@ test('the page reads on a phone', async () => {
   await shot('10-phone-users');
   await view('Outbox');
   await shot('11-phone-outbox');
+});
+
+test('the page threw no script error along the way', () => {
+  assert.deepEqual(pageErrors, []);
 });
