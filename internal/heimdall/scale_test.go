@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/clock"
 )
 
 // seedUsers inserts n end users straight into app a, skipping HTTP and
@@ -344,4 +346,32 @@ func TestAuditIndexesSurviveExportImport(t *testing.T) {
 	if string(before) != string(after) || !strings.Contains(string(after), users[0].ID) {
 		t.Fatalf("filtered audit page changed over export/import:\nbefore %s\nafter  %s", before, after)
 	}
+}
+
+// BenchmarkAuditTrim is the pause a full log costs: once the log passes
+// its cap by an eighth, the oldest events are dropped and the indexes cut,
+// under the domain lock. Each op is the 125,000 appends of one trim cycle;
+// worst-ms is the slowest single append, the one that trimmed.
+func BenchmarkAuditTrim(b *testing.B) {
+	d := New(Options{Clock: clock.New(), Pool: benchPool})
+	a := d.st.appByID[BootstrapAppID]
+	users := seedUsers(d, a, 10_000)
+	cycle := maxAuditPerApp / 8
+	seedAudit(d, a, maxAuditPerApp+cycle-len(a.Audit), users)
+	var worst time.Duration
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	b.ResetTimer()
+	for n := 0; b.Loop(); n++ {
+		for i := range cycle {
+			u := users[i%len(users)]
+			start := time.Now()
+			d.audit(a, seedAction(i), u.ID, "end_user", u.ID, u.ID, nil)
+			worst = max(worst, time.Since(start))
+		}
+		if len(a.Audit) > maxAuditPerApp+cycle {
+			b.Fatalf("the log holds %d events, past its cap", len(a.Audit))
+		}
+	}
+	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
 }
