@@ -66,6 +66,7 @@ var commands = map[string]command{
 	"changelog": {"write the changes between two specs as a markdown changelog", runChangelog},
 	"rules":     {"list the diff rules with their ids and levels", runRules},
 	"replay":    {"replay scenario files against the mock or a service", runReplay},
+	"refresh":   {"fetch a spec, write it normalised and diff it against the copy it replaces", runRefresh},
 	"drift":     {"replay scenarios on two targets and report where statuses or body shapes differ", runDrift},
 }
 
