@@ -383,7 +383,13 @@ async function refreshOutbox() {
   const q = new URLSearchParams();
   if ($('outbox-to').value.trim()) q.set('to', $('outbox-to').value.trim());
   if ($('outbox-kind').value) q.set('kind', $('outbox-kind').value);
-  const mails = await api('GET', '/__mock/outbox?' + q);
+  let mails;
+  try {
+    mails = await api('GET', '/__mock/outbox?' + q);
+  } catch (err) {
+    paint($('outbox-list'), err.message, (m) => h('p', { class: 'empty' }, m));
+    return;
+  }
   paint($('outbox-list'), mails, () => table(null, [
     { label: 'When', cell: (m) => timeCell(m.created_at) },
     { label: 'Kind', cell: (m) => badge(m.kind.replace(/_/g, ' '), 'info') },
