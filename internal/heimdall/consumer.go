@@ -139,6 +139,7 @@ func (d *Domain) createUser(a *appRec, username, email, passwordHash, displayNam
 type signinDTO struct {
 	Identifier string `json:"identifier"`
 	Password   string `json:"password"`
+	TenantID   string `json:"tenant_id"`
 }
 
 // findForSignin resolves a signin identifier: a username, or the verified
@@ -215,14 +216,26 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 		d.mu.Unlock()
 		return resp
 	}
+	var tenant *tenantRec
+	if in.TenantID != "" {
+		if tenant, resp = a.signinTenant(u, in.TenantID); resp != nil {
+			d.mu.Unlock()
+			return resp
+		}
+	}
 	if factors := a.enabledFactors(u.ID); len(factors) > 0 {
-		resp := d.mfaChallenge(a, u, factors)
+		tenantID := ""
+		if tenant != nil {
+			tenantID = tenant.ID
+		}
+		resp := d.mfaChallenge(a, u, factors, tenantID)
 		d.mu.Unlock()
 		return resp
 	}
 	u.FailedLogins, u.LockedUntil = 0, nil
 	d.audit(a, "user.signin", u.ID, "end_user", u.ID, u.ID, nil)
 	is := d.startSession(r.HTTP, a, u, []string{"pwd"})
+	a.enterTenant(u, tenant, is.claims)
 	d.mu.Unlock()
 	return tokenResponse(is)
 }

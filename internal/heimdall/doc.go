@@ -204,7 +204,13 @@
 //     tenant_archived), rotates the refresh token as /auth/refresh does and
 //     pins the tenant to the session: every later access token of the
 //     session carries org_id (the tenant uuid) and org_role (the member's
-//     current role) while the membership lasts.
+//     current role) while the membership lasts. The spec also names the
+//     pair tid/trole (signin's tenant_id), so tokens carry both pairs with
+//     the same values. signin with tenant_id does the same for the new
+//     session (also through an MFA challenge); a non-member, or an unknown
+//     tenant, gets 403 NOT_A_MEMBER after the password check. Inside a
+//     tenant, /me/permissions answers org_role and the union of the app
+//     role's and the tenant role's permissions.
 //   - Outbound webhooks: each audit event maps to the documented event
 //     types (user.signup, user.signin, user.contact_verified and, for
 //     emails, user.email_verified, user.password_reset.requested /

@@ -76,6 +76,7 @@ type challengeRec struct {
 	CodeHash  string // the emailed code, when one was sent
 	CodeType  string
 	CodeExp   time.Time
+	TenantID  string // the sign-in's tenant_id, entered once the challenge is met
 }
 
 func (d *Domain) registerMFA(reg *router.Registry) {
@@ -171,10 +172,10 @@ func factorEmail(u *userRec, f *factorRec) string {
 
 // mfaChallenge answers a correct password of a user with enabled factors:
 // no session yet, only a challenge to complete. Caller holds d.mu.
-func (d *Domain) mfaChallenge(a *appRec, u *userRec, factors []*factorRec) *router.Response {
+func (d *Domain) mfaChallenge(a *appRec, u *userRec, factors []*factorRec, tenantID string) *router.Response {
 	now := d.now()
 	token := randomToken(32)
-	a.challenges[tokenHash(token)] = &challengeRec{UserID: u.ID, ExpiresAt: now.Add(challengeTTL)}
+	a.challenges[tokenHash(token)] = &challengeRec{UserID: u.ID, ExpiresAt: now.Add(challengeTTL), TenantID: tenantID}
 	list := make([]map[string]any, 0, len(factors))
 	for _, f := range factors {
 		row := map[string]any{"id": f.ID, "type": f.Type, "label": f.Label}
@@ -216,6 +217,7 @@ func (d *Domain) finishChallenge(r *http.Request, a *appRec, hash string, c *cha
 	s := a.sessionByID[is.claims["sid"].(string)]
 	s.MFAAt = &now
 	is.claims["mfa_at"] = now.Unix()
+	a.enterTenant(u, a.tenant(c.TenantID), is.claims)
 	d.audit(a, "user.signin", u.ID, "end_user", u.ID, u.ID, map[string]any{"mfa": method})
 	return is
 }

@@ -701,14 +701,44 @@ func (d *Domain) switchTenant(r *router.Request) *router.Response {
 	return tokenResponse(is)
 }
 
-// tenantClaims adds org_id and org_role to an access token of a session
-// switched into a tenant the user still belongs to. Caller holds d.mu.
+// tenantClaims adds the tenant claims to an access token of a session
+// inside a tenant the user still belongs to. The spec names them twice:
+// org_id/org_role (switch-tenant) and tid/trole (signin's tenant_id), so
+// both pairs are set, with the same values. Caller holds d.mu.
 func (a *appRec) tenantClaims(u *userRec, s *sessionRec, claims map[string]any) {
 	if s.TenantID == "" {
 		return
 	}
 	if m := a.memberByKey[memberKey(s.TenantID, u.ID)]; m != nil {
 		claims["org_id"], claims["org_role"] = s.TenantID, m.RoleName
+		claims["tid"], claims["trole"] = s.TenantID, m.RoleName
+	}
+}
+
+// signinTenant checks the tenant_id of a sign-in: the user must be a
+// member of that active tenant, else 403. Caller holds d.mu.
+func (a *appRec) signinTenant(u *userRec, ref string) (*tenantRec, *router.Response) {
+	t := a.tenant(ref)
+	if t == nil || a.memberByKey[memberKey(t.ID, u.ID)] == nil {
+		return nil, router.ErrorCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+	}
+	if t.Status != "active" {
+		return nil, router.ErrorCode(http.StatusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status)
+	}
+	return t, nil
+}
+
+// enterTenant pins a new session (named by claims' sid) to t and adds the
+// tenant claims to its first token; nil t leaves it outside any tenant.
+// Caller holds d.mu.
+func (a *appRec) enterTenant(u *userRec, t *tenantRec, claims map[string]any) {
+	if t == nil {
+		return
+	}
+	sid, _ := claims["sid"].(string)
+	if s := a.sessionByID[sid]; s != nil {
+		s.TenantID = t.ID
+		a.tenantClaims(u, s, claims)
 	}
 }
 

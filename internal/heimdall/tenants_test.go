@@ -156,3 +156,43 @@ func TestTenantsSurviveExportImport(t *testing.T) {
 		t.Fatalf("members after account deletion: %s", ms.raw)
 	}
 }
+
+func TestSigninIntoTenant(t *testing.T) {
+	h := newHarness(t)
+	alice := h.signup("alice")
+	h.signup("bob")
+	tn := h.must(201, "POST", "/demo/v1/tenants", alice.str("access_token"), map[string]any{"display_name": "Team"})
+	in := h.must(200, "POST", "/demo/v1/auth/signin", "", map[string]any{"identifier": "alice", "password": "password-alice", "tenant_id": tn.str("id")})
+	_, claims, _ := keys.DecodeUnverified(in.str("access_token"))
+	if claims["tid"] != tn.str("id") || claims["trole"] != "owner" || claims["org_id"] != tn.str("id") {
+		t.Fatalf("tenant sign-in claims: %v", claims)
+	}
+	h.must(403, "POST", "/demo/v1/auth/signin", "", map[string]any{"identifier": "bob", "password": "password-bob", "tenant_id": tn.str("id")})
+	h.must(403, "POST", "/demo/v1/auth/signin", "", map[string]any{"identifier": "bob", "password": "password-bob", "tenant_id": newID()})
+	// A wrong password is still 401, whatever the tenant.
+	h.must(401, "POST", "/demo/v1/auth/signin", "", map[string]any{"identifier": "bob", "password": "nope-nope", "tenant_id": tn.str("id")})
+	plain := h.must(200, "POST", "/demo/v1/auth/signin", "", map[string]any{"identifier": "alice", "password": "password-alice"})
+	if _, c, _ := keys.DecodeUnverified(plain.str("access_token")); c["tid"] != nil {
+		t.Fatalf("sign-in without tenant_id carries a tenant: %v", c)
+	}
+}
+
+func TestSigninIntoTenantThroughMFAChallenge(t *testing.T) {
+	h := newHarness(t)
+	alice := h.signup("alice")
+	tn := h.must(201, "POST", "/demo/v1/tenants", alice.str("access_token"), map[string]any{"display_name": "Team"})
+	me := h.must(200, "GET", "/demo/v1/me", alice.str("access_token"), nil)
+	p := h.must(201, "POST", "/demo/v1/users/"+me.str("id")+"/factors", h.apiKey, map[string]any{"type": "totp"})
+	secret := p.body["enrollment"].(map[string]any)["secret"].(string)
+
+	ch := h.must(200, "POST", "/demo/v1/auth/signin", "", map[string]any{"identifier": "alice", "password": "password-alice", "tenant_id": tn.str("display_id")})
+	if ch.body["mfa_required"] != true {
+		t.Fatalf("no challenge: %s", ch.raw)
+	}
+	code, _ := totpCode(secret, totpStep(h.clk.Now()))
+	done := h.must(200, "POST", "/demo/v1/auth/mfa/verify", "", map[string]any{"mfa_token": ch.str("mfa_token"), "code": code})
+	_, claims, _ := keys.DecodeUnverified(done.str("access_token"))
+	if claims["tid"] != tn.str("id") || claims["org_role"] != "owner" {
+		t.Fatalf("tenant lost through the MFA challenge: %v", claims)
+	}
+}
