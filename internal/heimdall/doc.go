@@ -197,7 +197,9 @@
 //     Tenants are referenced by uuid or tnt_<12hex> display id; a slug
 //     left out is derived from display_name (suffixed when taken), a slug
 //     given and taken is 409 SLUG_TAKEN; a second membership is 409
-//     MEMBER_EXISTS. Lists are newest first. Deleting a tenant drops its
+//     MEMBER_EXISTS. A create with an Idempotency-Key already used in the
+//     last 24 hours answers that tenant again (201), whatever the body.
+//     Lists are newest first. Deleting a tenant drops its
 //     memberships; deleting an account drops its memberships.
 //   - switch-tenant takes a uuid or display id, needs a membership (403
 //     NOT_A_MEMBER) of an active tenant (403 tenant_suspended /

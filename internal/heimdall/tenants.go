@@ -23,7 +23,13 @@ type tenantRec struct {
 	Metadata    map[string]any `json:"metadata"`
 	CreatedAt   time.Time      `json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
+	// IdempotencyKey is the Idempotency-Key header of the create call: a
+	// retry with the same key within idempotencyTTL gets this tenant back.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
+
+// idempotencyTTL is how long a create's Idempotency-Key is remembered.
+const idempotencyTTL = 24 * time.Hour
 
 // memberRec is a tenant membership.
 type memberRec struct {
@@ -93,18 +99,24 @@ func (a *appRec) reindexTenants() {
 
 func (a *appRec) indexTenant(t *tenantRec) {
 	a.tenantByRef[t.ID], a.tenantByRef[t.DisplayID], a.tenantByRef["slug:"+t.Slug] = t, t, t
+	if t.IdempotencyKey != "" {
+		a.tenantByRef["idem:"+t.IdempotencyKey] = t
+	}
 }
 
 func (a *appRec) unindexTenant(t *tenantRec) {
 	delete(a.tenantByRef, t.ID)
 	delete(a.tenantByRef, t.DisplayID)
 	delete(a.tenantByRef, "slug:"+t.Slug)
+	if t.IdempotencyKey != "" {
+		delete(a.tenantByRef, "idem:"+t.IdempotencyKey)
+	}
 }
 
 // tenant resolves a tenant by uuid or display id (slugs are looked up only
 // for uniqueness, never as a reference: the spec names id and display id).
 func (a *appRec) tenant(ref string) *tenantRec {
-	if strings.HasPrefix(ref, "slug:") {
+	if strings.HasPrefix(ref, "slug:") || strings.HasPrefix(ref, "idem:") {
 		return nil
 	}
 	return a.tenantByRef[ref]
@@ -314,6 +326,13 @@ func (d *Domain) createTenant(r *router.Request, a *appRec, c tenantActor) *rout
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
+	idem := strings.TrimSpace(r.Header("Idempotency-Key"))
+	if len(idem) > 255 {
+		return badRequest("Idempotency-Key must be at most 255 characters")
+	}
+	if t := a.tenantByRef["idem:"+idem]; idem != "" && t != nil && d.now().Before(t.CreatedAt.Add(idempotencyTTL)) {
+		return router.JSON(http.StatusCreated, tenantJSON(a, t)) // a retry: the first answer again
+	}
 	name := strings.TrimSpace(in.DisplayName)
 	if name == "" || len([]rune(in.DisplayName)) > 200 {
 		return badRequest("display_name must be 1-200 characters")
@@ -341,6 +360,10 @@ func (d *Domain) createTenant(r *router.Request, a *appRec, c tenantActor) *rout
 	t := &tenantRec{
 		Seq: d.st.nextSeq(), ID: newID(), DisplayID: "tnt_" + randomHex(6), Slug: slug,
 		DisplayName: in.DisplayName, Status: "active", Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now,
+		IdempotencyKey: idem,
+	}
+	if old := a.tenantByRef["idem:"+idem]; idem != "" && old != nil {
+		old.IdempotencyKey = "" // expired: the key now names the new tenant
 	}
 	a.Tenants = append(a.Tenants, t)
 	a.indexTenant(t)

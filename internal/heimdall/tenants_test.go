@@ -1,8 +1,11 @@
 package heimdall
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 )
@@ -194,5 +197,37 @@ func TestSigninIntoTenantThroughMFAChallenge(t *testing.T) {
 	_, claims, _ := keys.DecodeUnverified(done.str("access_token"))
 	if claims["tid"] != tn.str("id") || claims["org_role"] != "owner" {
 		t.Fatalf("tenant lost through the MFA challenge: %v", claims)
+	}
+}
+
+func TestTenantCreateIsIdempotentPerKey(t *testing.T) {
+	h := newHarness(t)
+	create := func(key string) resp {
+		t.Helper()
+		req, _ := http.NewRequest("POST", h.srv.URL+"/v1/apps/"+BootstrapAppID+"/tenants", strings.NewReader(`{"display_name":"Acme"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+h.apiKey)
+		req.Header.Set("Idempotency-Key", key)
+		res, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 201 {
+			t.Fatalf("create → %d %v %v", res.StatusCode, body, err)
+		}
+		return resp{status: res.StatusCode, body: body}
+	}
+	first, retry := create("k-1"), create("k-1")
+	if first.str("id") != retry.str("id") {
+		t.Fatalf("a retry made a second tenant: %s vs %s", first.str("id"), retry.str("id"))
+	}
+	if other := create("k-2"); other.str("id") == first.str("id") || other.str("slug") == first.str("slug") {
+		t.Fatalf("another key must make another tenant: %v", other.body)
+	}
+	h.clk.Advance(idempotencyTTL + time.Minute)
+	if late := create("k-1"); late.str("id") == first.str("id") {
+		t.Fatal("an expired key still replays")
 	}
 }
