@@ -200,6 +200,12 @@ func (d *Domain) Close() {
 		close(stop)
 	}
 	d.hooks.wg.Wait()
+	d.mu.Lock()
+	client := d.hooks.client
+	d.mu.Unlock()
+	if client != nil {
+		client.CloseIdleConnections()
+	}
 }
 
 func (d *Domain) webhookLoop(stop chan struct{}) {

@@ -234,3 +234,27 @@ func TestWebhookEventMapping(t *testing.T) {
 		}
 	}
 }
+
+func TestCloseStopsWebhookDeliveries(t *testing.T) {
+	h := newHarness(t)
+	rc := &receiver{}
+	srv := httptest.NewServer(rc)
+	t.Cleanup(srv.Close)
+	h.must(200, "PUT", "/v1/apps/"+BootstrapAppID+"/webhook", h.apiKey, map[string]any{"url": srv.URL, "event_types": []string{"user.signup"}})
+	h.signup("alice")
+	waitFor(t, "delivery before Close", func() bool { return rc.count() == 1 })
+	h.d.Close()
+	h.d.Close() // a second Close is harmless
+	h.signup("bob")
+	time.Sleep(3 * webhookTick)
+	if rc.count() != 1 {
+		t.Fatalf("%d deliveries after Close", rc.count())
+	}
+	// The event is still queued (and exported), just not sent.
+	h.d.mu.Lock()
+	pending := len(h.d.st.appByID[BootstrapAppID].Deliveries)
+	h.d.mu.Unlock()
+	if pending != 1 {
+		t.Fatalf("%d queued deliveries after Close, want 1", pending)
+	}
+}
