@@ -51,6 +51,9 @@ func TestAvatarUploadRedirectAndRemove(t *testing.T) {
 		t.Fatalf("png upload → %d %s", st, body)
 	}
 
+	if got := h.must(200, "GET", "/demo/v1/me", tok, nil).str("avatar_url"); !strings.HasSuffix(got, "/demo/v1/avatars/"+id) {
+		t.Fatalf("/me avatar_url %q", got)
+	}
 	client := *h.srv.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	res, err := client.Get(h.srv.URL + "/demo/v1/avatars/" + id)
@@ -74,6 +77,9 @@ func TestAvatarUploadRedirectAndRemove(t *testing.T) {
 
 	h.must(204, "DELETE", "/demo/v1/me/avatar", tok, nil)
 	h.must(404, "GET", "/demo/v1/avatars/"+id, "", nil)
+	if got := h.must(200, "GET", "/demo/v1/me", tok, nil).body["avatar_url"]; got != nil {
+		t.Fatalf("/me avatar_url after removal: %v", got)
+	}
 	h.must(401, "DELETE", "/demo/v1/me/avatar", "", nil)
 }
 
@@ -101,5 +107,39 @@ func TestAvatarSizeLimit(t *testing.T) {
 	h.d.mu.Unlock()
 	if resp.Status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("handler limit → %d", resp.Status)
+	}
+}
+
+func TestAvatarFallsBackToProviderPicture(t *testing.T) {
+	h := newHarness(t)
+	tok := h.signup("alice").str("access_token")
+	id := h.must(200, "GET", "/demo/v1/me", tok, nil).str("id")
+	h.d.mu.Lock()
+	h.d.setProviderPicture(h.d.st.appBySlug["demo"].userByID[id], "https://pictures.example.com/alice.png")
+	h.d.mu.Unlock()
+
+	client := *h.srv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	location := func() string {
+		t.Helper()
+		res, err := client.Get(h.srv.URL + "/demo/v1/avatars/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 302 {
+			t.Fatalf("avatar → %d", res.StatusCode)
+		}
+		return res.Header.Get("Location")
+	}
+	if loc := location(); loc != "https://pictures.example.com/alice.png" {
+		t.Fatalf("provider picture redirect to %q", loc)
+	}
+	// An upload takes precedence over the provider picture.
+	if st, body := h.upload(tok, pngBytes, "a.png"); st != 201 {
+		t.Fatalf("upload → %d %s", st, body)
+	}
+	if loc := location(); !strings.Contains(loc, "/__mock/avatars/demo/"+id) {
+		t.Fatalf("uploaded avatar redirect to %q", loc)
 	}
 }

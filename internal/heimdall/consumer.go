@@ -524,8 +524,12 @@ func profile(u *userRec) map[string]any {
 	}
 }
 
-func (d *Domain) getMe(_ *router.Request, _ *appRec, p *principal) *router.Response {
-	return router.JSON(http.StatusOK, profile(p.user))
+func (d *Domain) getMe(r *router.Request, a *appRec, p *principal) *router.Response {
+	out := profile(p.user)
+	if av := p.user.Avatar; av != nil && (len(av.Data) > 0 || av.PictureURL != "") {
+		out["avatar_url"] = d.avatarURL(r.HTTP, a, p.user)
+	}
+	return router.JSON(http.StatusOK, out)
 }
 
 func accountRow(a *appRec, u *userRec) map[string]any {
