@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/drift"
-	"github.com/heimdall-mock/heimdall-mock/internal/scenario"
 )
 
 var driftFormats = []string{"text", "markdown", "json"}
@@ -56,13 +55,9 @@ func runDrift(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail("%v", err)
 		}
-		r := &scenario.Runner{Target: tgt.targets, Parallel: tgt.parallel}
-		if tgt.isMock {
-			r.Env = map[string]string{}
-		}
 		// No spec validation: each side may follow a different spec, and
 		// drift is about how the two answers differ, not who is right.
-		sides[i] = drift.Side{Name: tgt.name, Runner: r}
+		sides[i] = drift.Side{Name: tgt.name, Runner: tgt.runner(false)}
 	}
 	rep := drift.Run(ctx, sides[0], sides[1], scs)
 	switch *format {

@@ -67,6 +67,7 @@ var commands = map[string]command{
 	"rules":     {"list the diff rules with their ids and levels", runRules},
 	"replay":    {"replay scenario files against the mock or a service", runReplay},
 	"refresh":   {"fetch a spec, write it normalised and diff it against the copy it replaces", runRefresh},
+	"record":    {"proxy to a service and write the traffic as scenario files", runRecord},
 	"drift":     {"replay scenarios on two targets and report where statuses or body shapes differ", runDrift},
 }
 

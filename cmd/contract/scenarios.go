@@ -96,22 +96,23 @@ func (m *opMatcher) match(method, path string) string {
 	return best
 }
 
-// fit reports whether step segments fit template segments and how many
-// literals agree.
+// fit reports whether step segments fit template segments, and how well:
+// agreeing literals count most, a {{variable}} on a parameter next, and a
+// {{variable}} on a literal (a captured value could be that word) least.
 func fit(tmpl, step []string) (int, bool) {
 	score := 0
 	for i, t := range tmpl {
 		s := step[i]
 		variable := strings.Contains(s, "{{")
+		param := strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}")
 		switch {
-		case strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}"):
-			if s == "" {
-				return 0, false
-			}
-		case variable:
-			// A captured value could be this literal; it is a weak fit.
-		case s == t:
+		case param && s == "":
+			return 0, false
+		case param && variable:
 			score++
+		case param, variable:
+		case s == t:
+			score += 2
 		default:
 			return 0, false
 		}
