@@ -142,7 +142,10 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 }
 
 // Close shuts the server down. It is safe to call twice.
-func (s *Server) Close() { s.ts.Close() }
+func (s *Server) Close() {
+	s.ts.Close()
+	s.mock.Close()
+}
 
 // Client returns an HTTP client for the server.
 func (s *Server) Client() *http.Client { return s.ts.Client() }

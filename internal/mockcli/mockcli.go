@@ -202,6 +202,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		logger.Warn("shutdown", "error", err)
 	}
+	srv.Close()
 	if o.StateFile != "" {
 		if err := saveState(srv, o.StateFile); err != nil {
 			fmt.Fprintln(stderr, "mock: saving state:", err)

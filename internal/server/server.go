@@ -153,6 +153,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.router.Load().ServeHTTP(w, r)
 }
 
+// Close stops the domain's background work (webhook deliveries). The
+// server answers nothing useful afterwards.
+func (s *Server) Close() {
+	if s.Domain != nil {
+		s.Domain.Close()
+	}
+}
+
 // Router is the router currently serving.
 func (s *Server) Router() *router.Router { return s.router.Load() }
 
