@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/scenario"
 	"github.com/heimdall-mock/heimdall-mock/internal/server"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
@@ -282,12 +283,15 @@ func loadMockSpec(ctx context.Context, src string) (*specload.Spec, error) {
 	return spec, nil
 }
 
-// mockBuilder makes strict in-process mocks on one loaded spec; RSA keys
-// come from the shared key pool, whose reserve is generated in the
-// background.
+// mockBuilder makes strict in-process mocks on one loaded spec. Their RSA
+// keys are generated when an app needs one, not ahead by the shared pool: a
+// replay is CPU-bound, a reserve refilled in the background would take a
+// CPU from it to make keys the run never uses (the pool keeps 16, a replay
+// of the scenario folder needs 9).
 func mockBuilder(spec *specload.Spec) func() (scenario.Target, error) {
+	onDemand := keys.NewPool(0)
 	return func() (scenario.Target, error) {
-		srv, err := server.New(server.Config{Spec: spec, Domain: true, Strict: true, ValidateRequests: true, Seed: 1})
+		srv, err := server.New(server.Config{Spec: spec, Domain: true, Strict: true, ValidateRequests: true, Seed: 1, KeyPool: onDemand})
 		if err != nil {
 			return nil, err
 		}
