@@ -2,7 +2,9 @@ package diff
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -34,7 +36,8 @@ func ParseAcceptFile(data []byte) ([]Acceptance, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&list); err != nil {
-		if strings.TrimSpace(string(data)) == "" {
+		// A file of comments only is as empty as an empty one.
+		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("accept file: %w", err)

@@ -71,3 +71,12 @@ func TestAcceptances(t *testing.T) {
 		t.Error("entry with another location must not accept")
 	}
 }
+
+func TestAcceptFileOfCommentsOnly(t *testing.T) {
+	for _, data := range []string{"", "  \n", "# nothing accepted yet\n# - rule: x\n", "[]\n"} {
+		list, err := ParseAcceptFile([]byte(data))
+		if err != nil || len(list) != 0 {
+			t.Errorf("%q: %v, %v", data, list, err)
+		}
+	}
+}
