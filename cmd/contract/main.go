@@ -3,6 +3,11 @@
 //	contract diff [flags] OLD NEW       classify every change; exit 1 on breaks
 //	contract changelog [flags] OLD NEW  the same diff as a markdown changelog
 //	contract rules                      list rule ids, levels and meanings
+//	contract refresh --from SRC --to F  fetch a spec, write it normalised, diff it
+//	contract replay [flags] DIR...      replay scenario files on the mock or a service
+//	contract drift --a T --b T DIR...   where two targets answer the scenarios differently
+//	contract record --upstream URL --listen ADDR --out DIR
+//	                                    proxy traffic and write it as scenario files
 //
 // OLD and NEW are files, http(s) URLs, or git:REV:PATH (the spec as it was
 // at a commit).
@@ -12,10 +17,15 @@
 // list of accepted breaks: rule, operation, reason, optional location and
 // expires: YYYY-MM-DD; expired entries stop accepting and are reported),
 // --old-date/--new-date YYYY-MM-DD (default: from the file names), --history
-// DIR (earlier dated specs, to age removals after deprecation).
+// DIR (earlier dated specs, to age removals after deprecation), --scenarios
+// DIR (name the scenarios each failing finding reaches). refresh takes the
+// same flags.
+//
+// replay, drift and record are described in testdata/scenarios/README.md.
 //
 // Exit codes: 0 no finding at or above --fail-on (accepted ones excluded),
-// 1 such findings exist, 2 usage error or a spec that cannot be loaded.
+// every scenario passed, no drift; 1 such findings, a failed scenario or
+// drift; 2 usage error or a spec or scenario that cannot be loaded.
 package main
 
 import (
