@@ -57,12 +57,14 @@ func TestReplayScenarioFolderOnMock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, args := range map[string][]string{
-		"embedded spec": {"replay", "--mock", "--format", "json", scenarioDir},
-		"newest spec":   {"replay", "--mock", "--spec", testspecs.Newest(t), "--format", "json", scenarioDir},
+	for name, args := range map[string]func(t *testing.T) []string{
+		"embedded spec": func(*testing.T) []string { return []string{"replay", "--mock", "--format", "json", scenarioDir} },
+		"newest spec": func(t *testing.T) []string {
+			return []string{"replay", "--mock", "--spec", testspecs.Newest(t), "--format", "json", scenarioDir}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			code, out, errOut := runCLI(args...)
+			code, out, errOut := runCLI(args(t)...)
 			if code != 0 {
 				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 			}
