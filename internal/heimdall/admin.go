@@ -543,18 +543,55 @@ func (d *Domain) userSummary(a *appRec, u *userRec) map[string]any {
 
 // matchesFilter is the end-user status/search filter of lists and bulk ops.
 func matchesFilter(u *userRec, status, search string) bool {
-	if status != "" && u.Status != status {
+	return userFilter(status, search)(u)
+}
+
+// userFilter is matchesFilter with the search lower-cased once, for the
+// list walks that call it on every user from the cursor on (a search has
+// no index, so a rare term walks the rest of the list).
+func userFilter(status, search string) func(u *userRec) bool {
+	s := strings.ToLower(search)
+	return func(u *userRec) bool {
+		if status != "" && u.Status != status {
+			return false
+		}
+		if s == "" {
+			return true
+		}
+		if containsFold(u.Username, s) || (u.DisplayName != nil && containsFold(*u.DisplayName, s)) {
+			return true
+		}
+		for _, c := range u.Contacts {
+			if containsFold(c.Value, s) {
+				return true
+			}
+		}
 		return false
 	}
-	if search == "" {
-		return true
+}
+
+// containsFold reports whether lower (lower-case) is in s, ignoring case,
+// without allocating a lower-cased copy of s when s is ASCII.
+func containsFold(s, lower string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return strings.Contains(strings.ToLower(s), lower)
+		}
 	}
-	s := strings.ToLower(search)
-	if strings.Contains(strings.ToLower(u.Username), s) || (u.DisplayName != nil && strings.Contains(strings.ToLower(*u.DisplayName), s)) {
-		return true
-	}
-	for _, c := range u.Contacts {
-		if strings.Contains(strings.ToLower(c.Value), s) {
+	n := len(lower)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for j < n {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != lower[j] {
+				break
+			}
+			j++
+		}
+		if j == n {
 			return true
 		}
 	}
@@ -573,7 +610,7 @@ func (d *Domain) listUsers(r *router.Request, a *appRec, _ *apiKeyRec) *router.R
 		return badRequest("status must be one of the following values: active, suspended, deactivated")
 	}
 	rows, pg, err := paginate(a.Users, func(u *userRec) int64 { return u.Seq }, r.Query("cursor"), limit, false,
-		func(u *userRec) bool { return matchesFilter(u, status, search) })
+		userFilter(status, search))
 	if err != nil {
 		return badRequest(err.Error())
 	}

@@ -414,3 +414,24 @@ func TestAuditTrimMatchesRebuild(t *testing.T) {
 		t.Error("a live actor is no longer interned")
 	}
 }
+
+func TestContainsFold(t *testing.T) {
+	for _, tc := range []struct {
+		s, lower string
+		want     bool
+	}{
+		{"Ada.Lovelace@Example.com", "lovelace@ex", true},
+		{"ada", "ada", true},
+		{"ada", "adam", false},
+		{"BULK0123", "k01", true},
+		{"BULK0123", "k02", false},
+		{"Ærø", "ærø", true}, // not ASCII: compared lower-cased
+		{"Ærø", "ro", false},
+		{"", "a", false},
+		{"abc", "", true},
+	} {
+		if got := containsFold(tc.s, tc.lower); got != tc.want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", tc.s, tc.lower, got, tc.want)
+		}
+	}
+}
