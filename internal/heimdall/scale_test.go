@@ -79,6 +79,7 @@ type bigState struct {
 	s             *benchServer
 	app           *appRec
 	users         []*userRec
+	bytesPerUser  float64
 	bytesPerEvent float64
 }
 
@@ -96,15 +97,18 @@ func bigServer(b *testing.B) *bigState {
 	bigOnce.Do(func() {
 		s := newBenchServer(b)
 		a := s.d.st.appByID[BootstrapAppID]
+		heap := func() float64 {
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			return float64(m.HeapAlloc)
+		}
+		start := heap()
 		users := seedUsers(s.d, a, bigUsers)
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
+		seeded := heap()
 		seedAudit(s.d, a, bigEvents, users)
-		runtime.GC()
-		runtime.ReadMemStats(&after)
 		bigSt = &bigState{s: s, app: a, users: users,
-			bytesPerEvent: float64(after.HeapAlloc-before.HeapAlloc) / bigEvents}
+			bytesPerUser: (seeded - start) / bigUsers, bytesPerEvent: (heap() - seeded) / bigEvents}
 	})
 	if bigSt == nil {
 		b.Fatal("building the big state failed")
@@ -166,6 +170,7 @@ func BenchmarkListUsersPage(b *testing.B) {
 				q.Set("cursor", encodeCursor(st.users[rng.IntN(bigUsers*9/10)].Seq))
 				return q
 			})
+			b.ReportMetric(st.bytesPerUser, "B/user")
 		})
 	}
 }
