@@ -236,7 +236,10 @@ func openTarget(ctx context.Context, target, specSrc string, parallel int) (*rep
 	if err != nil {
 		return nil, err
 	}
-	shared := scenario.HTTPTarget(target, &http.Client{Timeout: time.Minute})
+	// A redirect is an answer a step checks (status 302, its Location),
+	// not something to follow.
+	client := &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	shared := scenario.HTTPTarget(target, client)
 	isMock := probeMock(ctx, target)
 	switch {
 	case isMock && parallel > 1:

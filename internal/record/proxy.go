@@ -35,8 +35,9 @@
 //   - Passwords (JSON fields whose name holds "password") are replaced by a
 //     random value made once per recording and used for the same original
 //     everywhere, so a sign-up then sign-in still works.
-//   - The email and username of a sign-up become {{random_email.N}} and
-//     {{random_username.N}}, so a replay signs up a new user each run.
+//   - The email and username of a sign-up become {{random_username.rN}}
+//     (the email keeping its domain: {{random_username.r1}}@example.com),
+//     so a replay signs up a new user each run.
 //   - Whatever else looks secret and is not one of the above is replaced by
 //     "[redacted]": Authorization values (a bearer JWT from outside the
 //     session, Basic credentials), JSON and form fields named like tokens,

@@ -3,7 +3,6 @@ package record
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -34,19 +33,51 @@ type Passwords struct {
 // NewPasswords returns an empty map.
 func NewPasswords() *Passwords { return &Passwords{m: map[string]string{}} }
 
-// standIn returns the replacement of original: long and mixed enough to
-// pass any password policy of the service.
+// standIn returns the replacement of original: random, but of the same
+// length and with a character of the same class (lower, upper, digit,
+// symbol, space) at each place, so a password policy judges the stand-in
+// as it judged the original: a too-short password stays too short.
 func (p *Passwords) standIn(original string) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if r, ok := p.m[original]; ok {
 		return r
 	}
-	b := make([]byte, 9)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	r := "Rec-" + hex.EncodeToString(b) + "-pw9"
-	p.m[original] = r
-	return r
+	for {
+		r := randomLike(original)
+		if r != original || original == "" {
+			p.m[original] = r
+			return r
+		}
+	}
+}
+
+const symbols = "!#$%&*+-=?@^_~"
+
+func randomLike(s string) string {
+	pick := func(set string) byte {
+		b := make([]byte, 1)
+		_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+		return set[int(b[0])%len(set)]
+	}
+	var out strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+			out.WriteByte(pick("abcdefghijklmnopqrstuvwxyz"))
+		case r >= 'A' && r <= 'Z':
+			out.WriteByte(pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+		case r >= '0' && r <= '9':
+			out.WriteByte(pick("0123456789"))
+		case unicode.IsSpace(r):
+			out.WriteByte(' ')
+		default:
+			// Symbols, and letters outside ASCII, which policies
+			// count as neither lower nor upper case.
+			out.WriteByte(pick(symbols))
+		}
+	}
+	return out.String()
 }
 
 // The scenario file as written: only what the recording sets, so files
@@ -287,13 +318,15 @@ func (s *session) value(key, v string, signup bool) string {
 		return t
 	}
 	if signup && (lower == "email" || lower == "username") && v != "" {
-		// A sign-up in a replay must make a new user each run.
+		// A sign-up in a replay must make a new user each run. An email
+		// keeps its domain, which may matter (a private-relay address).
 		s.generated++
-		gen := "random_email"
-		if lower == "username" {
-			gen = "random_username"
+		t := fmt.Sprintf("{{random_username.r%d}}", s.generated)
+		if local, domain, ok := strings.Cut(v, "@"); ok && lower == "email" && local != "" && domain != "" {
+			t += "@" + domain
+		} else if lower == "email" {
+			t = fmt.Sprintf("{{random_email.r%d}}", s.generated)
 		}
-		t := fmt.Sprintf("{{%s.r%d}}", gen, s.generated)
 		s.known[v] = t
 		return t
 	}
