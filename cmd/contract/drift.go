@@ -16,7 +16,7 @@ func runDrift(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	a := fs.String("a", "", "first target: an http(s) URL, mock, or mock:SPEC_SRC")
 	b := fs.String("b", "", "second target, as --a")
-	specSrc := fs.String("spec", "", "spec a URL target is validated against and a bare mock serves (default: the embedded spec)")
+	specSrc := fs.String("spec", "", "spec a bare \"mock\" target serves (default: the embedded spec)")
 	format := fs.String("format", "text", "report: "+strings.Join(driftFormats, ", "))
 	tags := fs.String("tags", "", "comma-separated tags: compare only scenarios carrying at least one")
 	fs.Usage = func() {

@@ -22,8 +22,10 @@
 //	_ = rep.WriteText(os.Stdout, true)
 //
 // A target shared by several scenarios is reset before each of them when it
-// is a mock, so it needs Parallel 1; in process, give each scenario its own
-// server instead (HandlerTarget over a new server.Server).
+// is a mock, so it needs Parallel 1. In process, give each running scenario
+// a server of its own: PooledTargets lends one of Parallel servers (reset
+// before each scenario, so as isolated as a new one and much cheaper), or
+// build a HandlerTarget over a new server.Server per scenario.
 package scenario
 
 import (
