@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -78,8 +79,8 @@ func parseCapture(expr string) (header string, steps []pathStep, err error) {
 	switch {
 	case strings.HasPrefix(expr, "header:"):
 		h := strings.TrimSpace(strings.TrimPrefix(expr, "header:"))
-		if h == "" {
-			return "", nil, errors.New(`"header:" needs a header name`)
+		if h == "" || strings.HasPrefix(h, "?") || strings.HasSuffix(h, "?") {
+			return "", nil, errors.New(`"header:" needs a header name, optionally with ?query_param`)
 		}
 		return h, nil, nil
 	case expr == "" || strings.HasPrefix(expr, "/"):
@@ -224,11 +225,25 @@ func capture(expr string, header http.Header, body any, hasBody bool) (any, erro
 		return nil, err
 	}
 	if name != "" {
+		// header:Location?code captures one query parameter of a URL
+		// header: redirect flows hand their one-time codes over that way.
+		name, param, hasParam := strings.Cut(name, "?")
 		vals := header.Values(name)
 		if len(vals) == 0 {
 			return nil, fmt.Errorf("header %s is not in the response", name)
 		}
-		return vals[0], nil
+		if !hasParam {
+			return vals[0], nil
+		}
+		u, err := url.Parse(vals[0])
+		if err != nil {
+			return nil, fmt.Errorf("header %s: %q is not a URL", name, vals[0])
+		}
+		v, ok := u.Query()[param]
+		if !ok || len(v) == 0 {
+			return nil, fmt.Errorf("header %s: %q has no query parameter %q", name, vals[0], param)
+		}
+		return v[0], nil
 	}
 	if !hasBody {
 		return nil, fmt.Errorf("%s: the response has no JSON body", expr)

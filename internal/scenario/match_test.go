@@ -18,7 +18,7 @@ func decode(t *testing.T, s string) any {
 
 func TestCaptureByPointerJSONPathAndHeader(t *testing.T) {
 	body := decode(t, `{"access_token":"tok","items":[{"id":"first"},{"id":"last","n":7}],"a/b":{"~c":1},"x y":true}`)
-	header := http.Header{"Location": {"https://example.test/next"}}
+	header := http.Header{"Location": {"https://example.test/next"}, "Refresh": {"https://app.example.test/cb?heimdall_code=c0de&state=s"}}
 	cases := []struct {
 		expr string
 		want any
@@ -38,6 +38,7 @@ func TestCaptureByPointerJSONPathAndHeader(t *testing.T) {
 		{"$.items[?(@.n != 7)].id", "first"},
 		{"header:Location", "https://example.test/next"},
 		{"header: location", "https://example.test/next"},
+		{"header:Refresh?heimdall_code", "c0de"},
 	}
 	for _, c := range cases {
 		got, err := capture(c.expr, header, body, true)
@@ -49,12 +50,12 @@ func TestCaptureByPointerJSONPathAndHeader(t *testing.T) {
 			t.Errorf("%s = %s, want %s", c.expr, gs, ws)
 		}
 	}
-	for _, expr := range []string{"$.items[?(@.id == 'none')].id", "$.items[?(@.id == 'first')].n", "/missing", "/items/2/id", "$.items[5]", "$.access_token.deeper", "header:X-Missing", "/items/id"} {
+	for _, expr := range []string{"$.items[?(@.id == 'none')].id", "$.items[?(@.id == 'first')].n", "/missing", "/items/2/id", "$.items[5]", "$.access_token.deeper", "header:X-Missing", "/items/id", "header:Refresh?missing", "header:Location?code"} {
 		if v, err := capture(expr, header, body, true); err == nil {
 			t.Errorf("%s: captured %v from a place that is not there", expr, v)
 		}
 	}
-	for _, bad := range []string{"$.items[?(@.id ~ 1)]", "$.items[?(id == 1)]", "$.items[?(@.id == bare)]", "$.items[?(@.id == 1)"} {
+	for _, bad := range []string{"header:?code", "header:Location?", "$.items[?(@.id ~ 1)]", "$.items[?(id == 1)]", "$.items[?(@.id == bare)]", "$.items[?(@.id == 1)"} {
 		if err := checkCapture(bad); err == nil {
 			t.Errorf("%s parsed", bad)
 		}

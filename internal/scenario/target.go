@@ -31,8 +31,14 @@ const controlPrefix = "/__mock"
 // prefix. client nil means http.DefaultClient.
 func HTTPTarget(baseURL string, client *http.Client) Target {
 	if client == nil {
-		client = http.DefaultClient
+		client = &http.Client{}
 	}
+	// A scenario asserts on redirects themselves (302 from authorize, 303
+	// from a callback), so they are never followed; the in-process target
+	// behaves the same way.
+	c := *client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	client = &c
 	base, err := url.Parse(strings.TrimRight(baseURL, "/"))
 	if err == nil && (base.Scheme != "http" && base.Scheme != "https" || base.Host == "") {
 		err = fmt.Errorf("want an http(s) URL with a host")
