@@ -26,8 +26,11 @@
 //   - A value the service returned (a token, an id, a code: a string of 6
 //     or more characters holding a digit and no space) that a later request
 //     sends back becomes a capture of the step that returned it, named
-//     after its field and step: access_token_1, id_4. This covers bearer
-//     tokens, path segments, query values, header values and JSON fields.
+//     after its field and step: access_token_1, id_4. Values come from
+//     JSON bodies and from Location headers (the whole path, and each query
+//     parameter: a redirect's state or one-time code); they are replaced in
+//     bearer tokens, paths, query values, header values, JSON and form
+//     fields.
 //   - The bootstrap values of the target (API key, app slug, app id,
 //     workspace id, issuer: from the mock's /__mock/health, or from
 //     $HEIMDALL_API_KEY, $HEIMDALL_APP_SLUG, ... for a real service)

@@ -421,6 +421,19 @@ func (s *session) learn(step int, ex Exchange) {
 	if loc := ex.RespHeader.Get("Location"); loc != "" {
 		if u, err := url.Parse(loc); err == nil && u.Path != "" {
 			s.offer(u.RequestURI(), candidate{step: step, from: "header:Location", name: s.name("location", step)})
+			// Redirect flows hand over one-time codes and state in the
+			// Location's query: each parameter is a capture of its own.
+			q := u.Query()
+			params := make([]string, 0, len(q))
+			for k := range q {
+				params = append(params, k)
+			}
+			sort.Strings(params)
+			for _, k := range params {
+				if v := q.Get(k); volatile(v) {
+					s.offer(v, candidate{step: step, from: "header:Location?" + k, name: s.nameLater(k, step)})
+				}
+			}
 		}
 	}
 	var doc any
