@@ -536,10 +536,13 @@ func TestRecordUntilInterrupted(t *testing.T) {
 // per second:
 //
 //   - folder: every scenario of testdata/scenarios. Seven of its steps
-//     create apps, and each new app takes a freshly generated RSA-2048 key
-//     from the shared pool; once its reserve is drained, generating them
-//     is a third of the CPU time, so this figure is bound by key
-//     generation, not by the replay.
+//     create apps, each taking an RSA-2048 key. One run of the command
+//     takes them from the keys package's embedded reserve (128 keys per
+//     process), but a benchmark loop uses that up within a few iterations,
+//     and from then on every app generates its key inline: a third of the
+//     CPU time. This figure is bound by key generation, not by the replay;
+//     a single `contract replay --mock` run prints its own steps/s (see
+//     bench/replay/run.sh).
 //   - no-new-apps: the scenarios that create no app: the replay's own
 //     throughput (signing tokens included).
 func BenchmarkReplayMock(b *testing.B) {
