@@ -24,6 +24,9 @@ type Observation struct {
 	Status int
 	// Shape is the body's shape; nil when the body is empty or not JSON.
 	Shape *Shape
+	// Message is an error answer's message (the NestJS body's "message"),
+	// which says why a status differs.
+	Message string
 }
 
 // Recorder collects the observations of a replay; its Observe goes into a
@@ -47,10 +50,32 @@ func (r *Recorder) Observe(sc *scenario.Scenario, step int, _ *http.Request, sta
 	var v any
 	if len(body) > 0 && json.Unmarshal(body, &v) == nil {
 		obs.Shape = ShapeOf(v)
+		if status >= 400 {
+			obs.Message = errorMessage(v)
+		}
 	}
 	r.mu.Lock()
 	r.seen[stepKey{sc.Name, step}] = obs
 	r.mu.Unlock()
+}
+
+// errorMessage reads "message" of an error body: a string or a list.
+func errorMessage(v any) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return ""
+	}
+	switch msg := m["message"].(type) {
+	case string:
+		return msg
+	case []any:
+		parts := make([]string, 0, len(msg))
+		for _, p := range msg {
+			parts = append(parts, fmt.Sprint(p))
+		}
+		return strings.Join(parts, "; ")
+	}
+	return ""
 }
 
 func (r *Recorder) get(scenario string, step int) (Observation, bool) {
@@ -88,6 +113,9 @@ type Difference struct {
 	B        string `json:"b,omitempty"`
 	// Shape lists the body differences, "/data/[]/id: string on A, number on B".
 	Shape []string `json:"shape,omitempty"`
+	// MessageA and MessageB are the error messages of a status difference.
+	MessageA string `json:"message_a,omitempty"`
+	MessageB string `json:"message_b,omitempty"`
 }
 
 // Report is the outcome of a comparison.
@@ -159,6 +187,7 @@ func Compare(nameA, nameB string, scs []*scenario.Scenario, repA, repB *scenario
 			switch {
 			case obsA.Status != obsB.Status:
 				d.Kind, d.A, d.B = KindStatus, fmt.Sprint(obsA.Status), fmt.Sprint(obsB.Status)
+				d.MessageA, d.MessageB = obsA.Message, obsB.Message
 			default:
 				diffs := CompareShapes(obsA.Shape, obsB.Shape)
 				if len(diffs) == 0 {
@@ -184,6 +213,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		default:
 			ew.printf("    status A %s, B %s\n", d.A, d.B)
 		}
+		if d.MessageA != "" {
+			ew.printf("    A says: %s\n", d.MessageA)
+		}
+		if d.MessageB != "" {
+			ew.printf("    B says: %s\n", d.MessageB)
+		}
 		for _, s := range d.Shape {
 			ew.printf("    %s\n", s)
 		}
@@ -199,17 +234,21 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if len(r.Differences) == 0 {
 		return ew.err
 	}
-	ew.printf("| scenario | step | request | kind | A | B | shape |\n|---|---|---|---|---|---|---|\n")
+	ew.printf("| scenario | step | request | kind | A | B | details |\n|---|---|---|---|---|---|---|\n")
 	for _, d := range r.Differences {
-		step := ""
-		if d.Index > 0 {
-			step = fmt.Sprintf("%d %s", d.Index, d.Step)
-		}
-		request := ""
+		step, request := d.Step, ""
 		if d.Method != "" {
+			step = fmt.Sprintf("%d %s", d.Index, d.Step)
 			request = "`" + d.Method + " " + d.Path + "`"
 		}
-		ew.printf("| %s | %s | %s | %s | %s | %s | %s |\n", md(d.Scenario), md(step), request, d.Kind, md(d.A), md(d.B), md(strings.Join(d.Shape, "; ")))
+		details := append([]string(nil), d.Shape...)
+		if d.MessageA != "" {
+			details = append(details, "A: "+d.MessageA)
+		}
+		if d.MessageB != "" {
+			details = append(details, "B: "+d.MessageB)
+		}
+		ew.printf("| %s | %s | %s | %s | %s | %s | %s |\n", md(d.Scenario), md(step), request, d.Kind, md(d.A), md(d.B), md(strings.Join(details, "; ")))
 	}
 	return ew.err
 }

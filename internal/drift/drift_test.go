@@ -65,7 +65,7 @@ func TestCompareReports(t *testing.T) {
 	req, _ := http.NewRequest("GET", "/", nil)
 	recA.Observe(sc, 0, req, 200, nil, []byte(`{"id":"1"}`))
 	recB.Observe(sc, 0, req, 200, nil, []byte(`{"id":2}`))
-	recA.Observe(sc, 1, req, 404, nil, []byte(`{}`))
+	recA.Observe(sc, 1, req, 404, nil, []byte(`{"statusCode":404,"message":["no route","really"],"error":"Not Found"}`))
 	recB.Observe(sc, 1, req, 200, nil, []byte(`{}`))
 	recB.Observe(sc, 2, req, 200, nil, nil)
 	recB.Observe(sc, 3, req, 200, nil, nil)
@@ -89,7 +89,10 @@ func TestCompareReports(t *testing.T) {
 	if err := rep.WriteText(&text); err != nil || !strings.Contains(text.String(), "/id: string on A, number on B") {
 		t.Errorf("text: %v\n%s", err, text.String())
 	}
-	if err := rep.WriteMarkdown(&md); err != nil || !strings.Contains(md.String(), "| flow | 2 two | `GET /b` | status | 404 | 200 |") {
+	if rep.Differences[1].MessageA != "no route; really" {
+		t.Errorf("message of the 404: %q", rep.Differences[1].MessageA)
+	}
+	if err := rep.WriteMarkdown(&md); err != nil || !strings.Contains(md.String(), "| flow | 2 two | `GET /b` | status | 404 | 200 | A: no route; really |") {
 		t.Errorf("markdown: %v\n%s", err, md.String())
 	}
 	if err := rep.WriteJSON(&js); err != nil || !json.Valid(js.Bytes()) {
