@@ -50,8 +50,9 @@
 // # Validation
 //
 // Every exchange (control-plane calls aside) is checked against the spec
-// given as Options.Validator while it passes; violations are logged and
-// kept in Violations.
+// given as Options.Validator while it passes: the response, and the request
+// too when the validator is a scenario.RequestValidator. Violations are
+// logged and kept in Violations.
 package record
 
 import (
@@ -99,11 +100,14 @@ type Options struct {
 	Name string
 }
 
-// Violation is a recorded response that breaks the spec.
+// Violation is a recorded exchange that breaks the spec. A request
+// violation may be the point of the flow (an error case sends a bad body on
+// purpose); a response violation is the service's.
 type Violation struct {
 	Method, Path string
 	Status       int
-	Problems     []string
+	Request      []string `json:"request,omitempty"`
+	Response     []string `json:"response,omitempty"`
 }
 
 // Exchange is one request and its response as they passed.
@@ -281,15 +285,22 @@ func (p *Proxy) validate(r *http.Request, ex Exchange) {
 	if p.opts.Validator == nil || isControl(ex.Path) {
 		return
 	}
-	problems := p.opts.Validator.ValidateResponse(r, ex.Status, ex.RespHeader, ex.RespBody)
-	if len(problems) == 0 {
+	v := Violation{Method: ex.Method, Path: ex.Path, Status: ex.Status}
+	if rv, ok := p.opts.Validator.(scenario.RequestValidator); ok {
+		v.Request = rv.ValidateRequest(r, ex.ReqBody)
+	}
+	v.Response = p.opts.Validator.ValidateResponse(r, ex.Status, ex.RespHeader, ex.RespBody)
+	if len(v.Request)+len(v.Response) == 0 {
 		return
 	}
 	p.mu.Lock()
-	p.violations = append(p.violations, Violation{Method: ex.Method, Path: ex.Path, Status: ex.Status, Problems: problems})
+	p.violations = append(p.violations, v)
 	p.mu.Unlock()
-	for _, msg := range problems {
-		p.opts.Logf("record: spec violation: %s %s → %d: %s", ex.Method, ex.Path, ex.Status, msg)
+	for _, msg := range v.Request {
+		p.opts.Logf("record: spec violation by the client: %s %s: %s", ex.Method, ex.Path, msg)
+	}
+	for _, msg := range v.Response {
+		p.opts.Logf("record: spec violation by the service: %s %s → %d: %s", ex.Method, ex.Path, ex.Status, msg)
 	}
 }
 

@@ -299,3 +299,73 @@ func nestErrorProblem(status int, body []byte) string {
 	}
 	return ""
 }
+
+// RequestValidator checks a request against a contract; the validator
+// NewSpecValidator returns is one. A recording proxy checks both halves of
+// an exchange with it.
+type RequestValidator interface {
+	ValidateRequest(req *http.Request, body []byte) []string
+}
+
+// ValidateRequest lists how the request (its parameters and body; security
+// is the service's business) breaks the document.
+func (v *specValidator) ValidateRequest(req *http.Request, body []byte) []string {
+	if v.doc == nil {
+		return []string{"no spec to validate against"}
+	}
+	route, params := v.find(req.Method, req.URL.Path)
+	if route == nil {
+		return []string{fmt.Sprintf("%s %s matches no operation of the spec", req.Method, req.URL.Path)}
+	}
+	opts := *v.opts
+	opts.AuthenticationFunc = openapi3filter.NoopAuthenticationFunc
+	in := req.Clone(req.Context())
+	in.Body = io.NopCloser(bytes.NewReader(body))
+	in.ContentLength = int64(len(body))
+	input := &openapi3filter.RequestValidationInput{Request: in, PathParams: params, Route: route.kin, Options: &opts}
+	err := openapi3filter.ValidateRequest(context.Background(), input)
+	if err == nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range leaves(err) {
+		// kin-openapi's messages carry the whole schema and value over
+		// many lines; a log line wants the place and the reason.
+		var msg string
+		var se *openapi3.SchemaError
+		var re *openapi3filter.RequestError
+		switch {
+		case errors.As(e, &se):
+			field := "request body"
+			if errors.As(e, &re) && re.Parameter != nil {
+				field = "request " + re.Parameter.In + " parameter " + re.Parameter.Name
+			}
+			if p := se.JSONPointer(); len(p) > 0 {
+				field += "." + strings.Join(p, ".")
+			}
+			msg = field + ": " + se.Reason
+		case errors.As(e, &re):
+			msg = "request: " + re.Reason
+			if re.Parameter != nil {
+				msg = "request " + re.Parameter.In + " parameter " + re.Parameter.Name + ": " + re.Reason
+			}
+			if re.Err != nil && re.Err.Error() != re.Reason {
+				msg += ": " + firstLine(re.Err.Error())
+			}
+		default:
+			msg = "request: " + firstLine(e.Error())
+		}
+		if !seen[msg] {
+			seen[msg] = true
+			out = append(out, msg)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

@@ -134,3 +134,25 @@ func TestSpecValidatorRouting(t *testing.T) {
 		t.Error("server prefix not stripped")
 	}
 }
+
+func TestValidateRequest(t *testing.T) {
+	v := NewSpecValidator(loadDefault(t).Doc).(RequestValidator)
+	req := func(method, path, body string) *http.Request {
+		r, err := http.NewRequest(method, path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Content-Type", "application/json")
+		return r
+	}
+	if got := v.ValidateRequest(req("POST", "/demo/v1/auth/signin", `{"identifier":"a","password":"correct horse battery"}`), []byte(`{"identifier":"a","password":"correct horse battery"}`)); len(got) != 0 {
+		t.Errorf("a valid sign-in: %q", got)
+	}
+	got := v.ValidateRequest(req("POST", "/demo/v1/auth/signin", ""), []byte(`{"identifier":"a"}`))
+	if len(got) != 1 || !strings.Contains(got[0], "password") || strings.Contains(got[0], "\n") {
+		t.Errorf("a sign-in without password: want one line naming the field, got %q", got)
+	}
+	if got := v.ValidateRequest(req("GET", "/nowhere/at/all/x", ""), nil); len(got) != 1 || !strings.Contains(got[0], "matches no operation") {
+		t.Errorf("an unknown route: %q", got)
+	}
+}
