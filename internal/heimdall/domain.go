@@ -196,7 +196,7 @@ func (d *Domain) newApp(st *state, id, slug, name, createdBy string, now time.Ti
 func (d *Domain) Reset() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st, err := decodeState(d.baseline)
+	st, err := decodeState(d.baseline, d.pool)
 	if err != nil {
 		panic(fmt.Sprintf("heimdall: the baseline snapshot does not decode: %v", err))
 	}
@@ -256,7 +256,7 @@ func (d *Domain) Export() (json.RawMessage, error) {
 // Import replaces the state with a snapshot from Export. The snapshot is
 // checked and fully built before the swap, so a bad one changes nothing.
 func (d *Domain) Import(raw json.RawMessage) error {
-	st, err := decodeState(raw)
+	st, err := decodeState(raw, d.pool)
 	if err != nil {
 		return err
 	}

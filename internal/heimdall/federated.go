@@ -10,6 +10,7 @@ import (
 
 	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
@@ -94,8 +95,8 @@ func (st *state) exportIdentityProviders() {
 
 // importIdentityProviders rebuilds the fake providers from a snapshot; one
 // written before they existed gets fresh keys.
-func (st *state) importIdentityProviders() error {
-	set, err := idp.ImportSet(st.IdentityProviders, nil, time.Now())
+func (st *state) importIdentityProviders(pool *keys.Pool) error {
+	set, err := idp.ImportSet(st.IdentityProviders, pool, time.Now())
 	if err != nil {
 		return fmt.Errorf("identity_providers: %w", err)
 	}

@@ -52,8 +52,9 @@ func encodeState(st *state) ([]byte, error) {
 	return out, nil
 }
 
-// decodeState parses and checks a snapshot and builds its indexes.
-func decodeState(raw []byte) (*state, error) {
+// decodeState parses and checks a snapshot and builds its indexes. Keys the
+// snapshot lacks (a fake provider's, say) come from pool.
+func decodeState(raw []byte, pool *keys.Pool) (*state, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, errors.New("import: empty snapshot")
 	}
@@ -81,7 +82,7 @@ func decodeState(raw []byte) (*state, error) {
 		}
 		a.keystore, a.Keys = ks, keys.Exported{}
 	}
-	if err := st.importIdentityProviders(); err != nil {
+	if err := st.importIdentityProviders(pool); err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
 	st.reindex()
