@@ -4,7 +4,11 @@
 // branch on these fields, so every error the mock sends goes through here.
 package apierr
 
-import "net/http"
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
 
 // Body is the NestJS error shape. Message is a string, or a []string for
 // validation failures (class-validator style: one entry per broken rule).
@@ -49,4 +53,37 @@ func Reason(status int) string {
 		return t
 	}
 	return "Error"
+}
+
+// ShapeProblem says what keeps body from being the NestJS error object for
+// status ({"statusCode":status,"message":string|[]string,"error":string,
+// "code"?:string}), or "" when it is one. NestJS specs leave most errors
+// undocumented, so this shape is what an undocumented error is held to.
+func ShapeProblem(status int, body []byte) string {
+	var e struct {
+		StatusCode *int            `json:"statusCode"`
+		Message    json.RawMessage `json:"message"`
+		Error      *string         `json:"error"`
+		Code       any             `json:"code"`
+	}
+	if err := json.Unmarshal(body, &e); err != nil {
+		return "the body must be the NestJS error object: " + err.Error()
+	}
+	switch {
+	case e.StatusCode == nil || *e.StatusCode != status:
+		return fmt.Sprintf("body.statusCode must be %d", status)
+	case e.Error == nil:
+		return "body.error is required"
+	case len(e.Message) == 0:
+		return "body.message is required"
+	}
+	if _, ok := e.Code.(string); e.Code != nil && !ok {
+		return "body.code must be a string"
+	}
+	var one string
+	var many []string
+	if json.Unmarshal(e.Message, &one) != nil && json.Unmarshal(e.Message, &many) != nil {
+		return "body.message must be a string or an array of strings"
+	}
+	return ""
 }

@@ -3,7 +3,6 @@ package router
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 )
 
 // formatOptions turns on the string formats kin-openapi leaves unchecked by
@@ -41,7 +42,7 @@ func (r *Router) checkResponse(rt *route, status int, contentType string, body [
 			return nil
 		}
 		if status >= 400 {
-			if problem := nestErrorProblem(status, body); problem != "" {
+			if problem := apierr.ShapeProblem(status, body); problem != "" {
 				return []string{fmt.Sprintf("undocumented status %s: %s", statusText(status), problem)}
 			}
 			return nil
@@ -238,33 +239,4 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
-}
-
-// nestErrorProblem says what keeps body from being the NestJS error shape
-// {"statusCode":status,"message":string|[]string,"error":string,"code"?:string},
-// or "" when it is that shape.
-func nestErrorProblem(status int, body []byte) string {
-	var e struct {
-		StatusCode *int            `json:"statusCode"`
-		Message    json.RawMessage `json:"message"`
-		Error      *string         `json:"error"`
-		Code       *string         `json:"code"`
-	}
-	if err := json.Unmarshal(body, &e); err != nil {
-		return "the body must be the NestJS error object: " + err.Error()
-	}
-	switch {
-	case e.StatusCode == nil || *e.StatusCode != status:
-		return fmt.Sprintf("body.statusCode must be %d", status)
-	case e.Error == nil:
-		return "body.error is required"
-	case len(e.Message) == 0:
-		return "body.message is required"
-	}
-	var one string
-	var many []string
-	if json.Unmarshal(e.Message, &one) != nil && json.Unmarshal(e.Message, &many) != nil {
-		return "body.message must be a string or an array of strings"
-	}
-	return ""
 }

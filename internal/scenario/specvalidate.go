@@ -3,7 +3,6 @@ package scenario
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 )
 
 // NewSpecValidator checks responses against an OpenAPI document with
@@ -177,7 +178,7 @@ func (v *specValidator) ValidateResponse(req *http.Request, status int, header h
 			if method == http.MethodHead {
 				return nil
 			}
-			if problem := nestErrorProblem(status, body); problem != "" {
+			if problem := apierr.ShapeProblem(status, body); problem != "" {
 				return []string{fmt.Sprintf("undocumented status %d: %s", status, problem)}
 			}
 			return nil
@@ -271,33 +272,6 @@ func leaves(err error) []error {
 		return out
 	}
 	return []error{err}
-}
-
-// nestErrorProblem says what keeps body from being the NestJS error object
-// {"statusCode","message","error","code"?}, or "" when it is one.
-func nestErrorProblem(status int, body []byte) string {
-	var e struct {
-		StatusCode *int            `json:"statusCode"`
-		Message    json.RawMessage `json:"message"`
-		Error      *string         `json:"error"`
-	}
-	if err := json.Unmarshal(body, &e); err != nil {
-		return "the body must be the NestJS error object: " + err.Error()
-	}
-	switch {
-	case e.StatusCode == nil || *e.StatusCode != status:
-		return fmt.Sprintf("body.statusCode must be %d", status)
-	case e.Error == nil:
-		return "body.error is required"
-	case len(e.Message) == 0:
-		return "body.message is required"
-	}
-	var one string
-	var many []string
-	if json.Unmarshal(e.Message, &one) != nil && json.Unmarshal(e.Message, &many) != nil {
-		return "body.message must be a string or an array of strings"
-	}
-	return ""
 }
 
 // RequestValidator checks a request against a contract; the validator
