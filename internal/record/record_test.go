@@ -379,3 +379,27 @@ func TestRecordTheScenarioFolder(t *testing.T) {
 		}
 	}
 }
+
+// A one-time code is random: now and then it has no digit at all. It must
+// still become a capture, or the replay sends the recorded, dead code.
+func TestRenderCapturesCodesWithoutDigits(t *testing.T) {
+	const code = "qgegRBZqt-aGAOeoYPAaXrWP"
+	json := http.Header{"Content-Type": {"application/json"}}
+	exs := []Exchange{
+		{Method: "POST", Path: "/v1/apps/a1/end-users/invites", ReqHeader: json, ReqBody: []byte(`{"email":"x@example.com"}`),
+			Status: 201, RespHeader: json, RespBody: []byte(`{"id":"inv_1","code":"` + code + `","status":"pending"}`)},
+		{Method: "POST", Path: "/demo/v1/auth/accept-invite", ReqHeader: json, ReqBody: []byte(`{"code":"` + code + `","role":"pending"}`),
+			Status: 410, RespHeader: http.Header{}},
+	}
+	data, err := Render("invite", "test", exs, nil, NewPasswords())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	if strings.Contains(text, code) || !strings.Contains(text, "code: '{{code_1}}'") {
+		t.Errorf("the invite code should be captured from step 1:\n%s", text)
+	}
+	if !strings.Contains(text, "role: pending") {
+		t.Errorf("a short word is no generated value and stays as sent:\n%s", text)
+	}
+}
