@@ -308,6 +308,11 @@ func (d *Domain) updateAppStatus(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	if in.Status != "active" && in.Status != "suspended" && in.Status != "archived" {
 		return badRequest("status must be one of the following values: active, suspended, archived")
 	}
+	// Archiving is final, as the spec's example transition (archived →
+	// active) says; archived → archived is a harmless repeat.
+	if a.Status == "archived" && in.Status != "archived" {
+		return badRequest("Invalid status transition: archived → " + in.Status)
+	}
 	a.Status, a.UpdatedAt = in.Status, d.now()
 	d.audit(a, "app.status_changed", k.ID, "app", a.ID, "", map[string]any{"status": in.Status})
 	return router.JSON(http.StatusOK, appJSON(a))
@@ -1122,6 +1127,9 @@ func (d *Domain) createPermission(r *router.Request, a *appRec, k *apiKeyRec) *r
 
 func (d *Domain) deletePermission(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	key := r.Param(1)
+	if res, act, ok := strings.Cut(key, "."); !ok || res == "" || act == "" {
+		return badRequest("permission key must be in resource.action format")
+	}
 	p := a.permByKey[key]
 	if p == nil {
 		return router.Error(http.StatusNotFound, "Permission not found")

@@ -119,6 +119,8 @@
 //     search matching few users walks the rest of the list).
 //   - Deleting the primary email is refused (409 PRIMARY_CONTACT); promoting
 //     an unverified contact is refused (409 CONTACT_UNVERIFIED).
+//   - Archiving an app is final: archived → active or suspended is 400.
+//     Permission keys on the admin routes must read resource.action (400).
 //   - System roles cannot be deleted (403); a role held by a user or named
 //     as signup default is ROLE_IN_USE (409). Deleting a permission removes
 //     it from every role. Removing an app member takes its role away; the
@@ -146,7 +148,10 @@
 //     codes of consecutive steps; each accepted TOTP step is spent, so a
 //     code works once. Signin of a user with an enabled factor answers the
 //     challenge (mfa_token, 5 minutes, 5 wrong codes lock it: 429;
-//     send-code: 3 sends, 30 s apart). Completing it mints tokens with amr
+//     send-code: 3 sends, 30 s apart). Every 429 carries Retry-After in
+//     seconds of the mock clock: the rest of the challenge's life for a
+//     locked or used-up challenge, the rest of the 30 s between sends, or
+//     the rest of a step-up lock. Completing it mints tokens with amr
 //     ["pwd", <factor type | recovery_code>] and mfa_at. Confirming a factor
 //     mints 10 recovery codes (xxxx-xxxx-xxxx-xxxx, hyphens optional),
 //     replacing older ones. Step-up accepts a TOTP, emailed or recovery code
@@ -193,7 +198,8 @@
 //     them as the tenant's owner or admin (else 403 NOT_TENANT_ADMIN),
 //     deletes them as owner, and may always leave; a tenant it creates
 //     makes it the owner, and its last owner cannot leave or be demoted by
-//     an end user (400). Member roles are the app's roles (unknown: 404).
+//     an end user (400). Member roles are the app's roles (unknown: 400,
+//     as the spec's member routes say).
 //     Tenants are referenced by uuid or tnt_<12hex> display id; a slug
 //     left out is derived from display_name (suffixed when taken), a slug
 //     given and taken is 409 SLUG_TAKEN; a second membership is 409

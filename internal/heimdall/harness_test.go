@@ -111,6 +111,7 @@ func (h *harness) checkJournal() {
 
 type resp struct {
 	status int
+	header http.Header
 	body   map[string]any
 	list   []any
 	raw    []byte
@@ -148,7 +149,7 @@ func (h *harness) call(method, path, auth string, body any) resp {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	out := resp{status: res.StatusCode, raw: raw}
+	out := resp{status: res.StatusCode, header: res.Header, raw: raw}
 	if len(raw) > 0 {
 		var v any
 		if err := json.Unmarshal(raw, &v); err != nil {

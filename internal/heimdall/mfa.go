@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -204,6 +205,24 @@ func (d *Domain) challenge(a *appRec, token string) (string, *challengeRec) {
 	return h, c
 }
 
+// tooManyRequests is a 429 whose Retry-After header says, in whole seconds
+// of the mock clock (at least 1), when the refused call may succeed: the
+// spec names no retry field, and Retry-After is what HTTP clients read. A
+// locked or used-up challenge answers until it expires, after which only a
+// new sign-in helps.
+func tooManyRequests(code, msg string, now, until time.Time) *router.Response {
+	resp := router.ErrorCode(http.StatusTooManyRequests, code, msg)
+	secs := int64((until.Sub(now) + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	if resp.Header == nil {
+		resp.Header = http.Header{}
+	}
+	resp.Header.Set("Retry-After", strconv.FormatInt(secs, 10))
+	return resp
+}
+
 var badChallenge = router.ErrorCode(http.StatusUnauthorized, "mfa_token_invalid", "MFA challenge invalid or expired")
 
 // finishChallenge starts the session a completed challenge was for.
@@ -243,7 +262,7 @@ func (d *Domain) mfaVerify(r *router.Request) *router.Response {
 	}
 	if c.Tries >= maxChallengeTries {
 		d.mu.Unlock()
-		return router.ErrorCode(http.StatusTooManyRequests, "mfa_locked", "Too many wrong codes; sign in again")
+		return tooManyRequests("mfa_locked", "Too many wrong codes; sign in again", d.now(), c.ExpiresAt)
 	}
 	now := d.now()
 	code := strings.TrimSpace(in.Code)
@@ -291,7 +310,7 @@ func (d *Domain) mfaRecover(r *router.Request) *router.Response {
 	}
 	if c.Tries >= maxChallengeTries {
 		d.mu.Unlock()
-		return router.ErrorCode(http.StatusTooManyRequests, "mfa_locked", "Too many wrong codes; sign in again")
+		return tooManyRequests("mfa_locked", "Too many wrong codes; sign in again", d.now(), c.ExpiresAt)
 	}
 	u := a.userByID[c.UserID]
 	want := tokenHash("recovery", u.ID, normalizeRecovery(in.RecoveryCode))
@@ -344,8 +363,11 @@ func (d *Domain) mfaSendCode(r *router.Request) *router.Response {
 		return resp
 	}
 	now := d.now()
-	if c.Sends >= maxChallengeSends || now.Sub(c.LastSend) < sendInterval {
-		return router.ErrorCode(http.StatusTooManyRequests, "mfa_send_throttled", "Too many codes sent; wait before asking again")
+	if c.Sends >= maxChallengeSends {
+		return tooManyRequests("mfa_send_throttled", "Too many codes sent; sign in again", now, c.ExpiresAt)
+	}
+	if now.Sub(c.LastSend) < sendInterval {
+		return tooManyRequests("mfa_send_throttled", "Too many codes sent; wait before asking again", now, c.LastSend.Add(sendInterval))
 	}
 	addr := factorEmail(a.userByID[c.UserID], f)
 	if addr == "" {
@@ -498,7 +520,7 @@ func (d *Domain) stepUp(r *router.Request, a *appRec, p *principal) *router.Resp
 	}
 	s, u, now := p.session, p.user, d.now()
 	if s.StepUpLocked != nil && now.Before(*s.StepUpLocked) {
-		return router.ErrorCode(http.StatusTooManyRequests, "step_up_locked", "Step-up is locked on this session")
+		return tooManyRequests("step_up_locked", "Step-up is locked on this session", now, *s.StepUpLocked)
 	}
 	code := strings.TrimSpace(in.Code)
 	method := ""
@@ -539,7 +561,7 @@ func (d *Domain) stepUpSendCode(r *router.Request, a *appRec, p *principal) *rou
 	}
 	s, u, now := p.session, p.user, d.now()
 	if s.StepUpLocked != nil && now.Before(*s.StepUpLocked) {
-		return router.ErrorCode(http.StatusTooManyRequests, "step_up_locked", "Step-up is locked on this session")
+		return tooManyRequests("step_up_locked", "Step-up is locked on this session", now, *s.StepUpLocked)
 	}
 	var f *factorRec
 	for _, x := range a.enabledFactors(u.ID) {
@@ -555,7 +577,7 @@ func (d *Domain) stepUpSendCode(r *router.Request, a *appRec, p *principal) *rou
 		return resp
 	}
 	if now.Sub(s.StepUpSentAt) < sendInterval {
-		return router.ErrorCode(http.StatusTooManyRequests, "mfa_send_throttled", "Wait before asking for another code")
+		return tooManyRequests("mfa_send_throttled", "Wait before asking for another code", now, s.StepUpSentAt.Add(sendInterval))
 	}
 	addr := factorEmail(u, f)
 	if addr == "" {

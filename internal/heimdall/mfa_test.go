@@ -106,7 +106,15 @@ func TestTOTPEnrollmentAndChallenge(t *testing.T) {
 	for i := 0; i < maxChallengeTries; i++ {
 		h.must(401, "POST", "/demo/v1/auth/mfa/verify", "", map[string]any{"mfa_token": ch.str("mfa_token"), "code": "999999x"})
 	}
-	h.must(429, "POST", "/demo/v1/auth/mfa/verify", "", map[string]any{"mfa_token": ch.str("mfa_token"), "code": code})
+	h.clk.Advance(time.Minute)
+	locked := h.must(429, "POST", "/demo/v1/auth/mfa/verify", "", map[string]any{"mfa_token": ch.str("mfa_token"), "code": code})
+	// The challenge stays locked for the rest of its life on the mock clock.
+	if got := locked.header.Get("Retry-After"); got != "240" {
+		t.Fatalf("Retry-After = %q, want 240: %s", got, locked.raw)
+	}
+	if r := h.call("POST", "/demo/v1/auth/mfa/recover", "", map[string]any{"mfa_token": ch.str("mfa_token"), "recovery_code": rc}); r.status != 429 {
+		t.Fatalf("recover on a locked challenge: %d %s", r.status, r.raw)
+	}
 	ch = h.must(200, "POST", "/demo/v1/auth/signin", "", map[string]any{"identifier": "ada", "password": "password-ada"})
 	h.clk.Advance(challengeTTL)
 	h.must(401, "POST", "/demo/v1/auth/mfa/verify", "", map[string]any{"mfa_token": ch.str("mfa_token"), "code": code})
@@ -139,7 +147,11 @@ func TestEmailFactorAndStepUp(t *testing.T) {
 	if sent.str("code_expires_at") == "" {
 		t.Fatalf("send = %s", sent.raw)
 	}
-	h.must(429, "POST", "/demo/v1/auth/mfa/send-code", "", map[string]any{"mfa_token": ch.str("mfa_token"), "factor_id": id})
+	h.clk.Advance(10 * time.Second)
+	throttled := h.must(429, "POST", "/demo/v1/auth/mfa/send-code", "", map[string]any{"mfa_token": ch.str("mfa_token"), "factor_id": id})
+	if got := throttled.header.Get("Retry-After"); got != "20" {
+		t.Fatalf("send-code Retry-After = %q, want 20 (30 s between sends)", got)
+	}
 	done := h.must(200, "POST", "/demo/v1/auth/mfa/verify", "", map[string]any{"mfa_token": ch.str("mfa_token"), "code": h.outboxCode("ada@example.com", "otp")})
 	fresh := done.str("access_token")
 
@@ -154,8 +166,15 @@ func TestEmailFactorAndStepUp(t *testing.T) {
 	for i := 0; i < maxChallengeTries; i++ {
 		h.must(401, "POST", "/demo/v1/me/mfa/step-up", fresh, map[string]any{"code": "nope"})
 	}
-	h.must(429, "POST", "/demo/v1/me/mfa/step-up", fresh, map[string]any{"code": "nope"})
-	h.must(429, "POST", "/demo/v1/me/mfa/step-up/send-code", fresh, map[string]any{})
+	locked := h.must(429, "POST", "/demo/v1/me/mfa/step-up", fresh, map[string]any{"code": "nope"})
+	if got := locked.header.Get("Retry-After"); got != "900" {
+		t.Fatalf("step-up Retry-After = %q, want 900", got)
+	}
+	h.clk.Advance(time.Minute)
+	locked = h.must(429, "POST", "/demo/v1/me/mfa/step-up/send-code", fresh, map[string]any{})
+	if got := locked.header.Get("Retry-After"); got != "840" {
+		t.Fatalf("step-up send-code Retry-After = %q, want 840 after a minute of mock time", got)
+	}
 	h.clk.Advance(stepUpLock + time.Second)
 	h.must(200, "POST", "/demo/v1/me/mfa/step-up/send-code", fresh, map[string]any{})
 	codes := h.must(200, "POST", "/demo/v1/me/mfa/recovery-codes/regenerate", fresh, nil).body["recovery_codes"].([]any)

@@ -245,6 +245,13 @@ func (c tenantActor) canManage(a *appRec, t *tenantRec) *router.Response {
 
 func tenantNotFound() *router.Response { return router.Error(http.StatusNotFound, "Tenant not found") }
 
+// unknownMemberRole is a 400, not a 404: the spec's member routes name an
+// unknown role as a bad body and keep 404 for the tenant, account and
+// membership.
+func unknownMemberRole() *router.Response {
+	return badRequest("role_name must name an existing role")
+}
+
 func (d *Domain) registerTenants(reg *router.Registry) {
 	c := "/{app_slug}/v1/tenants"
 	reg.Handle("GET", c, d.consumerTenantRoute(permTenantRead, d.listTenants))
@@ -536,7 +543,7 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 		return badRequest("email must be an email")
 	}
 	if a.roleByName[in.RoleName] == nil {
-		return router.Error(http.StatusNotFound, "Role not found")
+		return unknownMemberRole()
 	}
 	var u *userRec
 	created := false
@@ -619,7 +626,7 @@ func (d *Domain) updateTenantMember(r *router.Request, a *appRec, c tenantActor)
 		return resp
 	}
 	if a.roleByName[in.RoleName] == nil {
-		return router.Error(http.StatusNotFound, "Role not found")
+		return unknownMemberRole()
 	}
 	if c.user != nil && in.RoleName == tenantAdminRoleOwner && c.memberOf(a, t).RoleName != tenantAdminRoleOwner {
 		return router.ErrorCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only an owner may make owners")

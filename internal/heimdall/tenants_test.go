@@ -40,7 +40,7 @@ func TestTenantsPlatformCRUDAndMembers(t *testing.T) {
 		t.Fatalf("add member: %s", add.raw)
 	}
 	h.must(409, "POST", base+"/"+id+"/members", h.apiKey, map[string]any{"account_id": aliceID, "role_name": "member"})
-	h.must(404, "POST", base+"/"+id+"/members", h.apiKey, map[string]any{"account_id": aliceID, "role_name": "nope"})
+	h.must(400, "POST", base+"/"+id+"/members", h.apiKey, map[string]any{"account_id": aliceID, "role_name": "nope"})
 	h.must(400, "POST", base+"/"+id+"/members", h.apiKey, map[string]any{"role_name": "member"})
 	inline := h.must(201, "POST", base+"/"+id+"/members", h.apiKey, map[string]any{"email": "bob@example.com", "role_name": "member"})
 	if inline.body["created_account"] != true {
