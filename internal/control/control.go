@@ -68,6 +68,9 @@ type Deps struct {
 	Domain   Domain // nil: a plain spec mock with no domain routes
 	Spec     func() SpecInfo
 	Coverage func() router.Coverage
+	// CheckFault, when set, refuses a fault that cannot match the spec
+	// being served (an unknown operationId or path).
+	CheckFault func(faults.Fault) error
 	// BaseURL is the public base URL as seen by the request (--public-url
 	// or http://<Host>).
 	BaseURL func(*http.Request) string
@@ -394,6 +397,12 @@ func (c *controller) addFault(w http.ResponseWriter, r *http.Request) {
 	if f.Path != "" && strings.HasPrefix(f.Path, Prefix) {
 		Error(w, http.StatusBadRequest, "invalid_fault", "path: faults apply to the API, not to the control plane")
 		return
+	}
+	if c.d.CheckFault != nil && f.Validate() == nil {
+		if err := c.d.CheckFault(f); err != nil {
+			Error(w, http.StatusBadRequest, "invalid_fault", err.Error())
+			return
+		}
 	}
 	added, err := c.d.Faults.Add(f)
 	if err != nil {

@@ -183,11 +183,11 @@ func (f *Fault) matches(opID, method, template, path string) bool {
 	if !strings.EqualFold(f.Method, method) {
 		return false
 	}
-	return f.Path == template || samePath(f.Path, path)
+	return samePath(f.Path, template) || samePath(f.Path, path)
 }
 
-// samePath compares concrete paths, tolerating one trailing slash as the
-// router does.
+// samePath compares paths, tolerating one trailing slash as the router
+// does.
 func samePath(a, b string) bool {
 	if len(a) > 1 {
 		a = strings.TrimSuffix(a, "/")

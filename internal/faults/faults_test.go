@@ -81,6 +81,12 @@ func TestTakeByConcretePathAndOperationID(t *testing.T) {
 	if _, ok := r.Take("me", "GET", "/{slug}/v1/me", "/acme/v1/me/"); !ok {
 		t.Error("concrete path with trailing slash did not match")
 	}
+	if _, err := r.Add(Fault{Method: "PATCH", Path: "/{slug}/v1/me/", Status: 500}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.Take("updateMe", "PATCH", "/{slug}/v1/me", "/acme/v1/me"); !ok {
+		t.Error("template with trailing slash did not match")
+	}
 	for i := 0; i < 3; i++ { // unlimited
 		if got, ok := r.Take("listApps", "GET", "/v1/apps", "/v1/apps"); !ok || got.DelayMS != 5 {
 			t.Fatalf("operation fault = %+v, %v", got, ok)

@@ -187,9 +187,11 @@ func TestStateFileSurvivesARestart(t *testing.T) {
 func TestWatchReloadsTheSpecAndKeepsState(t *testing.T) {
 	dir := t.TempDir()
 	spec := filepath.Join(dir, "pets.yaml")
-	write := func(path string) {
-		doc := "openapi: 3.0.3\ninfo: {title: pets, version: \"1\"}\npaths:\n  " + path +
-			":\n    get:\n      responses:\n        \"200\":\n          description: ok\n          content:\n            application/json:\n              schema: {type: object, properties: {ok: {type: boolean}}}\n"
+	write := func(paths ...string) {
+		doc := "openapi: 3.0.3\ninfo: {title: pets, version: \"1\"}\npaths:\n"
+		for _, p := range paths {
+			doc += "  " + p + ":\n    get:\n      responses:\n        \"200\":\n          description: ok\n          content:\n            application/json:\n              schema: {type: object, properties: {ok: {type: boolean}}}\n"
+		}
 		if err := os.WriteFile(spec, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -199,15 +201,22 @@ func TestWatchReloadsTheSpecAndKeepsState(t *testing.T) {
 	if code := getJSON(t, base+"/pets", nil); code != 200 {
 		t.Fatalf("GET /pets = %d", code)
 	}
-	http.Post(base+"/__mock/faults", "application/json", strings.NewReader(`{"method":"GET","path":"/cats","status":503}`))
+	resp, err := http.Post(base+"/__mock/faults", "application/json", strings.NewReader(`{"method":"GET","path":"/pets","status":503}`))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("adding the fault: %v %v", err, resp)
+	}
+	resp.Body.Close()
 	time.Sleep(10 * time.Millisecond) // a new mtime even on coarse file systems
-	write("/cats")
+	write("/pets", "/cats")
 	os.Chtimes(spec, time.Now().Add(time.Second), time.Now().Add(time.Second))
 	deadline := time.Now().Add(5 * time.Second)
 	for getJSON(t, base+"/cats", nil) == 404 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if code := getJSON(t, base+"/cats", nil); code != 503 {
-		t.Fatalf("GET /cats after the reload = %d, want 503 from the fault kept across it", code)
+	if code := getJSON(t, base+"/cats", nil); code != 200 {
+		t.Fatalf("GET /cats after the reload = %d, want 200 from the new spec", code)
+	}
+	if code := getJSON(t, base+"/pets", nil); code != 503 {
+		t.Fatalf("GET /pets after the reload = %d, want 503 from the fault kept across it", code)
 	}
 }

@@ -243,6 +243,34 @@ func (r *Router) Match(method, path string) (op *Operation, params []string, pat
 	return rt.op, params, true
 }
 
+// CheckFault reports why f could never fire on this spec: an operationId
+// no operation has, or a method and path no operation answers. Such a
+// fault is a typo in a test, which would otherwise pass without the
+// failure it meant to inject.
+func (r *Router) CheckFault(f faults.Fault) error {
+	if f.OperationID != "" {
+		for _, op := range r.ops {
+			if op.OperationID == f.OperationID {
+				return nil
+			}
+		}
+		return fmt.Errorf("operation_id: the spec has no operation %s", f.OperationID)
+	}
+	n, _ := r.root.lookup(f.Path)
+	if n == nil {
+		return fmt.Errorf("no operation answers %s %s", strings.ToUpper(f.Method), f.Path)
+	}
+	op, _, _ := r.Match(f.Method, f.Path)
+	if op == nil {
+		return fmt.Errorf("%s %s: no such operation; allowed: %s", strings.ToUpper(f.Method), f.Path, n.allow)
+	}
+	// A template must be the spec's own: the fault compares it as written.
+	if strings.Contains(f.Path, "{") && strings.TrimSuffix(f.Path, "/") != op.Path {
+		return fmt.Errorf("path %s: the spec's template is %s", f.Path, op.Path)
+	}
+	return nil
+}
+
 // Coverage says which operations have a stateful handler.
 type Coverage struct {
 	Stateful   int          `json:"stateful"`

@@ -103,13 +103,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.control = control.Handler(control.Deps{
-		Clock:    s.Clock,
-		Journal:  s.Journal,
-		Faults:   s.Faults,
-		Domain:   dom,
-		Spec:     s.specInfo,
-		Coverage: func() router.Coverage { return s.router.Load().Coverage() },
-		BaseURL:  s.BaseURL,
+		Clock:      s.Clock,
+		Journal:    s.Journal,
+		Faults:     s.Faults,
+		Domain:     dom,
+		Spec:       s.specInfo,
+		Coverage:   func() router.Coverage { return s.router.Load().Coverage() },
+		CheckFault: func(f faults.Fault) error { return s.router.Load().CheckFault(f) },
+		BaseURL:    s.BaseURL,
 		Mount: func(mux *http.ServeMux) {
 			inspector.Mount(mux, inspector.Deps{Domain: s.Domain, Journal: s.Journal})
 		},

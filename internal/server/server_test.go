@@ -92,3 +92,30 @@ func TestFixturesNeedTheDomainAndMustParse(t *testing.T) {
 		t.Error("a server without a spec was built")
 	}
 }
+
+// A fault that no operation of the spec can match is a typo in a test: it
+// is refused with the reason instead of being stored and never firing.
+func TestFaultsMustNameAnOperationOfTheSpec(t *testing.T) {
+	s := newServer(t, nil)
+	for _, tc := range []struct{ body, want string }{
+		{`{"operation_id":"ConsumerAuthController_signn","status":503}`, "no operation ConsumerAuthController_signn"},
+		{`{"method":"GET","path":"/demo/v1/nowhere","status":503}`, "no operation answers GET /demo/v1/nowhere"},
+		{`{"method":"DELETE","path":"/demo/v1/auth/signin","status":503}`, "allowed: OPTIONS, POST"},
+		{`{"method":"POST","path":"/{slug}/v1/auth/signin","status":503}`, "/{app_slug}/v1/auth/signin"},
+	} {
+		rec := serve(s, "POST", "/__mock/faults", tc.body, nil)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%s: %d %s, want 400 naming %q", tc.body, rec.Code, rec.Body, tc.want)
+		}
+	}
+	for _, body := range []string{
+		`{"operation_id":"ConsumerAuthController_signin","status":503}`,
+		`{"method":"post","path":"/demo/v1/auth/signin","status":503}`,
+		`{"method":"POST","path":"/{app_slug}/v1/auth/signin/","status":503}`,
+		`{"method":"HEAD","path":"/demo/v1/me","status":503}`,
+	} {
+		if rec := serve(s, "POST", "/__mock/faults", body, nil); rec.Code != http.StatusCreated {
+			t.Errorf("%s: %d %s, want 201", body, rec.Code, rec.Body)
+		}
+	}
+}
