@@ -689,10 +689,18 @@ func TestLogLinePerRequest(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("%d log lines: %s", len(lines), buf.String())
 	}
-	for _, want := range []string{`"operation":"myApp"`, `"status":200`, `"method":"GET"`, `"duration"`} {
+	for _, want := range []string{`"operation":"myApp"`, `"status":200`, `"method":"GET"`, `"duration_ms":`, `"violations":[]`} {
 		if !strings.Contains(lines[0], want) {
 			t.Errorf("log line %s lacks %s", lines[0], want)
 		}
+	}
+	// Milliseconds like the journal's field, not the nanoseconds a JSON
+	// handler writes for a time.Duration.
+	var line struct {
+		DurationMS float64 `json:"duration_ms"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &line); err != nil || line.DurationMS <= 0 || line.DurationMS > 10000 {
+		t.Errorf("duration_ms = %v (%v) in %s", line.DurationMS, err, lines[0])
 	}
 }
 
