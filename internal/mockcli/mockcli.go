@@ -269,13 +269,13 @@ func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr stri
 	fmt.Fprintf(w, "  spec:       %s (%s, OpenAPI %s, %d operations: %d stateful, %d generated)\n",
 		spec.Source, title, spec.Version, cov.Stateful+cov.Generated, cov.Stateful, cov.Generated)
 	if n := len(spec.Warnings); n > 0 {
-		fmt.Fprintf(w, "  warnings:   %d spec defects (listed at /__mock/health)\n", n)
+		fmt.Fprintf(w, "  warnings:   %d (all listed at /__mock/health)\n", n)
 		for i, wr := range spec.Warnings {
 			if i == 5 {
 				fmt.Fprintf(w, "              ... and %d more\n", n-5)
 				break
 			}
-			fmt.Fprintf(w, "              %s: %s\n", wr.Pointer, wr.Message)
+			fmt.Fprintf(w, "              %s\n", wr)
 		}
 	}
 	boot := srv.Bootstrap(base)

@@ -211,7 +211,7 @@ func (s *Server) specInfo() control.SpecInfo {
 		info.Title, info.Version = spec.Doc.Info.Title, spec.Doc.Info.Version
 	}
 	for _, w := range spec.Warnings {
-		info.Warnings = append(info.Warnings, w.Pointer+": "+w.Message)
+		info.Warnings = append(info.Warnings, w.String())
 	}
 	return info
 }

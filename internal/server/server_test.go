@@ -119,3 +119,24 @@ func TestFaultsMustNameAnOperationOfTheSpec(t *testing.T) {
 		}
 	}
 }
+
+// A warning about the spec as a whole (the live copy was unreachable) has
+// no JSON pointer and must not be listed behind an empty one.
+func TestHealthListsWarningsWithoutEmptyPointers(t *testing.T) {
+	s := newServer(t, func(c *Config) {
+		spec := *c.Spec
+		spec.Warnings = []specload.Warning{{Message: "live spec unavailable: offline"}, {Pointer: "/paths/~1a", Message: "bad example"}}
+		c.Spec = &spec
+	})
+	rec := serve(s, "GET", "/__mock/health", "", nil)
+	var health struct {
+		Spec struct{ Warnings []string } `json:"spec"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &health); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"live spec unavailable: offline", "/paths/~1a: bad example"}
+	if strings.Join(health.Spec.Warnings, "|") != strings.Join(want, "|") {
+		t.Errorf("warnings = %q, want %q", health.Spec.Warnings, want)
+	}
+}
