@@ -135,12 +135,15 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		printCoverage(stdout, srv)
 		return 0
 	}
+	stateNote := ""
 	if o.StateFile != "" {
+		stateNote = o.StateFile + " (none yet; written on shutdown)"
 		if data, err := os.ReadFile(o.StateFile); err == nil {
 			if err := srv.ImportState(data); err != nil {
 				fmt.Fprintf(stderr, "mock: --state-file %s: %v\n", o.StateFile, err)
 				return 2
 			}
+			stateNote = "loaded from " + o.StateFile
 		} else if !errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintln(stderr, "mock: --state-file:", err)
 			return 2
@@ -159,7 +162,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	addr := ln.Addr().String()
-	printBanner(stdout, srv, spec, addr, o)
+	printBanner(stdout, srv, spec, addr, o, stateNote)
 	if o.Watch {
 		go watch(ctx, o.Spec, srv, logger)
 	}
@@ -255,7 +258,10 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr string, o *Options) {
+// printBanner says where the mock listens and what it serves; stateNote,
+// when set, says whether a --state-file was loaded, since a restored state
+// explains users a newcomer did not create.
+func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr string, o *Options, stateNote string) {
 	base := "http://" + addr
 	if o.PublicURL != "" {
 		base = strings.TrimRight(o.PublicURL, "/")
@@ -277,6 +283,9 @@ func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr stri
 			}
 			fmt.Fprintf(w, "              %s\n", wr)
 		}
+	}
+	if stateNote != "" {
+		fmt.Fprintf(w, "  state:      %s\n", stateNote)
 	}
 	boot := srv.Bootstrap(base)
 	keys := make([]string, 0, len(boot))

@@ -145,7 +145,10 @@ func TestCoverageTable(t *testing.T) {
 
 func TestStateFileSurvivesARestart(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
-	base, stop, _ := start(t, "--state-file", state)
+	base, stop, out := start(t, "--state-file", state)
+	if want := "state:      " + state + " (none yet; written on shutdown)"; !strings.Contains(out.String(), want) {
+		t.Errorf("banner lacks %q:\n%s", want, out)
+	}
 	body := `{"email":"dora@example.com","password":"correct horse battery","username":"dora"}`
 	var health struct {
 		Bootstrap map[string]string `json:"bootstrap"`
@@ -170,7 +173,10 @@ func TestStateFileSurvivesARestart(t *testing.T) {
 		t.Error("the state file holds a password in clear")
 	}
 
-	base, _, _ = start(t, "--state-file", state)
+	base, _, out = start(t, "--state-file", state)
+	if want := "state:      loaded from " + state; !strings.Contains(out.String(), want) {
+		t.Errorf("banner lacks %q:\n%s", want, out)
+	}
 	req, _ = http.NewRequest("POST", base+"/demo/v1/auth/signin", strings.NewReader(`{"identifier":"dora","password":"correct horse battery"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+health.Bootstrap["api_key"])
