@@ -183,6 +183,9 @@ func Markdown(w io.Writer, r *diff.Report) error {
 	for _, a := range r.Expired {
 		ew.printf("\n> ⚠️ Expired acceptance: `%s` on `%s` (expired %s) no longer accepts.\n", a.Rule, mdEscape(a.Operation), a.Expires)
 	}
+	for _, a := range r.Unused {
+		ew.printf("\n> ℹ️ Unused acceptance: `%s` on `%s` matched no finding.\n", a.Rule, mdEscape(a.Operation))
+	}
 	return ew.err
 }
 
@@ -322,6 +325,9 @@ func GitHubActions(w io.Writer, r *diff.Report, opts Options) error {
 	}
 	for _, a := range r.Expired {
 		ew.printf("::warning title=expired-acceptance::%s\n", ghEscape(fmt.Sprintf("acceptance of %s on %s expired %s", a.Rule, a.Operation, a.Expires), false))
+	}
+	for _, a := range r.Unused {
+		ew.printf("::warning title=unused-acceptance::%s\n", ghEscape(fmt.Sprintf("acceptance of %s on %s matched no finding", a.Rule, a.Operation), false))
 	}
 	return ew.err
 }

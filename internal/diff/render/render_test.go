@@ -179,3 +179,24 @@ func TestWriteUnknownFormat(t *testing.T) {
 		t.Error("want an error for an unknown format")
 	}
 }
+
+// An accept-file entry that matched nothing is stale (the break it named
+// is gone or was mistyped); the PR comment and the annotations say so as
+// the text and JSON reports do, so the file gets cleaned up.
+func TestUnusedAcceptancesAreReportedInEveryCIFormat(t *testing.T) {
+	r := sample(t)
+	r.Unused = []diff.Acceptance{{Rule: "operation-removed", Operation: "GET /v1/gone", Reason: "typo"}}
+	var md, gh bytes.Buffer
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := GitHubActions(&gh, r, Options{FailOn: diff.Error}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "Unused acceptance: `operation-removed` on `GET /v1/gone`") {
+		t.Errorf("markdown lacks the unused acceptance:\n%s", md.String())
+	}
+	if !strings.Contains(gh.String(), "::warning title=unused-acceptance::acceptance of operation-removed on GET /v1/gone matched no finding") {
+		t.Errorf("annotations lack the unused acceptance:\n%s", gh.String())
+	}
+}
