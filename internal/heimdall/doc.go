@@ -257,6 +257,15 @@
 //     also names the app by the token's aid, aud or kid, so a token of any
 //     app can be pasted; it adds unknown_app when none matches.
 //
+// # Documented errors the mock does not answer
+//
+// The error table (errors_test.go) reaches every 4xx the newest spec
+// documents through real calls, except these, each with the reason; a
+// test keeps the table and this list together complete:
+//
+//	GET /{app_slug}/v1/me 404: deleting an account ends its sessions, so its tokens answer 401 session_revoked before a lookup could miss
+//	POST /{app_slug}/v1/auth/oauth/{provider}/callback 409: the spec returns link conflicts through the redirect, so the callback answers 303 to return_to with ?heimdall_error=link_required or account_exists_with_different_provider
+//
 // # State
 //
 // One mutex guards the state; RSA signing, RSA verification and password
