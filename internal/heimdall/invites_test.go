@@ -34,6 +34,17 @@ func TestInviteFlow(t *testing.T) {
 	revoked := h.must(201, "POST", base, h.apiKey, map[string]any{"email": "late@example.com"})
 	h.must(204, "DELETE", base+"/"+revoked.str("id"), h.apiKey, nil)
 	h.must(410, "POST", "/demo/v1/auth/accept-invite", "", map[string]any{"code": revoked.str("code"), "password": "password-late"})
+	// Accepted already: a second acceptance of an invite with uses left
+	// meets the account the first one made (409); a used-up one is 410.
+	twice := h.must(201, "POST", base, h.apiKey, map[string]any{"email": "twice@example.com", "max_uses": 2})
+	if h.outboxCode("twice@example.com", "invite") != twice.str("code") {
+		t.Fatal("the two-use invite was not mailed")
+	}
+	h.must(200, "POST", "/demo/v1/auth/accept-invite", "", map[string]any{"code": twice.str("code"), "password": "password-twice"})
+	again := h.must(409, "POST", "/demo/v1/auth/accept-invite", "", map[string]any{"code": twice.str("code"), "password": "password-twice"})
+	if again.str("code") != "EMAIL_TAKEN" && again.str("code") != "USERNAME_TAKEN" {
+		t.Fatalf("second acceptance: %s", again.raw)
+	}
 	expiring := h.must(201, "POST", base, h.apiKey, map[string]any{"email": "slow@example.com", "expires_in_hours": 1})
 	h.clk.Advance(61 * time.Minute)
 	h.must(410, "POST", "/demo/v1/auth/accept-invite", "", map[string]any{"code": expiring.str("code"), "password": "password-slow"})
