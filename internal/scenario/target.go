@@ -94,6 +94,9 @@ type handlerTarget struct {
 // handlerHost is the Host of in-process requests.
 const handlerHost = "mock.local"
 
+// goClientAgent is the User-Agent net/http's client sends by default.
+const goClientAgent = "Go-http-client/1.1"
+
 func (t *handlerTarget) Name() string { return "in-process" }
 
 func (t *handlerTarget) Reset(ctx context.Context) error { return t.mock.reset(ctx, t) }
@@ -108,6 +111,11 @@ func (t *handlerTarget) Do(ctx context.Context, req *http.Request) (res *http.Re
 	in.RemoteAddr = "127.0.0.1:1"
 	if in.Body == nil {
 		in.Body = http.NoBody
+	}
+	if _, set := in.Header["User-Agent"]; !set {
+		// What net/http sends, so a session the mock stores looks the
+		// same in-process and over HTTP, and drift compares services.
+		in.Header.Set("User-Agent", goClientAgent)
 	}
 	rec := &recorder{header: http.Header{}}
 	defer func() {
