@@ -88,7 +88,7 @@ func New(cfg Config) (*Server, error) {
 		if len(cfg.Fixtures) > 0 {
 			doc, err := fixtures.Parse(cfg.Fixtures)
 			if err != nil {
-				return nil, fmt.Errorf("fixtures: %w", err)
+				return nil, err // already says "fixtures: ..."
 			}
 			if err := s.Domain.SetBaseline(doc); err != nil {
 				return nil, fmt.Errorf("fixtures: %w", err)

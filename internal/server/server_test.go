@@ -85,8 +85,8 @@ func TestFixturesNeedTheDomainAndMustParse(t *testing.T) {
 	if _, err := New(Config{Spec: spec, Fixtures: []byte("apps: []")}); err == nil {
 		t.Error("fixtures without the domain were accepted")
 	}
-	if _, err := New(Config{Spec: spec, Domain: true, Fixtures: []byte("apps: [{slug: 5")}); err == nil || !strings.Contains(err.Error(), "fixtures") {
-		t.Errorf("broken fixtures: %v", err)
+	if _, err := New(Config{Spec: spec, Domain: true, Fixtures: []byte("apps: [{slug: 5")}); err == nil || !strings.HasPrefix(err.Error(), "fixtures: ") || strings.Count(err.Error(), "fixtures:") != 1 {
+		t.Errorf("broken fixtures: %v, want one fixtures: prefix", err)
 	}
 	if _, err := New(Config{}); err == nil {
 		t.Error("a server without a spec was built")
