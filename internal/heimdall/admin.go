@@ -140,10 +140,6 @@ func appJSON(a *appRec) map[string]any {
 }
 
 func (d *Domain) listApps(r *router.Request) *router.Response {
-	limit, err := parseLimit(r.Query("limit"))
-	if err != nil {
-		return badRequest(err.Error())
-	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	k, resp := d.apiKey(r)
@@ -151,16 +147,8 @@ func (d *Domain) listApps(r *router.Request) *router.Response {
 		return resp
 	}
 	ws := r.Query("workspace_id")
-	rows, pg, err := paginate(d.st.Apps, func(a *appRec) int64 { return a.Seq }, r.Query("cursor"), limit, false,
-		func(a *appRec) bool { return k.allows(a, "") && (ws == "" || a.WorkspaceID == ws) })
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	data := make([]map[string]any, 0, len(rows))
-	for _, a := range rows {
-		data = append(data, appJSON(a))
-	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+	return listPage(r, d.st.Apps, appSeq, false,
+		func(a *appRec) bool { return k.allows(a, "") && (ws == "" || a.WorkspaceID == ws) }, appJSON)
 }
 
 func (d *Domain) createApp(r *router.Request) *router.Response {
@@ -285,7 +273,7 @@ func (d *Domain) deleteApp(_ *router.Request, a *appRec, k *apiKeyRec) *router.R
 	if !k.Owner && k.AppID != "" {
 		return router.Error(http.StatusForbidden, "Only the workspace owner can delete apps")
 	}
-	d.st.Apps = removeBySeq(d.st.Apps, a.Seq, func(x *appRec) int64 { return x.Seq })
+	d.st.Apps = removeBySeq(d.st.Apps, a.Seq, appSeq)
 	delete(d.st.appByID, a.ID)
 	delete(d.st.appBySlug, a.Slug)
 	d.st.APIKeys = slices.DeleteFunc(d.st.APIKeys, func(x *apiKeyRec) bool {
@@ -319,28 +307,19 @@ func (d *Domain) updateAppStatus(r *router.Request, a *appRec, k *apiKeyRec) *ro
 }
 
 func (d *Domain) listMembers(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	limit, err := parseLimit(r.Query("limit"))
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	rows, pg, err := paginate(a.Users, func(u *userRec) int64 { return u.Seq }, r.Query("cursor"), limit, false,
-		func(u *userRec) bool { return u.Role != "" && a.roleByName[u.Role] != nil })
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	data := make([]map[string]any, 0, len(rows))
-	for _, u := range rows {
-		var email any
-		if c := u.primary("email"); c != nil {
-			email = c.Value
-		}
-		role := a.roleByName[u.Role]
-		data = append(data, map[string]any{
-			"id": u.ID, "account_id": u.ID, "username": u.Username, "display_name": u.DisplayName,
-			"primary_email": email, "role_id": role.ID, "role_name": role.Name, "joined_at": ts(u.CreatedAt),
+	return listPage(r, a.Users, userSeq, false,
+		func(u *userRec) bool { return u.Role != "" && a.roleByName[u.Role] != nil },
+		func(u *userRec) map[string]any {
+			var email any
+			if c := u.primary("email"); c != nil {
+				email = c.Value
+			}
+			role := a.roleByName[u.Role]
+			return map[string]any{
+				"id": u.ID, "account_id": u.ID, "username": u.Username, "display_name": u.DisplayName,
+				"primary_email": email, "role_id": role.ID, "role_name": role.Name, "joined_at": ts(u.CreatedAt),
+			}
 		})
-	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
 }
 
 // removeMember takes the account's role away; the account itself stays.
@@ -509,23 +488,12 @@ func (d *Domain) updateNotify(r *router.Request, a *appRec, k *apiKeyRec) *route
 }
 
 func (d *Domain) auditLogs(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	limit, err := parseLimit(r.Query("limit"))
-	if err != nil {
-		return badRequest(err.Error())
-	}
 	action, actor := r.Query("action"), r.Query("actor_id")
-	rows, pg, err := paginate(a.auditFor(action, actor), func(e *auditRec) int64 { return e.Seq }, r.Query("cursor"), limit, true,
+	return listPage(r, a.auditFor(action, actor), auditSeq, true,
 		func(e *auditRec) bool {
 			return (action == "" || e.Action == action) && (actor == "" || (e.ActorID != nil && *e.ActorID == actor))
-		})
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	data := make([]map[string]any, 0, len(rows))
-	for _, e := range rows {
-		data = append(data, auditEntry(a, e))
-	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+		},
+		func(e *auditRec) map[string]any { return auditEntry(a, e) })
 }
 
 // userSummary is EndUserSummaryDto (and ConsumerAdminEndUserDto).
@@ -606,24 +574,12 @@ func containsFold(s, lower string) bool {
 var userStatuses = []string{"active", "suspended", "deactivated"}
 
 func (d *Domain) listUsers(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	limit, err := parseLimit(r.Query("limit"))
-	if err != nil {
-		return badRequest(err.Error())
-	}
 	status, search := r.Query("status"), r.Query("search")
 	if status != "" && !slices.Contains(userStatuses, status) {
 		return badRequest("status must be one of the following values: active, suspended, deactivated")
 	}
-	rows, pg, err := paginate(a.Users, func(u *userRec) int64 { return u.Seq }, r.Query("cursor"), limit, false,
-		userFilter(status, search))
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	data := make([]map[string]any, 0, len(rows))
-	for _, u := range rows {
-		data = append(data, d.userSummary(a, u))
-	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+	return listPage(r, a.Users, userSeq, false, userFilter(status, search),
+		func(u *userRec) map[string]any { return d.userSummary(a, u) })
 }
 
 func userNotFound() *router.Response { return router.Error(http.StatusNotFound, "User not found") }
@@ -926,19 +882,8 @@ func roleJSON(a *appRec, r *roleRec) map[string]any {
 }
 
 func (d *Domain) listRoles(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	limit, err := parseLimit(r.Query("limit"))
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	rows, pg, err := paginate(a.Roles, func(x *roleRec) int64 { return x.Seq }, r.Query("cursor"), limit, false, nil)
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	data := make([]map[string]any, 0, len(rows))
-	for _, x := range rows {
-		data = append(data, roleJSON(a, x))
-	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+	return listPage(r, a.Roles, roleSeq, false, nil,
+		func(x *roleRec) map[string]any { return roleJSON(a, x) })
 }
 
 var roleNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
@@ -1015,7 +960,7 @@ func (d *Domain) deleteRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 	if a.Config.SignupDefaultRole == role.Name {
 		return router.ErrorCode(http.StatusConflict, "ROLE_IN_USE", "Role is the signup default role")
 	}
-	a.Roles = removeBySeq(a.Roles, role.Seq, func(x *roleRec) int64 { return x.Seq })
+	a.Roles = removeBySeq(a.Roles, role.Seq, roleSeq)
 	delete(a.roleByName, role.Name)
 	d.audit(a, "role.deleted", k.ID, "role", role.ID, "", map[string]any{"name": role.Name})
 	return router.NoContent(http.StatusNoContent)
@@ -1137,7 +1082,7 @@ func (d *Domain) deletePermission(r *router.Request, a *appRec, k *apiKeyRec) *r
 	if p.IsSystem {
 		return router.Error(http.StatusForbidden, "System permissions cannot be deleted")
 	}
-	a.Permissions = removeBySeq(a.Permissions, p.Seq, func(x *permRec) int64 { return x.Seq })
+	a.Permissions = removeBySeq(a.Permissions, p.Seq, permSeq)
 	delete(a.permByKey, key)
 	for _, role := range a.Roles { // a deleted permission is granted by no role
 		role.Permissions = slices.DeleteFunc(role.Permissions, func(s string) bool { return s == key })
@@ -1208,19 +1153,8 @@ func clientJSON(a *appRec, c *clientRec) map[string]any {
 }
 
 func (d *Domain) listClients(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	limit, err := parseLimit(r.Query("limit"))
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	rows, pg, err := paginate(a.Clients, func(c *clientRec) int64 { return c.Seq }, r.Query("cursor"), limit, false, nil)
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	data := make([]map[string]any, 0, len(rows))
-	for _, c := range rows {
-		data = append(data, clientJSON(a, c))
-	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+	return listPage(r, a.Clients, clientSeq, false, nil,
+		func(c *clientRec) map[string]any { return clientJSON(a, c) })
 }
 
 func (d *Domain) createClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
@@ -1284,7 +1218,7 @@ func (d *Domain) deleteClient(r *router.Request, a *appRec, k *apiKeyRec) *route
 	if c == nil {
 		return clientNotFound()
 	}
-	a.Clients = removeBySeq(a.Clients, c.Seq, func(x *clientRec) int64 { return x.Seq })
+	a.Clients = removeBySeq(a.Clients, c.Seq, clientSeq)
 	delete(a.clientByID, c.ID)
 	delete(a.clientByID, c.ClientID)
 	d.audit(a, "m2m_client.deleted", k.ID, "m2m_client", c.ID, "", nil)

@@ -592,19 +592,8 @@ func auditEntry(a *appRec, e *auditRec) map[string]any {
 }
 
 func (d *Domain) meActivity(r *router.Request, a *appRec, p *principal) *router.Response {
-	limit, err := parseLimit(r.Query("limit"))
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	rows, pg, err := paginate(a.auditOf(p.user.ID), func(e *auditRec) int64 { return e.Seq }, r.Query("cursor"), limit, true, nil)
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	data := make([]map[string]any, 0, len(rows))
-	for _, e := range rows {
-		data = append(data, auditEntry(a, e))
-	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+	return listPage(r, a.auditOf(p.user.ID), auditSeq, true, nil,
+		func(e *auditRec) map[string]any { return auditEntry(a, e) })
 }
 
 func (d *Domain) changePassword(r *router.Request) *router.Response {

@@ -36,19 +36,8 @@ func inviteJSON(a *appRec, in *inviteRec) map[string]any {
 }
 
 func (d *Domain) listInvites(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	limit, err := parseLimit(r.Query("limit"))
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	rows, pg, err := paginate(a.Invites, func(in *inviteRec) int64 { return in.Seq }, r.Query("cursor"), limit, false, nil)
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	data := make([]map[string]any, 0, len(rows))
-	for _, in := range rows {
-		data = append(data, inviteJSON(a, in))
-	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+	return listPage(r, a.Invites, inviteSeq, false, nil,
+		func(in *inviteRec) map[string]any { return inviteJSON(a, in) })
 }
 
 func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {

@@ -491,7 +491,7 @@ func (a *appRec) removeUser(u *userRec) {
 	for _, c := range u.Contacts {
 		delete(a.byContact, contactKey(c.Type, c.Value))
 	}
-	a.Users = removeBySeq(a.Users, u.Seq, func(x *userRec) int64 { return x.Seq })
+	a.Users = removeBySeq(a.Users, u.Seq, userSeq)
 	for _, s := range append([]*sessionRec(nil), a.userSess[u.ID]...) {
 		a.dropSession(s)
 	}

@@ -278,24 +278,13 @@ func (d *Domain) registerTenants(reg *router.Registry) {
 }
 
 func (d *Domain) listTenants(r *router.Request, a *appRec, c tenantActor) *router.Response {
-	limit, err := parseLimit(r.Query("limit"))
-	if err != nil {
-		return badRequest(err.Error())
-	}
 	status := r.Query("status")
 	if status != "" && !slices.Contains(tenantStatuses, status) {
 		return badRequest("status must be one of the following values: active, suspended, archived")
 	}
-	rows, pg, err := paginate(a.Tenants, func(t *tenantRec) int64 { return t.Seq }, r.Query("cursor"), limit, true,
-		func(t *tenantRec) bool { return (status == "" || t.Status == status) && c.canSee(a, t) == nil })
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	data := make([]map[string]any, 0, len(rows))
-	for _, t := range rows {
-		data = append(data, tenantJSON(a, t))
-	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+	return listPage(r, a.Tenants, tenantSeq, true,
+		func(t *tenantRec) bool { return (status == "" || t.Status == status) && c.canSee(a, t) == nil },
+		func(t *tenantRec) map[string]any { return tenantJSON(a, t) })
 }
 
 // tenantSlugFrom derives a slug from a display name: lower-case letters and
@@ -460,7 +449,7 @@ func (d *Domain) deleteTenant(r *router.Request, a *appRec, c tenantActor) *rout
 		return router.ErrorCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only the tenant's owner may delete it")
 	}
 	a.unindexTenant(t)
-	a.Tenants = removeBySeq(a.Tenants, t.Seq, func(x *tenantRec) int64 { return x.Seq })
+	a.Tenants = removeBySeq(a.Tenants, t.Seq, tenantSeq)
 	a.Memberships = slices.DeleteFunc(a.Memberships, func(m *memberRec) bool {
 		if m.TenantID == t.ID {
 			delete(a.memberByKey, memberKey(m.TenantID, m.AccountID))
@@ -486,20 +475,9 @@ func (d *Domain) listTenantMembers(r *router.Request, a *appRec, c tenantActor) 
 	if resp := c.canSee(a, t); resp != nil {
 		return resp
 	}
-	limit, err := parseLimit(r.Query("limit"))
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	rows, pg, err := paginate(a.Memberships, func(m *memberRec) int64 { return m.Seq }, r.Query("cursor"), limit, true,
-		func(m *memberRec) bool { return m.TenantID == t.ID })
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	data := make([]map[string]any, 0, len(rows))
-	for _, m := range rows {
-		data = append(data, memberJSON(a, m))
-	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+	return listPage(r, a.Memberships, memberSeq, true,
+		func(m *memberRec) bool { return m.TenantID == t.ID },
+		func(m *memberRec) map[string]any { return memberJSON(a, m) })
 }
 
 // addMembership stores a membership. Caller holds d.mu and has checked it
@@ -661,7 +639,7 @@ func (d *Domain) removeTenantMember(r *router.Request, a *appRec, c tenantActor)
 		return badRequest("a tenant must keep an owner")
 	}
 	delete(a.memberByKey, memberKey(m.TenantID, m.AccountID))
-	a.Memberships = removeBySeq(a.Memberships, m.Seq, func(x *memberRec) int64 { return x.Seq })
+	a.Memberships = removeBySeq(a.Memberships, m.Seq, memberSeq)
 	for _, s := range a.userSess[m.AccountID] {
 		if s.TenantID == t.ID {
 			s.TenantID = ""

@@ -10,11 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // newID returns a random RFC 4122 version 4 uuid, the id format the real
@@ -233,6 +236,36 @@ func paginate[T any](items []T, seqOf func(T) int64, cursor string, limit int, d
 	}
 	return out, pg, nil
 }
+
+// listPage answers one page of items as {data, pagination}: limit and
+// cursor come from the query, keep (nil keeps all) filters, and view
+// renders a row. Every list operation of the API shares this shape.
+func listPage[T any](r *router.Request, items []T, seqOf func(T) int64, desc bool, keep func(T) bool, view func(T) map[string]any) *router.Response {
+	limit, err := parseLimit(r.Query("limit"))
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	rows, pg, err := paginate(items, seqOf, r.Query("cursor"), limit, desc, keep)
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	data := make([]map[string]any, 0, len(rows))
+	for _, x := range rows {
+		data = append(data, view(x))
+	}
+	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+}
+
+// Seq readers, for paginate and removeBySeq.
+func appSeq(a *appRec) int64       { return a.Seq }
+func userSeq(u *userRec) int64     { return u.Seq }
+func auditSeq(e *auditRec) int64   { return e.Seq }
+func roleSeq(r *roleRec) int64     { return r.Seq }
+func permSeq(p *permRec) int64     { return p.Seq }
+func clientSeq(c *clientRec) int64 { return c.Seq }
+func inviteSeq(i *inviteRec) int64 { return i.Seq }
+func tenantSeq(t *tenantRec) int64 { return t.Seq }
+func memberSeq(m *memberRec) int64 { return m.Seq }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
