@@ -2,8 +2,10 @@ package diff
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -371,7 +373,7 @@ func (c *comparer) requestBody(o, n *requestBody) {
 	if n.required && !o.required {
 		c.add(RequestBodyBecameRequired, "request body", "the request body is now required")
 	}
-	for _, mt := range sortedKeys(o.content) {
+	for _, mt := range slices.Sorted(maps.Keys(o.content)) {
 		ns, ok := n.content[mt]
 		if !ok {
 			c.add(RequestMediaTypeRemoved, "request body "+mt, "media type %s is no longer accepted", mt)
@@ -384,15 +386,6 @@ func (c *comparer) requestBody(o, n *requestBody) {
 		sc := schemaComparer{c: c, dir: dirRequest, where: where}
 		sc.compare("", o.content[mt], ns, 0)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func isSuccess(code string) bool { return strings.HasPrefix(code, "2") }
@@ -443,7 +436,7 @@ func (c *comparer) responseBody(where string, o, n *response) {
 		c.add(ResponseBodyRemoved, where, "the response no longer has a body")
 		return
 	}
-	for _, mt := range sortedKeys(o.content) {
+	for _, mt := range slices.Sorted(maps.Keys(o.content)) {
 		ns, ok := n.content[mt]
 		if !ok {
 			c.add(ResponseMediaTypeRemoved, where+" "+mt, "media type %s is no longer returned", mt)
@@ -502,7 +495,7 @@ func droppedBodyToken(o, n *requestBody) string {
 	if o == nil {
 		return ""
 	}
-	for _, mt := range sortedKeys(o.content) {
+	for _, mt := range slices.Sorted(maps.Keys(o.content)) {
 		old := o.content[mt]
 		if old == nil {
 			continue

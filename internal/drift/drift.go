@@ -11,8 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -355,7 +356,7 @@ func (s *Shape) typeList() string {
 	if s == nil {
 		return "no JSON body"
 	}
-	return strings.Join(sortedKeys(s.Types), "|")
+	return strings.Join(slices.Sorted(maps.Keys(s.Types)), "|")
 }
 
 // CompareShapes lists where a and b differ: "/path: only on A", "/path:
@@ -411,14 +412,5 @@ func unionKeys(a, b map[string]*Shape) []string {
 	for k := range b {
 		set[k] = true
 	}
-	return sortedKeys(set)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(set))
 }

@@ -3,7 +3,6 @@ package fakedata
 import (
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -233,11 +232,7 @@ func discriminatorKeys(s *openapi3.Schema, branches openapi3.SchemaRefs) []strin
 		}
 		return keys
 	}
-	mapped := make([]string, 0, len(d.Mapping))
-	for k := range d.Mapping {
-		mapped = append(mapped, k)
-	}
-	sort.Strings(mapped)
+	mapped := slices.Sorted(maps.Keys(d.Mapping))
 	for _, k := range mapped {
 		ref := d.Mapping[k].Ref
 		if ref != "" && !strings.Contains(ref, "/") {

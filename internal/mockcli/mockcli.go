@@ -10,13 +10,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -288,11 +289,7 @@ func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr stri
 		fmt.Fprintf(w, "  state:      %s\n", stateNote)
 	}
 	boot := srv.Bootstrap(base)
-	keys := make([]string, 0, len(boot))
-	for k := range boot {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(boot))
 	for _, k := range keys {
 		fmt.Fprintf(w, "  %-17s %v\n", k+":", boot[k])
 	}

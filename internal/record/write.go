@@ -5,11 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -367,11 +368,7 @@ func (s *session) body(rq *outRequest, ex Exchange, signup bool) {
 		}
 	case mt == "application/x-www-form-urlencoded":
 		if form, err := url.ParseQuery(string(ex.ReqBody)); err == nil {
-			keys := make([]string, 0, len(form))
-			for k := range form {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
+			keys := slices.Sorted(maps.Keys(form))
 			var parts []string
 			for _, k := range keys {
 				for _, v := range form[k] {
@@ -396,11 +393,7 @@ func (s *session) jsonValue(key string, v any, signup bool) any {
 	case map[string]any:
 		// In key order, so the generated names of a file do not change
 		// from one rendering to the next.
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		for _, k := range keys {
 			x[k] = s.jsonValue(k, x[k], signup)
 		}
@@ -424,11 +417,7 @@ func (s *session) learn(step int, ex Exchange) {
 			// Redirect flows hand over one-time codes and state in the
 			// Location's query: each parameter is a capture of its own.
 			q := u.Query()
-			params := make([]string, 0, len(q))
-			for k := range q {
-				params = append(params, k)
-			}
-			sort.Strings(params)
+			params := slices.Sorted(maps.Keys(q))
 			for _, k := range params {
 				if v := q.Get(k); volatile(v) {
 					s.offer(v, candidate{step: step, from: "header:Location?" + k, name: s.nameLater(k, step)})
@@ -446,11 +435,7 @@ func (s *session) learn(step int, ex Exchange) {
 func (s *session) walk(step int, ptr, key string, v any) {
 	switch x := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		for _, k := range keys {
 			s.walk(step, ptr+"/"+strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1"), k, x[k])
 		}

@@ -3,9 +3,10 @@ package router
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -150,11 +151,7 @@ func (r *Router) bodyValue(rt *route, status int, mt *openapi3.MediaType, pref p
 		if ex := mt.Examples[pref.example]; ex != nil && ex.Value != nil {
 			return ex.Value.Value, ""
 		}
-		names := make([]string, 0, len(mt.Examples))
-		for n := range mt.Examples {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(mt.Examples))
 		if len(names) == 0 {
 			return nil, fmt.Sprintf("Prefer: example=%s: response %d has no named examples", pref.example, status)
 		}
@@ -164,11 +161,7 @@ func (r *Router) bodyValue(rt *route, status int, mt *openapi3.MediaType, pref p
 		return mt.Example, ""
 	}
 	if len(mt.Examples) > 0 {
-		names := make([]string, 0, len(mt.Examples))
-		for n := range mt.Examples {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(mt.Examples))
 		if ex := mt.Examples[names[0]]; ex != nil && ex.Value != nil && ex.Value.Value != nil {
 			return ex.Value.Value, ""
 		}
@@ -227,11 +220,7 @@ func pickMedia(content openapi3.Content) (string, *openapi3.MediaType) {
 	if mt := content["application/json"]; mt != nil {
 		return "application/json", mt
 	}
-	names := make([]string, 0, len(content))
-	for n := range content {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(content))
 	for _, n := range names {
 		if isJSONType(strings.ToLower(n)) {
 			return n, content[n]

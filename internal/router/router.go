@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,11 +121,7 @@ func New(doc *openapi3.T, opts Options) (*Router, error) {
 				continue
 			}
 			ops := item.Operations()
-			methods := make([]string, 0, len(ops))
-			for m := range ops {
-				methods = append(methods, m)
-			}
-			sort.Strings(methods)
+			methods := slices.Sorted(maps.Keys(ops))
 			for _, m := range methods {
 				rt := r.newRoute(path, strings.ToUpper(m), item, ops[m])
 				r.root.insert(path, rt)

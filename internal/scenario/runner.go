@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -250,7 +252,7 @@ func buildRequest(ctx context.Context, rq *Request, v *vars) (*http.Request, err
 		return nil, fmt.Errorf("request.path: %q does not start with /", path)
 	}
 	q := u.Query()
-	for _, k := range sortedKeys(rq.Query) {
+	for _, k := range slices.Sorted(maps.Keys(rq.Query)) {
 		val, err := v.expand(rq.Query[k])
 		if err != nil {
 			return nil, fmt.Errorf("request.query.%s: %w", k, err)
@@ -292,7 +294,7 @@ func buildRequest(ctx context.Context, rq *Request, v *vars) (*http.Request, err
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	for _, k := range sortedKeys(rq.Headers) {
+	for _, k := range slices.Sorted(maps.Keys(rq.Headers)) {
 		val, err := v.expand(rq.Headers[k])
 		if err != nil {
 			return nil, fmt.Errorf("request.headers.%s: %w", k, err)
@@ -363,7 +365,7 @@ func (r *Runner) runStep(ctx context.Context, t Target, sc *Scenario, index int,
 	if !exp.Status.Accepts(res.StatusCode) {
 		fail("status %d, want %s", res.StatusCode, exp.Status)
 	}
-	for _, k := range sortedKeys(exp.Headers) {
+	for _, k := range slices.Sorted(maps.Keys(exp.Headers)) {
 		want, err := v.expand(exp.Headers[k])
 		if err != nil {
 			fail("expect.headers.%s: %v", k, err)
@@ -415,7 +417,7 @@ func (r *Runner) runStep(ctx context.Context, t Target, sc *Scenario, index int,
 	if len(sr.Failures) > 0 {
 		return sr // captures of a failed step would only mislead
 	}
-	for _, name := range sortedKeys(st.Capture) {
+	for _, name := range slices.Sorted(maps.Keys(st.Capture)) {
 		val, err := capture(st.Capture[name], res.Header, body, isJSON)
 		if err != nil {
 			fail("capture %s: %v", name, err)

@@ -34,10 +34,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -237,7 +238,7 @@ func (st *Step) check() error {
 	if r.JSON, err = normaliseJSON(r.JSON); err != nil {
 		return fmt.Errorf(".request.json: %w", err)
 	}
-	for _, name := range sortedKeys(st.Capture) {
+	for _, name := range slices.Sorted(maps.Keys(st.Capture)) {
 		if err := checkCapture(st.Capture[name]); err != nil {
 			return fmt.Errorf(".capture.%s: %w", name, err)
 		}
@@ -344,13 +345,4 @@ func LoadDir(dir string) ([]*Scenario, error) {
 		return nil, fmt.Errorf("scenarios: no .yaml files in %s", dir)
 	}
 	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,6 +3,8 @@ package specload
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,20 +26,20 @@ func checkExamples(doc *openapi3.T) []Warning {
 		c.opts = append(c.opts, openapi3.EnableJSONSchema2020())
 	}
 	if comp := doc.Components; comp != nil {
-		for _, name := range sortedKeys(comp.Schemas) {
+		for _, name := range slices.Sorted(maps.Keys(comp.Schemas)) {
 			c.schema(comp.Schemas[name], "/components/schemas/"+escapePointer(name))
 		}
-		for _, name := range sortedKeys(comp.Parameters) {
+		for _, name := range slices.Sorted(maps.Keys(comp.Parameters)) {
 			if p := comp.Parameters[name]; p != nil {
 				c.parameter(p.Value, "/components/parameters/"+escapePointer(name))
 			}
 		}
-		for _, name := range sortedKeys(comp.RequestBodies) {
+		for _, name := range slices.Sorted(maps.Keys(comp.RequestBodies)) {
 			if rb := comp.RequestBodies[name]; rb != nil && rb.Value != nil {
 				c.content(rb.Value.Content, "/components/requestBodies/"+escapePointer(name)+"/content")
 			}
 		}
-		for _, name := range sortedKeys(comp.Responses) {
+		for _, name := range slices.Sorted(maps.Keys(comp.Responses)) {
 			c.response(comp.Responses[name], "/components/responses/"+escapePointer(name))
 		}
 	}
@@ -56,7 +58,7 @@ func checkExamples(doc *openapi3.T) []Warning {
 			}
 		}
 		ops := item.Operations()
-		for _, method := range sortedKeys(ops) {
+		for _, method := range slices.Sorted(maps.Keys(ops)) {
 			op := ops[method]
 			opPtr := base + "/" + strings.ToLower(method)
 			for i, p := range op.Parameters {
@@ -83,7 +85,7 @@ func (c *exampleChecker) response(r *openapi3.ResponseRef, ptr string) {
 		return
 	}
 	c.content(r.Value.Content, ptr+"/content")
-	for _, name := range sortedKeys(r.Value.Headers) {
+	for _, name := range slices.Sorted(maps.Keys(r.Value.Headers)) {
 		if h := r.Value.Headers[name]; h != nil && h.Value != nil {
 			c.parameter(&h.Value.Parameter, ptr+"/headers/"+escapePointer(name))
 		}
@@ -102,7 +104,7 @@ func (c *exampleChecker) parameter(p *openapi3.Parameter, ptr string) {
 }
 
 func (c *exampleChecker) content(content openapi3.Content, ptr string) {
-	for _, mime := range sortedKeys(content) {
+	for _, mime := range slices.Sorted(maps.Keys(content)) {
 		mt := content[mime]
 		if mt == nil {
 			continue
@@ -119,7 +121,7 @@ func (c *exampleChecker) examples(s *openapi3.Schema, example any, named openapi
 	if example != nil {
 		c.validate(s, example, ptr+"/example")
 	}
-	for _, name := range sortedKeys(named) {
+	for _, name := range slices.Sorted(maps.Keys(named)) {
 		if ex := named[name]; ex != nil && ex.Value != nil && ex.Value.Value != nil {
 			c.validate(s, ex.Value.Value, ptr+"/examples/"+escapePointer(name)+"/value")
 		}
@@ -138,7 +140,7 @@ func (c *exampleChecker) schema(ref *openapi3.SchemaRef, ptr string) {
 	for i, ex := range s.Examples {
 		c.validate(s, ex, fmt.Sprintf("%s/examples/%d", ptr, i))
 	}
-	for _, name := range sortedKeys(s.Properties) {
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
 		c.schema(s.Properties[name], ptr+"/properties/"+escapePointer(name))
 	}
 	c.schema(s.Items, ptr+"/items")
@@ -181,13 +183,4 @@ func flatten(err error) []error {
 		return out
 	}
 	return []error{err}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
