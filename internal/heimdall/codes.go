@@ -10,11 +10,11 @@ import (
 )
 
 func (d *Domain) registerCodes(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/auth/request-verification", d.requestVerification)
-	reg.Handle("POST", "/{app_slug}/v1/auth/send-verification-email", d.sendVerificationEmail)
+	reg.Handle("POST", "/{app_slug}/v1/auth/request-verification", d.mintCode(verificationSlot))
+	reg.Handle("POST", "/{app_slug}/v1/auth/send-verification-email", d.mailCode(verificationSlot))
 	reg.Handle("POST", "/{app_slug}/v1/auth/verify", d.consumeVerification)
-	reg.Handle("POST", "/{app_slug}/v1/auth/request-password-reset", d.requestPasswordReset)
-	reg.Handle("POST", "/{app_slug}/v1/auth/send-password-reset-email", d.sendPasswordResetEmail)
+	reg.Handle("POST", "/{app_slug}/v1/auth/request-password-reset", d.mintCode(resetSlot))
+	reg.Handle("POST", "/{app_slug}/v1/auth/send-password-reset-email", d.mailCode(resetSlot))
 	reg.Handle("POST", "/{app_slug}/v1/auth/reset-password", d.resetPassword)
 }
 
@@ -26,16 +26,21 @@ const (
 	permResetSend    = "auth.user.password-reset.send-email"
 )
 
+// codeTTL is how long a code of kind lives.
+func codeTTL(kind string) time.Duration {
+	if kind == kindPasswordReset {
+		return passwordResetTTL
+	}
+	return verificationTTL
+}
+
 func codeHash(a *appRec, kind, code string) string { return tokenHash("code", a.ID, kind, code) }
 
 // issueCode mints a code for u (and contact c, for verification), retiring
 // the previous one, and mails it when mail is true. Caller holds d.mu.
 func (d *Domain) issueCode(r *http.Request, a *appRec, kind string, u *userRec, c *contactRec, mail bool) (string, time.Time) {
 	now := d.now()
-	ttl := verificationTTL
-	if kind == kindPasswordReset {
-		ttl = passwordResetTTL
-	}
+	ttl := codeTTL(kind)
 	var code, hash string
 	for { // six digits collide; a live code must be unique within the app
 		code = sixDigits()
@@ -77,11 +82,7 @@ func (d *Domain) codeLink(r *http.Request, a *appRec, kind, code string) string 
 // callers cannot enumerate contacts. The spec says {} here, but its schema
 // requires the fields, and a strict mock must answer within its schema.
 func (d *Domain) decoy(kind string, withCode bool) *router.Response {
-	ttl := verificationTTL
-	if kind == kindPasswordReset {
-		ttl = passwordResetTTL
-	}
-	body := map[string]any{"expires_at": ts(d.now().Add(ttl))}
+	body := map[string]any{"expires_at": ts(d.now().Add(codeTTL(kind)))}
 	if withCode {
 		body["code"] = sixDigits()
 	}
@@ -124,28 +125,6 @@ func lookupContact(a *appRec, kind, value string) (*userRec, *contactRec) {
 	return nil, nil
 }
 
-func (d *Domain) requestVerification(r *router.Request) *router.Response {
-	kind, value, resp := exactlyOne(r)
-	if resp != nil {
-		return resp
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		return resp
-	}
-	if _, resp := d.pakFor(r, a, permVerifyCreate); resp != nil {
-		return resp
-	}
-	u, c := lookupContact(a, kind, value)
-	if u == nil || c.VerifiedAt != nil {
-		return d.decoy(kindVerification, true)
-	}
-	code, exp := d.issueCode(r.HTTP, a, kindVerification, u, c, false)
-	return router.JSON(http.StatusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
-}
-
 // mailPrecondition is the 412 the send-* calls answer when the app's mail
 // setup is incomplete. Caller holds d.mu.
 func mailPrecondition(a *appRec, template *string) *router.Response {
@@ -160,36 +139,93 @@ func mailPrecondition(a *appRec, template *string) *router.Response {
 	return nil
 }
 
+// codeSlot is all that tells the verification and the password-reset code
+// flows apart; minting and mailing a code are otherwise the same calls.
+type codeSlot struct {
+	kind     string
+	mintPerm string // PAK permission of request-*
+	sendPerm string // PAK permission of send-*-email
+	template func(*appRec) *string
+	// verified is the state a contact must be in to get a code: reset
+	// codes go to verified contacts, verification codes to the others.
+	verified bool
+}
+
+var (
+	verificationSlot = codeSlot{
+		kind: kindVerification, mintPerm: permVerifyCreate, sendPerm: permVerifySend,
+		template: func(a *appRec) *string { return a.Notify.VerificationTemplate },
+	}
+	resetSlot = codeSlot{
+		kind: kindPasswordReset, mintPerm: permResetCreate, sendPerm: permResetSend,
+		template: func(a *appRec) *string { return a.Notify.PasswordResetTemplate }, verified: true,
+	}
+)
+
+// serves reports whether a code of this slot may go to c.
+func (s codeSlot) serves(c *contactRec) bool { return (c.VerifiedAt != nil) == s.verified }
+
+// mintCode answers request-verification and request-password-reset: the
+// code comes back to the PAK holder, who delivers it.
+func (d *Domain) mintCode(slot codeSlot) router.Handler {
+	return func(r *router.Request) *router.Response {
+		kind, value, resp := exactlyOne(r)
+		if resp != nil {
+			return resp
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		a, resp := d.consumerApp(r.Param(0))
+		if resp != nil {
+			return resp
+		}
+		if _, resp := d.pakFor(r, a, slot.mintPerm); resp != nil {
+			return resp
+		}
+		u, c := lookupContact(a, kind, value)
+		if u == nil || !slot.serves(c) {
+			return d.decoy(slot.kind, true)
+		}
+		code, exp := d.issueCode(r.HTTP, a, slot.kind, u, c, false)
+		return router.JSON(http.StatusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
+	}
+}
+
 type emailDTO struct {
 	Email string `json:"email"`
 }
 
-func (d *Domain) sendVerificationEmail(r *router.Request) *router.Response {
-	var in emailDTO
-	if err := r.Decode(&in); err != nil {
-		return badRequest(err.Error())
+// mailCode answers send-verification-email and send-password-reset-email:
+// the code goes to the outbox, never back to the caller.
+func (d *Domain) mailCode(slot codeSlot) router.Handler {
+	return func(r *router.Request) *router.Response {
+		var in emailDTO
+		if err := r.Decode(&in); err != nil {
+			return badRequest(err.Error())
+		}
+		email := strings.TrimSpace(in.Email)
+		if !validEmail(email) {
+			return badRequest("email must be an email")
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		a, resp := d.consumerApp(r.Param(0))
+		if resp != nil {
+			return resp
+		}
+		if _, resp := d.pakFor(r, a, slot.sendPerm); resp != nil {
+			return resp
+		}
+		if resp := mailPrecondition(a, slot.template(a)); resp != nil {
+			return resp
+		}
+		u, c := lookupContact(a, "email", email)
+		if u == nil || !slot.serves(c) {
+			return d.decoy(slot.kind, false)
+		}
+		_, exp := d.issueCode(r.HTTP, a, slot.kind, u, c, true)
+		return router.JSON(http.StatusCreated, map[string]any{"expires_at": ts(exp)})
 	}
-	if !validEmail(strings.TrimSpace(in.Email)) {
-		return badRequest("email must be an email")
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		return resp
-	}
-	if _, resp := d.pakFor(r, a, permVerifySend); resp != nil {
-		return resp
-	}
-	if resp := mailPrecondition(a, a.Notify.VerificationTemplate); resp != nil {
-		return resp
-	}
-	u, c := lookupContact(a, "email", strings.TrimSpace(in.Email))
-	if u == nil || c.VerifiedAt != nil {
-		return d.decoy(kindVerification, false)
-	}
-	_, exp := d.issueCode(r.HTTP, a, kindVerification, u, c, true)
-	return router.JSON(http.StatusCreated, map[string]any{"expires_at": ts(exp)})
 }
 
 type codeDTO struct {
@@ -246,56 +282,6 @@ func (d *Domain) consumeVerification(r *router.Request) *router.Response {
 	return router.JSON(http.StatusOK, map[string]any{
 		"account_id": u.ID, "contact_id": c.ID, "type": c.Type, "value": c.Value, "verified_at": ts(*c.VerifiedAt),
 	})
-}
-
-func (d *Domain) requestPasswordReset(r *router.Request) *router.Response {
-	kind, value, resp := exactlyOne(r)
-	if resp != nil {
-		return resp
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		return resp
-	}
-	if _, resp := d.pakFor(r, a, permResetCreate); resp != nil {
-		return resp
-	}
-	u, c := lookupContact(a, kind, value)
-	if u == nil || c.VerifiedAt == nil {
-		return d.decoy(kindPasswordReset, true)
-	}
-	code, exp := d.issueCode(r.HTTP, a, kindPasswordReset, u, c, false)
-	return router.JSON(http.StatusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
-}
-
-func (d *Domain) sendPasswordResetEmail(r *router.Request) *router.Response {
-	var in emailDTO
-	if err := r.Decode(&in); err != nil {
-		return badRequest(err.Error())
-	}
-	if !validEmail(strings.TrimSpace(in.Email)) {
-		return badRequest("email must be an email")
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		return resp
-	}
-	if _, resp := d.pakFor(r, a, permResetSend); resp != nil {
-		return resp
-	}
-	if resp := mailPrecondition(a, a.Notify.PasswordResetTemplate); resp != nil {
-		return resp
-	}
-	u, c := lookupContact(a, "email", strings.TrimSpace(in.Email))
-	if u == nil || c.VerifiedAt == nil {
-		return d.decoy(kindPasswordReset, false)
-	}
-	_, exp := d.issueCode(r.HTTP, a, kindPasswordReset, u, c, true)
-	return router.JSON(http.StatusCreated, map[string]any{"expires_at": ts(exp)})
 }
 
 func (d *Domain) resetPassword(r *router.Request) *router.Response {
