@@ -10,10 +10,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/atomicfile"
 	"github.com/heimdall-mock/heimdall-mock/internal/diff"
 	"github.com/heimdall-mock/heimdall-mock/internal/specsrc"
 )
@@ -66,7 +66,7 @@ func runRefresh(args []string, stdout, stderr io.Writer) int {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fail("%v", err)
 	}
-	if err := writeAtomic(*to, normalised); err != nil {
+	if err := atomicfile.Write(*to, normalised, 0o644); err != nil {
 		return fail("%v", err)
 	}
 	if !hadPrevious {
@@ -151,34 +151,4 @@ func jsonable(v any) (any, error) {
 		return x, nil
 	}
 	return v, nil
-}
-
-// writeAtomic replaces path with data so that a reader sees the old file
-// or the new one, never half of one: a temporary file in the same folder,
-// synced, then renamed over.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -24,6 +23,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/atomicfile"
 	"github.com/heimdall-mock/heimdall-mock/internal/server"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 	"github.com/heimdall-mock/heimdall-mock/specs"
@@ -226,30 +226,15 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 	return spec, srv, err
 }
 
-// saveState writes the snapshot to a temporary file in the same folder and
-// renames it over the target, so the file is never half-written.
+// saveState writes the snapshot atomically, so an interrupted shutdown
+// never leaves a half-written state file for the next start. The file is
+// private to the user: it holds the mock's signing keys.
 func saveState(srv *server.Server, path string) error {
 	data, err := srv.ExportState()
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, data, 0o600)
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {

@@ -21,6 +21,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"gopkg.in/yaml.v3"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/atomicfile"
 )
 
 // DefaultLiveURL is where the running service publishes its spec.
@@ -168,22 +170,7 @@ func writeCache(opts Options, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, cacheFile+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, cacheFile))
+	return atomicfile.Write(filepath.Join(dir, cacheFile), data, 0o644)
 }
 
 func fetch(ctx context.Context, client *http.Client, rawURL string) ([]byte, error) {
