@@ -249,34 +249,45 @@ func (d *Domain) mfaVerify(r *router.Request) *router.Response {
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
+	code := strings.TrimSpace(in.Code)
+	return d.answerChallenge(r, in.MFAToken, "mfa_code_invalid", "Invalid code", func(a *appRec, c *challengeRec, now time.Time) string {
+		if c.CodeHash != "" && now.Before(c.CodeExp) && hmac.Equal([]byte(c.CodeHash), []byte(tokenHash(code))) {
+			return c.CodeType
+		}
+		if a.acceptTOTP(c.UserID, code, now) {
+			return "totp"
+		}
+		return ""
+	})
+}
+
+// answerChallenge is what /auth/mfa/verify and /auth/mfa/recover share:
+// find the live challenge of token, refuse a locked one, and either count
+// a wrong answer (401 wrongCode) or complete the sign-in. check returns
+// the amr method the answer proves, "" for a wrong one; it runs under
+// d.mu. The session's token is signed after the lock is let go.
+func (d *Domain) answerChallenge(r *router.Request, token, wrongCode, wrongMsg string, check func(a *appRec, c *challengeRec, now time.Time) string) *router.Response {
 	d.mu.Lock()
 	a, resp := d.consumerApp(r.Param(0))
 	if resp != nil {
 		d.mu.Unlock()
 		return resp
 	}
-	h, c := d.challenge(a, in.MFAToken)
+	h, c := d.challenge(a, token)
 	if c == nil {
 		d.mu.Unlock()
 		return badChallenge
 	}
+	now := d.now()
 	if c.Tries >= maxChallengeTries {
 		d.mu.Unlock()
-		return tooManyRequests("mfa_locked", "Too many wrong codes; sign in again", d.now(), c.ExpiresAt)
+		return tooManyRequests("mfa_locked", "Too many wrong codes; sign in again", now, c.ExpiresAt)
 	}
-	now := d.now()
-	code := strings.TrimSpace(in.Code)
-	method := ""
-	if c.CodeHash != "" && now.Before(c.CodeExp) && hmac.Equal([]byte(c.CodeHash), []byte(tokenHash(code))) {
-		method = c.CodeType
-	}
-	if method == "" && a.acceptTOTP(c.UserID, code, now) {
-		method = "totp"
-	}
+	method := check(a, c, now)
 	if method == "" {
 		c.Tries++
 		d.mu.Unlock()
-		return router.ErrorCode(http.StatusUnauthorized, "mfa_code_invalid", "Invalid code")
+		return router.ErrorCode(http.StatusUnauthorized, wrongCode, wrongMsg)
 	}
 	is := d.finishChallenge(r.HTTP, a, h, c, method)
 	d.mu.Unlock()
@@ -297,33 +308,15 @@ func (d *Domain) mfaRecover(r *router.Request) *router.Response {
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
-	d.mu.Lock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		d.mu.Unlock()
-		return resp
-	}
-	h, c := d.challenge(a, in.MFAToken)
-	if c == nil {
-		d.mu.Unlock()
-		return badChallenge
-	}
-	if c.Tries >= maxChallengeTries {
-		d.mu.Unlock()
-		return tooManyRequests("mfa_locked", "Too many wrong codes; sign in again", d.now(), c.ExpiresAt)
-	}
-	u := a.userByID[c.UserID]
-	want := tokenHash("recovery", u.ID, normalizeRecovery(in.RecoveryCode))
-	i := slices.Index(u.RecoveryHashes, want)
-	if i < 0 {
-		c.Tries++
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusUnauthorized, "recovery_code_invalid", "Invalid recovery code")
-	}
-	u.RecoveryHashes = slices.Delete(u.RecoveryHashes, i, i+1)
-	is := d.finishChallenge(r.HTTP, a, h, c, "recovery_code")
-	d.mu.Unlock()
-	return tokenResponse(is)
+	return d.answerChallenge(r, in.MFAToken, "recovery_code_invalid", "Invalid recovery code", func(a *appRec, c *challengeRec, _ time.Time) string {
+		u := a.userByID[c.UserID]
+		i := slices.Index(u.RecoveryHashes, tokenHash("recovery", u.ID, normalizeRecovery(in.RecoveryCode)))
+		if i < 0 {
+			return ""
+		}
+		u.RecoveryHashes = slices.Delete(u.RecoveryHashes, i, i+1) // one use each
+		return "recovery_code"
+	})
 }
 
 // sendOTP mails a six-digit code to addr (outbox kind otp) and returns the
