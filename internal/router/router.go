@@ -31,6 +31,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/faults"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
+	"github.com/heimdall-mock/heimdall-mock/internal/violation"
 )
 
 // Defaults for the zero Options fields.
@@ -103,7 +104,7 @@ func New(doc *openapi3.T, opts Options) (*Router, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	r := &Router{doc: doc, opts: opts, root: &node{}, schemaOps: formatOptions()}
+	r := &Router{doc: doc, opts: opts, root: &node{}, schemaOps: violation.FormatOptions()}
 	r.reqOpts = &openapi3filter.Options{
 		MultiError:              true,
 		SkipSettingDefaults:     true,
@@ -607,7 +608,7 @@ func (r *Router) validateRequest(x *exchange) bool {
 	if err == nil {
 		return true
 	}
-	msgs := requestMessages(err)
+	msgs := violation.Request(err)
 	x.reqErrors = append(x.reqErrors, msgs...)
 	x.fail(http.StatusBadRequest, apierr.Validation(msgs))
 	return false

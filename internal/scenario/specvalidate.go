@@ -3,7 +3,6 @@ package scenario
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
+	"github.com/heimdall-mock/heimdall-mock/internal/violation"
 )
 
 // NewSpecValidator checks responses against an OpenAPI document with
@@ -31,12 +31,9 @@ import (
 func NewSpecValidator(doc *openapi3.T) Validator {
 	v := &specValidator{doc: doc}
 	v.opts = &openapi3filter.Options{
-		MultiError:            true,
-		IncludeResponseStatus: true,
-		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
-			"email": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail),
-			"uuid":  openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562),
-		})},
+		MultiError:              true,
+		IncludeResponseStatus:   true,
+		SchemaValidationOptions: violation.FormatOptions(),
 	}
 	if doc == nil || doc.Paths == nil {
 		return v
@@ -205,7 +202,9 @@ func (v *specValidator) ValidateResponse(req *http.Request, status int, header h
 	if err == nil {
 		return nil
 	}
-	return describe(status, err)
+	out := violation.Response(status, err)
+	sort.Strings(out)
+	return out
 }
 
 // documented reports whether the operation declares status, its range
@@ -221,57 +220,6 @@ func documented(op *openapi3.Operation, status int) bool {
 		}
 	}
 	return false
-}
-
-// describe flattens kin-openapi's errors into "response 200 body.field:
-// reason" lines.
-func describe(status int, err error) []string {
-	prefix := fmt.Sprintf("response %d", status)
-	var out []string
-	seen := map[string]bool{}
-	add := func(s string) {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	for _, e := range leaves(err) {
-		var se *openapi3.SchemaError
-		if errors.As(e, &se) {
-			field := "body"
-			if p := se.JSONPointer(); len(p) > 0 {
-				field += "." + strings.Join(p, ".")
-			}
-			add(prefix + " " + field + ": " + se.Reason)
-			continue
-		}
-		var re *openapi3filter.ResponseError
-		if errors.As(e, &re) {
-			msg := prefix + ": " + re.Reason
-			if re.Err != nil {
-				msg += ": " + re.Err.Error()
-			}
-			add(msg)
-			continue
-		}
-		add(prefix + ": " + e.Error())
-	}
-	sort.Strings(out)
-	return out
-}
-
-// leaves unpacks kin-openapi's MultiErrors (also when wrapped in a
-// ResponseError) into single errors.
-func leaves(err error) []error {
-	var me openapi3.MultiError
-	if errors.As(err, &me) {
-		var out []error
-		for _, e := range me {
-			out = append(out, leaves(e)...)
-		}
-		return out
-	}
-	return []error{err}
 }
 
 // RequestValidator checks a request against a contract; the validator
@@ -301,45 +249,7 @@ func (v *specValidator) ValidateRequest(req *http.Request, body []byte) []string
 	if err == nil {
 		return nil
 	}
-	var out []string
-	seen := map[string]bool{}
-	for _, e := range leaves(err) {
-		// kin-openapi's messages carry the whole schema and value over
-		// many lines; a log line wants the place and the reason.
-		var msg string
-		var se *openapi3.SchemaError
-		var re *openapi3filter.RequestError
-		switch {
-		case errors.As(e, &se):
-			field := "request body"
-			if errors.As(e, &re) && re.Parameter != nil {
-				field = "request " + re.Parameter.In + " parameter " + re.Parameter.Name
-			}
-			if p := se.JSONPointer(); len(p) > 0 {
-				field += "." + strings.Join(p, ".")
-			}
-			msg = field + ": " + se.Reason
-		case errors.As(e, &re):
-			msg = "request: " + re.Reason
-			if re.Parameter != nil {
-				msg = "request " + re.Parameter.In + " parameter " + re.Parameter.Name + ": " + re.Reason
-			}
-			if re.Err != nil && re.Err.Error() != re.Reason {
-				msg += ": " + firstLine(re.Err.Error())
-			}
-		default:
-			msg = "request: " + firstLine(e.Error())
-		}
-		if !seen[msg] {
-			seen[msg] = true
-			out = append(out, msg)
-		}
-	}
+	out := violation.Request(err)
 	sort.Strings(out)
 	return out
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
