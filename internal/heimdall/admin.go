@@ -73,25 +73,25 @@ func (d *Domain) registerAdmin(reg *router.Registry) {
 		wrap   func(adminFn) router.Handler
 	}{{"/v1/apps/{app_id}/end-users", d.platform}, {"/{app_slug}/v1/admin/users", d.consumerAdmin}} {
 		reg.Handle("GET", p.prefix, p.wrap(d.listUsers))
-		reg.Handle("GET", p.prefix+"/{user_id}", p.wrap(d.getUser))
-		reg.Handle("PATCH", p.prefix+"/{user_id}", p.wrap(d.updateUser))
-		reg.Handle("DELETE", p.prefix+"/{user_id}", p.wrap(d.deleteUser))
-		reg.Handle("PATCH", p.prefix+"/{user_id}/status", p.wrap(d.updateUserStatus))
-		reg.Handle("PATCH", p.prefix+"/{user_id}/role", p.wrap(d.updateUserRole))
+		reg.Handle("GET", p.prefix+"/{user_id}", p.wrap(forUser(d.getUser)))
+		reg.Handle("PATCH", p.prefix+"/{user_id}", p.wrap(forUser(d.updateUser)))
+		reg.Handle("DELETE", p.prefix+"/{user_id}", p.wrap(forUser(d.deleteUser)))
+		reg.Handle("PATCH", p.prefix+"/{user_id}/status", p.wrap(forUser(d.updateUserStatus)))
+		reg.Handle("PATCH", p.prefix+"/{user_id}/role", p.wrap(forUser(d.updateUserRole)))
 	}
 	reg.Handle("POST", "/{app_slug}/v1/admin/users", d.consumerAdmin(d.adminCreateUser))
 	eu := "/v1/apps/{app_id}/end-users"
-	reg.Handle("POST", eu+"/{user_id}/sessions/revoke-all", d.platform(d.revokeAll))
+	reg.Handle("POST", eu+"/{user_id}/sessions/revoke-all", d.platform(forUser(d.revokeAll)))
 	reg.Handle("POST", eu+"/bulk-delete", d.platform(d.bulk("delete")))
 	reg.Handle("POST", eu+"/bulk-revoke-sessions", d.platform(d.bulk("revoke")))
 	reg.Handle("POST", eu+"/bulk-update-role", d.platform(d.bulk("role")))
 	reg.Handle("POST", eu+"/bulk-update-status", d.platform(d.bulk("status")))
-	reg.Handle("GET", eu+"/{user_id}/contacts", d.platform(d.userContacts))
-	reg.Handle("POST", eu+"/{user_id}/contacts", d.platform(d.addUserContact))
-	reg.Handle("DELETE", eu+"/{user_id}/contacts/{contact_id}", d.platform(d.deleteUserContact))
-	reg.Handle("POST", eu+"/{user_id}/contacts/{contact_id}/promote", d.platform(d.promoteUserContact))
-	reg.Handle("POST", eu+"/{user_id}/contacts/{contact_id}/resend-verification", d.platform(d.resendVerification))
-	reg.Handle("POST", eu+"/{user_id}/resend-verification", d.platform(d.resendVerification))
+	reg.Handle("GET", eu+"/{user_id}/contacts", d.platform(forUser(d.userContacts)))
+	reg.Handle("POST", eu+"/{user_id}/contacts", d.platform(forUser(d.addUserContact)))
+	reg.Handle("DELETE", eu+"/{user_id}/contacts/{contact_id}", d.platform(forUser(d.deleteUserContact)))
+	reg.Handle("POST", eu+"/{user_id}/contacts/{contact_id}/promote", d.platform(forUser(d.promoteUserContact)))
+	reg.Handle("POST", eu+"/{user_id}/contacts/{contact_id}/resend-verification", d.platform(forUser(d.resendVerification)))
+	reg.Handle("POST", eu+"/{user_id}/resend-verification", d.platform(forUser(d.resendVerification)))
 
 	for _, p := range []struct {
 		prefix string
@@ -584,11 +584,23 @@ func (d *Domain) listUsers(r *router.Request, a *appRec, _ *apiKeyRec) *router.R
 
 func userNotFound() *router.Response { return router.Error(http.StatusNotFound, "User not found") }
 
-func (d *Domain) getUser(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
+// userFn is an admin handler of one end user: the {user_id} path
+// parameter resolved.
+type userFn func(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response
+
+// forUser resolves {user_id} (the second path parameter) before fn, and
+// answers 404 for an unknown one.
+func forUser(fn userFn) adminFn {
+	return func(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+		u := a.userByID[r.Param(1)]
+		if u == nil {
+			return userNotFound()
+		}
+		return fn(r, a, k, u)
 	}
+}
+
+func (d *Domain) getUser(r *router.Request, a *appRec, _ *apiKeyRec, u *userRec) *router.Response {
 	return router.JSON(http.StatusOK, d.userSummary(a, u))
 }
 
@@ -635,11 +647,7 @@ func (d *Domain) adminCreateUser(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	})
 }
 
-func (d *Domain) updateUser(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) updateUser(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	var in struct {
 		DisplayName *string `json:"display_name"`
 		Email       *string `json:"email"`
@@ -674,11 +682,7 @@ func (d *Domain) updateUser(r *router.Request, a *appRec, k *apiKeyRec) *router.
 	return router.JSON(http.StatusOK, d.userSummary(a, u))
 }
 
-func (d *Domain) deleteUser(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) deleteUser(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	a.removeUser(u)
 	d.audit(a, "user.deleted", k.ID, "end_user", u.ID, "", nil)
 	return router.NoContent(http.StatusNoContent)
@@ -699,11 +703,7 @@ func (d *Domain) revokeSessions(a *appRec, u *userRec) {
 	}
 }
 
-func (d *Domain) updateUserStatus(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) updateUserStatus(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	var in struct {
 		Status string `json:"status"`
 	}
@@ -717,11 +717,7 @@ func (d *Domain) updateUserStatus(r *router.Request, a *appRec, k *apiKeyRec) *r
 	return router.JSON(http.StatusOK, d.userSummary(a, u))
 }
 
-func (d *Domain) updateUserRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) updateUserRole(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	var in struct {
 		RoleName string `json:"role_name"`
 	}
@@ -736,11 +732,7 @@ func (d *Domain) updateUserRole(r *router.Request, a *appRec, k *apiKeyRec) *rou
 	return router.JSON(http.StatusOK, map[string]any{"user_id": u.ID, "role_name": in.RoleName})
 }
 
-func (d *Domain) revokeAll(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) revokeAll(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	d.revokeSessions(a, u)
 	d.audit(a, "user.sessions_revoked", k.ID, "end_user", u.ID, u.ID, nil)
 	return router.NoContent(http.StatusNoContent)
@@ -816,19 +808,11 @@ func (d *Domain) bulk(op string) adminFn {
 	}
 }
 
-func (d *Domain) userContacts(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) userContacts(r *router.Request, a *appRec, _ *apiKeyRec, u *userRec) *router.Response {
 	return router.JSON(http.StatusOK, contactList(u))
 }
 
-func (d *Domain) addUserContact(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) addUserContact(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	c, resp := d.addContact(r, a, u)
 	if resp != nil {
 		return resp
@@ -837,29 +821,17 @@ func (d *Domain) addUserContact(r *router.Request, a *appRec, k *apiKeyRec) *rou
 	return router.JSON(http.StatusCreated, contactJSON(c))
 }
 
-func (d *Domain) deleteUserContact(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) deleteUserContact(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	return d.deleteContact(a, u, r.Param(2), k.ID)
 }
 
-func (d *Domain) promoteUserContact(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) promoteUserContact(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	return d.promoteContact(a, u, r.Param(2), k.ID)
 }
 
 // resendVerification issues a verification code for the named contact (or
 // the primary email), mailing it when the app's mail is on.
-func (d *Domain) resendVerification(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) resendVerification(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	c := u.primary("email")
 	if id := r.Param(2); id != "" {
 		c = u.contact(id)
@@ -966,22 +938,18 @@ func (d *Domain) deleteRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 	return router.NoContent(http.StatusNoContent)
 }
 
-func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	role := a.roleByName[r.Param(1)]
-	if role == nil {
-		return roleNotFound()
-	}
-	if role.Name == "owner" {
-		return router.Error(http.StatusForbidden, "The owner role's permissions cannot be changed")
-	}
+// permissionSet reads the {permissions} body that replaces a role's
+// permissions or a client's scopes: every key must exist in the app (400
+// naming the unknown ones); the set comes back sorted, without repeats.
+func permissionSet(r *router.Request, a *appRec) ([]string, *router.Response) {
 	var in struct {
 		Permissions []string `json:"permissions"`
 	}
 	if err := r.Decode(&in); err != nil {
-		return badRequest(err.Error())
+		return nil, badRequest(err.Error())
 	}
 	if in.Permissions == nil {
-		return badRequest("permissions must be an array")
+		return nil, badRequest("permissions must be an array")
 	}
 	var unknown []string
 	for _, p := range in.Permissions {
@@ -990,11 +958,26 @@ func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) 
 		}
 	}
 	if len(unknown) > 0 {
-		return badRequest(unknown...)
+		return nil, badRequest(unknown...)
 	}
-	perms := slices.Clone(in.Permissions)
-	sort.Strings(perms)
-	role.Permissions, role.UpdatedAt = slices.Compact(perms), d.now()
+	set := slices.Clone(in.Permissions)
+	sort.Strings(set)
+	return slices.Compact(set), nil
+}
+
+func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	role := a.roleByName[r.Param(1)]
+	if role == nil {
+		return roleNotFound()
+	}
+	if role.Name == "owner" {
+		return router.Error(http.StatusForbidden, "The owner role's permissions cannot be changed")
+	}
+	perms, resp := permissionSet(r, a)
+	if resp != nil {
+		return resp
+	}
+	role.Permissions, role.UpdatedAt = perms, d.now()
 	d.audit(a, "role.permissions_set", k.ID, "role", role.ID, "", map[string]any{"permissions": role.Permissions})
 	return router.JSON(http.StatusOK, map[string]any{"role": role.Name, "permissions": role.Permissions})
 }
@@ -1241,27 +1224,11 @@ func (d *Domain) setClientScopes(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	if c == nil {
 		return clientNotFound()
 	}
-	var in struct {
-		Permissions []string `json:"permissions"`
+	scopes, resp := permissionSet(r, a)
+	if resp != nil {
+		return resp
 	}
-	if err := r.Decode(&in); err != nil {
-		return badRequest(err.Error())
-	}
-	if in.Permissions == nil {
-		return badRequest("permissions must be an array")
-	}
-	var unknown []string
-	for _, p := range in.Permissions {
-		if a.permByKey[p] == nil {
-			unknown = append(unknown, "unknown permission "+p)
-		}
-	}
-	if len(unknown) > 0 {
-		return badRequest(unknown...)
-	}
-	scopes := slices.Clone(in.Permissions)
-	sort.Strings(scopes)
-	c.Scopes = slices.Compact(scopes)
+	c.Scopes = scopes
 	d.audit(a, "m2m_client.scopes_set", k.ID, "m2m_client", c.ID, "", map[string]any{"scopes": c.Scopes})
 	return router.JSON(http.StatusOK, map[string]any{"client_id": c.ClientID, "scopes": c.Scopes})
 }

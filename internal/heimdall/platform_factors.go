@@ -14,16 +14,12 @@ import (
 // factor at once, for accounts set up by a back office.
 func (d *Domain) registerAdminFactors(reg *router.Registry) {
 	p := "/{app_slug}/v1/users/{user_id}/factors"
-	reg.Handle("GET", p, d.consumerAdmin(d.adminListFactors))
-	reg.Handle("POST", p, d.consumerAdmin(d.adminProvisionFactor))
-	reg.Handle("DELETE", p+"/{factor_id}", d.consumerAdmin(d.adminDisableFactor))
+	reg.Handle("GET", p, d.consumerAdmin(forUser(d.adminListFactors)))
+	reg.Handle("POST", p, d.consumerAdmin(forUser(d.adminProvisionFactor)))
+	reg.Handle("DELETE", p+"/{factor_id}", d.consumerAdmin(forUser(d.adminDisableFactor)))
 }
 
-func (d *Domain) adminListFactors(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) adminListFactors(r *router.Request, a *appRec, _ *apiKeyRec, u *userRec) *router.Response {
 	data := make([]map[string]any, 0)
 	for _, f := range a.Factors {
 		if f.UserID == u.ID && f.DisabledAt == nil {
@@ -33,11 +29,7 @@ func (d *Domain) adminListFactors(r *router.Request, a *appRec, _ *apiKeyRec) *r
 	return router.JSON(http.StatusOK, map[string]any{"data": data})
 }
 
-func (d *Domain) adminProvisionFactor(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) adminProvisionFactor(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	var in struct {
 		Type      string `json:"type"`
 		Label     string `json:"label"`
@@ -84,11 +76,7 @@ func (d *Domain) adminProvisionFactor(r *router.Request, a *appRec, k *apiKeyRec
 	return router.JSON(http.StatusCreated, map[string]any{"factor": factorJSON(f), "enrollment": enrollment, "recovery_codes": codes})
 }
 
-func (d *Domain) adminDisableFactor(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	u := a.userByID[r.Param(1)]
-	if u == nil {
-		return userNotFound()
-	}
+func (d *Domain) adminDisableFactor(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	f := a.factorByID[r.Param(2)]
 	if f == nil || f.UserID != u.ID || f.DisabledAt != nil {
 		return router.Error(http.StatusNotFound, "Factor not found")
