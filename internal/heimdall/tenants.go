@@ -243,6 +243,19 @@ func (c tenantActor) canManage(a *appRec, t *tenantRec) *router.Response {
 	return nil
 }
 
+// openTenant resolves {tenant_id} (404 when unknown) and lets check, the
+// caller's canSee or canManage, refuse it.
+func openTenant(r *router.Request, a *appRec, check func(*appRec, *tenantRec) *router.Response) (*tenantRec, *router.Response) {
+	t := a.tenant(r.Param(1))
+	if t == nil {
+		return nil, tenantNotFound()
+	}
+	if resp := check(a, t); resp != nil {
+		return nil, resp
+	}
+	return t, nil
+}
+
 func tenantNotFound() *router.Response { return router.Error(http.StatusNotFound, "Tenant not found") }
 
 // unknownMemberRole is a 400, not a 404: the spec's member routes name an
@@ -373,22 +386,16 @@ func (d *Domain) createTenant(r *router.Request, a *appRec, c tenantActor) *rout
 }
 
 func (d *Domain) getTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
-	t := a.tenant(r.Param(1))
-	if t == nil {
-		return tenantNotFound()
-	}
-	if resp := c.canSee(a, t); resp != nil {
+	t, resp := openTenant(r, a, c.canSee)
+	if resp != nil {
 		return resp
 	}
 	return router.JSON(http.StatusOK, tenantJSON(a, t))
 }
 
 func (d *Domain) updateTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
-	t := a.tenant(r.Param(1))
-	if t == nil {
-		return tenantNotFound()
-	}
-	if resp := c.canManage(a, t); resp != nil {
+	t, resp := openTenant(r, a, c.canManage)
+	if resp != nil {
 		return resp
 	}
 	var in struct {
@@ -468,11 +475,8 @@ func (d *Domain) deleteTenant(r *router.Request, a *appRec, c tenantActor) *rout
 }
 
 func (d *Domain) listTenantMembers(r *router.Request, a *appRec, c tenantActor) *router.Response {
-	t := a.tenant(r.Param(1))
-	if t == nil {
-		return tenantNotFound()
-	}
-	if resp := c.canSee(a, t); resp != nil {
+	t, resp := openTenant(r, a, c.canSee)
+	if resp != nil {
 		return resp
 	}
 	return listPage(r, a.Memberships, memberSeq, true,
@@ -493,11 +497,8 @@ func (d *Domain) addMembership(a *appRec, t *tenantRec, accountID, role string, 
 }
 
 func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *router.Response {
-	t := a.tenant(r.Param(1))
-	if t == nil {
-		return tenantNotFound()
-	}
-	if resp := c.canManage(a, t); resp != nil {
+	t, resp := openTenant(r, a, c.canManage)
+	if resp != nil {
 		return resp
 	}
 	var in struct {
@@ -557,15 +558,12 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 }
 
 func (d *Domain) tenantMember(r *router.Request, a *appRec, c tenantActor, manage bool) (*tenantRec, *memberRec, *router.Response) {
-	t := a.tenant(r.Param(1))
-	if t == nil {
-		return nil, nil, tenantNotFound()
-	}
 	check := c.canSee
 	if manage {
 		check = c.canManage
 	}
-	if resp := check(a, t); resp != nil {
+	t, resp := openTenant(r, a, check)
+	if resp != nil {
 		return nil, nil, resp
 	}
 	m := a.memberByKey[memberKey(t.ID, r.Param(2))]
