@@ -123,65 +123,98 @@ func (r *Router) build(rt *route, status int, pref prefer) (*prepared, string) {
 		if pref.example != "" {
 			return nil, fmt.Sprintf("Prefer: example=%s: response %d has no examples", pref.example, status)
 		}
-	} else {
-		value, errMsg := r.bodyValue(rt, status, mt, pref)
-		if errMsg != "" {
-			return nil, errMsg
-		}
-		p.contentType = mimeType
-		if s, ok := value.(string); ok && !isJSONType(mimeType) {
-			p.body = []byte(s)
-		} else if value != nil || mt.Schema != nil {
-			b, err := json.Marshal(value)
-			if err != nil {
-				p.violations = append(p.violations, "encoding generated body: "+err.Error())
-			}
-			p.body = b
-		}
+		p.violations = r.checkResponse(rt, status, "", nil, pref.code == 0)
+		return p, ""
 	}
-	p.violations = append(p.violations, r.checkResponse(rt, status, p.contentType, p.body, pref.code == 0)...)
+	value, fromExample, errMsg := r.bodyValue(rt, status, mt, pref)
+	if errMsg != "" {
+		return nil, errMsg
+	}
+	p.contentType = mimeType
+	p.body, p.violations = r.encodeChecked(rt, status, mimeType, mt, value, pref)
+	if fromExample && len(p.violations) > 0 && r.canGenerate(mt) {
+		// The spec's own example breaks its schema, a defect listed as a
+		// warning at load. Served as the default answer it would make the
+		// mock break its spec, so generated data stands in. An example the
+		// client names is served as written.
+		p.body, p.violations = r.encodeChecked(rt, status, mimeType, mt, r.generate(rt, status, mt, pref), pref)
+	}
 	return p, ""
 }
 
-// bodyValue picks the body: a named example on request, else the media
-// type's example, its first named example, the schema's example, and last a
-// generated value seeded by (Seed, operation, status) so runs repeat.
-func (r *Router) bodyValue(rt *route, status int, mt *openapi3.MediaType, pref prefer) (any, string) {
+// encodeChecked encodes a body value for mimeType and validates the result.
+func (r *Router) encodeChecked(rt *route, status int, mimeType string, mt *openapi3.MediaType, value any, pref prefer) ([]byte, []string) {
+	var body []byte
+	var violations []string
+	if s, ok := value.(string); ok && !isJSONType(mimeType) {
+		body = []byte(s)
+	} else if value != nil || mt.Schema != nil {
+		b, err := json.Marshal(value)
+		if err != nil {
+			violations = append(violations, "encoding generated body: "+err.Error())
+		}
+		body = b
+	}
+	return body, append(violations, r.checkResponse(rt, status, mimeType, body, pref.code == 0)...)
+}
+
+// bodyValue picks the body: a named example on request; else, unless the
+// client asked for fresh data (Prefer: dynamic=true), the media type's
+// example, its first named example or the schema's example; and last a
+// generated value. fromExample marks an example the client did not name.
+func (r *Router) bodyValue(rt *route, status int, mt *openapi3.MediaType, pref prefer) (value any, fromExample bool, errMsg string) {
 	if pref.example != "" {
 		if ex := mt.Examples[pref.example]; ex != nil && ex.Value != nil {
-			return ex.Value.Value, ""
+			return ex.Value.Value, false, ""
 		}
 		names := slices.Sorted(maps.Keys(mt.Examples))
 		if len(names) == 0 {
-			return nil, fmt.Sprintf("Prefer: example=%s: response %d has no named examples", pref.example, status)
+			return nil, false, fmt.Sprintf("Prefer: example=%s: response %d has no named examples", pref.example, status)
 		}
-		return nil, fmt.Sprintf("Prefer: example=%s is unknown; response %d has: %s", pref.example, status, strings.Join(names, ", "))
+		return nil, false, fmt.Sprintf("Prefer: example=%s is unknown; response %d has: %s", pref.example, status, strings.Join(names, ", "))
 	}
+	if !pref.dynamic || !r.canGenerate(mt) {
+		if v, ok := defaultExample(mt); ok {
+			return v, true, ""
+		}
+	}
+	return r.generate(rt, status, mt, pref), false, ""
+}
+
+// defaultExample is the example a response shows when none is named.
+func defaultExample(mt *openapi3.MediaType) (any, bool) {
 	if mt.Example != nil {
-		return mt.Example, ""
+		return mt.Example, true
 	}
 	if len(mt.Examples) > 0 {
 		names := slices.Sorted(maps.Keys(mt.Examples))
 		if ex := mt.Examples[names[0]]; ex != nil && ex.Value != nil && ex.Value.Value != nil {
-			return ex.Value.Value, ""
+			return ex.Value.Value, true
 		}
 	}
-	if mt.Schema == nil || mt.Schema.Value == nil {
-		return nil, ""
+	if mt.Schema != nil && mt.Schema.Value != nil && mt.Schema.Value.Example != nil {
+		return mt.Schema.Value.Example, true
 	}
-	if mt.Schema.Value.Example != nil {
-		return mt.Schema.Value.Example, ""
+	return nil, false
+}
+
+func (r *Router) canGenerate(mt *openapi3.MediaType) bool {
+	return r.opts.Generate != nil && mt.Schema != nil && mt.Schema.Value != nil
+}
+
+// generate makes a value from the schema, seeded by (Seed, operation,
+// status) like fakedata's own derivations, so a response is stable across
+// runs and request order; Prefer: dynamic=true draws a fresh seed. Nil
+// when there is no schema or no generator.
+func (r *Router) generate(rt *route, status int, mt *openapi3.MediaType, pref prefer) any {
+	if !r.canGenerate(mt) {
+		return nil
 	}
-	if r.opts.Generate == nil {
-		return nil, ""
-	}
-	// Seeded by (Seed, operation, status) like fakedata's own derivations,
-	// so a response is stable across runs and request order.
 	seed := fakedata.Seed(r.opts.Seed, rt.op.Key, strconv.Itoa(status))
 	if pref.dynamic {
 		seed = rand.Uint64()
 	}
-	return r.opts.Generate(mt.Schema, seed), ""
+	return r.opts.Generate(mt.Schema, seed)
 }
 
 // headers generates the response headers the spec documents, so a
