@@ -396,32 +396,22 @@ func (d *Domain) updateAuthConfig(r *router.Request, a *appRec, k *apiKeyRec) *r
 		return badRequest(probs...)
 	}
 	c := &a.Config
-	setB := func(dst *bool, v *bool) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setI := func(dst *int, v *int) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setB(&c.SignupEnabled, in.SignupEnabled)
-	setB(&c.SigninEnabled, in.SigninEnabled)
+	setIfGiven(&c.SignupEnabled, in.SignupEnabled)
+	setIfGiven(&c.SigninEnabled, in.SigninEnabled)
 	if in.SignupDefaultRole != nil {
 		c.SignupDefaultRole = *in.SignupDefaultRole
 	}
 	if in.SignupAllowedEmailDomains != nil {
 		c.SignupAllowedEmailDomains = in.SignupAllowedEmailDomains
 	}
-	setI(&c.PasswordMinLength, in.PasswordMinLength)
-	setB(&c.PasswordRequireNumber, in.PasswordRequireNumber)
-	setB(&c.PasswordRequireSymbol, in.PasswordRequireSymbol)
-	setB(&c.PasswordRequireUppercase, in.PasswordRequireUppercase)
-	setI(&c.MaxFailedLoginAttempts, in.MaxFailedLoginAttempts)
-	setI(&c.MaxSessions, in.MaxSessions)
-	setI(&c.SessionDurationMinutes, in.SessionDurationMinutes)
-	setB(&c.EnforceAppPermissions, in.EnforceAppPermissions)
+	setIfGiven(&c.PasswordMinLength, in.PasswordMinLength)
+	setIfGiven(&c.PasswordRequireNumber, in.PasswordRequireNumber)
+	setIfGiven(&c.PasswordRequireSymbol, in.PasswordRequireSymbol)
+	setIfGiven(&c.PasswordRequireUppercase, in.PasswordRequireUppercase)
+	setIfGiven(&c.MaxFailedLoginAttempts, in.MaxFailedLoginAttempts)
+	setIfGiven(&c.MaxSessions, in.MaxSessions)
+	setIfGiven(&c.SessionDurationMinutes, in.SessionDurationMinutes)
+	setIfGiven(&c.EnforceAppPermissions, in.EnforceAppPermissions)
 	if in.AllowedRedirectOrigins != nil {
 		c.AllowedRedirectOrigins = in.AllowedRedirectOrigins
 	}
@@ -498,14 +488,7 @@ func (d *Domain) auditLogs(r *router.Request, a *appRec, _ *apiKeyRec) *router.R
 
 // userSummary is EndUserSummaryDto (and ConsumerAdminEndUserDto).
 func (d *Domain) userSummary(a *appRec, u *userRec) map[string]any {
-	var email, verified any
-	if c := u.primary("email"); c != nil {
-		email, verified = c.Value, tsPtr(c.VerifiedAt)
-	}
-	var role any
-	if u.Role != "" {
-		role = u.Role
-	}
+	email, verified, role := identityFields(u)
 	return map[string]any{
 		"id": u.ID, "username": u.Username, "display_name": u.DisplayName, "email": email,
 		"email_verified_at": verified, "status": u.Status, "role": role,

@@ -508,15 +508,20 @@ func (d *Domain) me(fn func(r *router.Request, a *appRec, p *principal) *router.
 	}
 }
 
-func profile(u *userRec) map[string]any {
-	var email, verified any
+// identityFields are the nullable email, email_verified_at and role of
+// the user views: null for a user without a primary email or a role.
+func identityFields(u *userRec) (email, verified, role any) {
 	if c := u.primary("email"); c != nil {
 		email, verified = c.Value, tsPtr(c.VerifiedAt)
 	}
-	var role any
 	if u.Role != "" {
 		role = u.Role
 	}
+	return email, verified, role
+}
+
+func profile(u *userRec) map[string]any {
+	email, verified, role := identityFields(u)
 	return map[string]any{
 		"id": u.ID, "username": u.Username, "display_name": u.DisplayName,
 		"email": email, "email_verified_at": verified, "avatar_url": nil, "role": role,

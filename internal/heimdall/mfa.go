@@ -372,9 +372,14 @@ func (d *Domain) mfaSendCode(r *router.Request) *router.Response {
 }
 
 func (d *Domain) listFactors(_ *router.Request, a *appRec, p *principal) *router.Response {
+	return factorList(a, p.user)
+}
+
+// factorList answers the factors of u not disabled, pending ones included.
+func factorList(a *appRec, u *userRec) *router.Response {
 	data := make([]map[string]any, 0)
 	for _, f := range a.Factors {
-		if f.UserID == p.user.ID && f.DisabledAt == nil {
+		if f.UserID == u.ID && f.DisabledAt == nil {
 			data = append(data, factorJSON(f))
 		}
 	}

@@ -19,14 +19,8 @@ func (d *Domain) registerAdminFactors(reg *router.Registry) {
 	reg.Handle("DELETE", p+"/{factor_id}", d.consumerAdmin(forUser(d.adminDisableFactor)))
 }
 
-func (d *Domain) adminListFactors(r *router.Request, a *appRec, _ *apiKeyRec, u *userRec) *router.Response {
-	data := make([]map[string]any, 0)
-	for _, f := range a.Factors {
-		if f.UserID == u.ID && f.DisabledAt == nil {
-			data = append(data, factorJSON(f))
-		}
-	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data})
+func (d *Domain) adminListFactors(_ *router.Request, a *appRec, _ *apiKeyRec, u *userRec) *router.Response {
+	return factorList(a, u)
 }
 
 func (d *Domain) adminProvisionFactor(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {

@@ -160,32 +160,22 @@ func checkFixtures(st *state, doc *fixtures.Document) error {
 }
 
 func overrideConfig(c *authConfig, o fixtures.AuthConfig) {
-	setB := func(dst *bool, v *bool) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setI := func(dst *int, v *int) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setB(&c.SignupEnabled, o.SignupEnabled)
-	setB(&c.SigninEnabled, o.SigninEnabled)
+	setIfGiven(&c.SignupEnabled, o.SignupEnabled)
+	setIfGiven(&c.SigninEnabled, o.SigninEnabled)
 	if o.SignupDefaultRole != nil {
 		c.SignupDefaultRole = *o.SignupDefaultRole
 	}
 	if o.SignupAllowedEmailDomains != nil {
 		c.SignupAllowedEmailDomains = append([]string{}, o.SignupAllowedEmailDomains...)
 	}
-	setI(&c.PasswordMinLength, o.PasswordMinLength)
-	setB(&c.PasswordRequireNumber, o.PasswordRequireNumber)
-	setB(&c.PasswordRequireSymbol, o.PasswordRequireSymbol)
-	setB(&c.PasswordRequireUppercase, o.PasswordRequireUppercase)
-	setI(&c.MaxFailedLoginAttempts, o.MaxFailedLoginAttempts)
-	setI(&c.MaxSessions, o.MaxSessions)
-	setI(&c.SessionDurationMinutes, o.SessionDurationMinutes)
-	setB(&c.EnforceAppPermissions, o.EnforceAppPermissions)
+	setIfGiven(&c.PasswordMinLength, o.PasswordMinLength)
+	setIfGiven(&c.PasswordRequireNumber, o.PasswordRequireNumber)
+	setIfGiven(&c.PasswordRequireSymbol, o.PasswordRequireSymbol)
+	setIfGiven(&c.PasswordRequireUppercase, o.PasswordRequireUppercase)
+	setIfGiven(&c.MaxFailedLoginAttempts, o.MaxFailedLoginAttempts)
+	setIfGiven(&c.MaxSessions, o.MaxSessions)
+	setIfGiven(&c.SessionDurationMinutes, o.SessionDurationMinutes)
+	setIfGiven(&c.EnforceAppPermissions, o.EnforceAppPermissions)
 	if o.AllowedRedirectOrigins != nil {
 		c.AllowedRedirectOrigins = append([]string{}, o.AllowedRedirectOrigins...)
 	}

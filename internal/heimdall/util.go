@@ -237,6 +237,13 @@ func paginate[T any](items []T, seqOf func(T) int64, cursor string, limit int, d
 	return out, pg, nil
 }
 
+// setIfGiven copies *v into *dst when a PATCH-like input gave v.
+func setIfGiven[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
 // listPage answers one page of items as {data, pagination}: limit and
 // cursor come from the query, keep (nil keeps all) filters, and view
 // renders a row. Every list operation of the API shares this shape.
