@@ -2,8 +2,12 @@ package heimdalltest_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +146,102 @@ paths:
 	resp.Body.Close()
 	if resp.StatusCode != 400 {
 		t.Fatalf("GET /pets/seven = %d, want 400", resp.StatusCode)
+	}
+}
+
+func TestFixturesSurviveResetAndMintedTokensFollowTheClock(t *testing.T) {
+	fixtures := []byte(`apps:
+  - slug: demo
+    users:
+      - {email: dora@example.com, username: dora, password: correct horse battery}
+`)
+	srv := heimdalltest.NewServer(t, heimdalltest.WithFixtures(fixtures))
+	srv.SignIn(t, "dora", "correct horse battery")
+	srv.AddFault(t, heimdalltest.Fault{OperationID: "ConsumerAuthController_signin", Status: 503})
+	srv.ClearFaults(t)
+	srv.Reset(t)
+	srv.SignIn(t, "dora", "correct horse battery") // the fixture user is back; no fault left
+
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	if got := srv.SetTime(at); got.Sub(at) > time.Second || got.Before(at) {
+		t.Fatalf("SetTime = %v, want about %v", got, at)
+	}
+	token := srv.MintToken(t, map[string]any{"app_slug": "demo", "sub": "user-1", "type": "end_user", "ttl": "1h", "session": false})
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("minted token %q is no JWT", token)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct{ Iat, Exp int64 }
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims.Iat < at.Unix() || claims.Iat > at.Unix()+5 || claims.Exp != claims.Iat+3600 {
+		t.Errorf("iat %d exp %d, want iat at the mock clock (%d) and exp an hour later", claims.Iat, claims.Exp, at.Unix())
+	}
+}
+
+func TestSpecFileSeedAndLenientResponses(t *testing.T) {
+	// The example breaks its schema, and only a named example is served
+	// as written: strict answers 500, lenient passes it on and journals it.
+	spec := []byte(`openapi: 3.0.3
+info: {title: things, version: "1"}
+paths:
+  /things:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, required: [n], properties: {n: {type: integer}, word: {type: string}}}
+              examples:
+                bad: {value: {n: many}}
+  /words:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, required: [word], properties: {word: {type: string}}}
+`)
+	path := filepath.Join(t.TempDir(), "things.yaml")
+	if err := os.WriteFile(path, spec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	get := func(srv *heimdalltest.Server, p, prefer string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+p, nil)
+		if prefer != "" {
+			req.Header.Set("Prefer", prefer)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	strict := heimdalltest.NewServer(t, heimdalltest.WithSpecFile(path), heimdalltest.WithoutDomain(), heimdalltest.WithSeed(3))
+	if code, _ := get(strict, "/things", "example=bad"); code != 500 {
+		t.Errorf("strict: %d, want 500 for an answer that breaks the spec", code)
+	}
+	lenient := heimdalltest.NewServer(t, heimdalltest.WithSpecFile(path), heimdalltest.WithoutDomain(), heimdalltest.WithSeed(3), heimdalltest.WithLenientResponses())
+	if code, body := get(lenient, "/things", "example=bad"); code != 200 || !strings.Contains(body, "many") {
+		t.Errorf("lenient: %d %s, want the example as written", code, body)
+	}
+	if reqs := lenient.Requests(t, 1); len(reqs) != 1 || len(reqs[0].ResponseErrors) == 0 {
+		t.Errorf("the violation should be journaled: %+v", reqs)
+	}
+	_, a := get(strict, "/words", "")
+	_, b := get(lenient, "/words", "")
+	other := heimdalltest.NewServer(t, heimdalltest.WithSpecFile(path), heimdalltest.WithoutDomain(), heimdalltest.WithSeed(4))
+	_, c := get(other, "/words", "")
+	if a != b || a == c {
+		t.Errorf("seed 3 twice gave %s and %s; seed 4 gave %s: want the same, then different", a, b, c)
 	}
 }

@@ -145,9 +145,3 @@ var ruleByID = func() map[string]Rule {
 
 // Rules lists every rule, in a stable order.
 func Rules() []Rule { return append([]Rule(nil), rules...) }
-
-// LookupRule returns the rule with this id.
-func LookupRule(id string) (Rule, bool) {
-	r, ok := ruleByID[id]
-	return r, ok
-}
