@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/scenario"
+	"github.com/heimdall-mock/heimdall-mock/internal/stickyerr"
 )
 
 // Observation is what one target answered to one step.
@@ -204,38 +205,38 @@ func Compare(nameA, nameB string, scs []*scenario.Scenario, repA, repB *scenario
 
 // WriteText writes one line per difference, shape details indented.
 func (r *Report) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
-	ew.printf("drift: A = %s, B = %s\n", r.A, r.B)
+	ew := &stickyerr.Writer{W: w}
+	ew.Printf("drift: A = %s, B = %s\n", r.A, r.B)
 	for _, d := range r.Differences {
-		ew.printf("%s %s\n", d.Kind, d.where())
+		ew.Printf("%s %s\n", d.Kind, d.where())
 		switch d.Kind {
 		case KindError:
-			ew.printf("    A: %s\n    B: %s\n", orNone(d.A), orNone(d.B))
+			ew.Printf("    A: %s\n    B: %s\n", orNone(d.A), orNone(d.B))
 		default:
-			ew.printf("    status A %s, B %s\n", d.A, d.B)
+			ew.Printf("    status A %s, B %s\n", d.A, d.B)
 		}
 		if d.MessageA != "" {
-			ew.printf("    A says: %s\n", d.MessageA)
+			ew.Printf("    A says: %s\n", d.MessageA)
 		}
 		if d.MessageB != "" {
-			ew.printf("    B says: %s\n", d.MessageB)
+			ew.Printf("    B says: %s\n", d.MessageB)
 		}
 		for _, s := range d.Shape {
-			ew.printf("    %s\n", s)
+			ew.Printf("    %s\n", s)
 		}
 	}
-	ew.printf("%s\n", r.summary())
-	return ew.err
+	ew.Printf("%s\n", r.summary())
+	return ew.Err
 }
 
 // WriteMarkdown writes a table of the differences with the shape details.
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	ew := &errWriter{w: w}
-	ew.printf("## Drift: %s vs %s\n\n**%s**\n\n", md(r.A), md(r.B), r.summary())
+	ew := &stickyerr.Writer{W: w}
+	ew.Printf("## Drift: %s vs %s\n\n**%s**\n\n", md(r.A), md(r.B), r.summary())
 	if len(r.Differences) == 0 {
-		return ew.err
+		return ew.Err
 	}
-	ew.printf("| scenario | step | request | kind | A | B | details |\n|---|---|---|---|---|---|---|\n")
+	ew.Printf("| scenario | step | request | kind | A | B | details |\n|---|---|---|---|---|---|---|\n")
 	for _, d := range r.Differences {
 		step, request := d.Step, ""
 		if d.Method != "" {
@@ -249,9 +250,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		if d.MessageB != "" {
 			details = append(details, "B: "+d.MessageB)
 		}
-		ew.printf("| %s | %s | %s | %s | %s | %s | %s |\n", md(d.Scenario), md(step), request, d.Kind, md(d.A), md(d.B), md(strings.Join(details, "; ")))
+		ew.Printf("| %s | %s | %s | %s | %s | %s | %s |\n", md(d.Scenario), md(step), request, d.Kind, md(d.A), md(d.B), md(strings.Join(details, "; ")))
 	}
-	return ew.err
+	return ew.Err
 }
 
 // WriteJSON writes the report as indented JSON.
@@ -289,17 +290,6 @@ func orNone(s string) string {
 
 func md(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
 }
 
 // Shape is the type structure of a JSON value.

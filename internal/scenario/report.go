@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/stickyerr"
 )
 
 const (
@@ -26,32 +28,32 @@ func (rep *Report) WriteText(w io.Writer, color bool) error {
 		}
 		return code + s + ansiReset
 	}
-	ew := &errWriter{w: w}
+	ew := &stickyerr.Writer{W: w}
 	for _, s := range rep.Scenarios {
 		switch {
 		case s.Skipped != "":
-			ew.printf("%s %s  %s\n", paint(ansiYellow, "SKIP"), s.Name, paint(ansiDim, "("+s.Skipped+")"))
+			ew.Printf("%s %s  %s\n", paint(ansiYellow, "SKIP"), s.Name, paint(ansiDim, "("+s.Skipped+")"))
 			continue
 		case s.Passed:
-			ew.printf("%s %s  %s\n", paint(ansiGreen, "PASS"), s.Name, paint(ansiDim, fmt.Sprintf("%d steps, %s", len(s.Steps), round(s.Duration))))
+			ew.Printf("%s %s  %s\n", paint(ansiGreen, "PASS"), s.Name, paint(ansiDim, fmt.Sprintf("%d steps, %s", len(s.Steps), round(s.Duration))))
 		default:
-			ew.printf("%s %s  %s\n", paint(ansiRed, "FAIL"), s.Name, paint(ansiDim, round(s.Duration)))
+			ew.Printf("%s %s  %s\n", paint(ansiRed, "FAIL"), s.Name, paint(ansiDim, round(s.Duration)))
 		}
 		if s.Error != "" {
-			ew.printf("    %s\n", s.Error)
+			ew.Printf("    %s\n", s.Error)
 		}
 		for i, st := range s.Steps {
 			switch st.Outcome {
 			case StepFailed:
-				ew.printf("    %s step %d %q: %s %s → %d (%s)\n", paint(ansiRed, "✗"), i+1, st.Name, st.Method, st.Path, st.Status, round(st.Duration))
+				ew.Printf("    %s step %d %q: %s %s → %d (%s)\n", paint(ansiRed, "✗"), i+1, st.Name, st.Method, st.Path, st.Status, round(st.Duration))
 				for _, f := range st.Failures {
-					ew.printf("        %s\n", strings.ReplaceAll(f, "\n", "\n        "))
+					ew.Printf("        %s\n", strings.ReplaceAll(f, "\n", "\n        "))
 				}
 				if st.Response != "" {
-					ew.printf("        response: %s\n", st.Response)
+					ew.Printf("        response: %s\n", st.Response)
 				}
 			case StepSkipped:
-				ew.printf("    %s step %d %q skipped: %s\n", paint(ansiYellow, "-"), i+1, st.Name, st.Skipped)
+				ew.Printf("    %s step %d %q skipped: %s\n", paint(ansiYellow, "-"), i+1, st.Name, st.Skipped)
 			}
 		}
 	}
@@ -64,8 +66,8 @@ func (rep *Report) WriteText(w io.Writer, color bool) error {
 	} else {
 		total = paint(ansiGreen, total)
 	}
-	ew.printf("%s\n", total)
-	return ew.err
+	ew.Printf("%s\n", total)
+	return ew.Err
 }
 
 func round(d time.Duration) string {
@@ -76,17 +78,6 @@ func round(d time.Duration) string {
 		return d.Round(10 * time.Microsecond).String()
 	}
 	return d.Round(time.Microsecond).String()
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
-	}
 }
 
 // JUnit XML: one testsuite per scenario, one testcase per step, which is
@@ -189,14 +180,14 @@ func (rep *Report) WriteJUnit(w io.Writer) error {
 // WriteMarkdown writes a summary table and the failures, for a pull
 // request comment or a CI job summary.
 func (rep *Report) WriteMarkdown(w io.Writer) error {
-	ew := &errWriter{w: w}
+	ew := &stickyerr.Writer{W: w}
 	title := "Scenario replay"
 	if rep.Target != "" {
 		title += " against " + mdEscape(rep.Target)
 	}
-	ew.printf("## %s\n\n", title)
-	ew.printf("**%d passed, %d failed, %d skipped** (%d steps in %s)\n\n", rep.Passed, rep.Failed, rep.Skipped, rep.Steps, round(rep.Duration))
-	ew.printf("| scenario | result | steps | time |\n|---|---|---|---|\n")
+	ew.Printf("## %s\n\n", title)
+	ew.Printf("**%d passed, %d failed, %d skipped** (%d steps in %s)\n\n", rep.Passed, rep.Failed, rep.Skipped, rep.Steps, round(rep.Duration))
+	ew.Printf("| scenario | result | steps | time |\n|---|---|---|---|\n")
 	for _, s := range rep.Scenarios {
 		result := "✅ pass"
 		switch {
@@ -205,28 +196,28 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		case !s.Passed:
 			result = "❌ fail"
 		}
-		ew.printf("| %s | %s | %d | %s |\n", mdEscape(s.Name), result, len(s.Steps), round(s.Duration))
+		ew.Printf("| %s | %s | %d | %s |\n", mdEscape(s.Name), result, len(s.Steps), round(s.Duration))
 	}
 	for _, s := range rep.Scenarios {
 		if s.Passed || s.Skipped != "" {
 			continue
 		}
-		ew.printf("\n### %s\n\n", mdEscape(s.Name))
+		ew.Printf("\n### %s\n\n", mdEscape(s.Name))
 		if s.Error != "" {
-			ew.printf("%s\n\n", mdEscape(s.Error))
+			ew.Printf("%s\n\n", mdEscape(s.Error))
 		}
 		for i, st := range s.Steps {
 			if st.Outcome != StepFailed {
 				continue
 			}
-			ew.printf("Step %d, %s: `%s %s` → %d\n\n```\n%s\n", i+1, mdEscape(st.Name), st.Method, st.Path, st.Status, strings.Join(st.Failures, "\n"))
+			ew.Printf("Step %d, %s: `%s %s` → %d\n\n```\n%s\n", i+1, mdEscape(st.Name), st.Method, st.Path, st.Status, strings.Join(st.Failures, "\n"))
 			if st.Response != "" {
-				ew.printf("response: %s\n", st.Response)
+				ew.Printf("response: %s\n", st.Response)
 			}
-			ew.printf("```\n\n")
+			ew.Printf("```\n\n")
 		}
 	}
-	return ew.err
+	return ew.Err
 }
 
 func mdEscape(s string) string {

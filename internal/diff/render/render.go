@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/diff"
+	"github.com/heimdall-mock/heimdall-mock/internal/stickyerr"
 )
 
 // Formats lists the names Write accepts.
@@ -89,8 +90,8 @@ func Text(w io.Writer, r *diff.Report, opts Options) error {
 		}
 		return code + s + ansiReset
 	}
-	ew := &errWriter{w: w}
-	ew.printf("%s → %s: %s\n", name(r.Old), name(r.New), summary(r))
+	ew := &stickyerr.Writer{W: w}
+	ew.Printf("%s → %s: %s\n", name(r.Old), name(r.New), summary(r))
 	// Operations with breaking changes first, so they are not scrolled
 	// past under a page of additions.
 	groups := r.ByOperation()
@@ -100,22 +101,22 @@ func Text(w io.Writer, r *diff.Report, opts Options) error {
 		if op == "" {
 			op = "(document)"
 		}
-		ew.printf("\n%s\n", paint(ansiBold, op))
+		ew.Printf("\n%s\n", paint(ansiBold, op))
 		for _, f := range g.Findings {
 			lvl := paint(levelColor(f.Level), fmt.Sprintf("%-7s", f.Level))
-			ew.printf("  %s %s  %s%s\n", lvl, f.Message, paint(ansiDim, "("+f.Rule+")"), acceptedNote(f))
+			ew.Printf("  %s %s  %s%s\n", lvl, f.Message, paint(ansiDim, "("+f.Rule+")"), acceptedNote(f))
 		}
 	}
 	expiryNotes(ew, r)
-	return ew.err
+	return ew.Err
 }
 
-func expiryNotes(ew *errWriter, r *diff.Report) {
+func expiryNotes(ew *stickyerr.Writer, r *diff.Report) {
 	for _, a := range r.Expired {
-		ew.printf("\nexpired acceptance: %s on %s (expired %s) no longer accepts: %s\n", a.Rule, a.Operation, a.Expires, a.Reason)
+		ew.Printf("\nexpired acceptance: %s on %s (expired %s) no longer accepts: %s\n", a.Rule, a.Operation, a.Expires, a.Reason)
 	}
 	for _, a := range r.Unused {
-		ew.printf("\nunused acceptance: %s on %s matched no finding\n", a.Rule, a.Operation)
+		ew.Printf("\nunused acceptance: %s on %s matched no finding\n", a.Rule, a.Operation)
 	}
 }
 
@@ -145,9 +146,9 @@ func levelIcon(l diff.Level) string {
 // Markdown writes a PR comment / job summary: totals, then a table of the
 // breaking and warning findings, with the info ones folded away.
 func Markdown(w io.Writer, r *diff.Report) error {
-	ew := &errWriter{w: w}
-	ew.printf("## API changes: `%s` → `%s`\n\n", mdEscape(name(r.Old)), mdEscape(name(r.New)))
-	ew.printf("**%s**\n\n", summary(r))
+	ew := &stickyerr.Writer{W: w}
+	ew.Printf("## API changes: `%s` → `%s`\n\n", mdEscape(name(r.Old)), mdEscape(name(r.New)))
+	ew.Printf("**%s**\n\n", summary(r))
 	var serious, minor []diff.Finding
 	for _, f := range r.Findings {
 		if f.Level >= diff.Warning {
@@ -157,7 +158,7 @@ func Markdown(w io.Writer, r *diff.Report) error {
 		}
 	}
 	table := func(fs []diff.Finding) {
-		ew.printf("| Level | Operation | Change | Rule |\n|---|---|---|---|\n")
+		ew.Printf("| Level | Operation | Change | Rule |\n|---|---|---|---|\n")
 		for _, f := range fs {
 			msg := mdEscape(f.Message)
 			if f.Accepted != nil {
@@ -166,27 +167,27 @@ func Markdown(w io.Writer, r *diff.Report) error {
 			if len(f.Scenarios) > 0 {
 				msg += " _(scenarios: " + mdEscape(strings.Join(f.Scenarios, ", ")) + ")_"
 			}
-			ew.printf("| %s | `%s` | %s | `%s` |\n", levelIcon(f.Level), mdEscape(f.Operation), msg, f.Rule)
+			ew.Printf("| %s | `%s` | %s | `%s` |\n", levelIcon(f.Level), mdEscape(f.Operation), msg, f.Rule)
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 	if len(serious) > 0 {
 		table(serious)
 	} else {
-		ew.printf("No breaking changes.\n\n")
+		ew.Printf("No breaking changes.\n\n")
 	}
 	if len(minor) > 0 {
-		ew.printf("<details><summary>%d other changes</summary>\n\n", len(minor))
+		ew.Printf("<details><summary>%d other changes</summary>\n\n", len(minor))
 		table(minor)
-		ew.printf("</details>\n")
+		ew.Printf("</details>\n")
 	}
 	for _, a := range r.Expired {
-		ew.printf("\n> ⚠️ Expired acceptance: `%s` on `%s` (expired %s) no longer accepts.\n", a.Rule, mdEscape(a.Operation), a.Expires)
+		ew.Printf("\n> ⚠️ Expired acceptance: `%s` on `%s` (expired %s) no longer accepts.\n", a.Rule, mdEscape(a.Operation), a.Expires)
 	}
 	for _, a := range r.Unused {
-		ew.printf("\n> ℹ️ Unused acceptance: `%s` on `%s` matched no finding.\n", a.Rule, mdEscape(a.Operation))
+		ew.Printf("\n> ℹ️ Unused acceptance: `%s` on `%s` matched no finding.\n", a.Rule, mdEscape(a.Operation))
 	}
-	return ew.err
+	return ew.Err
 }
 
 // jsonReport adds the totals CI scripts check first.
@@ -296,7 +297,7 @@ func ghEscape(s string, property bool) string {
 // GitHubActions writes one workflow annotation per error or warning
 // finding, against the new spec file.
 func GitHubActions(w io.Writer, r *diff.Report, opts Options) error {
-	ew := &errWriter{w: w}
+	ew := &stickyerr.Writer{W: w}
 	file := r.New.Name
 	if strings.Contains(file, "://") {
 		file = ""
@@ -321,27 +322,27 @@ func GitHubActions(w io.Writer, r *diff.Report, opts Options) error {
 		if file != "" {
 			props = "file=" + ghEscape(file, true) + "," + props
 		}
-		ew.printf("::%s %s::%s\n", cmd, props, ghEscape(f.Operation+": "+f.Message+acceptedNote(f), false))
+		ew.Printf("::%s %s::%s\n", cmd, props, ghEscape(f.Operation+": "+f.Message+acceptedNote(f), false))
 	}
 	for _, a := range r.Expired {
-		ew.printf("::warning title=expired-acceptance::%s\n", ghEscape(fmt.Sprintf("acceptance of %s on %s expired %s", a.Rule, a.Operation, a.Expires), false))
+		ew.Printf("::warning title=expired-acceptance::%s\n", ghEscape(fmt.Sprintf("acceptance of %s on %s expired %s", a.Rule, a.Operation, a.Expires), false))
 	}
 	for _, a := range r.Unused {
-		ew.printf("::warning title=unused-acceptance::%s\n", ghEscape(fmt.Sprintf("acceptance of %s on %s matched no finding", a.Rule, a.Operation), false))
+		ew.Printf("::warning title=unused-acceptance::%s\n", ghEscape(fmt.Sprintf("acceptance of %s on %s matched no finding", a.Rule, a.Operation), false))
 	}
-	return ew.err
+	return ew.Err
 }
 
 // Changelog writes the diff as release notes: breaking changes first, then
 // deprecations, then additions and other changes, each by operation.
 func Changelog(w io.Writer, r *diff.Report) error {
-	ew := &errWriter{w: w}
+	ew := &stickyerr.Writer{W: w}
 	title := name(r.New)
 	if !r.New.Date.IsZero() {
 		title = r.New.Date.Format("2006-01-02")
 	}
-	ew.printf("# API changelog: %s\n\n", title)
-	ew.printf("Compared with %s.\n\n", name(r.Old))
+	ew.Printf("# API changelog: %s\n\n", title)
+	ew.Printf("Compared with %s.\n\n", name(r.Old))
 	sections := []struct {
 		heading string
 		keep    func(diff.Finding) bool
@@ -352,8 +353,8 @@ func Changelog(w io.Writer, r *diff.Report) error {
 		{"Other changes", func(f diff.Finding) bool { return f.Level == diff.Info && f.Rule != diff.OperationAdded }},
 	}
 	if len(r.Findings) == 0 {
-		ew.printf("No changes clients can see.\n")
-		return ew.err
+		ew.Printf("No changes clients can see.\n")
+		return ew.Err
 	}
 	for _, sec := range sections {
 		byOp := map[string][]string{}
@@ -365,7 +366,7 @@ func Changelog(w io.Writer, r *diff.Report) error {
 		if len(byOp) == 0 {
 			continue
 		}
-		ew.printf("## %s\n\n", sec.heading)
+		ew.Printf("## %s\n\n", sec.heading)
 		ops := make([]string, 0, len(byOp))
 		for op := range byOp {
 			ops = append(ops, op)
@@ -374,21 +375,21 @@ func Changelog(w io.Writer, r *diff.Report) error {
 		for _, op := range ops {
 			msgs := byOp[op]
 			if sec.heading == "New operations" {
-				ew.printf("- `%s`\n", op)
+				ew.Printf("- `%s`\n", op)
 				continue
 			}
 			if len(msgs) == 1 {
-				ew.printf("- `%s`: %s\n", op, msgs[0])
+				ew.Printf("- `%s`: %s\n", op, msgs[0])
 				continue
 			}
-			ew.printf("- `%s`\n", op)
+			ew.Printf("- `%s`\n", op)
 			for _, m := range msgs {
-				ew.printf("  - %s\n", m)
+				ew.Printf("  - %s\n", m)
 			}
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
-	return ew.err
+	return ew.Err
 }
 
 func opLess(a, b string) bool {
@@ -398,17 +399,4 @@ func opLess(a, b string) bool {
 		return ap < bp
 	}
 	return am < bm
-}
-
-// errWriter keeps the first write error so renderers read straight.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err != nil {
-		return
-	}
-	_, e.err = fmt.Fprintf(e.w, format, args...)
 }
