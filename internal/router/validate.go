@@ -1,10 +1,7 @@
 package router
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,16 +45,5 @@ func (r *Router) checkResponse(rt *route, status int, contentType string, body [
 	if len(body) > 0 && contentType != "" && !isJSONType(strings.ToLower(contentType)) {
 		opts = &openapi3filter.Options{MultiError: true, ExcludeResponseBody: true, SchemaValidationOptions: r.schemaOps}
 	}
-	input := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: rt.kin, Options: opts},
-		Status:                 status,
-		Header:                 header,
-		Body:                   io.NopCloser(bytes.NewReader(body)),
-		Options:                opts,
-	}
-	err := openapi3filter.ValidateResponse(context.Background(), input)
-	if err == nil {
-		return nil
-	}
-	return violation.Response(status, err)
+	return violation.CheckResponse(req, rt.kin, nil, status, header, body, opts)
 }

@@ -7,12 +7,17 @@
 package violation
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 )
 
 // FormatOptions turns on the string formats kin-openapi leaves unchecked by
@@ -23,6 +28,22 @@ func FormatOptions() []openapi3.SchemaValidationOption {
 		"email": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail),
 		"uuid":  openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562),
 	})}
+}
+
+// CheckResponse validates a response to req on route (pathParams may be
+// nil) and words what is wrong with it; nil when it conforms.
+func CheckResponse(req *http.Request, route *routers.Route, pathParams map[string]string, status int, header http.Header, body []byte, opts *openapi3filter.Options) []string {
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: route, Options: opts},
+		Status:                 status,
+		Header:                 header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                opts,
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
+		return Response(status, err)
+	}
+	return nil
 }
 
 // Response turns kin-openapi's response errors into one line per
