@@ -122,18 +122,17 @@ func loadLive(ctx context.Context, opts Options) (*Spec, error) {
 		}
 		err = perr
 	}
-	liveErr := Warning{Message: "live spec unavailable: " + err.Error()}
+	why := []Warning{{Message: "live spec unavailable: " + err.Error()}}
 
 	if dir, derr := opts.cacheDir(); derr == nil {
 		path := filepath.Join(dir, cacheFile)
 		if st, serr := os.Stat(path); serr == nil {
-			if cached, rerr := readFile(path); rerr == nil {
-				source := "live (cached " + st.ModTime().UTC().Format(time.RFC3339) + ")"
-				if s, perr := LoadData(cached, source); perr == nil {
-					s.Warnings = append([]Warning{liveErr}, s.Warnings...)
-					return s, nil
-				}
+			s, cerr := loadCache(path, st.ModTime())
+			if cerr == nil {
+				s.Warnings = append(why, s.Warnings...)
+				return s, nil
 			}
+			why = append(why, Warning{Message: "cached copy " + path + " is unusable: " + cerr.Error()})
 		}
 	}
 	s, eerr := loadEmbedded(opts)
@@ -141,8 +140,16 @@ func loadLive(ctx context.Context, opts Options) (*Spec, error) {
 		return nil, fmt.Errorf("live spec: %w; no usable cache; %w", err, eerr)
 	}
 	s.Source += " (live unavailable)"
-	s.Warnings = append([]Warning{liveErr}, s.Warnings...)
+	s.Warnings = append(why, s.Warnings...)
 	return s, nil
+}
+
+func loadCache(path string, modified time.Time) (*Spec, error) {
+	cached, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return LoadData(cached, "live (cached "+modified.UTC().Format(time.RFC3339)+")")
 }
 
 func (o Options) client() *http.Client {

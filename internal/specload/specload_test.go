@@ -258,3 +258,29 @@ func BenchmarkKinLoaderNewest(b *testing.B) {
 		}
 	}
 }
+
+// A cached copy that no longer parses (a disk filled mid-write by an
+// older version, a hand edit) is skipped, and the warnings say so: the
+// user otherwise wonders why the cache was not used.
+func TestLoadLiveSaysWhenTheCacheIsUnusable(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	opts := Options{LiveURL: srv.URL, CacheDir: t.TempDir(), Embedded: []byte(smallYAML), EmbeddedName: "small.yaml"}
+	if err := os.WriteFile(filepath.Join(opts.CacheDir, cacheFile), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(t.Context(), "live", opts)
+	if err != nil || !strings.HasPrefix(s.Source, "embedded:small.yaml") {
+		t.Fatalf("embedded fallback: %v %+v", err, s)
+	}
+	var all []string
+	for _, w := range s.Warnings {
+		all = append(all, w.String())
+	}
+	joined := strings.Join(all, "\n")
+	if !strings.Contains(joined, "live spec unavailable") || !strings.Contains(joined, "cached copy "+filepath.Join(opts.CacheDir, cacheFile)+" is unusable") {
+		t.Errorf("warnings do not explain both fallbacks:\n%s", joined)
+	}
+}
