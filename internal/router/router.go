@@ -387,7 +387,9 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 		x.fail(http.StatusBadRequest, apierr.Validation([]string{perr}))
 		return true
 	}
-	if pref.code == 0 {
+	// A status or an example the client asks for by name is the spec's
+	// answer, so it bypasses the stateful handler (Prism's convention).
+	if pref.code == 0 && pref.example == "" {
 		if h := r.handler(rt.op); h != nil {
 			r.dispatchStateful(x, h)
 			return true

@@ -452,6 +452,13 @@ func TestPrefer(t *testing.T) {
 	if w := f.do(t, with("code=409")); w.Code != 409 {
 		t.Errorf("Prefer code did not short-circuit the handler: %d", w.Code)
 	}
+	// So does a named example: asked for, it is served, not ignored.
+	if w := f.do(t, with("example=bob")); w.Code != 201 || !strings.Contains(w.Body.String(), "bob-token") {
+		t.Errorf("Prefer example on a stateful route: %d %s, want the example", w.Code, w.Body)
+	}
+	if w := f.do(t, with("example=carol")); w.Code != 400 || !strings.Contains(w.Body.String(), "alice, bob") {
+		t.Errorf("unknown example on a stateful route: %d %s, want 400 naming the examples", w.Code, w.Body)
+	}
 }
 
 func TestGenerationIsDeterministicUnlessDynamic(t *testing.T) {
