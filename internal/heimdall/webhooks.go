@@ -327,7 +327,9 @@ func (d *Domain) attempt(j webhookJob) {
 		if dl.Attempts >= webhookMaxAttempts {
 			a.Deliveries = slices.Delete(a.Deliveries, i, i+1)
 		} else {
-			dl.NextAttemptAt = now.Add(webhookFirstRetry << (dl.Attempts - 1))
+			// From the attempt's own time, not from when its answer came
+			// back: a clock moved meanwhile must not move the retry too.
+			dl.NextAttemptAt = sentAt.Add(webhookFirstRetry << (dl.Attempts - 1))
 			at.NextRetryAt = ptr(dl.NextAttemptAt)
 		}
 		if wh.ConsecutiveFailures >= webhookDisableAfter && wh.DisabledAt == nil {

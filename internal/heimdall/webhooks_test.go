@@ -102,8 +102,12 @@ func TestWebhookDeliveriesAreSignedAndRetriedOnTheMockClock(t *testing.T) {
 	}
 
 	h.signup("alice")
-	waitFor(t, "first attempt", func() bool { return rc.count() == 1 })
-	att := h.must(200, "GET", base+"/attempts", h.apiKey, nil)
+	// The receiver sees the call before the domain records it.
+	var att resp
+	waitFor(t, "first attempt recorded", func() bool {
+		att = h.must(200, "GET", base+"/attempts", h.apiKey, nil)
+		return rc.count() == 1 && len(att.list) == 1
+	})
 	first := att.list[0].(map[string]any)
 	if first["status_code"] != float64(503) || first["attempt_number"] != float64(1) || first["next_retry_at"] == nil {
 		t.Fatalf("first attempt: %s", att.raw)
