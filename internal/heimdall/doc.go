@@ -134,7 +134,9 @@
 //     expires_in_hours 1-720). Their code is listed by the admin API, so it
 //     is stored in plaintext, and mailed (outbox kind invite) when the
 //     app's mail is on. Accepting creates the account with its email
-//     already verified; a revoked, expired or used-up invite answers 410.
+//     already verified; a revoked, expired or used-up invite answers 410,
+//     and an address or username that already has an account (a second
+//     acceptance of a multi-use invite, a signup in between) 409.
 //   - Native providers (apple, google) are configured per app through
 //     auth-config/providers. Fixture and bootstrap client ids become an
 //     enabled config ({service_id, bundle_ids} for Apple, {client_id} for

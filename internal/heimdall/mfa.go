@@ -386,12 +386,15 @@ func factorList(a *appRec, u *userRec) *router.Response {
 	return router.JSON(http.StatusOK, map[string]any{"data": data})
 }
 
+// factorDTO is the body that enrols a factor, by its user or an admin.
+type factorDTO struct {
+	Type      string `json:"type"`
+	Label     string `json:"label"`
+	ContactID string `json:"contact_id"`
+}
+
 func (d *Domain) startEnrollment(r *router.Request, a *appRec, p *principal) *router.Response {
-	var in struct {
-		Type      string `json:"type"`
-		Label     string `json:"label"`
-		ContactID string `json:"contact_id"`
-	}
+	var in factorDTO
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}

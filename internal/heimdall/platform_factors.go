@@ -24,11 +24,7 @@ func (d *Domain) adminListFactors(_ *router.Request, a *appRec, _ *apiKeyRec, u 
 }
 
 func (d *Domain) adminProvisionFactor(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
-	var in struct {
-		Type      string `json:"type"`
-		Label     string `json:"label"`
-		ContactID string `json:"contact_id"`
-	}
+	var in factorDTO
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
