@@ -190,6 +190,15 @@ func rule(se *openapi3.SchemaError) string {
 		}
 	case "properties":
 		return strings.Replace(se.Reason, "is unsupported", "is not allowed", 1)
+	case "type":
+		// kin-openapi reads numbers as json.Number and fails on one beyond
+		// float64 (1e400) before it looks at the type the schema wants.
+		if strings.HasPrefix(se.Reason, "cannot convert json.Number") {
+			if s != nil && s.Type != nil && len(*s.Type) == 1 && !s.Type.Includes("number") && !s.Type.Includes("integer") {
+				return "must be " + article((*s.Type)[0])
+			}
+			return "is too large a number"
+		}
 	}
 	// kin-openapi words most rules as "value must ..." / "number must ...".
 	reason := strings.TrimPrefix(se.Reason, "value ")

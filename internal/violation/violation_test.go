@@ -32,6 +32,7 @@ paths:
                 email: {type: string, format: email}
                 role: {type: string, enum: [admin, member]}
                 name: {type: string, minLength: 2}
+                age: {type: integer}
       responses:
         "200":
           description: ok
@@ -96,5 +97,27 @@ func TestResponseNamesStatusFieldAndRule(t *testing.T) {
 	got := Response(200, err)
 	if len(got) != 1 || got[0] != `response 200 body.id: must be a valid uuid (format "uuid")` {
 		t.Errorf("messages = %q", got)
+	}
+}
+
+// A number beyond float64 (1e400) is the library's "cannot convert
+// json.Number"; the client is told what is wrong with its value instead.
+func TestNumbersOutOfRangeAreWordedForTheClient(t *testing.T) {
+	rt := route(t)
+	body := `{"email":"a@example.com","role":"admin","name":1e400,"age":1e400}`
+	req := &http.Request{Method: "POST", URL: &url.URL{Path: "/users", RawQuery: "limit=1"},
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body))}
+	err := openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{Request: req, Route: rt, Options: options()})
+	if err == nil {
+		t.Fatal("the request is valid")
+	}
+	got := strings.Join(Request(err), "\n")
+	for _, want := range []string{"body.name: must be a string", "body.age: is too large a number"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("messages lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "json.Number") {
+		t.Errorf("a library detail leaks to the client:\n%s", got)
 	}
 }
