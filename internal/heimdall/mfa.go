@@ -352,23 +352,47 @@ func (d *Domain) mfaSendCode(r *router.Request) *router.Response {
 	if f == nil || f.UserID != c.UserID || f.Type != "email" || !f.Enabled || f.DisabledAt != nil {
 		return badRequest("factor_id must name an enabled email factor on the challenge")
 	}
-	if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
+	now := d.now()
+	var throttled *router.Response
+	switch {
+	case c.Sends >= maxChallengeSends:
+		throttled = tooManyRequests("mfa_send_throttled", "Too many codes sent; sign in again", now, c.ExpiresAt)
+	case now.Sub(c.LastSend) < sendInterval:
+		throttled = tooManyRequests("mfa_send_throttled", "Too many codes sent; wait before asking again", now, c.LastSend.Add(sendInterval))
+	}
+	sent, resp := d.mailFactorCode(a, a.userByID[c.UserID], f, throttled)
+	if sent == nil {
 		return resp
 	}
-	now := d.now()
-	if c.Sends >= maxChallengeSends {
-		return tooManyRequests("mfa_send_throttled", "Too many codes sent; sign in again", now, c.ExpiresAt)
-	}
-	if now.Sub(c.LastSend) < sendInterval {
-		return tooManyRequests("mfa_send_throttled", "Too many codes sent; wait before asking again", now, c.LastSend.Add(sendInterval))
-	}
-	addr := factorEmail(a.userByID[c.UserID], f)
-	if addr == "" {
-		return router.ErrorCode(http.StatusGone, "contact_gone", "The factor's email contact no longer exists")
-	}
-	c.CodeHash, c.CodeExp = d.sendOTP(a, addr, mfaCodeTTL)
+	c.CodeHash, c.CodeExp = sent.hash, sent.expires
 	c.CodeType, c.Sends, c.LastSend = "email", c.Sends+1, now
-	return router.JSON(http.StatusOK, map[string]any{"email_masked": maskEmail(addr), "code_expires_at": ts(c.CodeExp)})
+	return resp
+}
+
+// sentCode is the code mailFactorCode mailed: its hash and end.
+type sentCode struct {
+	hash    string
+	expires time.Time
+}
+
+// mailFactorCode is what the sign-in and step-up send-code calls share
+// once the factor is chosen: the app's mail setup (412) comes first, then
+// the caller's throttle answer (nil when not throttled), then the factor's
+// address (410 when its contact is gone). On success it mails the code
+// and returns it with the 200 answer. Caller holds d.mu.
+func (d *Domain) mailFactorCode(a *appRec, u *userRec, f *factorRec, throttled *router.Response) (*sentCode, *router.Response) {
+	if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
+		return nil, resp
+	}
+	if throttled != nil {
+		return nil, throttled
+	}
+	addr := factorEmail(u, f)
+	if addr == "" {
+		return nil, router.ErrorCode(http.StatusGone, "contact_gone", "The factor's email contact no longer exists")
+	}
+	hash, exp := d.sendOTP(a, addr, mfaCodeTTL)
+	return &sentCode{hash, exp}, router.JSON(http.StatusOK, map[string]any{"email_masked": maskEmail(addr), "code_expires_at": ts(exp)})
 }
 
 func (d *Domain) listFactors(_ *router.Request, a *appRec, p *principal) *router.Response {
@@ -574,17 +598,15 @@ func (d *Domain) stepUpSendCode(r *router.Request, a *appRec, p *principal) *rou
 	if f == nil {
 		return badRequest("no enabled email factor matches")
 	}
-	if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
+	var throttled *router.Response
+	if now.Sub(s.StepUpSentAt) < sendInterval {
+		throttled = tooManyRequests("mfa_send_throttled", "Wait before asking for another code", now, s.StepUpSentAt.Add(sendInterval))
+	}
+	sent, resp := d.mailFactorCode(a, u, f, throttled)
+	if sent == nil {
 		return resp
 	}
-	if now.Sub(s.StepUpSentAt) < sendInterval {
-		return tooManyRequests("mfa_send_throttled", "Wait before asking for another code", now, s.StepUpSentAt.Add(sendInterval))
-	}
-	addr := factorEmail(u, f)
-	if addr == "" {
-		return router.ErrorCode(http.StatusGone, "contact_gone", "The factor's email contact no longer exists")
-	}
-	s.StepUpCodeHash, s.StepUpCodeExp = d.sendOTP(a, addr, mfaCodeTTL)
+	s.StepUpCodeHash, s.StepUpCodeExp = sent.hash, sent.expires
 	s.StepUpSentAt = now
-	return router.JSON(http.StatusOK, map[string]any{"email_masked": maskEmail(addr), "code_expires_at": ts(s.StepUpCodeExp)})
+	return resp
 }
