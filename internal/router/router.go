@@ -7,6 +7,8 @@ package router
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
@@ -463,8 +465,50 @@ func (r *Router) readBody(x *exchange) bool {
 	if int64(len(body)) > r.opts.MaxBodyBytes {
 		return tooLarge()
 	}
+	enc := strings.ToLower(strings.TrimSpace(req.Header.Get("Content-Encoding")))
+	if enc != "" && enc != "identity" {
+		inflated, status, msg := r.inflate(enc, body)
+		if msg != "" {
+			x.reqErrors = append(x.reqErrors, msg)
+			if status == http.StatusBadRequest {
+				x.fail(status, apierr.Validation([]string{msg}))
+			} else {
+				x.fail(status, apierr.New(status, msg))
+			}
+			return false
+		}
+		body = inflated
+	}
 	x.body = body
 	return true
+}
+
+// inflate undoes a Content-Encoding as Express's body parser does: gzip
+// and deflate are inflated, anything else is refused with 415. The limit
+// applies to the inflated body, so a small upload cannot expand past it.
+func (r *Router) inflate(encoding string, body []byte) (out []byte, status int, msg string) {
+	var zr io.ReadCloser
+	var err error
+	switch encoding {
+	case "gzip", "x-gzip":
+		zr, err = gzip.NewReader(bytes.NewReader(body))
+	case "deflate":
+		zr, err = zlib.NewReader(bytes.NewReader(body))
+	default:
+		return nil, http.StatusUnsupportedMediaType, "unsupported content encoding " + encoding
+	}
+	if err != nil {
+		return nil, http.StatusBadRequest, fmt.Sprintf("body: is not valid %s: %v", encoding, err)
+	}
+	defer zr.Close()
+	out, err = io.ReadAll(io.LimitReader(zr, r.opts.MaxBodyBytes+1))
+	if err != nil {
+		return nil, http.StatusBadRequest, fmt.Sprintf("body: is not valid %s: %v", encoding, err)
+	}
+	if int64(len(out)) > r.opts.MaxBodyBytes {
+		return nil, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", r.opts.MaxBodyBytes)
+	}
+	return out, 0, ""
 }
 
 // checkBody rejects bodies of an undeclared media type (415) and JSON that

@@ -2,6 +2,8 @@ package router
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"net/http/httptest"
@@ -808,5 +810,47 @@ func TestAnInvalidExampleGivesWayToGeneratedData(t *testing.T) {
 	}
 	if w := get(r, "/broken", "example=wrong"); w.Code != 500 || !strings.Contains(w.Body.String(), "body.id") {
 		t.Errorf("the named example in strict mode: %d %s, want the violation as a 500", w.Code, w.Body)
+	}
+}
+
+// Express inflates gzip and deflate bodies and refuses other encodings
+// with 415; a client that compresses its uploads must see the same here,
+// and a small compressed body must not inflate past the size limit.
+func TestCompressedBodies(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.MaxBodyBytes = 1024 })
+	gz := func(s string) string {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		_, _ = zw.Write([]byte(s))
+		_ = zw.Close()
+		return buf.String()
+	}
+	deflate := func(s string) string {
+		var buf bytes.Buffer
+		zw := zlib.NewWriter(&buf)
+		_, _ = zw.Write([]byte(s))
+		_ = zw.Close()
+		return buf.String()
+	}
+	signup := "/acme/v1/auth/signup"
+	good := `{"email":"a@b.co","password":"longenough"}`
+	bomb := `{"email":"` + strings.Repeat("a", 5000) + `"}`
+	cases := []struct {
+		name, body, encoding string
+		status               int
+		want                 string
+	}{
+		{"gzip", gz(good), "gzip", 201, ""},
+		{"deflate", deflate(good), "deflate", 201, ""},
+		{"identity", good, "identity", 201, ""},
+		{"inflates past the limit", gz(bomb), "gzip", 413, "larger than 1024 bytes"},
+		{"not gzip at all", good, "gzip", 400, "gzip"},
+		{"unknown encoding", good, "br", 415, "unsupported content encoding br"},
+	}
+	for _, c := range cases {
+		w := f.do(t, call{method: "POST", path: signup, body: c.body, header: map[string]string{"Content-Encoding": c.encoding}})
+		if w.Code != c.status || !strings.Contains(w.Body.String(), c.want) {
+			t.Errorf("%s: %d %s, want %d with %q", c.name, w.Code, w.Body, c.status, c.want)
+		}
 	}
 }
