@@ -114,14 +114,24 @@ func (d *Domain) listProviders(_ *router.Request, a *appRec, _ *apiKeyRec) *rout
 	return router.JSON(http.StatusOK, out)
 }
 
-func (d *Domain) getProvider(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+// configuredProvider resolves {provider} to the app's config of it: 400
+// for a provider the mock does not know, 404 for one not configured.
+func configuredProvider(r *router.Request, a *appRec) (*providerRec, *router.Response) {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
-		return unknownProvider()
+		return nil, unknownProvider()
 	}
 	p := a.provider(name)
 	if p == nil {
-		return router.Error(http.StatusNotFound, "Provider not configured for this app")
+		return nil, router.Error(http.StatusNotFound, "Provider not configured for this app")
+	}
+	return p, nil
+}
+
+func (d *Domain) getProvider(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+	p, resp := configuredProvider(r, a)
+	if resp != nil {
+		return resp
 	}
 	return router.JSON(http.StatusOK, providerJSON(p))
 }
@@ -160,13 +170,9 @@ func (d *Domain) upsertProvider(r *router.Request, a *appRec, k *apiKeyRec) *rou
 }
 
 func (d *Domain) patchProvider(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	name := r.Param(1)
-	if knownProviders[name] == "" {
-		return unknownProvider()
-	}
-	p := a.provider(name)
-	if p == nil {
-		return router.Error(http.StatusNotFound, "Provider not configured for this app")
+	p, resp := configuredProvider(r, a)
+	if resp != nil {
+		return resp
 	}
 	var in providerDTO
 	if err := r.Decode(&in); err != nil {
@@ -174,7 +180,7 @@ func (d *Domain) patchProvider(r *router.Request, a *appRec, k *apiKeyRec) *rout
 	}
 	merged := maps.Clone(p.Config)
 	maps.Copy(merged, in.Config)
-	if msg := checkProviderConfig(name, merged); msg != "" {
+	if msg := checkProviderConfig(p.Provider, merged); msg != "" {
 		return badRequest(msg)
 	}
 	p.Config = storeProviderConfig(merged)
@@ -182,7 +188,7 @@ func (d *Domain) patchProvider(r *router.Request, a *appRec, k *apiKeyRec) *rout
 		p.Enabled = *in.Enabled
 	}
 	p.UpdatedAt = d.now()
-	d.audit(a, "provider.updated", k.ID, "provider", name, "", map[string]any{"enabled": p.Enabled})
+	d.audit(a, "provider.updated", k.ID, "provider", p.Provider, "", map[string]any{"enabled": p.Enabled})
 	return router.JSON(http.StatusOK, providerJSON(p))
 }
 
