@@ -519,7 +519,7 @@ func (r *Router) checkBody(x *exchange) bool {
 		return true
 	}
 	ct := x.req.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
+	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || !accepts(x.rt.bodyTypes, mt) {
 		got := ct
 		if got == "" {
@@ -532,6 +532,13 @@ func (r *Router) checkBody(x *exchange) bool {
 	}
 	if !isJSONType(mt) {
 		return true
+	}
+	// JSON is UTF (RFC 8259); Express refuses any other charset with 415.
+	if cs := params["charset"]; cs != "" && !strings.HasPrefix(strings.ToLower(cs), "utf-") {
+		msg := "unsupported charset " + strings.ToUpper(cs)
+		x.reqErrors = append(x.reqErrors, msg)
+		x.fail(http.StatusUnsupportedMediaType, apierr.New(http.StatusUnsupportedMediaType, msg))
+		return false
 	}
 	bad := func(msg string) bool {
 		x.reqErrors = append(x.reqErrors, msg)

@@ -357,6 +357,9 @@ func TestBadBodies(t *testing.T) {
 		{"within depth", call{method: "POST", path: signup, body: okDeep}, 201, ""},
 		// Express's body parser drops a UTF-8 byte-order mark, so the
 		// real service takes such a body; Windows tools write one.
+		{"charset utf-8", call{method: "POST", path: signup, body: `{"email":"a@b.co","password":"longenough"}`, header: map[string]string{"Content-Type": "application/json; charset=UTF-8"}}, 201, ""},
+		// Express refuses a JSON charset that is no UTF with 415.
+		{"charset latin1", call{method: "POST", path: signup, body: `{"email":"a@b.co","password":"longenough"}`, header: map[string]string{"Content-Type": "application/json; charset=iso-8859-1"}}, 415, "unsupported charset ISO-8859-1"},
 		{"byte-order mark", call{method: "POST", path: signup, body: "\ufeff" + `{"email":"a@b.co","password":"longenough"}`}, 201, ""},
 	}
 	for _, c := range cases {
