@@ -150,10 +150,12 @@
 //     codes of consecutive steps; each accepted TOTP step is spent, so a
 //     code works once. Signin of a user with an enabled factor answers the
 //     challenge (mfa_token, 5 minutes, 5 wrong codes lock it: 429;
-//     send-code: 3 sends, 30 s apart). Every 429 carries Retry-After in
-//     seconds of the mock clock: the rest of the challenge's life for a
-//     locked or used-up challenge, the rest of the 30 s between sends, or
-//     the rest of a step-up lock. Completing it mints tokens with amr
+//     send-code: 3 sends, 30 s apart; codes to one address are also 30 s
+//     apart across sign-in and step-up, since the spec says the two paths
+//     share that throttle; the send times are not exported). Every 429
+//     carries Retry-After in seconds of the mock clock: the rest of the
+//     challenge's life for a locked or used-up challenge, the rest of the
+//     30 s between sends, or the rest of a step-up lock. Completing it mints tokens with amr
 //     ["pwd", <factor type | recovery_code>] and mfa_at. Confirming a factor
 //     mints 10 recovery codes (xxxx-xxxx-xxxx-xxxx, hyphens optional),
 //     replacing older ones. Step-up accepts a TOTP, emailed or recovery code

@@ -378,8 +378,10 @@ type sentCode struct {
 // mailFactorCode is what the sign-in and step-up send-code calls share
 // once the factor is chosen: the app's mail setup (412) comes first, then
 // the caller's throttle answer (nil when not throttled), then the factor's
-// address (410 when its contact is gone). On success it mails the code
-// and returns it with the 200 answer. Caller holds d.mu.
+// address (410 when its contact is gone), then the per-address throttle
+// the spec says both paths share (30 s between codes to one address). On
+// success it mails the code and returns it with the 200 answer. Caller
+// holds d.mu.
 func (d *Domain) mailFactorCode(a *appRec, u *userRec, f *factorRec, throttled *router.Response) (*sentCode, *router.Response) {
 	if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
 		return nil, resp
@@ -391,6 +393,16 @@ func (d *Domain) mailFactorCode(a *appRec, u *userRec, f *factorRec, throttled *
 	if addr == "" {
 		return nil, router.ErrorCode(http.StatusGone, "contact_gone", "The factor's email contact no longer exists")
 	}
+	now, key := d.now(), strings.ToLower(addr)
+	if last, ok := a.otpSentAt[key]; ok && now.Sub(last) < sendInterval {
+		return nil, tooManyRequests("mfa_send_throttled", "A code was mailed to this address moments ago; wait before asking again", now, last.Add(sendInterval))
+	}
+	for k, at := range a.otpSentAt { // only the last 30 s matter
+		if now.Sub(at) >= sendInterval {
+			delete(a.otpSentAt, k)
+		}
+	}
+	a.otpSentAt[key] = now
 	hash, exp := d.sendOTP(a, addr, mfaCodeTTL)
 	return &sentCode{hash, exp}, router.JSON(http.StatusOK, map[string]any{"email_masked": maskEmail(addr), "code_expires_at": ts(exp)})
 }

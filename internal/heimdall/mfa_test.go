@@ -155,6 +155,13 @@ func TestEmailFactorAndStepUp(t *testing.T) {
 	done := h.must(200, "POST", "/demo/v1/auth/mfa/verify", "", map[string]any{"mfa_token": ch.str("mfa_token"), "code": h.outboxCode("ada@example.com", "otp")})
 	fresh := done.str("access_token")
 
+	// The address got a code at sign-in 10 s ago: sends to one address are
+	// 30 s apart on both paths.
+	shared := h.must(429, "POST", "/demo/v1/me/mfa/step-up/send-code", tok, map[string]any{})
+	if got := shared.header.Get("Retry-After"); got != "20" {
+		t.Fatalf("shared throttle Retry-After = %q, want 20", got)
+	}
+	h.clk.Advance(sendInterval)
 	// Step-up on the original session: send, submit, refresh carries mfa_at.
 	h.must(200, "POST", "/demo/v1/me/mfa/step-up/send-code", tok, map[string]any{})
 	h.must(401, "POST", "/demo/v1/me/mfa/step-up", tok, map[string]any{"code": "nope"})

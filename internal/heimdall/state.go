@@ -75,6 +75,7 @@ type appRec struct {
 	inviteByRef map[string]*inviteRec // by id and by code
 	factorByID  map[string]*factorRec
 	challenges  map[string]*challengeRec // hash of mfa_token → pending sign-in; never exported
+	otpSentAt   map[string]time.Time     // address → last MFA code mailed to it, for the shared throttle; never exported
 	auditIdx    auditIndex               // Audit by action, actor and subject
 	byIdentity  map[string]*userRec      // identityKey(provider, sub) → user
 	web         *webFlows                // pending federated web sign-ins; never exported
@@ -408,6 +409,7 @@ func (a *appRec) reindex() {
 		a.factorByID[f.ID] = f
 	}
 	a.challenges = map[string]*challengeRec{}
+	a.otpSentAt = map[string]time.Time{}
 	a.reindexAudit()
 	a.inviteByRef = make(map[string]*inviteRec, 2*len(a.Invites))
 	for _, in := range a.Invites {
