@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
@@ -356,23 +357,37 @@ func (d *Domain) getAuthConfig(_ *router.Request, a *appRec, _ *apiKeyRec) *rout
 	return router.JSON(http.StatusOK, configJSON(a.Config))
 }
 
-func (d *Domain) updateAuthConfig(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	var in struct {
-		SignupEnabled             *bool    `json:"signup_enabled"`
-		SigninEnabled             *bool    `json:"signin_enabled"`
-		SignupDefaultRole         *string  `json:"signup_default_role"`
-		SignupAllowedEmailDomains []string `json:"signup_allowed_email_domains"`
-		PasswordMinLength         *int     `json:"password_min_length"`
-		PasswordRequireNumber     *bool    `json:"password_require_number"`
-		PasswordRequireSymbol     *bool    `json:"password_require_symbol"`
-		PasswordRequireUppercase  *bool    `json:"password_require_uppercase"`
-		MaxFailedLoginAttempts    *int     `json:"max_failed_login_attempts"`
-		MaxSessions               *int     `json:"max_sessions"`
-		SessionDurationMinutes    *int     `json:"session_duration_minutes"`
-		EnforceAppPermissions     *bool    `json:"enforce_app_permissions"`
-		AllowedRedirectOrigins    []string `json:"allowed_redirect_origins"`
-		OAuthLinkPolicy           *string  `json:"oauth_link_policy"`
+// configPatch is a partial auth config: the admin PATCH body, and (without
+// the link policy, which fixtures set per app) a fixture's overrides. Absent
+// fields leave the config as it is.
+type configPatch struct {
+	fixtures.AuthConfig
+	OAuthLinkPolicy *string `json:"oauth_link_policy"`
+}
+
+func (p configPatch) apply(c *authConfig) {
+	setIfGiven(&c.SignupEnabled, p.SignupEnabled)
+	setIfGiven(&c.SigninEnabled, p.SigninEnabled)
+	setIfGiven(&c.SignupDefaultRole, p.SignupDefaultRole)
+	if p.SignupAllowedEmailDomains != nil {
+		c.SignupAllowedEmailDomains = slices.Clone(p.SignupAllowedEmailDomains)
 	}
+	setIfGiven(&c.PasswordMinLength, p.PasswordMinLength)
+	setIfGiven(&c.PasswordRequireNumber, p.PasswordRequireNumber)
+	setIfGiven(&c.PasswordRequireSymbol, p.PasswordRequireSymbol)
+	setIfGiven(&c.PasswordRequireUppercase, p.PasswordRequireUppercase)
+	setIfGiven(&c.MaxFailedLoginAttempts, p.MaxFailedLoginAttempts)
+	setIfGiven(&c.MaxSessions, p.MaxSessions)
+	setIfGiven(&c.SessionDurationMinutes, p.SessionDurationMinutes)
+	setIfGiven(&c.EnforceAppPermissions, p.EnforceAppPermissions)
+	if p.AllowedRedirectOrigins != nil {
+		c.AllowedRedirectOrigins = slices.Clone(p.AllowedRedirectOrigins)
+	}
+	setIfGiven(&c.OAuthLinkPolicy, p.OAuthLinkPolicy)
+}
+
+func (d *Domain) updateAuthConfig(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	var in configPatch
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
@@ -395,29 +410,7 @@ func (d *Domain) updateAuthConfig(r *router.Request, a *appRec, k *apiKeyRec) *r
 	if len(probs) > 0 {
 		return badRequest(probs...)
 	}
-	c := &a.Config
-	setIfGiven(&c.SignupEnabled, in.SignupEnabled)
-	setIfGiven(&c.SigninEnabled, in.SigninEnabled)
-	if in.SignupDefaultRole != nil {
-		c.SignupDefaultRole = *in.SignupDefaultRole
-	}
-	if in.SignupAllowedEmailDomains != nil {
-		c.SignupAllowedEmailDomains = in.SignupAllowedEmailDomains
-	}
-	setIfGiven(&c.PasswordMinLength, in.PasswordMinLength)
-	setIfGiven(&c.PasswordRequireNumber, in.PasswordRequireNumber)
-	setIfGiven(&c.PasswordRequireSymbol, in.PasswordRequireSymbol)
-	setIfGiven(&c.PasswordRequireUppercase, in.PasswordRequireUppercase)
-	setIfGiven(&c.MaxFailedLoginAttempts, in.MaxFailedLoginAttempts)
-	setIfGiven(&c.MaxSessions, in.MaxSessions)
-	setIfGiven(&c.SessionDurationMinutes, in.SessionDurationMinutes)
-	setIfGiven(&c.EnforceAppPermissions, in.EnforceAppPermissions)
-	if in.AllowedRedirectOrigins != nil {
-		c.AllowedRedirectOrigins = in.AllowedRedirectOrigins
-	}
-	if in.OAuthLinkPolicy != nil {
-		c.OAuthLinkPolicy = *in.OAuthLinkPolicy
-	}
+	in.apply(&a.Config)
 	d.audit(a, "auth_config.updated", k.ID, "app", a.ID, "", nil)
 	return router.JSON(http.StatusOK, configJSON(a.Config))
 }

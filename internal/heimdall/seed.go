@@ -52,7 +52,7 @@ func (d *Domain) applyFixtures(st *state, doc *fixtures.Document, hashes [][]str
 		if fa.OAuthLinkPolicy != "" {
 			a.Config.OAuthLinkPolicy = fa.OAuthLinkPolicy
 		}
-		overrideConfig(&a.Config, fa.AuthConfig)
+		configPatch{AuthConfig: fa.AuthConfig}.apply(&a.Config)
 		for _, key := range fa.Permissions {
 			if a.permByKey[key] == nil {
 				d.addPermission(a, key, "")
@@ -157,28 +157,6 @@ func checkFixtures(st *state, doc *fixtures.Document) error {
 		}
 	}
 	return nil
-}
-
-func overrideConfig(c *authConfig, o fixtures.AuthConfig) {
-	setIfGiven(&c.SignupEnabled, o.SignupEnabled)
-	setIfGiven(&c.SigninEnabled, o.SigninEnabled)
-	if o.SignupDefaultRole != nil {
-		c.SignupDefaultRole = *o.SignupDefaultRole
-	}
-	if o.SignupAllowedEmailDomains != nil {
-		c.SignupAllowedEmailDomains = append([]string{}, o.SignupAllowedEmailDomains...)
-	}
-	setIfGiven(&c.PasswordMinLength, o.PasswordMinLength)
-	setIfGiven(&c.PasswordRequireNumber, o.PasswordRequireNumber)
-	setIfGiven(&c.PasswordRequireSymbol, o.PasswordRequireSymbol)
-	setIfGiven(&c.PasswordRequireUppercase, o.PasswordRequireUppercase)
-	setIfGiven(&c.MaxFailedLoginAttempts, o.MaxFailedLoginAttempts)
-	setIfGiven(&c.MaxSessions, o.MaxSessions)
-	setIfGiven(&c.SessionDurationMinutes, o.SessionDurationMinutes)
-	setIfGiven(&c.EnforceAppPermissions, o.EnforceAppPermissions)
-	if o.AllowedRedirectOrigins != nil {
-		c.AllowedRedirectOrigins = append([]string{}, o.AllowedRedirectOrigins...)
-	}
 }
 
 // addPermission adds resource.action to a's catalog. Caller holds d.mu.
