@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -12,17 +11,12 @@ import (
 var driftFormats = []string{"text", "markdown", "json"}
 
 func runDrift(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("contract drift", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("contract drift", "usage: contract drift --a TARGET --b TARGET [flags] DIR_OR_FILES...\n\nTARGET: an http(s) URL, mock (the embedded spec) or mock:SPEC_SRC\n\nexit codes: 0 same statuses and shapes, 1 differences, 2 usage or load error\n\nflags:", stderr)
 	a := fs.String("a", "", "first target: an http(s) URL, mock, or mock:SPEC_SRC")
 	b := fs.String("b", "", "second target, as --a")
 	specSrc := fs.String("spec", "", "spec a bare \"mock\" target serves (default: the embedded spec)")
 	format := fs.String("format", "text", "report: "+strings.Join(driftFormats, ", "))
 	tags := fs.String("tags", "", "comma-separated tags: compare only scenarios carrying at least one")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: contract drift --a TARGET --b TARGET [flags] DIR_OR_FILES...\n\nTARGET: an http(s) URL, mock (the embedded spec) or mock:SPEC_SRC\n\nexit codes: 0 same statuses and shapes, 1 differences, 2 usage or load error\n\nflags:")
-		fs.PrintDefaults()
-	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageExit(err)

@@ -288,16 +288,11 @@ func (of *outputFlags) write(name string, rep *diff.Report, ops []string, level 
 }
 
 func runDiff(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("contract diff", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("contract diff", "usage: contract diff [flags] OLD NEW\n\nOLD, NEW: file, http(s) URL or git:REV:PATH\n\nexit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or load error\n\nflags:", stderr)
 	var cf compareFlags
 	cf.register(fs)
 	var of outputFlags
 	of.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: contract diff [flags] OLD NEW\n\nOLD, NEW: file, http(s) URL or git:REV:PATH\n\nexit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or load error\n\nflags:")
-		fs.PrintDefaults()
-	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageExit(err)
@@ -357,14 +352,9 @@ func colorWanted(mode string, stdout io.Writer) (bool, error) {
 }
 
 func runChangelog(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("contract changelog", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("contract changelog", "usage: contract changelog [flags] OLD NEW\n\nflags:", stderr)
 	var cf compareFlags
 	cf.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: contract changelog [flags] OLD NEW\n\nflags:")
-		fs.PrintDefaults()
-	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageExit(err)
@@ -394,4 +384,16 @@ func runRules(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%-45s %-7s %s\n", r.ID, r.Level, r.Summary)
 	}
 	return exitOK
+}
+
+// newFlagSet is a subcommand's flag set: errors and usage go to stderr, and
+// usage prints the synopsis (arguments, exit codes) before the flags.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,8 +24,7 @@ import (
 var replayFormats = []string{"text", "junit", "markdown", "json"}
 
 func runReplay(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("contract replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("contract replay", "usage: contract replay [--target URL | --mock] [flags] DIR_OR_FILES...\n\nexit codes: 0 all passed, 1 a scenario failed, 2 usage or load error\n\nflags:", stderr)
 	targetURL := fs.String("target", "", "base URL of the service to replay against (credentials from $HEIMDALL_API_KEY etc.)")
 	useMock := fs.Bool("mock", false, "replay against the in-process mock built from --spec (the default when --target is not given)")
 	specSrc := fs.String("spec", "", "spec the mock serves and responses are validated against: file, URL or \"live\" (default: the embedded spec)")
@@ -35,10 +33,6 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 	outFile := fs.String("out", "", "write the report to this file instead of stdout")
 	tags := fs.String("tags", "", "comma-separated tags: run only scenarios carrying at least one")
 	color := fs.String("color", "auto", "colour text output: auto, always, never")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: contract replay [--target URL | --mock] [flags] DIR_OR_FILES...\n\nexit codes: 0 all passed, 1 a scenario failed, 2 usage or load error\n\nflags:")
-		fs.PrintDefaults()
-	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageExit(err)
