@@ -100,9 +100,7 @@ func BenchmarkHundredAppsEmptyPool(b *testing.B) {
 	b.ReportAllocs()
 	for range b.N {
 		b.StopTimer()
-		reserve.Lock()
-		reserve.rest = reservePEM
-		reserve.Unlock()
+		resetReserve()
 		b.StartTimer()
 		for range 100 {
 			NewKeystore(pool, t0)

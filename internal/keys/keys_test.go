@@ -682,3 +682,22 @@ func TestReservedKeysAreDistinctRSA2048(t *testing.T) {
 		t.Errorf("only %d reserved keys; a burst of 100 app creations would generate inline", len(seen))
 	}
 }
+
+func TestLazyPoolIdlesWhileTheReserveLasts(t *testing.T) {
+	resetReserve()
+	t.Cleanup(resetReserve)
+	p := newPool(2)
+	p.lazy = true
+	defer p.Close()
+	if p.Get() == nil || p.started.Load() {
+		t.Fatal("a lazy pool started generating with the reserve full")
+	}
+	for {
+		if _, left := reserved(); left < reserveLowWater+1 {
+			break
+		}
+	}
+	if p.Get() == nil || !p.started.Load() {
+		t.Fatal("a lazy pool did not start generating when the reserve ran low")
+	}
+}

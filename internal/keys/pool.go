@@ -4,6 +4,7 @@
 package keys
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // keyBits is the modulus size every issued key uses; 2048 is what the real
@@ -30,28 +32,47 @@ type Pool struct {
 	stop      chan struct{}
 	workers   sync.WaitGroup
 	closeOnce sync.Once
+	startOnce sync.Once
+	started   atomic.Bool
+	// lazy pools start filling only once the reserve runs low (see Get).
+	lazy bool
 }
 
 // NewPool starts filling a pool of up to size keys in the background. A size
 // of zero or less gives a pool that always generates on demand.
 func NewPool(size int) *Pool {
-	if size < 0 {
-		size = 0
-	}
-	p := &Pool{
-		ready: make(chan *rsa.PrivateKey, size),
+	p := newPool(size)
+	p.start()
+	return p
+}
+
+func newPool(size int) *Pool {
+	return &Pool{
+		ready: make(chan *rsa.PrivateKey, max(size, 0)),
 		stop:  make(chan struct{}),
 	}
-	if size == 0 {
-		return p
-	}
-	// Leave one CPU to the caller: filling competes with request handling.
-	workers := min(size, max(1, runtime.GOMAXPROCS(0)-1))
-	p.workers.Add(workers)
-	for range workers {
-		go p.fill()
-	}
-	return p
+}
+
+// start launches the background workers once.
+func (p *Pool) start() {
+	p.startOnce.Do(func() {
+		p.started.Store(true)
+		size := cap(p.ready)
+		if size == 0 {
+			return
+		}
+		select {
+		case <-p.stop:
+			return
+		default:
+		}
+		// Leave one CPU to the caller: filling competes with request handling.
+		workers := min(size, max(1, runtime.GOMAXPROCS(0)-1))
+		p.workers.Add(workers)
+		for range workers {
+			go p.fill()
+		}
+	})
 }
 
 func (p *Pool) fill() {
@@ -82,7 +103,14 @@ func (p *Pool) Get() *rsa.PrivateKey {
 		return key
 	default:
 	}
-	if key := reserved(); key != nil {
+	key, left := reserved()
+	// A lazy pool stays idle while the reserve lasts: generating keys in the
+	// background would take a CPU from start-up and from the tests for keys
+	// nobody asks for. It starts filling before the reserve runs out.
+	if p.lazy && left < reserveLowWater {
+		p.start()
+	}
+	if key != nil {
 		return key
 	}
 	return generateKey()
@@ -111,10 +139,15 @@ var (
 	shared     *Pool
 )
 
-// SharedPool is the process-wide pool (size 16), started on first use, that
-// keystores draw from when given a nil pool. It is never closed.
+// SharedPool is the process-wide pool (size 16) that keystores draw from
+// when given a nil pool. It hands out reserved keys first and starts
+// generating in the background only when the reserve runs low. It is never
+// closed.
 func SharedPool() *Pool {
-	sharedOnce.Do(func() { shared = NewPool(sharedPoolSize) })
+	sharedOnce.Do(func() {
+		shared = newPool(sharedPoolSize)
+		shared.lazy = true
+	})
 	return shared
 }
 
@@ -142,18 +175,35 @@ var reservePEM []byte
 var reserve struct {
 	sync.Mutex
 	rest []byte
+	left int // keys not yet handed out
 }
 
-func init() { reserve.rest = reservePEM }
+// reserveLowWater is how many reserved keys remain when a lazy pool starts
+// filling: enough to cover a burst while the first generated keys arrive.
+const reserveLowWater = 32
 
-// reserved returns the next unused reserved key, or nil once all are used.
-func reserved() *rsa.PrivateKey {
+func init() { resetReserve() }
+
+func resetReserve() {
+	reserve.Lock()
+	defer reserve.Unlock()
+	reserve.rest = reservePEM
+	reserve.left = bytes.Count(reservePEM, []byte("-----BEGIN "))
+}
+
+// reserved returns the next unused reserved key (nil once all are used) and
+// how many remain after it.
+func reserved() (*rsa.PrivateKey, int) {
 	reserve.Lock()
 	block, rest := pem.Decode(reserve.rest)
 	reserve.rest = rest
+	if block != nil {
+		reserve.left--
+	}
+	left := reserve.left
 	reserve.Unlock()
 	if block == nil {
-		return nil
+		return nil, 0
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
@@ -164,5 +214,5 @@ func reserved() *rsa.PrivateKey {
 		panic("keys: reserved key is not RSA-2048")
 	}
 	key.Precompute()
-	return key
+	return key, left
 }
