@@ -701,3 +701,32 @@ func TestLazyPoolIdlesWhileTheReserveLasts(t *testing.T) {
 		t.Fatal("a lazy pool did not start generating when the reserve ran low")
 	}
 }
+
+// A recycling pool never generates, and although its keys recur, a token
+// signed by one keystore is refused by another that holds the same key:
+// kids are per keystore.
+func TestRecyclingPoolKeysNeverCrossKeystores(t *testing.T) {
+	p := RecyclingPool()
+	n := strings.Count(string(reservePEM), "-----BEGIN ")
+	now := time.Now()
+	a := NewKeystore(p, now)
+	for range n - 1 {
+		if p.Get() == nil {
+			t.Fatal("nil key")
+		}
+	}
+	same := NewKeystore(p, now)
+	if !same.Keys()[0].Private.Equal(a.Keys()[0].Private) {
+		t.Fatal("the pool should have come round to the first keystore's key")
+	}
+	token, err := a.Sign(map[string]any{"sub": "u1", "exp": now.Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Verify(token, Expect{Now: now}); err != nil {
+		t.Fatalf("own token refused: %v", err)
+	}
+	if _, err := same.Verify(token, Expect{Now: now}); ReasonOf(err) == "" {
+		t.Errorf("a keystore holding the same key accepted another keystore's token: %v", err)
+	}
+}

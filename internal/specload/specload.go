@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -50,6 +51,36 @@ type Spec struct {
 	Version  string // the document's openapi field
 	Warnings []Warning
 	Raw      []byte
+
+	// derived holds what Derived built, keyed by document and key; a copy
+	// of the Spec shares it. Nil (a Spec not made by this package) caches
+	// nothing.
+	derived *sync.Map
+}
+
+type derivedKey struct {
+	doc *openapi3.T
+	key any
+}
+
+type derivedOnce struct {
+	once sync.Once
+	v    any
+	err  error
+}
+
+// Derived returns build's result for key, calling build once per document
+// and key. The document does not change once loaded, so what is compiled
+// from it (a router's routes, validators) is shared by every server that
+// serves this Spec instead of being built again for each.
+func (s *Spec) Derived(key any, build func(*openapi3.T) (any, error)) (any, error) {
+	if s.derived == nil {
+		return build(s.Doc)
+	}
+	v, _ := s.derived.LoadOrStore(derivedKey{s.Doc, key}, &derivedOnce{})
+	d := v.(*derivedOnce)
+	d.once.Do(func() { d.v, d.err = build(s.Doc) })
+	return d.v, d.err
 }
 
 // Warning is a defect found in a spec that loading tolerated.
@@ -250,7 +281,7 @@ func LoadData(data []byte, name string) (*Spec, error) {
 	if doc.Paths == nil {
 		doc.Paths = openapi3.NewPaths()
 	}
-	return &Spec{Doc: doc, Source: name, Version: version, Warnings: Check(doc), Raw: data}, nil
+	return &Spec{Doc: doc, Source: name, Version: version, Warnings: Check(doc), Raw: data, derived: &sync.Map{}}, nil
 }
 
 // parseDoc decodes and resolves the document with kin-openapi's loader. It
