@@ -110,7 +110,7 @@ func WithoutDomain() Option {
 // NewServer starts a mock and registers its Close with t.Cleanup.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	cfg := config{spec: specs.Default, specName: "embedded:" + specs.DefaultName, seed: 1}
+	cfg := config{spec: specs.DefaultJSON, specName: "embedded:" + specs.DefaultName, seed: 1}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			t.Fatalf("heimdalltest: %v", err)

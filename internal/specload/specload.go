@@ -368,6 +368,9 @@ func lineCol(data []byte, offset int64) (line, col int) {
 // reports (all of it, not just the first), plus every example that does not
 // match its schema.
 func Check(doc *openapi3.T) []Warning {
+	// The two checks only read the document; a start waits for both.
+	examples := make(chan []Warning, 1)
+	go func() { examples <- checkExamples(doc) }()
 	var out []Warning
 	err := doc.Validate(context.Background(),
 		openapi3.EnableMultiError(),
@@ -385,7 +388,7 @@ func Check(doc *openapi3.T) []Warning {
 			out = append(out, validationWarning(err))
 		}
 	}
-	return append(out, checkExamples(doc)...)
+	return append(out, <-examples...)
 }
 
 var (
