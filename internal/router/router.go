@@ -85,6 +85,7 @@ type Compiled struct {
 	reqOpts   *openapi3filter.Options
 	respOpts  *openapi3filter.Options
 	schemaOps []openapi3.SchemaValidationOption
+	checked   checkedResponses
 }
 
 // route is an operation with everything the hot path needs precomputed.
@@ -734,7 +735,7 @@ func (r *Router) dispatchStateful(x *exchange, h Handler) {
 		x.fail(http.StatusInternalServerError, apierr.New(http.StatusInternalServerError, "Internal server error"))
 		return
 	}
-	x.respErrors = append(x.respErrors, r.checkResponse(x.rt, x.status, x.contentType, x.respBody, true)...)
+	x.respErrors = append(x.respErrors, r.checkStateful(x.rt, x.status, x.contentType, x.respBody)...)
 	r.enforceStrict(x)
 }
 
@@ -800,7 +801,7 @@ func (r *Router) finish(w http.ResponseWriter, x *exchange) {
 		}
 		h.Set("Content-Type", ct)
 		if !x.head {
-			h.Set("Content-Length", fmt.Sprint(len(x.respBody)))
+			h.Set("Content-Length", strconv.Itoa(len(x.respBody)))
 		}
 	}
 	w.WriteHeader(x.status)
