@@ -198,18 +198,8 @@ func (p *jsonParser) object(depth int) (*yaml.Node, error) {
 			return nil, err
 		}
 		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Style: yaml.DoubleQuotedStyle}, v)
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return nil, errNotPlainJSON
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			return n, nil
-		default:
-			return nil, errNotPlainJSON
+		if done, err := p.separator('}'); done || err != nil {
+			return n, err
 		}
 	}
 }
@@ -228,20 +218,28 @@ func (p *jsonParser) array(depth int) (*yaml.Node, error) {
 			return nil, err
 		}
 		n.Content = append(n.Content, v)
-		p.skipSpace()
-		if p.pos >= len(p.data) {
-			return nil, errNotPlainJSON
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			return n, nil
-		default:
-			return nil, errNotPlainJSON
+		if done, err := p.separator(']'); done || err != nil {
+			return n, err
 		}
 	}
+}
+
+// separator reads what follows a member or an element: a comma (more
+// follow) or the closing bracket (done).
+func (p *jsonParser) separator(closing byte) (done bool, err error) {
+	p.skipSpace()
+	if p.pos >= len(p.data) {
+		return false, errNotPlainJSON
+	}
+	switch p.data[p.pos] {
+	case ',':
+		p.pos++
+		return false, nil
+	case closing:
+		p.pos++
+		return true, nil
+	}
+	return false, errNotPlainJSON
 }
 
 // str reads a string; only one holding an escape goes through
