@@ -14,6 +14,7 @@ package heimdalltest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,9 +22,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/server"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 	"github.com/heimdall-mock/heimdall-mock/specs"
@@ -107,13 +110,13 @@ func WithoutDomain() Option {
 // NewServer starts a mock and registers its Close with t.Cleanup.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	cfg := config{spec: specs.Default, specName: "embedded:" + specs.DefaultName, seed: 1}
+	cfg := config{spec: specs.DefaultJSON, specName: "embedded:" + specs.DefaultName, seed: 1}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			t.Fatalf("heimdalltest: %v", err)
 		}
 	}
-	spec, err := specload.LoadData(cfg.spec, cfg.specName)
+	spec, err := loadSpec(cfg.spec, cfg.specName)
 	if err != nil {
 		t.Fatalf("heimdalltest: %v", err)
 	}
@@ -124,6 +127,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		Strict:           !cfg.lenient,
 		ValidateRequests: true,
 		Fixtures:         cfg.fixtures,
+		KeyPool:          testKeys,
 	})
 	if err != nil {
 		t.Fatalf("heimdalltest: %v", err)
@@ -139,6 +143,34 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		}
 	}
 	return s
+}
+
+// testKeys gives every server its RSA keys without generating any, so the
+// hundredth server of a suite starts as fast as the first.
+var testKeys = keys.RecyclingPool()
+
+// loadedSpecs keeps every spec this process has served, by content and
+// name, with what was compiled from it: a suite that starts a fresh server
+// per test parses and compiles each spec once. A test process serves a
+// handful of specs, so they are kept until it exits.
+var loadedSpecs sync.Map // specKey -> *loadedSpec
+
+type specKey struct {
+	sum  [sha256.Size]byte
+	name string
+}
+
+type loadedSpec struct {
+	once sync.Once
+	spec *specload.Spec
+	err  error
+}
+
+func loadSpec(data []byte, name string) (*specload.Spec, error) {
+	v, _ := loadedSpecs.LoadOrStore(specKey{sha256.Sum256(data), name}, &loadedSpec{})
+	l := v.(*loadedSpec)
+	l.once.Do(func() { l.spec, l.err = specload.LoadData(data, name) })
+	return l.spec, l.err
 }
 
 // Close shuts the server down. It is safe to call twice.

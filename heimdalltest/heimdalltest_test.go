@@ -245,3 +245,45 @@ paths:
 		t.Errorf("seed 3 twice gave %s and %s; seed 4 gave %s: want the same, then different", a, b, c)
 	}
 }
+
+// Servers on one spec share what was compiled from it, never their state:
+// users, clock, faults and journal stay each server's own.
+func TestServersOnOneSpecAreIsolated(t *testing.T) {
+	a := heimdalltest.NewServer(t)
+	b := heimdalltest.NewServer(t)
+	a.SignUp(t, "alice@example.com", "correct horse battery")
+	a.AddFault(t, heimdalltest.Fault{Method: "GET", Path: "/{app_slug}/v1/me", Status: 503})
+	a.Advance(time.Hour)
+
+	if code, _ := post(t, b, "/"+b.Bootstrap.AppSlug+"/v1/auth/signin", b.Bootstrap.APIKey,
+		map[string]any{"identifier": "alice@example.com", "password": "correct horse battery"}); code != http.StatusUnauthorized {
+		t.Errorf("sign-in on the other server: %d, want 401 (alice exists only on the first)", code)
+	}
+	tokens := b.SignUp(t, "alice@example.com", "correct horse battery")
+	req, _ := http.NewRequest(http.MethodGet, b.URL+"/"+b.Bootstrap.AppSlug+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+tokens.AccessToken)
+	resp, err := b.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/me on the other server: %d, want 200 (the fault was injected on the first)", resp.StatusCode)
+	}
+	if d := a.Now().Sub(b.Now()); d < 59*time.Minute {
+		t.Errorf("clocks differ by %v, want an hour: the first one was advanced", d)
+	}
+	if n := len(b.Requests(t, 100)); n != 3 {
+		t.Errorf("the second server journaled %d requests, want its own 3", n)
+	}
+}
+
+// BenchmarkNewServer is what a test that starts its own mock pays once the
+// process has served the spec before: a fresh domain, clock, journal and
+// listener on the shared compiled spec.
+func BenchmarkNewServer(b *testing.B) {
+	heimdalltest.NewServer(b).Close()
+	for b.Loop() {
+		heimdalltest.NewServer(b).Close()
+	}
+}

@@ -39,24 +39,8 @@ cleanup() { [ -n "$mockpid" ] && kill "$mockpid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
 users=16
-{
-  echo "apps:"
-  echo "  - slug: demo"
-  echo "    users:"
-  for i in $(seq 0 $((users - 1))); do
-    echo "      - {username: bench$i, email: bench$i@example.com, password: bench-password-$i, email_verified: true}"
-  done
-} > "$work/fixtures.yaml"
-
-cat > "$work/signin.lua" <<LUA
-local n = 0
-request = function()
-  n = n + 1
-  local i = n % $users
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"},
-    string.format('{"identifier":"bench%d","password":"bench-password-%d"}', i, i))
-end
-LUA
+. bench/signin_users.sh
+signin_users "$work" "$users"
 
 go build -o "$work/mock" ./cmd/mock
 

@@ -1,28 +1,43 @@
 #!/usr/bin/env bash
-# Side-by-side performance of the mock, a bare net/http handler (the
-# ceiling) and, unless --no-prism, Stoplight Prism 5.16 — all in one run on
-# this machine, so the ratios mean something on a noisy box.
+# Side-by-side performance of the mock against a bare net/http handler (the
+# ceiling, and the hello-world server start-up is compared with), all in
+# one run on this machine, so the ratios mean something on a noisy box:
 #
-#   bash bench/mock/run.sh [--spec FILE] [--duration 15s] [--no-prism]
+#   - start-up to the first served request: hello-world, the mock on its
+#     embedded default, on the newest real spec and, when HEIMDALL_BIG_SPEC
+#     names one, on a large public spec (a few MB);
+#   - throughput and p99 at 50 connections: generated routes, and the
+#     stateful routes a test suite reads most (GET /v1/apps with a platform
+#     token, GET /{app}/v1/me, the JWKS), /verify and sign-in, with Go's
+#     RSA-2048 signing rate on both cores as sign-in's ceiling;
+#   - unless --no-prism, Stoplight Prism 5.16 on the same generated routes.
+#
+#   bash bench/mock/run.sh [--spec FILE] [--duration 10s] [--rounds 1] [--no-prism] [--port-base 4010]
 #
 # Needs: go, wrk (Debian package), curl; node/npm for Prism. Prism is
-# installed into a temporary folder and removed afterwards.
+# installed into a temporary folder and removed afterwards. wrk shares the
+# cores with the server under test, for the bare handler as for the mock.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 spec="${HEIMDALL_SPECS_DIR:-../shared/specs}/auth/2026-08-22T0456-6e6447ff.json"
-duration=15s
+duration=10s
+rounds=1
 prism=1
+pb=4010 # the servers listen on pb .. pb+89, loopback only
 while [ $# -gt 0 ]; do
   case "$1" in
     --spec) spec="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     --no-prism) prism=0; shift ;;
+    --port-base) pb="$2"; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [ -f "$spec" ] || { echo "spec $spec not found (set HEIMDALL_SPECS_DIR or --spec)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
+big="${HEIMDALL_BIG_SPEC:-}"
 
 work=$(mktemp -d)
 pids=()
@@ -32,6 +47,9 @@ trap cleanup EXIT
 go build -o "$work/mock" ./cmd/mock
 go build -o "$work/bare" ./bench/bare
 go build -o "$work/startup" ./bench/startup
+go test -c -o "$work/heimdall.test" ./internal/heimdall/
+
+echo "== machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 get_path=/v1/apps/3f1c8a52-6a0e-4c55-9d4f-0b8e7c1d2a90/roles
 post_path=/demo/v1/auth/signin
@@ -55,45 +73,108 @@ load() {
   local non2xx
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   printf '%-28s %10s req/s   p99 %8s ms   non-2xx %s\n' "$name" "$rps" "$p99" "${non2xx:-0}"
-  echo "$name $rps $p99" >> "$work/results"
+  echo "$round $name $rps $p99" >> "$work/results"
 }
 
-rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+startup() { # NAME URL -- command...
+  local name=$1 url=$2; shift 3
+  local out
+  out=$("$work/startup" -n 15 -url "$url" -- "$@")
+  printf '%-28s %s\n' "$name" "$out"
+  echo "$name $(sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p' <<<"$out")" >> "$work/startups"
+}
 
-echo "== start-up to first served request (median of 15), spec $(basename "$spec")"
-"$work/startup" -n 15 -url "http://127.0.0.1:4011/__mock/health" -- "$work/mock" --spec "$spec" --port 4011 --log-format json | sed 's/^/mock   /'
+echo "== start-up to first served request (median of 15)"
+startup hello-world http://127.0.0.1:$((pb+88))/ -- "$work/bare" -addr 127.0.0.1:$((pb+88))
+startup mock-embedded http://127.0.0.1:$((pb+1))/__mock/health -- "$work/mock" --port $((pb+1)) --log-format json
+startup mock-newest http://127.0.0.1:$((pb+1))/__mock/health -- "$work/mock" --spec "$spec" --port $((pb+1)) --log-format json
+if [ -n "$big" ] && [ -f "$big" ]; then
+  startup "mock-big-$(( $(stat -c %s "$big") / 1024 ))KiB" http://127.0.0.1:$((pb+1))/__mock/health -- "$work/mock" --spec "$big" --no-domain --port $((pb+1)) --log-format json
+else
+  echo "(no large spec: set HEIMDALL_BIG_SPEC to a multi-MB OpenAPI file to time it)"
+fi
 if [ "$prism" = 1 ]; then
   echo "== installing Prism 5.16 into a temporary folder"
   npm install --silent --no-audit --no-fund --prefix "$work/prism" @stoplight/prism-cli@5.16 >/dev/null 2>&1
-  "$work/startup" -n 5 -timeout 60s -url "http://127.0.0.1:4012$get_path" -- "$work/prism/node_modules/.bin/prism" mock -p 4012 "$spec" | sed 's/^/prism  /'
+  "$work/startup" -n 5 -timeout 60s -url "http://127.0.0.1:$((pb+2))$get_path" -- "$work/prism/node_modules/.bin/prism" mock -p $((pb+2)) "$spec" | sed 's/^/prism  /'
 fi
 
-echo "== throughput, wrk 2 threads / 50 connections / $duration"
-"$work/bare" -addr 127.0.0.1:4099 & pids+=($!)
-wait_up http://127.0.0.1:4099/
-load bare-handler http://127.0.0.1:4099/
-kill "${pids[-1]}"
+# Stateful set-up: users to sign in, a platform token, an access token.
+users=16
+. bench/signin_users.sh
+signin_users "$work" "$users"
 
-"$work/mock" --spec "$spec" --port 4010 --no-domain --log-format json 2>/dev/null & mockpid=$!; pids+=($mockpid)
-wait_up http://127.0.0.1:4010/__mock/health
-load mock-generated-GET "http://127.0.0.1:4010$get_path"
-load mock-validated-POST "http://127.0.0.1:4010$post_path" "$work/post.lua"
-echo "mock peak RSS: $(( $(rss_kb $mockpid) / 1024 )) MB"
-kill $mockpid
+signer() {
+  (cd internal/heimdall && "$work/heimdall.test" -test.run '^$' -test.bench 'BenchmarkSignerParallel$' -test.benchtime 3s) |
+    awk '/BenchmarkSignerParallel/ {for (i = 1; i < NF; i++) if ($(i+1) == "sigs/s") print $i}'
+}
+
+for round in $(seq 1 "$rounds"); do
+  echo "== round $round: throughput, wrk 2 threads / 50 connections / $duration"
+  "$work/bare" -addr 127.0.0.1:$((pb+89)) & pids+=($!)
+  wait_up http://127.0.0.1:$((pb+89))/
+  load bare-handler http://127.0.0.1:$((pb+89))/
+  kill "${pids[-1]}"
+
+  "$work/mock" --spec "$spec" --port $pb --no-domain --log-format json >/dev/null 2>&1 & mockpid=$!; pids+=($mockpid)
+  wait_up http://127.0.0.1:$pb/__mock/health
+  load mock-generated-GET "http://127.0.0.1:$pb$get_path"
+  load mock-validated-POST "http://127.0.0.1:$pb$post_path" "$work/post.lua"
+  echo "mock peak RSS (generated): $(( $(awk '/VmHWM/ {print $2}' "/proc/$mockpid/status") / 1024 )) MB"
+  kill $mockpid
+
+  "$work/mock" --spec "$spec" --port $((pb+10)) --strict --fixtures "$work/fixtures.yaml" --log-format json >/dev/null 2>&1 & mockpid=$!; pids+=($mockpid)
+  base=http://127.0.0.1:$((pb+10))
+  wait_up "$base/__mock/health"
+  platform=$(curl -fsS -H 'Content-Type: application/json' -d '{"type":"platform"}' "$base/__mock/tokens" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  access=$(curl -fsS -H 'Content-Type: application/json' -d '{"identifier":"bench0","password":"bench-password-0"}' "$base/demo/v1/auth/signin" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  [ -n "$platform" ] && [ -n "$access" ] || { echo "could not mint the benchmark tokens" >&2; exit 1; }
+  printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$platform" > "$work/platform.lua"
+  printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$access" > "$work/access.lua"
+  printf 'wrk.method = "POST"\nwrk.body = "{}"\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer %s"\n' "$access" > "$work/verify.lua"
+  load stateful-apps-platform "$base/v1/apps" "$work/platform.lua"
+  load stateful-me "$base/demo/v1/me" "$work/access.lua"
+  load stateful-jwks "$base/demo/v1/.well-known/jwks.json"
+  load stateful-verify "$base/demo/v1/verify" "$work/verify.lua"
+  load stateful-signin "$base/demo/v1/auth/signin" "$work/signin.lua"
+  echo "mock peak RSS (stateful): $(( $(awk '/VmHWM/ {print $2}' "/proc/$mockpid/status") / 1024 )) MB"
+  kill $mockpid
+
+  rate=$(signer)
+  [ -n "$rate" ] || { echo "the signer benchmark did not run" >&2; exit 1; }
+  printf '%-28s %10s sigs/s (Go RSA-2048, both cores, mock idle)\n' go-signer "$rate"
+  echo "$round go-signer $rate 0" >> "$work/results"
+done
 
 if [ "$prism" = 1 ]; then
-  "$work/prism/node_modules/.bin/prism" mock -p 4012 "$spec" >/dev/null 2>&1 & ppid=$!; pids+=($ppid)
-  wait_up "http://127.0.0.1:4012$get_path"
-  load prism-generated-GET "http://127.0.0.1:4012$get_path"
-  load prism-validated-POST "http://127.0.0.1:4012$post_path" "$work/post.lua"
-  echo "prism peak RSS: $(( $(ps -o rss= -p $ppid) / 1024 )) MB (current)"
+  round=prism
+  "$work/prism/node_modules/.bin/prism" mock -p $((pb+2)) "$spec" >/dev/null 2>&1 & ppid=$!; pids+=($ppid)
+  wait_up "http://127.0.0.1:$((pb+2))$get_path"
+  load prism-generated-GET "http://127.0.0.1:$((pb+2))$get_path"
+  load prism-validated-POST "http://127.0.0.1:$((pb+2))$post_path" "$work/post.lua"
   kill $ppid
 fi
 
 echo "== ratios (same run)"
 awk '
-  {rps[$1]=$2; p99[$1]=$3}
+  {v[$1]=$2}
   END {
-    b=rps["bare-handler"]; bp=p99["bare-handler"]
-    for (k in rps) if (k!="bare-handler") printf "%-28s %5.2fx bare throughput   p99 %5.2fx bare p99\n", k, rps[k]/b, p99[k]/bp
+    h=v["hello-world"]
+    for (k in v) if (k!="hello-world") printf "start-up %-26s %5.1fx hello-world (targets: 3x; a multi-MB spec under 1 s)\n", k, v[k]/h
+  }' "$work/startups" | sort
+awk -v prism="$prism" '
+  $1=="prism" {prs[$2]=$3; prp[$2]=$4; next}
+  {rps[$1" "$2]=$3; p99[$1" "$2]=$4; rounds[$1]=1}
+  END {
+    for (r in rounds) {
+      b=rps[r" bare-handler"]; bp=p99[r" bare-handler"]
+      for (k in rps) {
+        split(k, f, " "); if (f[1]!=r || f[2]=="bare-handler" || f[2]=="go-signer") continue
+        printf "round %s %-24s %5.2fx bare throughput   p99 %5.2fx bare p99\n", r, f[2], rps[k]/b, p99[k]/bp
+      }
+      printf "round %s verify / sign-in           %5.2fx (target >= 10)\n", r, rps[r" stateful-verify"]/rps[r" stateful-signin"]
+      printf "round %s sign-in / Go signer        %5.2fx (target >= 0.85)\n", r, rps[r" stateful-signin"]/rps[r" go-signer"]
+      for (k in prs) printf "round %s %-24s %5.2fx bare throughput   p99 %5.2fx bare p99\n", r, k, prs[k]/b, prp[k]/bp
+    }
   }' "$work/results" | sort
+echo "(stateful reads target: >= 0.35x bare throughput and p99 <= 3x bare)"

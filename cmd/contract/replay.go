@@ -270,7 +270,7 @@ func (t *replayTarget) runner(validate bool) *scenario.Runner {
 }
 
 func loadMockSpec(ctx context.Context, src string) (*specload.Spec, error) {
-	spec, err := specload.Load(ctx, src, specload.Options{Embedded: specs.Default, EmbeddedName: specs.DefaultName})
+	spec, err := specload.Load(ctx, src, specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName})
 	if err != nil {
 		if src == "" {
 			src = "embedded"
@@ -280,15 +280,14 @@ func loadMockSpec(ctx context.Context, src string) (*specload.Spec, error) {
 	return spec, nil
 }
 
-// mockBuilder makes strict in-process mocks on one loaded spec. Their RSA
-// keys are generated when an app needs one, not ahead by the shared pool: a
-// replay is CPU-bound, a reserve refilled in the background would take a
-// CPU from it to make keys the run never uses (the pool keeps 16, a replay
-// of the scenario folder needs 9).
+// mockBuilder makes strict in-process mocks on one loaded spec, sharing
+// its compiled routes. Their RSA keys come round-robin from the embedded
+// reserve: a replay is CPU-bound, and generating keys (inline, or by a
+// pool refilling in the background) would take a CPU from it.
 func mockBuilder(spec *specload.Spec) func() (scenario.Target, error) {
-	onDemand := keys.NewPool(0)
+	recycled := keys.RecyclingPool()
 	return func() (scenario.Target, error) {
-		srv, err := server.New(server.Config{Spec: spec, Domain: true, Strict: true, ValidateRequests: true, Seed: 1, KeyPool: onDemand})
+		srv, err := server.New(server.Config{Spec: spec, Domain: true, Strict: true, ValidateRequests: true, Seed: 1, KeyPool: recycled})
 		if err != nil {
 			return nil, err
 		}

@@ -6,7 +6,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
+	"weak"
 )
 
 // minImportBits refuses keys weaker than what the mock itself issues; a
@@ -33,20 +36,38 @@ func (k *Keystore) Export() Exported {
 	keys := k.Keys()
 	out := Exported{Keys: make([]ExportedKey, len(keys))}
 	for i, key := range keys {
-		der, err := x509.MarshalPKCS8PrivateKey(key.Private)
-		if err != nil {
-			// Only keys this package generated or validated on import get
-			// here, and PKCS #8 encodes every valid RSA key.
-			panic(fmt.Sprintf("keys: encoding key %q: %v", key.KID, err))
-		}
 		out.Keys[i] = ExportedKey{
 			KID:       key.KID,
-			PEM:       string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+			PEM:       privatePEM(key),
 			CreatedAt: key.CreatedAt,
 			RetiredAt: key.RetiredAt,
 		}
 	}
 	return out
+}
+
+// pemByKey remembers each live key's PEM: every mock snapshots its state
+// at start (the baseline Reset returns to), and keys drawn from a
+// RecyclingPool would otherwise be encoded again for every server. Entries
+// go with their keys.
+var pemByKey sync.Map // weak.Pointer[rsa.PrivateKey] -> string
+
+func privatePEM(key Key) string {
+	id := weak.Make(key.Private)
+	if v, ok := pemByKey.Load(id); ok {
+		return v.(string)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key.Private)
+	if err != nil {
+		// Only keys this package generated or validated on import get
+		// here, and PKCS #8 encodes every valid RSA key.
+		panic(fmt.Sprintf("keys: encoding key %q: %v", key.KID, err))
+	}
+	text := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if _, loaded := pemByKey.LoadOrStore(id, text); !loaded {
+		runtime.AddCleanup(key.Private, func(id weak.Pointer[rsa.PrivateKey]) { pemByKey.Delete(id) }, id)
+	}
+	return text
 }
 
 // ImportKeystore rebuilds a keystore from Export's output. It accepts PKCS #8

@@ -701,3 +701,71 @@ func TestLazyPoolIdlesWhileTheReserveLasts(t *testing.T) {
 		t.Fatal("a lazy pool did not start generating when the reserve ran low")
 	}
 }
+
+// A recycling pool never generates, and although its keys recur, a token
+// signed by one keystore is refused by another that holds the same key:
+// kids are per keystore.
+func TestRecyclingPoolKeysNeverCrossKeystores(t *testing.T) {
+	p := RecyclingPool()
+	n := strings.Count(string(reservePEM), "-----BEGIN ")
+	now := time.Now()
+	a := NewKeystore(p, now)
+	for range n - 1 {
+		if p.Get() == nil {
+			t.Fatal("nil key")
+		}
+	}
+	same := NewKeystore(p, now)
+	if !same.Keys()[0].Private.Equal(a.Keys()[0].Private) {
+		t.Fatal("the pool should have come round to the first keystore's key")
+	}
+	token, err := a.Sign(map[string]any{"sub": "u1", "exp": now.Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Verify(token, Expect{Now: now}); err != nil {
+		t.Fatalf("own token refused: %v", err)
+	}
+	if _, err := same.Verify(token, Expect{Now: now}); ReasonOf(err) == "" {
+		t.Errorf("a keystore holding the same key accepted another keystore's token: %v", err)
+	}
+}
+
+// A token verified once is not checked against RSA again, but what can
+// change still is: the clock, the expected issuer, and whether its key is
+// still in the keystore.
+func TestVerifiedTokensAreJudgedAgainOnEveryCall(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	ks := NewKeystore(RecyclingPool(), now)
+	token, err := ks.Sign(map[string]any{"sub": "u1", "iss": "http://a", "exp": now.Add(time.Minute).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		claims, err := ks.Verify(token, Expect{Issuers: []string{"http://a"}, Now: now})
+		if err != nil || claims["sub"] != "u1" {
+			t.Fatalf("claims %v, err %v", claims, err)
+		}
+		claims["sub"] = "changed by a caller"
+	}
+	if _, err := ks.Verify(token, Expect{Now: now.Add(time.Hour)}); ReasonOf(err) != ReasonExpired {
+		t.Errorf("an hour later: %v, want expired", err)
+	}
+	if _, err := ks.Verify(token, Expect{Now: now}); err != nil {
+		t.Errorf("the clock set back: %v, want valid again", err)
+	}
+	if _, err := ks.Verify(token, Expect{Issuers: []string{"http://b"}, Now: now}); ReasonOf(err) != ReasonIssuer {
+		t.Errorf("another issuer: %v, want wrong issuer", err)
+	}
+	kid := ks.CurrentKID()
+	ks.mu.Lock()
+	delete(ks.byKID, kid)
+	ks.mu.Unlock()
+	if _, err := ks.Verify(token, Expect{Now: now}); ReasonOf(err) != ReasonUnknownKey {
+		t.Errorf("key gone from the keystore: %v, want unknown kid", err)
+	}
+	tampered := token[:len(token)-4] + "AAAA"
+	if _, err := ks.Verify(tampered, Expect{Now: now}); err == nil {
+		t.Error("a tampered token passed")
+	}
+}

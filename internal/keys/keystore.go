@@ -47,6 +47,8 @@ type Keystore struct {
 	byKID    map[string]*storedKey
 	jwks     jose.JSONWebKeySet
 	jwksJSON []byte
+
+	verified verifiedTokens
 }
 
 // NewKeystore creates a keystore with one key drawn from pool (SharedPool

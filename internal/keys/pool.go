@@ -36,6 +36,8 @@ type Pool struct {
 	started   atomic.Bool
 	// lazy pools start filling only once the reserve runs low (see Get).
 	lazy bool
+	// recycle pools hand out the reserve round-robin (see RecyclingPool).
+	recycle bool
 }
 
 // NewPool starts filling a pool of up to size keys in the background. A size
@@ -97,6 +99,9 @@ func (p *Pool) fill() {
 func (p *Pool) Get() *rsa.PrivateKey {
 	if p == nil {
 		return SharedPool().Get()
+	}
+	if p.recycle {
+		return recycledKey()
 	}
 	select {
 	case key := <-p.ready:
@@ -205,7 +210,11 @@ func reserved() (*rsa.PrivateKey, int) {
 	if block == nil {
 		return nil, 0
 	}
-	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	return parseReserved(block.Bytes), left
+}
+
+func parseReserved(der []byte) *rsa.PrivateKey {
+	parsed, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
 		panic(fmt.Sprintf("keys: reserved key does not parse: %v", err))
 	}
@@ -214,5 +223,48 @@ func reserved() (*rsa.PrivateKey, int) {
 		panic("keys: reserved key is not RSA-2048")
 	}
 	key.Precompute()
-	return key, left
+	return key
+}
+
+// RecyclingPool hands out the reserve's keys round-robin, each parsed once
+// per process, and never generates. It is for processes that start a fresh
+// mock per test: three keys per server would use up the reserve after a
+// few dozen servers, and from then on key generation (tens of milliseconds
+// each) would be most of a test's start. Keys recur across keystores, but
+// every keystore gives its keys fresh random kids and verification looks
+// keys up by kid, so a token one server or app signed is never accepted by
+// another.
+func RecyclingPool() *Pool {
+	return &Pool{recycle: true, stop: make(chan struct{})}
+}
+
+var recycled struct {
+	once   sync.Once
+	blocks [][]byte
+	keys   []atomic.Pointer[rsa.PrivateKey]
+	next   atomic.Uint64
+}
+
+func recycledKey() *rsa.PrivateKey {
+	recycled.once.Do(func() {
+		for rest := reservePEM; ; {
+			var block *pem.Block
+			block, rest = pem.Decode(rest)
+			if block == nil {
+				break
+			}
+			recycled.blocks = append(recycled.blocks, block.Bytes)
+		}
+		recycled.keys = make([]atomic.Pointer[rsa.PrivateKey], len(recycled.blocks))
+	})
+	i := (recycled.next.Add(1) - 1) % uint64(len(recycled.blocks))
+	if key := recycled.keys[i].Load(); key != nil {
+		return key
+	}
+	// Two callers may both parse a key the first time round; one wins.
+	key := parseReserved(recycled.blocks[i])
+	if recycled.keys[i].CompareAndSwap(nil, key) {
+		return key
+	}
+	return recycled.keys[i].Load()
 }

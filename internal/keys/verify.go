@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -70,9 +72,30 @@ func (k *Keystore) Verify(token string, exp Expect) (map[string]any, error) {
 }
 
 func (k *Keystore) verify(token string, exp Expect) (map[string]any, *VerifyError) {
+	sum := sha256.Sum256([]byte(token))
+	if claims, ok := k.verified.get(sum, k); ok {
+		if verr := checkClaims(claims, exp); verr != nil {
+			return nil, verr
+		}
+		return cloneClaims(claims), nil
+	}
+	claims, kid, verr := k.verifySignature(token)
+	if verr != nil {
+		return nil, verr
+	}
+	k.verified.put(sum, kid, claims)
+	if verr := checkClaims(claims, exp); verr != nil {
+		return nil, verr
+	}
+	return cloneClaims(claims), nil
+}
+
+// verifySignature does the work a token's bytes alone decide: its header,
+// its RS256 signature against a key of this keystore, its payload.
+func (k *Keystore) verifySignature(token string) (claims map[string]any, kid string, verr *VerifyError) {
 	header, _, err := decodeParts(token)
 	if err != nil {
-		return nil, reject(ReasonMalformed, "%v", err)
+		return nil, "", reject(ReasonMalformed, "%v", err)
 	}
 	// The algorithm is judged from our own decoding of the header, before
 	// go-jose sees it, so alg "none" and the HS256-with-public-key confusion
@@ -80,38 +103,81 @@ func (k *Keystore) verify(token string, exp Expect) (map[string]any, *VerifyErro
 	alg, ok := header["alg"].(string)
 	switch {
 	case !ok:
-		return nil, reject(ReasonAlgorithm, "header has no alg string")
+		return nil, "", reject(ReasonAlgorithm, "header has no alg string")
 	case strings.EqualFold(alg, "none"):
-		return nil, reject(ReasonAlgorithm, "alg %q: unsigned tokens are never accepted", alg)
+		return nil, "", reject(ReasonAlgorithm, "alg %q: unsigned tokens are never accepted", alg)
 	case strings.HasPrefix(alg, "HS"):
-		return nil, reject(ReasonAlgorithm, "alg %q: symmetric algorithms are refused (an HMAC keyed with the public key would pass)", alg)
+		return nil, "", reject(ReasonAlgorithm, "alg %q: symmetric algorithms are refused (an HMAC keyed with the public key would pass)", alg)
 	case alg != string(jose.RS256):
-		return nil, reject(ReasonAlgorithm, "alg %q: only RS256 is accepted", alg)
+		return nil, "", reject(ReasonAlgorithm, "alg %q: only RS256 is accepted", alg)
 	}
-	kid, ok := header["kid"].(string)
+	kid, ok = header["kid"].(string)
 	if !ok || kid == "" {
-		return nil, reject(ReasonUnknownKey, "header has no kid")
+		return nil, "", reject(ReasonUnknownKey, "header has no kid")
 	}
 	sk := k.lookup(kid)
 	if sk == nil {
-		return nil, reject(ReasonUnknownKey, "kid %q is not in the key set", kid)
+		return nil, "", reject(ReasonUnknownKey, "kid %q is not in the key set", kid)
 	}
 	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
-		return nil, reject(ReasonMalformed, "%v", err)
+		return nil, "", reject(ReasonMalformed, "%v", err)
 	}
 	payload, err := jws.Verify(sk.public)
 	if err != nil {
-		return nil, reject(ReasonSignature, "signature does not match key %q", kid)
+		return nil, "", reject(ReasonSignature, "signature does not match key %q", kid)
 	}
-	var claims map[string]any
 	if err := json.Unmarshal(payload, &claims); err != nil || claims == nil {
-		return nil, reject(ReasonMalformed, "payload is not a JSON object")
+		return nil, "", reject(ReasonMalformed, "payload is not a JSON object")
 	}
-	if verr := checkClaims(claims, exp); verr != nil {
-		return nil, verr
+	for _, name := range timeClaims {
+		if v, present := claims[name]; present {
+			if n, ok := v.(float64); !ok || math.IsInf(n, 0) || math.IsNaN(n) {
+				return nil, "", reject(ReasonMalformed, "claim %q is not a number of seconds", name)
+			}
+		}
 	}
-	return claims, nil
+	return claims, kid, nil
+}
+
+// verifiedTokens remembers tokens whose signature this keystore checked,
+// by SHA-256 of the token: a client presents the same access token on
+// every call, and the RSA verification was half of what such a call cost.
+// Only what the token's bytes decide is remembered. Time, issuer and
+// audience are judged again on every call (the mock clock may move either
+// way), an entry counts only while its key is still in the keystore, and
+// sessions, revocation and permissions are the caller's checks, made after.
+type verifiedTokens struct {
+	mu      sync.RWMutex
+	entries map[[sha256.Size]byte]verifiedToken
+}
+
+type verifiedToken struct {
+	kid    string
+	claims map[string]any // never handed out: callers get copies
+}
+
+// maxVerifiedTokens bounds the memory: a test suite presents a few
+// hundred tokens, a load test a few; when full, the set starts over.
+const maxVerifiedTokens = 4096
+
+func (v *verifiedTokens) get(sum [sha256.Size]byte, k *Keystore) (map[string]any, bool) {
+	v.mu.RLock()
+	e, ok := v.entries[sum]
+	v.mu.RUnlock()
+	if !ok || k.lookup(e.kid) == nil {
+		return nil, false
+	}
+	return e.claims, true
+}
+
+func (v *verifiedTokens) put(sum [sha256.Size]byte, kid string, claims map[string]any) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.entries == nil || len(v.entries) >= maxVerifiedTokens {
+		v.entries = make(map[[sha256.Size]byte]verifiedToken)
+	}
+	v.entries[sum] = verifiedToken{kid: kid, claims: cloneClaims(claims)}
 }
 
 // checkClaims applies the registered-claim rules of RFC 7519 section 4.1
@@ -124,14 +190,7 @@ func checkClaims(claims map[string]any, exp Expect) *VerifyError {
 	}
 	nowSec := float64(now.Unix())
 	leeway := exp.Leeway.Seconds()
-
-	for _, name := range timeClaims {
-		if v, present := claims[name]; present {
-			if n, ok := v.(float64); !ok || math.IsInf(n, 0) || math.IsNaN(n) {
-				return reject(ReasonMalformed, "claim %q is not a number of seconds", name)
-			}
-		}
-	}
+	// verifySignature made sure the time claims are finite numbers.
 	if v, ok := claims["exp"].(float64); ok && v <= nowSec-leeway {
 		return reject(ReasonExpired, "exp %s is not after now %s", secondsString(v), now.UTC().Format(time.RFC3339))
 	}

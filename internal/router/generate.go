@@ -56,6 +56,10 @@ type cacheKey struct {
 	status    int
 	example   string
 	requested bool // status came from Prefer: an undocumented one is no violation
+	// Routers sharing a Compiled may generate with other seeds or
+	// generators; each gets its own answers.
+	seed int64
+	gen  uintptr
 }
 
 // prepared is an encoded response with its validation result, computed once
@@ -75,7 +79,7 @@ func (r *Router) prepare(rt *route, pref prefer) (*prepared, string) {
 	if pref.code != 0 {
 		status = pref.code
 	}
-	key := cacheKey{status: status, example: pref.example, requested: pref.code != 0}
+	key := cacheKey{status: status, example: pref.example, requested: pref.code != 0, seed: r.opts.Seed, gen: r.gen}
 	if !pref.dynamic {
 		rt.mu.RLock()
 		p := rt.cache[key]

@@ -18,6 +18,7 @@ import (
 	"maps"
 	"mime"
 	"net/http"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -66,14 +67,25 @@ type Options struct {
 // Router serves a spec: every operation is mounted, requests are validated,
 // and each is answered by its stateful handler or from the spec.
 type Router struct {
+	*Compiled
+	opts Options
+	gen  uintptr // identifies opts.Generate in the shared response cache
+}
+
+// Compiled is the immutable part of a router built from one document: the
+// route tree, the operations and the generated-response cache. Any number
+// of routers, each with its own handlers, journal, faults and clock, can
+// share one, so a test that starts a fresh mock per case pays for
+// compiling the spec once per process.
+type Compiled struct {
 	doc       *openapi3.T
-	opts      Options
 	root      *node
 	ops       []*Operation
 	routes    []*route
 	reqOpts   *openapi3filter.Options
 	respOpts  *openapi3filter.Options
 	schemaOps []openapi3.SchemaValidationOption
+	checked   checkedResponses
 }
 
 // route is an operation with everything the hot path needs precomputed.
@@ -94,19 +106,20 @@ type credential struct{ in, name string }
 
 // New mounts every operation of doc.
 func New(doc *openapi3.T, opts Options) (*Router, error) {
+	c, err := Compile(doc)
+	if err != nil {
+		return nil, err
+	}
+	return c.Router(opts), nil
+}
+
+// Compile builds the route tree of doc. The document must not change
+// afterwards: routers built from the result read it concurrently.
+func Compile(doc *openapi3.T) (*Compiled, error) {
 	if doc == nil {
 		return nil, errors.New("router: no document")
 	}
-	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if opts.MaxJSONDepth <= 0 {
-		opts.MaxJSONDepth = DefaultMaxJSONDepth
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	r := &Router{doc: doc, opts: opts, root: &node{}, schemaOps: violation.FormatOptions()}
+	r := &Compiled{doc: doc, root: &node{}, schemaOps: violation.FormatOptions()}
 	r.reqOpts = &openapi3filter.Options{
 		MultiError:              true,
 		SkipSettingDefaults:     true,
@@ -137,7 +150,29 @@ func New(doc *openapi3.T, opts Options) (*Router, error) {
 	return r, nil
 }
 
-func (r *Router) newRoute(path, method string, item *openapi3.PathItem, spec *openapi3.Operation) *route {
+// Router binds the compiled spec to one server's handlers, journal, faults
+// and clock. It is cheap: nothing of the spec is parsed or built again.
+func (c *Compiled) Router(opts Options) *Router {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxJSONDepth <= 0 {
+		opts.MaxJSONDepth = DefaultMaxJSONDepth
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	r := &Router{Compiled: c, opts: opts}
+	if opts.Generate != nil {
+		r.gen = reflect.ValueOf(opts.Generate).Pointer()
+	}
+	return r
+}
+
+// Doc is the document the routes were built from.
+func (c *Compiled) Doc() *openapi3.T { return c.doc }
+
+func (r *Compiled) newRoute(path, method string, item *openapi3.PathItem, spec *openapi3.Operation) *route {
 	op := &Operation{
 		Method:      method,
 		Path:        path,
@@ -173,7 +208,7 @@ func (r *Router) newRoute(path, method string, item *openapi3.PathItem, spec *op
 
 // credentialsFor lists where a request may carry the secret the operation's
 // security requirement asks for; nil when the operation is public.
-func (r *Router) credentialsFor(spec *openapi3.Operation) []credential {
+func (r *Compiled) credentialsFor(spec *openapi3.Operation) []credential {
 	reqs := r.doc.Security
 	if spec.Security != nil {
 		reqs = *spec.Security
@@ -225,7 +260,7 @@ func defaultStatus(spec *openapi3.Operation) int {
 }
 
 // Operations lists the mounted operations sorted by path, then method.
-func (r *Router) Operations() []*Operation { return append([]*Operation(nil), r.ops...) }
+func (r *Compiled) Operations() []*Operation { return append([]*Operation(nil), r.ops...) }
 
 // Match finds the operation for an escaped request path. pathKnown tells a
 // wrong method (true) from an unknown path (false).
@@ -700,7 +735,7 @@ func (r *Router) dispatchStateful(x *exchange, h Handler) {
 		x.fail(http.StatusInternalServerError, apierr.New(http.StatusInternalServerError, "Internal server error"))
 		return
 	}
-	x.respErrors = append(x.respErrors, r.checkResponse(x.rt, x.status, x.contentType, x.respBody, true)...)
+	x.respErrors = append(x.respErrors, r.checkStateful(x.rt, x.status, x.contentType, x.respBody)...)
 	r.enforceStrict(x)
 }
 
@@ -766,7 +801,7 @@ func (r *Router) finish(w http.ResponseWriter, x *exchange) {
 		}
 		h.Set("Content-Type", ct)
 		if !x.head {
-			h.Set("Content-Length", fmt.Sprint(len(x.respBody)))
+			h.Set("Content-Length", strconv.Itoa(len(x.respBody)))
 		}
 	}
 	w.WriteHeader(x.status)

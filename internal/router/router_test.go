@@ -857,3 +857,26 @@ func TestCompressedBodies(t *testing.T) {
 		}
 	}
 }
+
+// An answer already validated is not validated again, but the verdict
+// follows the bytes: the same broken answer fails every time, and a
+// handler that starts answering differently is judged afresh.
+func TestStrictHoldsForRepeatedStatefulAnswers(t *testing.T) {
+	f := newFixture(t, nil)
+	body := map[string]any{"id": "3f1c8a52-6a0e-4c55-9d4f-0b8e7c1d2a90", "name": "one"}
+	f.reg.Handle("GET", "/v1/apps/me", func(*Request) *Response { return JSON(200, body) })
+	for i := range 3 {
+		if w := f.do(t, call{method: "GET", path: "/v1/apps/me"}); w.Code != 200 {
+			t.Fatalf("valid answer, call %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	body = map[string]any{"id": 5, "name": "one"}
+	for i := range 3 {
+		if w := f.do(t, call{method: "GET", path: "/v1/apps/me"}); w.Code != 500 || !strings.Contains(w.Body.String(), "body.id: must be a string") {
+			t.Fatalf("broken answer, call %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	if e := f.journal.List(1)[0]; len(e.ResponseErrors) == 0 {
+		t.Error("a remembered verdict must still be journaled")
+	}
+}

@@ -1,10 +1,14 @@
 package router
 
 import (
+	"bytes"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 
@@ -46,4 +50,61 @@ func (r *Router) checkResponse(rt *route, status int, contentType string, body [
 		opts = &openapi3filter.Options{MultiError: true, ExcludeResponseBody: true, SchemaValidationOptions: r.schemaOps}
 	}
 	return violation.CheckResponse(req, rt.kin, nil, status, header, body, opts)
+}
+
+// checkedResponses remembers the verdict on stateful answers already
+// validated. Validation is a function of the operation, the status, the
+// content type and the body bytes alone, so an answer byte-for-byte equal
+// to one checked before gets the same verdict without running the
+// validator again: a client reading /me or a list between writes gets the
+// same bytes each time, and validating them was a fifth of such a call.
+// Strict mode is unchanged: a changed answer is validated afresh. The
+// bodies are kept to compare (not just a hash), within a byte budget.
+type checkedResponses struct {
+	mu      sync.RWMutex
+	entries map[checkedKey]checkedVerdict
+	bytes   int
+}
+
+type checkedKey struct {
+	rt          *route
+	status      int
+	contentType string
+	sum         uint64
+}
+
+type checkedVerdict struct {
+	body       []byte
+	violations []string
+}
+
+const (
+	maxCheckedBody  = 64 << 10
+	maxCheckedBytes = 8 << 20
+)
+
+var checkedSeed = maphash.MakeSeed()
+
+// checkStateful is checkResponse for a handler's answer, through the memo.
+func (r *Router) checkStateful(rt *route, status int, contentType string, body []byte) []string {
+	if len(body) > maxCheckedBody {
+		return r.checkResponse(rt, status, contentType, body, true)
+	}
+	key := checkedKey{rt: rt, status: status, contentType: contentType, sum: maphash.Bytes(checkedSeed, body)}
+	m := &r.checked
+	m.mu.RLock()
+	v, ok := m.entries[key]
+	m.mu.RUnlock()
+	if ok && bytes.Equal(v.body, body) {
+		return slices.Clone(v.violations)
+	}
+	violations := r.checkResponse(rt, status, contentType, body, true)
+	m.mu.Lock()
+	if m.entries == nil || m.bytes+len(body) > maxCheckedBytes {
+		m.entries, m.bytes = map[checkedKey]checkedVerdict{}, 0
+	}
+	m.entries[key] = checkedVerdict{body: bytes.Clone(body), violations: slices.Clone(violations)}
+	m.bytes += len(body)
+	m.mu.Unlock()
+	return violations
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/heimdall-mock/heimdall-mock/internal/clock"
 	"github.com/heimdall-mock/heimdall-mock/internal/control"
 	"github.com/heimdall-mock/heimdall-mock/internal/fakedata"
@@ -124,7 +126,11 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Reload(spec *specload.Spec) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rt, err := router.New(spec.Doc, router.Options{
+	compiled, err := spec.Derived(compiledKey{}, func(doc *openapi3.T) (any, error) { return router.Compile(doc) })
+	if err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
+	rt := compiled.(*router.Compiled).Router(router.Options{
 		Registry:         s.registry,
 		Generate:         fakedata.Generate,
 		Seed:             s.cfg.Seed,
@@ -136,13 +142,15 @@ func (s *Server) Reload(spec *specload.Spec) error {
 		Logger:           s.cfg.Logger,
 		Now:              s.Clock.Now,
 	})
-	if err != nil {
-		return fmt.Errorf("router: %w", err)
-	}
 	s.router.Store(rt)
 	s.spec.Store(spec)
 	return nil
 }
+
+// compiledKey names the spec's compiled router among its derived values:
+// every server on one loaded spec (a fresh mock per test, a replay's pool)
+// shares it.
+type compiledKey struct{}
 
 // ServeHTTP sends /__mock/... to the control plane and everything else to
 // the spec router.

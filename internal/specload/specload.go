@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -50,6 +51,36 @@ type Spec struct {
 	Version  string // the document's openapi field
 	Warnings []Warning
 	Raw      []byte
+
+	// derived holds what Derived built, keyed by document and key; a copy
+	// of the Spec shares it. Nil (a Spec not made by this package) caches
+	// nothing.
+	derived *sync.Map
+}
+
+type derivedKey struct {
+	doc *openapi3.T
+	key any
+}
+
+type derivedOnce struct {
+	once sync.Once
+	v    any
+	err  error
+}
+
+// Derived returns build's result for key, calling build once per document
+// and key. The document does not change once loaded, so what is compiled
+// from it (a router's routes, validators) is shared by every server that
+// serves this Spec instead of being built again for each.
+func (s *Spec) Derived(key any, build func(*openapi3.T) (any, error)) (any, error) {
+	if s.derived == nil {
+		return build(s.Doc)
+	}
+	v, _ := s.derived.LoadOrStore(derivedKey{s.Doc, key}, &derivedOnce{})
+	d := v.(*derivedOnce)
+	d.once.Do(func() { d.v, d.err = build(s.Doc) })
+	return d.v, d.err
 }
 
 // Warning is a defect found in a spec that loading tolerated.
@@ -250,15 +281,21 @@ func LoadData(data []byte, name string) (*Spec, error) {
 	if doc.Paths == nil {
 		doc.Paths = openapi3.NewPaths()
 	}
-	return &Spec{Doc: doc, Source: name, Version: version, Warnings: Check(doc), Raw: data}, nil
+	return &Spec{Doc: doc, Source: name, Version: version, Warnings: Check(doc), Raw: data, derived: &sync.Map{}}, nil
 }
 
-// parseDoc decodes and resolves the document with kin-openapi's loader. It
-// reads JSON through its YAML parser, which costs about what a direct JSON
-// decode does but names the line and JSON pointer of a wrongly typed
-// element, e.g. "line 2: cannot unmarshal !!int into string field "type" in
-// /paths/~1a/get/...".
+// parseDoc decodes and resolves the document. JSON, what real specs are
+// published as, takes the direct path (decodeJSON); YAML, and JSON that
+// path refuses or cannot decode, goes through kin-openapi's loader, which
+// reads JSON through its YAML parser and so names the line and JSON
+// pointer of a wrongly typed element, e.g. "line 2: cannot unmarshal
+// !!int into string field "type" in /paths/~1a/get/...".
 func parseDoc(data []byte) (*openapi3.T, error) {
+	if isJSON(data) {
+		if doc, err := decodeJSON(data); err == nil {
+			return doc, nil
+		}
+	}
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = false // a spec from the network must not read local files
 	return loader.LoadFromData(data)
@@ -331,6 +368,9 @@ func lineCol(data []byte, offset int64) (line, col int) {
 // reports (all of it, not just the first), plus every example that does not
 // match its schema.
 func Check(doc *openapi3.T) []Warning {
+	// The two checks only read the document; a start waits for both.
+	examples := make(chan []Warning, 1)
+	go func() { examples <- checkExamples(doc) }()
 	var out []Warning
 	err := doc.Validate(context.Background(),
 		openapi3.EnableMultiError(),
@@ -348,7 +388,7 @@ func Check(doc *openapi3.T) []Warning {
 			out = append(out, validationWarning(err))
 		}
 	}
-	return append(out, checkExamples(doc)...)
+	return append(out, <-examples...)
 }
 
 var (
