@@ -61,6 +61,19 @@ type Options struct {
 	Faults           *faults.Registry
 	Logger           *slog.Logger     // one line per request; nil logs nothing
 	Now              func() time.Time // the mock clock, for journal timestamps
+	// Adapters, when set, is asked once per operation at build time for the
+	// translation between its stateful handler's dialect and the spec;
+	// nil means the handler's bodies fit the spec as they are.
+	Adapters func(method, template string) Adapter
+}
+
+// Adapter carries a stateful handler's bodies between the dialect the
+// handler is written in and the served spec's: the request after it was
+// validated against the spec, the response before it is. Each returns
+// what it changed, which the journal records.
+type Adapter interface {
+	Request(body []byte) ([]byte, []string)
+	Response(status int, body []byte) ([]byte, []string)
 }
 
 // Router serves a spec: every operation is mounted, requests are validated,
@@ -82,8 +95,9 @@ type route struct {
 	kin         *routers.Route
 	bodyTypes   []string // declared request media types
 	credentials []credential
-	slugIndex   int // index of the app slug parameter, -1 when none
-	defaultCode int // the status a generated response uses without Prefer
+	slugIndex   int     // index of the app slug parameter, -1 when none
+	defaultCode int     // the status a generated response uses without Prefer
+	adapter     Adapter // nil: the handler speaks the spec's dialect
 
 	mu    sync.RWMutex
 	cache map[cacheKey]*prepared
@@ -168,6 +182,9 @@ func (r *Router) newRoute(path, method string, item *openapi3.PathItem, spec *op
 		sort.Strings(rt.bodyTypes)
 	}
 	rt.credentials = r.credentialsFor(spec)
+	if r.opts.Adapters != nil {
+		rt.adapter = r.opts.Adapters(method, path)
+	}
 	return rt
 }
 
@@ -326,6 +343,7 @@ type exchange struct {
 	respBody    []byte
 	reqErrors   []string
 	respErrors  []string
+	adaptations []string
 }
 
 // ServeHTTP runs the pipeline: route, faults, body checks, authentication
@@ -673,8 +691,14 @@ func (r *Router) validateRequest(x *exchange) bool {
 }
 
 func (r *Router) dispatchStateful(x *exchange, h Handler) {
-	x.req.Body = io.NopCloser(bytes.NewReader(x.body))
-	resp := callHandler(h, &Request{HTTP: x.req, Op: x.rt.op, Params: x.params, Body: x.body}, &x.respErrors)
+	body := x.body
+	if x.rt.adapter != nil && len(body) > 0 {
+		var changes []string
+		body, changes = x.rt.adapter.Request(body)
+		x.adaptations = append(x.adaptations, changes...)
+	}
+	x.req.Body = io.NopCloser(bytes.NewReader(body))
+	resp := callHandler(h, &Request{HTTP: x.req, Op: x.rt.op, Params: x.params, Body: body}, &x.respErrors)
 	if resp == nil {
 		x.fail(http.StatusInternalServerError, apierr.New(http.StatusInternalServerError, "Internal server error"))
 		return
@@ -694,6 +718,11 @@ func (r *Router) dispatchStateful(x *exchange, h Handler) {
 			return
 		}
 		x.respBody, x.contentType = b, "application/json"
+		if x.rt.adapter != nil {
+			var changes []string
+			x.respBody, changes = x.rt.adapter.Response(x.status, x.respBody)
+			x.adaptations = append(x.adaptations, changes...)
+		}
 	}
 	if x.status < 100 || x.status > 599 {
 		x.respErrors = append(x.respErrors, fmt.Sprintf("handler returned status %d", x.status))
@@ -796,6 +825,7 @@ func (r *Router) record(x *exchange) {
 			DurationMS:     elapsedMS,
 			RequestErrors:  x.reqErrors,
 			ResponseErrors: x.respErrors,
+			Adaptations:    x.adaptations,
 			RequestHeaders: journal.Headers(x.req.Header),
 			RequestBody:    journal.Body(x.body),
 			ResponseBody:   journal.Body(x.respBody),
