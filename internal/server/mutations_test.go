@@ -26,7 +26,9 @@ type mutation struct {
 	check       func(t *testing.T, tokens map[string]any)
 }
 
-func schemaOf(schemas map[string]any, name string) map[string]any { return schemas[name].(map[string]any) }
+func schemaOf(schemas map[string]any, name string) map[string]any {
+	return schemas[name].(map[string]any)
+}
 
 func props(s map[string]any) map[string]any { return s["properties"].(map[string]any) }
 

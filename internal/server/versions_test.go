@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,4 +147,37 @@ func mintPlatformToken(t *testing.T, s *Server) string {
 		t.Fatalf("mint: %d %s", rec.Code, rec.Body)
 	}
 	return strings.TrimSpace(tok)
+}
+
+// TestOldestVersionsCamelCaseRequestFieldsReachTheDomain: the first
+// published version names request fields in camelCase (displayName); the
+// shaper renames them back, so the change is applied, not ignored.
+func TestOldestVersionsCamelCaseRequestFieldsReachTheDomain(t *testing.T) {
+	path := testspecs.AuthVersions(t)[0]
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := specload.LoadData(data, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, func(c *Config) { c.Spec = spec })
+	t.Cleanup(s.Close)
+	c := flowClient{t: t, s: s}
+	app := "/v1/apps/" + heimdall.BootstrapAppID
+	if r, ok := c.call("PATCH", app, heimdall.BootstrapAPIKey, map[string]any{"displayName": "Renamed Demo"}); !ok || r.status != 200 {
+		t.Fatalf("patch: %d %s", r.status, r.raw)
+	}
+	entry := s.Journal.List(1)[0]
+	if !slices.Contains(entry.Adaptations, "request body: displayName renamed to display_name") {
+		t.Errorf("journal adaptations = %q", entry.Adaptations)
+	}
+	if got := s.Domain.Bootstrap(); got.AppSlug != "demo" {
+		t.Fatalf("bootstrap = %+v", got)
+	}
+	st := serve(s, "GET", "/__mock/state", "", nil).Body.String()
+	if !strings.Contains(st, "Renamed Demo") {
+		t.Errorf("the domain never got the new display name")
+	}
 }
