@@ -164,6 +164,12 @@ func (s *Server) Reload(spec *specload.Spec) error {
 	return nil
 }
 
+// embeddedDomainSpec loads the embedded contract once per process: the
+// shaper only reads it, and servers in one test binary share it.
+var embeddedDomainSpec = sync.OnceValues(func() (*specload.Spec, error) {
+	return specload.LoadData(specs.Default, "embedded:"+specs.DefaultName)
+})
+
 // shaperFor plans the translation between the domain's spec and spec; nil
 // without the domain (every answer is generated from spec itself).
 func (s *Server) shaperFor(spec *specload.Spec) (*shape.Shaper, error) {
@@ -176,10 +182,9 @@ func (s *Server) shaperFor(spec *specload.Spec) (*shape.Shaper, error) {
 			return shape.New(shape.Spec{}, shape.Spec{}, shape.Options{}), nil
 		}
 		var err error
-		if domain, err = specload.LoadData(specs.Default, "embedded:"+specs.DefaultName); err != nil {
+		if domain, err = embeddedDomainSpec(); err != nil {
 			return nil, fmt.Errorf("domain spec: %w", err)
 		}
-		s.cfg.DomainSpec = domain
 	}
 	return shape.New(shape.Spec{Doc: domain.Doc, Raw: domain.Raw}, shape.Spec{Doc: spec.Doc, Raw: spec.Raw},
 		shape.Options{Generate: fakedata.Generate, Seed: s.cfg.Seed}), nil
