@@ -62,16 +62,7 @@ func (c flowClient) call(method, path, bearer string, body any) (answer, bool) {
 func TestEveryPublishedVersionServesTheSDKFlowsWithoutA500(t *testing.T) {
 	for _, path := range testspecs.AuthVersions(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			spec, err := specload.LoadData(data, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := newServer(t, func(c *Config) { c.Spec = spec })
-			t.Cleanup(s.Close)
+			s := serverOn(t, path)
 			runSDKFlows(t, flowClient{t: t, s: s})
 			for _, e := range s.Journal.List(0) {
 				for _, msg := range e.ResponseErrors {
@@ -80,6 +71,22 @@ func TestEveryPublishedVersionServesTheSDKFlowsWithoutA500(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serverOn is a strict server on the spec file at path.
+func serverOn(t *testing.T, path string) *Server {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := specload.LoadData(data, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, func(c *Config) { c.Spec = spec })
+	t.Cleanup(s.Close)
+	return s
 }
 
 func runSDKFlows(t *testing.T, c flowClient) {
@@ -153,17 +160,7 @@ func mintPlatformToken(t *testing.T, s *Server) string {
 // published version names request fields in camelCase (displayName); the
 // shaper renames them back, so the change is applied, not ignored.
 func TestOldestVersionsCamelCaseRequestFieldsReachTheDomain(t *testing.T) {
-	path := testspecs.AuthVersions(t)[0]
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := specload.LoadData(data, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newServer(t, func(c *Config) { c.Spec = spec })
-	t.Cleanup(s.Close)
+	s := serverOn(t, testspecs.AuthVersions(t)[0])
 	c := flowClient{t: t, s: s}
 	app := "/v1/apps/" + heimdall.BootstrapAppID
 	if r, ok := c.call("PATCH", app, heimdall.BootstrapAPIKey, map[string]any{"displayName": "Renamed Demo"}); !ok || r.status != 200 {
