@@ -276,6 +276,9 @@ type Request struct {
 	Status         int       `json:"status"`
 	RequestErrors  []string  `json:"request_errors"`
 	ResponseErrors []string  `json:"response_errors"`
+	// Adaptations says how the answer was translated to the served spec's
+	// dialect when it differs from the embedded contract.
+	Adaptations []string `json:"adaptations"`
 }
 
 // Requests lists the last limit requests the mock answered, newest first.

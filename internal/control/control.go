@@ -23,6 +23,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/faults"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
+	"github.com/heimdall-mock/heimdall-mock/internal/shape"
 )
 
 // Prefix is the reserved path prefix of the control plane. App slugs that
@@ -58,6 +59,10 @@ type SpecInfo struct {
 	Source     string   `json:"source"`
 	OpenAPI    string   `json:"openapi"`
 	Warnings   []string `json:"warnings"`
+	// Adaptations lists, per stateful operation, how its answers are
+	// translated to the served spec's dialect (renamed, filled, dropped
+	// fields); empty when the domain's own spec is served.
+	Adaptations []shape.Adaptation `json:"adaptations"`
 }
 
 // Deps are the engine parts the control plane reads and drives.

@@ -109,7 +109,9 @@ type comparer struct {
 	oldDate, newDate time.Time
 	history          []DatedSpec // oldest first
 	findings         []Finding
+	renames          []Rename
 	op               string // operation being compared
+	opKey            string // the operation's key, as Rename.Operation holds it
 }
 
 func (c *comparer) add(rule, location, format string, args ...any) {
@@ -186,7 +188,7 @@ func (c *comparer) specs(o, n *Spec) {
 			c.op = newOp.name()
 			c.add(OperationAdded, "", "new operation")
 		default:
-			c.op = newOp.name()
+			c.op, c.opKey = newOp.name(), k
 			c.operation(oldOp, newOp)
 		}
 	}
@@ -415,16 +417,16 @@ func (c *comparer) responses(o, n *operation) {
 			}
 			continue
 		}
-		c.responseBody("response "+code, o.responses[code], nr)
+		c.responseBody("response "+code, code, o.responses[code], nr)
 	}
 	// A success status swapped for another (201 -> 200) still carries a
 	// body: compare it so changes inside are not lost.
 	if len(goneSuccess) == 1 && len(newSuccess) == 1 {
-		c.responseBody("response "+goneSuccess[0]+"→"+newSuccess[0], o.responses[goneSuccess[0]], n.responses[newSuccess[0]])
+		c.responseBody("response "+goneSuccess[0]+"→"+newSuccess[0], newSuccess[0], o.responses[goneSuccess[0]], n.responses[newSuccess[0]])
 	}
 }
 
-func (c *comparer) responseBody(where string, o, n *response) {
+func (c *comparer) responseBody(where, status string, o, n *response) {
 	oldHas, newHas := hasSchema(o.content), hasSchema(n.content)
 	switch {
 	case !oldHas && !newHas:
@@ -446,7 +448,7 @@ func (c *comparer) responseBody(where string, o, n *response) {
 		if len(o.content) > 1 {
 			w += " " + mt
 		}
-		sc := schemaComparer{c: c, dir: dirResponse, where: w}
+		sc := schemaComparer{c: c, dir: dirResponse, where: w, status: status}
 		sc.compare("", o.content[mt], ns, 0)
 	}
 }

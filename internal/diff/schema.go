@@ -18,10 +18,11 @@ const (
 const maxDepth = 48
 
 type schemaComparer struct {
-	c     *comparer
-	dir   direction
-	where string       // "request body", "response 200"
-	stack [][2]*schema // pairs being compared, to stop on recursion
+	c      *comparer
+	dir    direction
+	where  string       // "request body", "response 200"
+	status string       // the new document's status code; "" for the request body
+	stack  [][2]*schema // pairs being compared, to stop on recursion
 }
 
 func (sc *schemaComparer) loc(field string) string {
@@ -340,6 +341,10 @@ func (sc *schemaComparer) properties(field string, o, n *schema, depth int) {
 	for _, name := range added {
 		sub := join(field, name)
 		if on, ok := renamed[name]; ok {
+			sc.c.renames = append(sc.c.renames, Rename{
+				Operation: sc.c.opKey, Request: sc.dir == dirRequest, Status: sc.status,
+				Parent: field, From: on, To: name,
+			})
 			if sc.dir == dirRequest {
 				sc.c.add(RequestPropertyRenamed, sc.loc(sub), "request field %s was renamed to %s", join(field, on), name)
 			} else {

@@ -25,16 +25,19 @@ const Redacted = "[redacted]"
 
 // Entry is one served request.
 type Entry struct {
-	ID             string            `json:"id"`
-	At             time.Time         `json:"at"`
-	Method         string            `json:"method"`
-	Path           string            `json:"path"`
-	Query          string            `json:"query"`
-	OperationID    string            `json:"operation_id"`
-	Status         int               `json:"status"`
-	DurationMS     float64           `json:"duration_ms"`
-	RequestErrors  []string          `json:"request_errors"`
-	ResponseErrors []string          `json:"response_errors"`
+	ID             string    `json:"id"`
+	At             time.Time `json:"at"`
+	Method         string    `json:"method"`
+	Path           string    `json:"path"`
+	Query          string    `json:"query"`
+	OperationID    string    `json:"operation_id"`
+	Status         int       `json:"status"`
+	DurationMS     float64   `json:"duration_ms"`
+	RequestErrors  []string  `json:"request_errors"`
+	ResponseErrors []string  `json:"response_errors"`
+	// Adaptations lists what was translated between the domain's dialect
+	// and the served spec's (renamed, filled, dropped fields).
+	Adaptations    []string          `json:"adaptations,omitempty"`
 	AppSlug        string            `json:"app_slug,omitempty"`
 	RequestHeaders map[string]string `json:"request_headers"`
 	RequestBody    json.RawMessage   `json:"request_body,omitempty"`

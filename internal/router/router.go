@@ -62,14 +62,28 @@ type Options struct {
 	Faults           *faults.Registry
 	Logger           *slog.Logger     // one line per request; nil logs nothing
 	Now              func() time.Time // the mock clock, for journal timestamps
+	// Adapters, when set, is asked once per operation at build time for the
+	// translation between its stateful handler's dialect and the spec;
+	// nil means the handler's bodies fit the spec as they are.
+	Adapters func(method, template string) Adapter
+}
+
+// Adapter carries a stateful handler's bodies between the dialect the
+// handler is written in and the served spec's: the request after it was
+// validated against the spec, the response before it is. Each returns
+// what it changed, which the journal records.
+type Adapter interface {
+	Request(body []byte) ([]byte, []string)
+	Response(status int, body []byte) ([]byte, []string)
 }
 
 // Router serves a spec: every operation is mounted, requests are validated,
 // and each is answered by its stateful handler or from the spec.
 type Router struct {
 	*Compiled
-	opts Options
-	gen  uintptr // identifies opts.Generate in the shared response cache
+	opts     Options
+	gen      uintptr            // identifies opts.Generate in the shared response cache
+	adapters map[*route]Adapter // per server: the compiled routes are shared
 }
 
 // Compiled is the immutable part of a router built from one document: the
@@ -165,6 +179,16 @@ func (c *Compiled) Router(opts Options) *Router {
 	r := &Router{Compiled: c, opts: opts}
 	if opts.Generate != nil {
 		r.gen = reflect.ValueOf(opts.Generate).Pointer()
+	}
+	if opts.Adapters != nil {
+		for _, rt := range c.routes {
+			if a := opts.Adapters(rt.op.Method, rt.op.Path); a != nil {
+				if r.adapters == nil {
+					r.adapters = map[*route]Adapter{}
+				}
+				r.adapters[rt] = a
+			}
+		}
 	}
 	return r
 }
@@ -361,6 +385,7 @@ type exchange struct {
 	respBody    []byte
 	reqErrors   []string
 	respErrors  []string
+	adaptations []string
 }
 
 // ServeHTTP runs the pipeline: route, faults, body checks, authentication
@@ -708,8 +733,15 @@ func (r *Router) validateRequest(x *exchange) bool {
 }
 
 func (r *Router) dispatchStateful(x *exchange, h Handler) {
-	x.req.Body = io.NopCloser(bytes.NewReader(x.body))
-	resp := callHandler(h, &Request{HTTP: x.req, Op: x.rt.op, Params: x.params, Body: x.body}, &x.respErrors)
+	body := x.body
+	adapter := r.adapters[x.rt]
+	if adapter != nil && len(body) > 0 {
+		var changes []string
+		body, changes = adapter.Request(body)
+		x.adaptations = append(x.adaptations, changes...)
+	}
+	x.req.Body = io.NopCloser(bytes.NewReader(body))
+	resp := callHandler(h, &Request{HTTP: x.req, Op: x.rt.op, Params: x.params, Body: body}, &x.respErrors)
 	if resp == nil {
 		x.fail(http.StatusInternalServerError, apierr.New(http.StatusInternalServerError, "Internal server error"))
 		return
@@ -729,6 +761,11 @@ func (r *Router) dispatchStateful(x *exchange, h Handler) {
 			return
 		}
 		x.respBody, x.contentType = b, "application/json"
+		if adapter != nil {
+			var changes []string
+			x.respBody, changes = adapter.Response(x.status, x.respBody)
+			x.adaptations = append(x.adaptations, changes...)
+		}
 	}
 	if x.status < 100 || x.status > 599 {
 		x.respErrors = append(x.respErrors, fmt.Sprintf("handler returned status %d", x.status))
@@ -831,6 +868,7 @@ func (r *Router) record(x *exchange) {
 			DurationMS:     elapsedMS,
 			RequestErrors:  x.reqErrors,
 			ResponseErrors: x.respErrors,
+			Adaptations:    x.adaptations,
 			RequestHeaders: journal.Headers(x.req.Header),
 			RequestBody:    journal.Body(x.body),
 			ResponseBody:   journal.Body(x.respBody),

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -25,7 +26,9 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
+	"github.com/heimdall-mock/heimdall-mock/internal/shape"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
+	"github.com/heimdall-mock/heimdall-mock/specs"
 )
 
 // Config says what to serve and how.
@@ -45,6 +48,10 @@ type Config struct {
 	KeyPool          *keys.Pool   // nil: the shared pool
 	// Fixtures (JSON or YAML) are loaded at start and are what reset returns to.
 	Fixtures []byte
+	// DomainSpec is the spec the domain's handlers are written for; the
+	// shaper translates their bodies to the served spec where the two
+	// differ. Nil: the embedded contract.
+	DomainSpec *specload.Spec
 }
 
 // Server is the assembled mock. It is an http.Handler.
@@ -59,6 +66,7 @@ type Server struct {
 	mu       sync.Mutex // serialises Reload
 	router   atomic.Pointer[router.Router]
 	spec     atomic.Pointer[specload.Spec]
+	shaper   atomic.Pointer[shape.Shaper]
 	control  http.Handler
 }
 
@@ -126,6 +134,10 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Reload(spec *specload.Spec) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	shaper, err := s.shaperFor(spec)
+	if err != nil {
+		return err
+	}
 	compiled, err := spec.Derived(compiledKey{}, func(doc *openapi3.T) (any, error) { return router.Compile(doc) })
 	if err != nil {
 		return fmt.Errorf("router: %w", err)
@@ -141,9 +153,17 @@ func (s *Server) Reload(spec *specload.Spec) error {
 		Faults:           s.Faults,
 		Logger:           s.cfg.Logger,
 		Now:              s.Clock.Now,
+		Adapters: func(method, template string) router.Adapter {
+			// A nil plan must reach the router as a nil interface.
+			if op := shaper.For(method, template); op != nil {
+				return op
+			}
+			return nil
+		},
 	})
 	s.router.Store(rt)
 	s.spec.Store(spec)
+	s.shaper.Store(shaper)
 	return nil
 }
 
@@ -151,6 +171,32 @@ func (s *Server) Reload(spec *specload.Spec) error {
 // every server on one loaded spec (a fresh mock per test, a replay's pool)
 // shares it.
 type compiledKey struct{}
+
+// embeddedDomainSpec loads the embedded contract once per process: the
+// shaper only reads it, and servers in one test binary share it.
+var embeddedDomainSpec = sync.OnceValues(func() (*specload.Spec, error) {
+	return specload.LoadData(specs.DefaultJSON, "embedded:"+specs.DefaultName)
+})
+
+// shaperFor plans the translation between the domain's spec and spec; nil
+// without the domain (every answer is generated from spec itself).
+func (s *Server) shaperFor(spec *specload.Spec) (*shape.Shaper, error) {
+	if !s.cfg.Domain {
+		return nil, nil
+	}
+	domain := s.cfg.DomainSpec
+	if domain == nil {
+		if bytes.Equal(spec.Raw, specs.DefaultJSON) || bytes.Equal(spec.Raw, specs.Default) {
+			return shape.New(shape.Spec{}, shape.Spec{}, shape.Options{}), nil
+		}
+		var err error
+		if domain, err = embeddedDomainSpec(); err != nil {
+			return nil, fmt.Errorf("domain spec: %w", err)
+		}
+	}
+	return shape.New(shape.Spec{Doc: domain.Doc, Raw: domain.Raw}, shape.Spec{Doc: spec.Doc, Raw: spec.Raw},
+		shape.Options{Generate: fakedata.Generate, Seed: s.cfg.Seed}), nil
+}
 
 // ServeHTTP sends /__mock/... to the control plane and everything else to
 // the spec router.
@@ -220,6 +266,11 @@ func (s *Server) specInfo() control.SpecInfo {
 	}
 	for _, w := range spec.Warnings {
 		info.Warnings = append(info.Warnings, w.String())
+	}
+	sh := s.shaper.Load()
+	info.Adaptations = sh.Adaptations()
+	if sh != nil && sh.Warning != "" {
+		info.Warnings = append(info.Warnings, sh.Warning)
 	}
 	return info
 }
