@@ -343,6 +343,7 @@ func configJSON(c authConfig) map[string]any {
 		"max_failed_login_attempts": c.MaxFailedLoginAttempts, "max_sessions": c.MaxSessions,
 		"session_duration_minutes": c.SessionDurationMinutes, "enforce_app_permissions": c.EnforceAppPermissions,
 		"allowed_redirect_origins": nonNil(c.AllowedRedirectOrigins), "oauth_link_policy": c.OAuthLinkPolicy,
+		"signup_requires_pak": c.SignupRequiresPAK,
 	}
 }
 
@@ -384,6 +385,7 @@ func (p configPatch) apply(c *authConfig) {
 		c.AllowedRedirectOrigins = slices.Clone(p.AllowedRedirectOrigins)
 	}
 	setIfGiven(&c.OAuthLinkPolicy, p.OAuthLinkPolicy)
+	setIfGiven(&c.SignupRequiresPAK, p.SignupRequiresPAK)
 }
 
 func (d *Domain) updateAuthConfig(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
@@ -605,6 +607,9 @@ func (d *Domain) adminCreateUser(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	if a.roleByName[role] == nil {
 		return badRequest("role_name must name an existing role")
 	}
+	if resp := roleGrant(k, a, role); resp != nil {
+		return resp
+	}
 	var hash string
 	if in.Password != "" {
 		if p := passwordProblems(a.Config, in.Password); len(p) > 0 {
@@ -703,6 +708,9 @@ func (d *Domain) updateUserRole(r *router.Request, a *appRec, k *apiKeyRec, u *u
 	if a.roleByName[in.RoleName] == nil {
 		return router.Error(http.StatusNotFound, "Role not found")
 	}
+	if resp := roleGrant(k, a, in.RoleName); resp != nil {
+		return resp
+	}
 	u.Role, u.UpdatedAt = in.RoleName, d.now()
 	d.audit(a, "user.role_changed", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": in.RoleName})
 	return router.JSON(http.StatusOK, map[string]any{"user_id": u.ID, "role_name": in.RoleName})
@@ -761,6 +769,9 @@ func (d *Domain) bulk(op string) adminFn {
 		case "role":
 			if a.roleByName[in.RoleName] == nil {
 				return router.Error(http.StatusNotFound, "Role not found")
+			}
+			if resp := roleGrant(k, a, in.RoleName); resp != nil {
+				return resp
 			}
 		case "status":
 			if !slices.Contains(userStatuses, in.Status) {
@@ -953,6 +964,10 @@ func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) 
 	if resp != nil {
 		return resp
 	}
+	// Caller-narrowed for every kind of caller, as the spec says.
+	if resp := narrowing(k, perms); resp != nil {
+		return resp
+	}
 	role.Permissions, role.UpdatedAt = perms, d.now()
 	d.audit(a, "role.permissions_set", k.ID, "role", role.ID, "", map[string]any{"permissions": role.Permissions})
 	return router.JSON(http.StatusOK, map[string]any{"role": role.Name, "permissions": role.Permissions})
@@ -973,6 +988,9 @@ func (d *Domain) assignRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 	role := a.roleByName[in.Role]
 	if role == nil {
 		return roleNotFound()
+	}
+	if resp := roleGrant(k, a, role.Name); resp != nil {
+		return resp
 	}
 	u.Role, u.UpdatedAt = role.Name, d.now()
 	d.audit(a, "role.assigned", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": role.Name})
@@ -1081,6 +1099,9 @@ func (d *Domain) createAPIKey(r *router.Request, a *appRec, actor *apiKeyRec) *r
 	}
 	if strings.TrimSpace(in.Name) == "" {
 		return badRequest("name should not be empty")
+	}
+	if resp := narrowing(actor, in.Permissions); resp != nil {
+		return resp
 	}
 	plaintext := "pcft_test_" + randomHex(20)
 	k := d.addAPIKey(a, in.Name, plaintext, in.Permissions)
@@ -1202,6 +1223,9 @@ func (d *Domain) setClientScopes(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	}
 	scopes, resp := permissionSet(r, a)
 	if resp != nil {
+		return resp
+	}
+	if resp := narrowing(k, scopes); resp != nil {
 		return resp
 	}
 	c.Scopes = scopes

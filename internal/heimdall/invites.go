@@ -62,6 +62,9 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 	if a.roleByName[role] == nil {
 		return badRequest("role_name must name an existing role")
 	}
+	if resp := roleGrant(k, a, role); resp != nil {
+		return resp
+	}
 	uses, hours := 1, defaultInviteHours
 	if in.MaxUses != nil {
 		uses = *in.MaxUses

@@ -98,6 +98,7 @@ type authConfig struct {
 	EnforceAppPermissions     bool     `json:"enforce_app_permissions"`
 	AllowedRedirectOrigins    []string `json:"allowed_redirect_origins"`
 	OAuthLinkPolicy           string   `json:"oauth_link_policy"`
+	SignupRequiresPAK         bool     `json:"signup_requires_pak,omitempty"`
 }
 
 func defaultAuthConfig() authConfig {
@@ -261,16 +262,19 @@ type codeRec struct {
 }
 
 type apiKeyRec struct {
-	Seq         int64      `json:"seq"`
-	ID          string     `json:"id"`
-	AppID       string     `json:"app_id,omitempty"` // "": every app of the workspace
-	Name        string     `json:"name"`
-	Prefix      string     `json:"key_prefix"`
-	Hash        string     `json:"key_hash"`
-	Permissions []string   `json:"permissions"`
-	Owner       bool       `json:"owner"` // the workspace owner's key: may do everything
-	CreatedAt   time.Time  `json:"created_at"`
-	LastUsedAt  *time.Time `json:"last_used_at"`
+	Seq         int64    `json:"seq"`
+	ID          string   `json:"id"`
+	AppID       string   `json:"app_id,omitempty"` // "": every app of the workspace
+	Name        string   `json:"name"`
+	Prefix      string   `json:"key_prefix"`
+	Hash        string   `json:"key_hash"`
+	Permissions []string `json:"permissions"`
+	Owner       bool     `json:"owner"` // the workspace owner's key: may do everything
+	// via names the token a caller authenticated with when it is not an
+	// API key (platform, end_user, m2m); such records are never stored.
+	via        string
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
 // allows reports whether the key grants perm on app.
@@ -278,18 +282,7 @@ func (k *apiKeyRec) allows(app *appRec, perm string) bool {
 	if k.AppID != "" && (app == nil || k.AppID != app.ID) {
 		return false
 	}
-	if k.Owner || perm == "" {
-		return true
-	}
-	for _, p := range k.Permissions {
-		if p == "*" || p == perm {
-			return true
-		}
-		if strings.HasSuffix(p, ".*") && strings.HasPrefix(perm, strings.TrimSuffix(p, "*")) {
-			return true
-		}
-	}
-	return false
+	return k.Owner || grants(k.Permissions, perm)
 }
 
 type auditRec struct {
