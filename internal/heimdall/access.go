@@ -446,6 +446,9 @@ func (d *Domain) guard(key string, h router.Handler) router.Handler {
 				return resp
 			}
 		case credTokenArg:
+			if tok == "" && !bodyHasToken(r) {
+				return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")
+			}
 			if tok != "" && !looksLikeJWT(tok) {
 				if resp := d.checkAppKey(r, tok, ""); resp != nil {
 					return resp
@@ -500,6 +503,18 @@ func (d *Domain) guard(key string, h router.Handler) router.Handler {
 		}
 		return h(r)
 	}
+}
+
+// bodyHasToken reports whether a verify/authorize body names the token.
+func bodyHasToken(r *router.Request) bool {
+	var in struct {
+		Token any `json:"token"`
+	}
+	if r.Decode(&in) != nil {
+		return false
+	}
+	s, _ := in.Token.(string)
+	return s != ""
 }
 
 // checkAppKey checks an API key sent to a consumer route (app by slug):
