@@ -593,6 +593,9 @@ func (d *Domain) adminCreateUser(r *router.Request, a *appRec, k *apiKeyRec) *ro
 		return badRequest(err.Error())
 	}
 	in.Email = strings.TrimSpace(in.Email)
+	if p := controlProblems("email", in.Email, "username", in.Username); p != nil {
+		return badRequest(p...)
+	}
 	if !validEmail(in.Email) {
 		return badRequest("email must be an email")
 	}
@@ -637,6 +640,9 @@ func (d *Domain) updateUser(r *router.Request, a *appRec, k *apiKeyRec, u *userR
 	}
 	if in.Email != nil {
 		email := strings.TrimSpace(*in.Email)
+		if p := controlProblems("email", email); p != nil {
+			return badRequest(p...)
+		}
 		if !validEmail(email) {
 			return badRequest("email must be an email")
 		}
@@ -648,7 +654,7 @@ func (d *Domain) updateUser(r *router.Request, a *appRec, k *apiKeyRec, u *userR
 			c = &contactRec{ID: newID(), Type: "email", Value: email, IsPrimary: true, CreatedAt: d.now()}
 			u.Contacts = append(u.Contacts, c)
 			a.byContact[contactKey("email", email)] = u
-		} else if !strings.EqualFold(c.Value, email) {
+		} else if !sameIdentity(c.Value, email) {
 			delete(a.byContact, contactKey("email", c.Value))
 			c.Value, c.VerifiedAt = email, nil
 			a.byContact[contactKey("email", email)] = u

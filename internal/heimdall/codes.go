@@ -101,6 +101,9 @@ func exactlyOne(r *router.Request) (string, string, *router.Response) {
 		return "", "", badRequest(err.Error())
 	}
 	in.Email, in.Phone = strings.TrimSpace(in.Email), strings.TrimSpace(in.Phone)
+	if p := controlProblems("email", in.Email, "phone", in.Phone); p != nil {
+		return "", "", badRequest(p...)
+	}
 	switch {
 	case (in.Email == "") == (in.Phone == ""):
 		return "", "", badRequest("Provide exactly one of email or phone")
@@ -204,6 +207,9 @@ func (d *Domain) mailCode(slot codeSlot) router.Handler {
 			return badRequest(err.Error())
 		}
 		email := strings.TrimSpace(in.Email)
+		if p := controlProblems("email", email); p != nil {
+			return badRequest(p...)
+		}
 		if !validEmail(email) {
 			return badRequest("email must be an email")
 		}

@@ -3,7 +3,6 @@ package heimdall
 import (
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
@@ -181,7 +180,7 @@ type contactRec struct {
 // compare case-insensitively, phones as given.
 func contactKey(kind, value string) string {
 	if kind == "email" {
-		value = strings.ToLower(strings.TrimSpace(value))
+		value = foldKey(value)
 	}
 	return kind + ":" + value
 }
@@ -442,7 +441,7 @@ func (a *appRec) dropCode(c *codeRec) {
 
 func (a *appRec) indexUser(u *userRec) {
 	a.userByID[u.ID] = u
-	a.byUsername[strings.ToLower(u.Username)] = u
+	a.byUsername[foldKey(u.Username)] = u
 	for _, c := range u.Contacts {
 		a.byContact[contactKey(c.Type, c.Value)] = u
 	}
@@ -482,7 +481,7 @@ func (a *appRec) dropSession(s *sessionRec) {
 // removeUser drops a user with its sessions and codes.
 func (a *appRec) removeUser(u *userRec) {
 	delete(a.userByID, u.ID)
-	delete(a.byUsername, strings.ToLower(u.Username))
+	delete(a.byUsername, foldKey(u.Username))
 	for _, c := range u.Contacts {
 		delete(a.byContact, contactKey(c.Type, c.Value))
 	}

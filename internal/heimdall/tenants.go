@@ -512,6 +512,8 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 		return badRequest(err.Error())
 	}
 	switch {
+	case controlProblems("email", in.Email, "username", in.Username) != nil:
+		return badRequest(controlProblems("email", in.Email, "username", in.Username)...)
 	case in.RoleName == "":
 		return badRequest("role_name should not be empty")
 	case in.AccountID == "" && in.Email == "":
@@ -535,7 +537,7 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 		if username == "" {
 			username = localPart(in.Email)
 		}
-		if a.byUsername[strings.ToLower(username)] != nil {
+		if a.byUsername[foldKey(username)] != nil {
 			if in.Username != "" {
 				return router.ErrorCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use")
 			}
