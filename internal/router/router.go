@@ -72,6 +72,7 @@ type Router struct {
 	ops       []*Operation
 	routes    []*route
 	reqOpts   *openapi3filter.Options
+	formOpts  *openapi3filter.Options // reqOpts for a body the handler reads unvalidated
 	respOpts  *openapi3filter.Options
 	schemaOps []openapi3.SchemaValidationOption
 }
@@ -114,6 +115,9 @@ func New(doc *openapi3.T, opts Options) (*Router, error) {
 		SchemaValidationOptions: r.schemaOps,
 	}
 	r.respOpts = &openapi3filter.Options{MultiError: true, SchemaValidationOptions: r.schemaOps}
+	formOpts := *r.reqOpts
+	formOpts.ExcludeRequestBody = true
+	r.formOpts = &formOpts
 
 	if doc.Paths != nil {
 		paths := doc.Paths.Keys()
@@ -319,6 +323,9 @@ type exchange struct {
 	body    []byte
 	head    bool
 	dropped bool
+	// extraBody: the body is of a media type the handler accepts beyond
+	// the spec's, so it is not validated against the spec's schema.
+	extraBody bool
 
 	status      int
 	header      http.Header
@@ -520,6 +527,10 @@ func (r *Router) checkBody(x *exchange) bool {
 	}
 	ct := x.req.Header.Get("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
+	if err == nil && !accepts(x.rt.bodyTypes, mt) && r.opts.Registry != nil && accepts(r.opts.Registry.extraBodies(x.rt.op.Key), mt) {
+		x.extraBody = true
+		return true
+	}
 	if err != nil || !accepts(x.rt.bodyTypes, mt) {
 		got := ct
 		if got == "" {
@@ -661,6 +672,9 @@ func (r *Router) validateRequest(x *exchange) bool {
 		PathParams: pathParams,
 		Route:      x.rt.kin,
 		Options:    r.reqOpts,
+	}
+	if x.extraBody {
+		input.Options = r.formOpts
 	}
 	err := openapi3filter.ValidateRequest(x.req.Context(), input)
 	if err == nil {
