@@ -402,3 +402,19 @@ func TestAdminLaneTakesTokens(t *testing.T) {
 	h.must(403, "PUT", "/demo/v1/admin/roles/member/permissions", tok, map[string]any{"permissions": []string{"user.delete"}})
 	h.must(200, "PUT", "/demo/v1/admin/roles/member/permissions", tok, map[string]any{"permissions": []string{"user.read"}})
 }
+
+// TestSignupRequiresPAK: sign-up takes no key by default; an app whose
+// policy requires one refuses a sign-up without it.
+func TestSignupRequiresPAK(t *testing.T) {
+	h := newHarness(t)
+	body := func(n string) map[string]any {
+		return map[string]any{"username": n, "email": n + "@example.com", "password": "password-" + n}
+	}
+	h.must(200, "POST", "/demo/v1/auth/signup", "", body("free"))
+	cfg := h.must(200, "PATCH", "/v1/apps/"+BootstrapAppID+"/auth-config", h.apiKey, map[string]any{"signup_requires_pak": true})
+	if cfg.body["signup_requires_pak"] != true {
+		t.Fatalf("config: %s", cfg.raw)
+	}
+	h.must(401, "POST", "/demo/v1/auth/signup", "", body("nokey"))
+	h.must(200, "POST", "/demo/v1/auth/signup", h.apiKey, body("withkey"))
+}
