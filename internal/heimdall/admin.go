@@ -270,10 +270,9 @@ func (d *Domain) updateApp(r *router.Request, a *appRec, k *apiKeyRec) *router.R
 	return router.JSON(http.StatusOK, appJSON(a))
 }
 
-func (d *Domain) deleteApp(_ *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	if !k.Owner && k.AppID != "" {
-		return router.Error(http.StatusForbidden, "Only the workspace owner can delete apps")
-	}
+// deleteApp needs auth.delete (the access table); the app's own keys go
+// with it.
+func (d *Domain) deleteApp(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
 	d.st.Apps = removeBySeq(d.st.Apps, a.Seq, appSeq)
 	delete(d.st.appByID, a.ID)
 	delete(d.st.appBySlug, a.Slug)
@@ -343,6 +342,7 @@ func configJSON(c authConfig) map[string]any {
 		"max_failed_login_attempts": c.MaxFailedLoginAttempts, "max_sessions": c.MaxSessions,
 		"session_duration_minutes": c.SessionDurationMinutes, "enforce_app_permissions": c.EnforceAppPermissions,
 		"allowed_redirect_origins": nonNil(c.AllowedRedirectOrigins), "oauth_link_policy": c.OAuthLinkPolicy,
+		"signup_requires_pak": c.SignupRequiresPAK,
 	}
 }
 
@@ -384,6 +384,7 @@ func (p configPatch) apply(c *authConfig) {
 		c.AllowedRedirectOrigins = slices.Clone(p.AllowedRedirectOrigins)
 	}
 	setIfGiven(&c.OAuthLinkPolicy, p.OAuthLinkPolicy)
+	setIfGiven(&c.SignupRequiresPAK, p.SignupRequiresPAK)
 }
 
 func (d *Domain) updateAuthConfig(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
@@ -592,6 +593,9 @@ func (d *Domain) adminCreateUser(r *router.Request, a *appRec, k *apiKeyRec) *ro
 		return badRequest(err.Error())
 	}
 	in.Email = strings.TrimSpace(in.Email)
+	if p := controlProblems("email", in.Email, "username", in.Username); p != nil {
+		return badRequest(p...)
+	}
 	if !validEmail(in.Email) {
 		return badRequest("email must be an email")
 	}
@@ -604,6 +608,9 @@ func (d *Domain) adminCreateUser(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	}
 	if a.roleByName[role] == nil {
 		return badRequest("role_name must name an existing role")
+	}
+	if resp := roleGrant(k, a, role); resp != nil {
+		return resp
 	}
 	var hash string
 	if in.Password != "" {
@@ -633,6 +640,9 @@ func (d *Domain) updateUser(r *router.Request, a *appRec, k *apiKeyRec, u *userR
 	}
 	if in.Email != nil {
 		email := strings.TrimSpace(*in.Email)
+		if p := controlProblems("email", email); p != nil {
+			return badRequest(p...)
+		}
 		if !validEmail(email) {
 			return badRequest("email must be an email")
 		}
@@ -644,7 +654,7 @@ func (d *Domain) updateUser(r *router.Request, a *appRec, k *apiKeyRec, u *userR
 			c = &contactRec{ID: newID(), Type: "email", Value: email, IsPrimary: true, CreatedAt: d.now()}
 			u.Contacts = append(u.Contacts, c)
 			a.byContact[contactKey("email", email)] = u
-		} else if !strings.EqualFold(c.Value, email) {
+		} else if !sameIdentity(c.Value, email) {
 			delete(a.byContact, contactKey("email", c.Value))
 			c.Value, c.VerifiedAt = email, nil
 			a.byContact[contactKey("email", email)] = u
@@ -702,6 +712,9 @@ func (d *Domain) updateUserRole(r *router.Request, a *appRec, k *apiKeyRec, u *u
 	}
 	if a.roleByName[in.RoleName] == nil {
 		return router.Error(http.StatusNotFound, "Role not found")
+	}
+	if resp := roleGrant(k, a, in.RoleName); resp != nil {
+		return resp
 	}
 	u.Role, u.UpdatedAt = in.RoleName, d.now()
 	d.audit(a, "user.role_changed", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": in.RoleName})
@@ -761,6 +774,9 @@ func (d *Domain) bulk(op string) adminFn {
 		case "role":
 			if a.roleByName[in.RoleName] == nil {
 				return router.Error(http.StatusNotFound, "Role not found")
+			}
+			if resp := roleGrant(k, a, in.RoleName); resp != nil {
+				return resp
 			}
 		case "status":
 			if !slices.Contains(userStatuses, in.Status) {
@@ -953,6 +969,10 @@ func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) 
 	if resp != nil {
 		return resp
 	}
+	// Caller-narrowed for every kind of caller, as the spec says.
+	if resp := narrowing(k, perms); resp != nil {
+		return resp
+	}
 	role.Permissions, role.UpdatedAt = perms, d.now()
 	d.audit(a, "role.permissions_set", k.ID, "role", role.ID, "", map[string]any{"permissions": role.Permissions})
 	return router.JSON(http.StatusOK, map[string]any{"role": role.Name, "permissions": role.Permissions})
@@ -973,6 +993,9 @@ func (d *Domain) assignRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 	role := a.roleByName[in.Role]
 	if role == nil {
 		return roleNotFound()
+	}
+	if resp := roleGrant(k, a, role.Name); resp != nil {
+		return resp
 	}
 	u.Role, u.UpdatedAt = role.Name, d.now()
 	d.audit(a, "role.assigned", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": role.Name})
@@ -1081,6 +1104,9 @@ func (d *Domain) createAPIKey(r *router.Request, a *appRec, actor *apiKeyRec) *r
 	}
 	if strings.TrimSpace(in.Name) == "" {
 		return badRequest("name should not be empty")
+	}
+	if resp := narrowing(actor, in.Permissions); resp != nil {
+		return resp
 	}
 	plaintext := "pcft_test_" + randomHex(20)
 	k := d.addAPIKey(a, in.Name, plaintext, in.Permissions)
@@ -1202,6 +1228,9 @@ func (d *Domain) setClientScopes(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	}
 	scopes, resp := permissionSet(r, a)
 	if resp != nil {
+		return resp
+	}
+	if resp := narrowing(k, scopes); resp != nil {
 		return resp
 	}
 	c.Scopes = scopes

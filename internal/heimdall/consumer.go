@@ -49,7 +49,7 @@ func (d *Domain) signup(r *router.Request) *router.Response {
 		return badRequest(err.Error())
 	}
 	in.Username, in.Email = strings.TrimSpace(in.Username), strings.TrimSpace(in.Email)
-	var problems []string
+	problems := controlProblems("username", in.Username, "email", in.Email)
 	if in.Username == "" {
 		problems = append(problems, "username should not be empty")
 	}
@@ -104,7 +104,7 @@ func (d *Domain) signup(r *router.Request) *router.Response {
 // anyone but self. Caller holds d.mu.
 func (d *Domain) checkUnique(a *appRec, username, email string, self *userRec) *router.Response {
 	if username != "" {
-		if o := a.byUsername[strings.ToLower(username)]; o != nil && o != self {
+		if o := a.byUsername[foldKey(username)]; o != nil && o != self {
 			return router.ErrorCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use")
 		}
 	}
@@ -145,7 +145,7 @@ type signinDTO struct {
 // findForSignin resolves a signin identifier: a username, or the verified
 // primary email (the spec's rule: unverified emails do not sign in).
 func findForSignin(a *appRec, identifier string) *userRec {
-	if u := a.byUsername[strings.ToLower(identifier)]; u != nil {
+	if u := a.byUsername[foldKey(identifier)]; u != nil {
 		return u
 	}
 	u := a.byContact[contactKey("email", identifier)]
@@ -153,7 +153,7 @@ func findForSignin(a *appRec, identifier string) *userRec {
 		return nil
 	}
 	c := u.primary("email")
-	if c == nil || !strings.EqualFold(c.Value, strings.TrimSpace(identifier)) || c.VerifiedAt == nil {
+	if c == nil || !sameIdentity(c.Value, identifier) || c.VerifiedAt == nil {
 		return nil
 	}
 	return u
@@ -166,6 +166,9 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 	}
 	if strings.TrimSpace(in.Identifier) == "" || in.Password == "" {
 		return badRequest("identifier should not be empty", "password should not be empty")
+	}
+	if p := controlProblems("identifier", in.Identifier); p != nil {
+		return badRequest(p...)
 	}
 	slug := r.Param(0)
 	d.mu.Lock()
@@ -563,12 +566,15 @@ func (d *Domain) updateMe(r *router.Request, a *appRec, p *principal) *router.Re
 		if name == "" {
 			return badRequest("username should not be empty")
 		}
+		if p := controlProblems("username", name); p != nil {
+			return badRequest(p...)
+		}
 		if resp := d.checkUnique(a, name, "", u); resp != nil {
 			return resp
 		}
-		delete(a.byUsername, strings.ToLower(u.Username))
+		delete(a.byUsername, foldKey(u.Username))
 		u.Username = name
-		a.byUsername[strings.ToLower(name)] = u
+		a.byUsername[foldKey(name)] = u
 	}
 	if in.DisplayName != nil {
 		u.DisplayName = strPtrOrNil(*in.DisplayName)
@@ -609,11 +615,13 @@ func (d *Domain) changePassword(r *router.Request) *router.Response {
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
-	if in.Current == "" || in.New == "" {
-		return badRequest("current_password should not be empty", "new_password should not be empty")
-	}
-	newHash := hashPassword(in.New)
+	// The token is checked before the body, as the real service's guard
+	// runs before its validation.
 	return d.me(func(r *router.Request, a *appRec, p *principal) *router.Response {
+		if in.Current == "" || in.New == "" {
+			return badRequest("current_password should not be empty", "new_password should not be empty")
+		}
+		newHash := hashPassword(in.New)
 		u := p.user
 		if u.PasswordHash == "" || !checkPassword(u.PasswordHash, in.Current) {
 			return router.Error(http.StatusUnauthorized, "Current password incorrect")
@@ -678,6 +686,8 @@ func (d *Domain) addContact(r *router.Request, a *appRec, u *userRec) (*contactR
 		return nil, badRequest("type must be one of the following values: email, phone")
 	case in.Value == "":
 		return nil, badRequest("value should not be empty")
+	case controlProblems("value", in.Value) != nil:
+		return nil, badRequest(controlProblems("value", in.Value)...)
 	case in.Type == "email" && !validEmail(in.Value):
 		return nil, badRequest("value must be an email")
 	}

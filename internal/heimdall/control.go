@@ -154,7 +154,7 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 	case typeEndUser:
 		u := a.userByID[in.Sub]
 		if u == nil && in.Sub != "" {
-			u = a.byUsername[strings.ToLower(in.Sub)]
+			u = a.byUsername[foldKey(in.Sub)]
 			if u == nil {
 				u = a.byContact[contactKey("email", in.Sub)]
 			}

@@ -51,7 +51,10 @@
 //     1000-round hashes still sign in.
 //   - Signin identifiers are the username or the verified primary email, as
 //     the spec says: right after signup, before verification, only the
-//     username signs in. Usernames and emails compare case-insensitively.
+//     username signs in. Usernames and emails compare after Unicode NFC
+//     normalisation and case folding (the precomposed and the decomposed
+//     josé@ are one account); a control character in an email or a
+//     username is a 400 naming the field.
 //   - A wrong password and an unknown identifier give the same 401 body,
 //     and both cost one password hash. max_failed_login_attempts failures
 //     in a row lock the account for 15 minutes (401, code account_locked,
@@ -87,28 +90,53 @@
 //     one hour; each is single-use, and issuing one retires the previous
 //     unconsumed code of the same contact (verification) or account
 //     (reset). Used, superseded and expired codes all answer 410.
-//   - request-verification and request-password-reset answer a decoy
-//     {code, expires_at} when no account matches (or the contact is already
-//     verified / not verified). The spec's text says {} there, but its
-//     schema requires both fields, and the mock answers within the schema;
-//     the decoy code is never stored, so it only ever gets 410.
+//   - request-verification, request-password-reset and the two send-*
+//     calls answer {} when no contact matches (or the contact is already
+//     verified / not verified), as their descriptions say. Their schemas
+//     require the fields of a hit: the spec warnings list that defect, and
+//     strict mode and scenario checks let the prose win.
 //   - send-verification-email and send-password-reset-email answer 412
 //     ENVOI_NOT_ENABLED, ENVOI_SENDER_NOT_CONFIGURED or
 //     ENVOI_TEMPLATE_NOT_CONFIGURED from the app's notification settings,
 //     and put the code in the outbox; the link points at the settings'
 //     web_origin when set, else at the mock.
-//   - PAK permissions: auth.user.verify.create, auth.user.verify.send-email,
-//     auth.user.password-reset.create, auth.user.password-reset.send-email.
-//     A key's "*" grants all, "resource.*" a family. Keys created through
-//     the API are scoped to their app; a key of another app gets 403.
-//   - Admin calls authenticate with an API key or a platform user token.
-//     POST /__mock/tokens with "type":"platform" mints one (sub: a platform
-//     user id, default the workspace owner; RS256, iss <base>/platform, aud
-//     platform, keys at GET /__mock/platform/jwks.json). Every /v1/ route
-//     accepts it with the workspace owner's rights; a bad one is 401 with
-//     the reason as code. The platform keystore lives as long as the
-//     process: Reset and Import keep it, exports do not carry it.
-//     /v1/apps/{app_id} also accepts the slug.
+//   - Access: access.go holds one table of every operation's credential
+//     and permission, and one guard applies it before any handler runs
+//     (accessFor falls back to the operation's security for an operation
+//     the table lacks). Kinds: none; an optional API key (signup: none is
+//     fine unless the app's signup_requires_pak is set, a key sent must
+//     be the app's); an API key holding a permission (request-*/send-*:
+//     auth.user.verify.create / send-email, auth.user.password-reset.create
+//     / send-email); an API key or an end-user token (tenants); an
+//     end-user token (/me...); any access token (introspect); the token to
+//     check (verify/authorize: a key in the header must be the app's);
+//     client credentials (oauth/token); the Platform API (API key with
+//     the route's permission, or a platform token); the app's admin lane
+//     (/{slug}/v1/admin..., users/{id}/factors: an API key, an M2M token
+//     whose scopes or an end user whose role holds the permission).
+//     Platform permissions are auth.read / create / update / delete,
+//     auth.audit.read, auth.rotate-secret, auth.api-key.read / create /
+//     delete and auth.tenant.*; end-user routes use the app's catalog
+//     (user.*, role.*, permission.*, session.revoke). "*" grants all,
+//     "resource.*" everything under resource. No credential, an unknown
+//     key or a bad token: 401; another app's key, a missing permission:
+//     403 "API key lacks <perm> on this app". Nobody grants more than it
+//     holds: a key mints keys, assigns roles (also by invite, bulk update
+//     and user creation) and sets client scopes only within its own
+//     permissions, and every caller sets role permissions only within its
+//     own (403 "Cannot grant actions you don't have: ..."); tokens on the
+//     admin lane assign roles bounded by role.assign alone, as the spec
+//     says. Keys created through the API are scoped to their app.
+//   - Platform tokens: POST /__mock/tokens with "type":"platform" mints one
+//     (sub: a platform user id, default the workspace owner; RS256, iss
+//     <base>/platform, aud platform, keys at GET
+//     /__mock/platform/jwks.json). Its claims decide: type must be
+//     platform_user (else 401 wrong_token_type), workspace_id this
+//     workspace and sub a member (else 403 NOT_A_WORKSPACE_MEMBER); the
+//     only member is the workspace owner, who holds every right. A bad
+//     signature or exp is 401 with the reason as code. The platform
+//     keystore lives as long as the process: Reset and Import keep it,
+//     exports do not carry it. /v1/apps/{app_id} also accepts the slug.
 //   - Lists are cursor-paginated in creation order (audit logs and
 //     /me/activity newest first); the cursor is an opaque position, so rows
 //     deleted between pages are skipped, never repeated. limit defaults to
@@ -181,7 +209,9 @@
 //     SDK README's table shows "oauth.apple"). Accounts are keyed by
 //     provider + sub; a new one takes the provider email as its primary
 //     contact (verified when the token says so), Apple's first user.name
-//     or Google's name as display name, and a username from the email's
+//     (the id-token helper takes name for Apple, keeps it out of the token
+//     and answers it as the user object to pass on) or Google's name as
+//     display name, and a username from the email's
 //     local part. An email that is another account's verified primary
 //     follows oauth_link_policy (default confirm); auto links only a
 //     verified, non-private-relay address. An address held unverified or
@@ -252,9 +282,11 @@
 //   - Admin factor provisioning creates an enabled factor with fresh
 //     recovery codes; an email factor needs a verified email contact (412
 //     CONTACT_UNVERIFIED).
-//   - oauth/token takes client_id/client_secret from a JSON or form body or
-//     HTTP Basic auth; an optional space-separated scope narrows the token
-//     to a subset of the client's scopes (400 invalid_scope otherwise).
+//   - oauth/token takes client_id/client_secret from a JSON or form body
+//     (application/x-www-form-urlencoded, accepted beyond the spec's JSON)
+//     or HTTP Basic auth with form-encoded parts (RFC 6749 2.3.1); an
+//     optional space-separated scope narrows the token to a subset of the
+//     client's scopes (400 invalid_scope otherwise).
 //   - The inspector's view (inspect.go) only reads: it hides sessions past
 //     their end instead of forgetting them, so looking never changes what
 //     the API answers next. Its token check runs the /verify checks and

@@ -301,8 +301,8 @@ func (d *Domain) apiKey(r *router.Request) (*apiKeyRec, *router.Response) {
 	if tok == "" {
 		return nil, router.Error(http.StatusUnauthorized, "Missing bearer token")
 	}
-	if pk := platformCaller(r); pk != nil {
-		return pk, nil
+	if c := callerOf(r); c != nil {
+		return c, nil
 	}
 	k := d.st.keyByHash[tokenHash(tok)]
 	if k == nil {
@@ -373,8 +373,8 @@ func (d *Domain) Register(reg *router.Registry) {
 	d.registerWebhooks(reg)
 	d.registerAvatars(reg)
 	d.registerAdminFactors(reg)
-	// Keep last: it wraps every /v1/ admin handler registered above.
-	d.acceptPlatformTokens(reg)
+	// Keep last: it wraps every handler registered above.
+	d.guardRoutes(reg)
 }
 
 // badRequest is the class-validator style 400: one message per broken rule.

@@ -297,7 +297,7 @@ func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, h
 	if email != "" {
 		if owner := a.byContact[contactKey("email", email)]; owner != nil {
 			c := owner.primary("email")
-			if c != nil && strings.EqualFold(c.Value, email) && c.VerifiedAt != nil {
+			if c != nil && sameIdentity(c.Value, email) && c.VerifiedAt != nil {
 				if a.Config.OAuthLinkPolicy == "reject" {
 					return nil, router.ErrorCode(http.StatusConflict, "account_exists_with_different_provider",
 						"An account with this email exists; sign in with its original method")
@@ -358,7 +358,7 @@ func uniqueUsername(a *appRec, base string) string {
 	if name == "" {
 		name = "user"
 	}
-	for i := 2; a.byUsername[strings.ToLower(name)] != nil; i++ {
+	for i := 2; a.byUsername[foldKey(name)] != nil; i++ {
 		name = fmt.Sprintf("%s-%d", string(clean[:min(len(clean), 60)]), i)
 	}
 	return name

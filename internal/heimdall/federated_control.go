@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
 )
@@ -49,7 +50,7 @@ type IDTokenRequest struct {
 	Email          string `json:"email"`            // optional, as with Apple after the first sign-in
 	EmailVerified  *bool  `json:"email_verified"`   // default true
 	IsPrivateEmail *bool  `json:"is_private_email"` // Apple; default: whether email is a private-relay address
-	Name           string `json:"name"`             // Google only: Apple tokens carry no name
+	Name           string `json:"name"`             // Google: the name claim; Apple: only in the answer's user (Apple tokens carry no name)
 	Aud            string `json:"aud"`              // default: the app's native client id
 	Nonce          string `json:"nonce"`            // raw nonce; Apple tokens carry its sha256 hex
 	ExpiresIn      *int   `json:"expires_in"`       // seconds, default 600; negative: already expired
@@ -73,8 +74,8 @@ func (d *Domain) MintIDToken(provider string, in IDTokenRequest) (string, map[st
 	if in.Sub == "" && in.Email == "" {
 		return "", nil, errField{"sub", "give sub or email"}
 	}
-	if in.Name != "" && provider == idp.Apple {
-		return "", nil, errField{"name", "Apple ID tokens carry no name; send it as user.name in the sign-in body"}
+	if strings.IndexFunc(in.Name, unicode.IsControl) >= 0 {
+		return "", nil, errField{"name", "must not contain control characters"}
 	}
 	switch in.Signing {
 	case "", "valid", "wrong-key":
@@ -106,6 +107,9 @@ func (d *Domain) MintIDToken(provider string, in IDTokenRequest) (string, map[st
 	}
 	d.mu.Unlock()
 	id := idp.Identity{Sub: in.Sub, Email: in.Email, EmailVerified: in.EmailVerified == nil || *in.EmailVerified, Name: in.Name}
+	if provider == idp.Apple {
+		id.Name = "" // Apple hands the name to the app beside the token, never in it
+	}
 	if id.Sub == "" {
 		id.Sub = idp.SubFor(provider, in.Email)
 	}
@@ -148,7 +152,17 @@ func (d *Domain) idpMintIDToken(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusInternalServerError, "internal", err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id_token": tok, "claims": claims})
+	out := map[string]any{"id_token": tok, "claims": claims}
+	if provider == idp.Apple && in.Name != "" {
+		// What the app receives beside the token on the first sign-in, to
+		// pass on as the native sign-in body's user.
+		user := map[string]any{"name": in.Name}
+		if in.Email != "" {
+			user["email"] = in.Email
+		}
+		out["user"] = user
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // callbackPath is the only place the sign-in page sends a browser back to:

@@ -424,7 +424,7 @@ func TestFederatedControlRoutes(t *testing.T) {
 		"app_slug":   {"email": "a@example.com", "app_slug": "nope"},
 		"email":      {"email": "not-an-email"},
 		"sub":        {},
-		"name":       {"email": "a@example.com", "name": "Apple carries none"},
+		"name":       {"email": "a@example.com", "name": "Nul\x00Name"},
 		"bogus":      {"email": "a@example.com", "bogus": 1},
 	} {
 		r := h.call("POST", "/__mock/idp/apple/id-token", "", body)
@@ -437,6 +437,9 @@ func TestFederatedControlRoutes(t *testing.T) {
 	if c["iss"] != idp.AppleIssuer || c["aud"] != BootstrapAppleClientID || c["nonce"] != idp.HashNonce("raw") ||
 		c["email_verified"] != true || c["is_private_email"] != false || c["sub"] != idp.SubFor("apple", "a@example.com") {
 		t.Fatalf("apple claims = %v", c)
+	}
+	if r.body["user"] != nil {
+		t.Fatalf("no name, no user: %s", r.raw)
 	}
 	g := h.must(200, "POST", "/__mock/idp/google/id-token", "", map[string]any{"email": "a@example.com", "nonce": "raw", "name": "A"}).body["claims"].(map[string]any)
 	if g["iss"] != idp.GoogleIssuer || g["aud"] != BootstrapGoogleClientID || g["nonce"] != "raw" || g["name"] != "A" {
@@ -504,5 +507,33 @@ func BenchmarkFederatedNativeSignIn(b *testing.B) {
 		}
 		h.must(200, "POST", "/demo/v1/auth/oauth/apple", "", map[string]any{"id_token": toks[i], "nonce": nonces[i]})
 		i++
+	}
+}
+
+// TestAppleNameTravelsBesideTheToken: the id-token helper takes a name for
+// Apple as documented, keeps it out of the token (Apple's carry none) and
+// hands back the user object a first sign-in sends, which sets the display
+// name; a later sign-in without it keeps the name.
+func TestAppleNameTravelsBesideTheToken(t *testing.T) {
+	h := newHarness(t)
+	nonce := strings.Repeat("n", 43)
+	r := h.must(200, "POST", "/__mock/idp/apple/id-token", "", map[string]any{"email": "ann@example.com", "nonce": nonce, "name": "Ann Apple"})
+	if _, inToken := r.body["claims"].(map[string]any)["name"]; inToken {
+		t.Fatalf("the Apple token carries a name: %s", r.raw)
+	}
+	user, _ := r.body["user"].(map[string]any)
+	if user["name"] != "Ann Apple" || user["email"] != "ann@example.com" {
+		t.Fatalf("user = %s", r.raw)
+	}
+	in := h.must(200, "POST", "/demo/v1/auth/oauth/apple", "", map[string]any{"id_token": r.str("id_token"), "nonce": nonce, "user": user})
+	me := h.must(200, "GET", "/demo/v1/me", in.str("access_token"), nil)
+	if me.str("display_name") != "Ann Apple" {
+		t.Fatalf("me = %s", me.raw)
+	}
+	nonce2 := strings.Repeat("m", 43)
+	again := h.must(200, "POST", "/__mock/idp/apple/id-token", "", map[string]any{"email": "ann@example.com", "nonce": nonce2})
+	in = h.must(200, "POST", "/demo/v1/auth/oauth/apple", "", map[string]any{"id_token": again.str("id_token"), "nonce": nonce2})
+	if me := h.must(200, "GET", "/demo/v1/me", in.str("access_token"), nil); me.str("display_name") != "Ann Apple" {
+		t.Fatalf("after a second sign-in: %s", me.raw)
 	}
 }

@@ -136,7 +136,7 @@ func TestTokensVerifyWithJOSEAndSurviveRotation(t *testing.T) {
 
 	// Time passes beyond the access TTL: /verify says invalid.
 	h.clk.Advance(accessTTL + time.Second)
-	v = h.must(200, "POST", "/demo/v1/verify", "unrelated-header", map[string]any{"token": tok})
+	v = h.must(200, "POST", "/demo/v1/verify", h.apiKey, map[string]any{"token": tok})
 	if v.body["valid"] != false || v.str("error") != "expired" {
 		t.Fatalf("expired token: %s", v.raw)
 	}
@@ -150,7 +150,7 @@ func TestVerifyPrincipalAndAuthorize(t *testing.T) {
 	if v.body["valid"] != true || p["role"] != "member" || p["aid"] != BootstrapAppID || p["type"] != typeEndUser {
 		t.Fatalf("verify = %s", v.raw)
 	}
-	a := h.must(200, "POST", "/demo/v1/authorize", "ignored-when-body-has-token", map[string]any{"token": tok, "permission": "user.read"})
+	a := h.must(200, "POST", "/demo/v1/authorize", h.apiKey, map[string]any{"token": tok, "permission": "user.read"})
 	if a.body["authorized"] != false {
 		t.Fatalf("member holds user.read? %s", a.raw)
 	}

@@ -282,7 +282,7 @@ func (d *Domain) InspectUser(slug, ref string) (UserDetail, error) {
 	}
 	u := a.userByID[ref]
 	if u == nil {
-		u = a.byUsername[strings.ToLower(ref)]
+		u = a.byUsername[foldKey(ref)]
 	}
 	if u == nil {
 		u = a.byContact[contactKey("email", ref)]

@@ -52,6 +52,9 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 		return badRequest(err.Error())
 	}
 	in.Email = strings.TrimSpace(in.Email)
+	if p := controlProblems("email", in.Email); p != nil {
+		return badRequest(p...)
+	}
 	if !validEmail(in.Email) {
 		return badRequest("email must be an email")
 	}
@@ -61,6 +64,9 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 	}
 	if a.roleByName[role] == nil {
 		return badRequest("role_name must name an existing role")
+	}
+	if resp := roleGrant(k, a, role); resp != nil {
+		return resp
 	}
 	uses, hours := 1, defaultInviteHours
 	if in.MaxUses != nil {
@@ -147,6 +153,10 @@ func (d *Domain) acceptInvite(r *router.Request) *router.Response {
 		return badRequest(p...)
 	}
 	username := strings.TrimSpace(in.Username)
+	if p := controlProblems("username", username); p != nil {
+		d.mu.Unlock()
+		return badRequest(p...)
+	}
 	if username == "" {
 		username = localPart(inv.Email)
 	}

@@ -11,6 +11,9 @@ import (
 
 func (d *Domain) registerM2M(reg *router.Registry) {
 	reg.Handle("POST", "/{app_slug}/v1/oauth/token", d.clientCredentials)
+	// Standard OAuth2 clients post forms (RFC 6749 4.4.2), as the discovery
+	// document's client_secret_basic implies, whatever the spec declares.
+	reg.AcceptBodies("POST", "/{app_slug}/v1/oauth/token", "application/x-www-form-urlencoded")
 	reg.Handle("POST", "/{app_slug}/v1/oauth/introspect", d.introspect)
 }
 
@@ -40,6 +43,13 @@ func formOrJSON(r *router.Request) (map[string]string, error) {
 	return out, nil
 }
 
+func formDecoded(s string) string {
+	if v, err := url.QueryUnescape(s); err == nil {
+		return v
+	}
+	return s
+}
+
 func oauthError(status int, code, desc string) *router.Response {
 	return router.ErrorCode(status, code, desc)
 }
@@ -54,7 +64,8 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 	}
 	id, secret := in["client_id"], in["client_secret"]
 	if bid, bsecret, ok := r.HTTP.BasicAuth(); ok && id == "" && secret == "" {
-		id, secret = bid, bsecret
+		// RFC 6749 2.3.1: both parts are form-encoded before Basic encoding.
+		id, secret = formDecoded(bid), formDecoded(bsecret)
 	}
 	if id == "" || secret == "" {
 		return oauthError(http.StatusUnauthorized, "invalid_client", "client_id and client_secret are required")

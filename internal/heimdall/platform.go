@@ -1,20 +1,18 @@
 package heimdall
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // Platform user tokens: what the real Platform API (/v1/...) is signed in
 // with. The mock issues them through POST /__mock/tokens (type platform)
-// from a keystore of its own and accepts them on every /v1/ route with the
-// workspace owner's rights.
+// from a keystore of its own; the access guard (access.go) accepts them on
+// every /v1/ route for members of the workspace.
 const (
 	typePlatform     = "platform"
 	platformAudience = "platform"
@@ -77,51 +75,5 @@ func (d *Domain) mintPlatform(r *http.Request, in MintRequest) (map[string]any, 
 	return map[string]any{"access_token": tok, "sub": sub}, nil
 }
 
-type platformCallerKey struct{}
-
-// platformCaller is the owner-rights key record a verified platform token
-// stands for, or nil when the request carries none.
-func platformCaller(r *router.Request) *apiKeyRec {
-	k, _ := r.HTTP.Context().Value(platformCallerKey{}).(*apiKeyRec)
-	return k
-}
-
 // looksLikeJWT tells a JWT from an API key (pcft_...), which has no dots.
 func looksLikeJWT(tok string) bool { return strings.Count(tok, ".") == 2 }
-
-// acceptPlatformTokens wraps every /v1/ handler in reg so a platform token
-// is verified (outside d.mu: RSA work never holds the state lock) before
-// the handler runs; the handler then sees it as the owner's API key.
-func (d *Domain) acceptPlatformTokens(reg *router.Registry) {
-	for _, key := range reg.Keys() {
-		method, tmpl, ok := strings.Cut(key, " ")
-		if !ok || !strings.HasPrefix(tmpl, "/v1/") {
-			continue
-		}
-		h, _ := reg.Lookup(key)
-		reg.Handle(method, tmpl, d.withPlatformToken(h))
-	}
-}
-
-func (d *Domain) withPlatformToken(h router.Handler) router.Handler {
-	return func(r *router.Request) *router.Response {
-		tok := r.Bearer()
-		if !looksLikeJWT(tok) {
-			return h(r)
-		}
-		claims, err := d.platformKeystore().Verify(tok, keys.Expect{
-			Issuers: []string{d.platformIssuer(r.HTTP)}, Audience: platformAudience, Now: d.now(),
-		})
-		if err != nil {
-			reason := keys.ReasonOf(err)
-			if reason == "" {
-				reason = keys.ReasonMalformed
-			}
-			return router.ErrorCode(http.StatusUnauthorized, reason, "Invalid platform token")
-		}
-		sub, _ := claims["sub"].(string)
-		caller := &apiKeyRec{ID: sub, Name: "platform token", Owner: true, Permissions: []string{"*"}}
-		r.HTTP = r.HTTP.WithContext(context.WithValue(r.HTTP.Context(), platformCallerKey{}, caller))
-		return h(r)
-	}
-}

@@ -129,7 +129,7 @@ func checkFixtures(st *state, doc *fixtures.Document) error {
 		for j, u := range fa.Users {
 			up := fmt.Sprintf("%s.users[%d]", p, j)
 			if a != nil {
-				if a.byUsername[strings.ToLower(u.Username)] != nil {
+				if a.byUsername[foldKey(u.Username)] != nil {
 					return fmt.Errorf("%s.username: %q already exists in app %s", up, u.Username, fa.Slug)
 				}
 				if a.byContact[contactKey("email", u.Email)] != nil {

@@ -182,10 +182,10 @@ func checkState(st *state) error {
 			}
 			last = u.Seq
 			users[u.ID] = true
-			if u.Username == "" || names[strings.ToLower(u.Username)] {
+			if u.Username == "" || names[foldKey(u.Username)] {
 				return fmt.Errorf("%s.username: missing or duplicate", up)
 			}
-			names[strings.ToLower(u.Username)] = true
+			names[foldKey(u.Username)] = true
 			if u.Role != "" && !roles[u.Role] {
 				return fmt.Errorf("%s.role: unknown role %q", up, u.Role)
 			}

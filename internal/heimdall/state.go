@@ -3,7 +3,6 @@ package heimdall
 import (
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
@@ -98,6 +97,7 @@ type authConfig struct {
 	EnforceAppPermissions     bool     `json:"enforce_app_permissions"`
 	AllowedRedirectOrigins    []string `json:"allowed_redirect_origins"`
 	OAuthLinkPolicy           string   `json:"oauth_link_policy"`
+	SignupRequiresPAK         bool     `json:"signup_requires_pak,omitempty"`
 }
 
 func defaultAuthConfig() authConfig {
@@ -180,7 +180,7 @@ type contactRec struct {
 // compare case-insensitively, phones as given.
 func contactKey(kind, value string) string {
 	if kind == "email" {
-		value = strings.ToLower(strings.TrimSpace(value))
+		value = foldKey(value)
 	}
 	return kind + ":" + value
 }
@@ -261,16 +261,19 @@ type codeRec struct {
 }
 
 type apiKeyRec struct {
-	Seq         int64      `json:"seq"`
-	ID          string     `json:"id"`
-	AppID       string     `json:"app_id,omitempty"` // "": every app of the workspace
-	Name        string     `json:"name"`
-	Prefix      string     `json:"key_prefix"`
-	Hash        string     `json:"key_hash"`
-	Permissions []string   `json:"permissions"`
-	Owner       bool       `json:"owner"` // the workspace owner's key: may do everything
-	CreatedAt   time.Time  `json:"created_at"`
-	LastUsedAt  *time.Time `json:"last_used_at"`
+	Seq         int64    `json:"seq"`
+	ID          string   `json:"id"`
+	AppID       string   `json:"app_id,omitempty"` // "": every app of the workspace
+	Name        string   `json:"name"`
+	Prefix      string   `json:"key_prefix"`
+	Hash        string   `json:"key_hash"`
+	Permissions []string `json:"permissions"`
+	Owner       bool     `json:"owner"` // the workspace owner's key: may do everything
+	// via names the token a caller authenticated with when it is not an
+	// API key (platform, end_user, m2m); such records are never stored.
+	via        string
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
 // allows reports whether the key grants perm on app.
@@ -278,18 +281,7 @@ func (k *apiKeyRec) allows(app *appRec, perm string) bool {
 	if k.AppID != "" && (app == nil || k.AppID != app.ID) {
 		return false
 	}
-	if k.Owner || perm == "" {
-		return true
-	}
-	for _, p := range k.Permissions {
-		if p == "*" || p == perm {
-			return true
-		}
-		if strings.HasSuffix(p, ".*") && strings.HasPrefix(perm, strings.TrimSuffix(p, "*")) {
-			return true
-		}
-	}
-	return false
+	return k.Owner || grants(k.Permissions, perm)
 }
 
 type auditRec struct {
@@ -449,7 +441,7 @@ func (a *appRec) dropCode(c *codeRec) {
 
 func (a *appRec) indexUser(u *userRec) {
 	a.userByID[u.ID] = u
-	a.byUsername[strings.ToLower(u.Username)] = u
+	a.byUsername[foldKey(u.Username)] = u
 	for _, c := range u.Contacts {
 		a.byContact[contactKey(c.Type, c.Value)] = u
 	}
@@ -489,7 +481,7 @@ func (a *appRec) dropSession(s *sessionRec) {
 // removeUser drops a user with its sessions and codes.
 func (a *appRec) removeUser(u *userRec) {
 	delete(a.userByID, u.ID)
-	delete(a.byUsername, strings.ToLower(u.Username))
+	delete(a.byUsername, foldKey(u.Username))
 	for _, c := range u.Contacts {
 		delete(a.byContact, contactKey(c.Type, c.Value))
 	}

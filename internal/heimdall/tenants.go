@@ -512,6 +512,8 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 		return badRequest(err.Error())
 	}
 	switch {
+	case controlProblems("email", in.Email, "username", in.Username) != nil:
+		return badRequest(controlProblems("email", in.Email, "username", in.Username)...)
 	case in.RoleName == "":
 		return badRequest("role_name should not be empty")
 	case in.AccountID == "" && in.Email == "":
@@ -535,7 +537,7 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 		if username == "" {
 			username = localPart(in.Email)
 		}
-		if a.byUsername[strings.ToLower(username)] != nil {
+		if a.byUsername[foldKey(username)] != nil {
 			if in.Username != "" {
 				return router.ErrorCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use")
 			}
@@ -676,11 +678,11 @@ func (d *Domain) switchTenant(r *router.Request) *router.Response {
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
-	if in.TenantID == "" {
-		return badRequest("tenant_id should not be empty")
-	}
 	var is issued
 	resp := d.me(func(r *router.Request, a *appRec, p *principal) *router.Response {
+		if in.TenantID == "" { // after the token check, as the real service's guard runs first
+			return badRequest("tenant_id should not be empty")
+		}
 		t := a.tenant(in.TenantID)
 		if t == nil {
 			return tenantNotFound()

@@ -16,6 +16,10 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
@@ -125,6 +129,41 @@ func passwordProblems(cfg authConfig, p string) []string {
 	}
 	if cfg.PasswordRequireUppercase && !upper {
 		out = append(out, "password must contain an uppercase letter")
+	}
+	return out
+}
+
+// foldKey is how emails and usernames compare: Unicode NFC, then case
+// folding, as the real service does, so "José" typed precomposed or with a
+// combining accent, in any case, is one account.
+func foldKey(s string) string {
+	s = strings.TrimSpace(s)
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	// A Caser keeps state, so each call makes its own.
+	return cases.Fold().String(norm.NFC.String(s))
+}
+
+// sameIdentity reports whether two emails or usernames are one.
+func sameIdentity(a, b string) bool { return foldKey(a) == foldKey(b) }
+
+// controlProblems names each field (name, value pairs) that holds a
+// control character (NUL, escape, DEL, ...): such a value is a client's
+// bug or an attack, never an address or a name.
+func controlProblems(pairs ...string) []string {
+	var out []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if strings.IndexFunc(pairs[i+1], unicode.IsControl) >= 0 {
+			out = append(out, pairs[i]+" must not contain control characters")
+		}
 	}
 	return out
 }

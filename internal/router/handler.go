@@ -131,10 +131,30 @@ func Key(method, template string) string {
 type Registry struct {
 	mu       sync.RWMutex
 	handlers map[string]Handler
+	extra    map[string][]string // media types a handler reads beyond the spec's
 }
 
 // NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{handlers: map[string]Handler{}} }
+func NewRegistry() *Registry {
+	return &Registry{handlers: map[string]Handler{}, extra: map[string][]string{}}
+}
+
+// AcceptBodies lets the handler of method + template read request bodies
+// of media types the spec does not declare (an OAuth token endpoint takes
+// form posts whatever its spec says). Such bodies skip schema validation:
+// the handler checks them.
+func (g *Registry) AcceptBodies(method, template string, mediaTypes ...string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	k := Key(method, template)
+	g.extra[k] = append(g.extra[k], mediaTypes...)
+}
+
+func (g *Registry) extraBodies(key string) []string {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.extra[key]
+}
 
 // Handle binds h to method + path template (parameter names ignored).
 // A later call for the same key replaces the earlier handler.

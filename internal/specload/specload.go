@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/atomicfile"
+	"github.com/heimdall-mock/heimdall-mock/internal/violation"
 )
 
 // DefaultLiveURL is where the running service publishes its spec.
@@ -388,7 +390,49 @@ func Check(doc *openapi3.T) []Warning {
 			out = append(out, validationWarning(err))
 		}
 	}
-	return append(out, <-examples...)
+	out = append(out, <-examples...)
+	return append(out, checkEmptyAnswers(doc)...)
+}
+
+// checkEmptyAnswers lists responses whose description allows {} while their
+// schema requires fields (see violation.ProseAllowsEmptyObject).
+func checkEmptyAnswers(doc *openapi3.T) []Warning {
+	var out []Warning
+	if doc.Paths == nil {
+		return nil
+	}
+	paths := doc.Paths.Keys()
+	sort.Strings(paths)
+	for _, path := range paths {
+		item := doc.Paths.Value(path)
+		ops := item.Operations()
+		methods := make([]string, 0, len(ops))
+		for m := range ops {
+			methods = append(methods, m)
+		}
+		sort.Strings(methods)
+		for _, m := range methods {
+			op := ops[m]
+			if op.Responses == nil {
+				continue
+			}
+			codes := make([]string, 0, op.Responses.Len())
+			for code := range op.Responses.Map() {
+				codes = append(codes, code)
+			}
+			sort.Strings(codes)
+			for _, code := range codes {
+				req, ok := violation.ProseAllowsEmptyObject(op.Responses.Value(code).Value)
+				if !ok {
+					continue
+				}
+				ptr := "/paths/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(path) + "/" + strings.ToLower(m) + "/responses/" + code
+				out = append(out, Warning{Pointer: ptr, Message: "the description allows an empty object {}, but the schema requires " +
+					strings.Join(req, ", ") + "; the mock follows the description and answers {}"})
+			}
+		}
+	}
+	return out
 }
 
 var (

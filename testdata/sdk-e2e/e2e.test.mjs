@@ -352,6 +352,24 @@ sdkTest("app admin: API keys, M2M credentials, audit logs, auth config", async (
   );
 });
 
+sdkTest("a scoped API key is refused with 403 beyond its permissions", async () => {
+  const key = await app.apiKeys.create({ name: "reader", permissions: ["user.read"] });
+  const scoped = new Auth({ auth: { type: "apiKey", key: key.key }, baseUrl: MOCK_URL }).app(boot.app_id);
+  const users = await scoped.endUsers.list({ limit: "5" });
+  assert.ok(Array.isArray(users.data), "user.read lists end users");
+  await rejectsWithStatus(() => scoped.apiKeys.create({ name: "root", permissions: ["*"] }), 403);
+  await rejectsWithStatus(() => scoped.endUsers.updateStatus(shared.aliceId, { status: "suspended" }), 403);
+  await rejectsWithStatus(() => scoped.credentials.create({ name: "svc" }), 403);
+  await rejectsWithStatus(() => scoped.roles.assign({ account_id: shared.aliceId, role: "owner" }), 403);
+});
+
+sdkTest("a reset request for an unknown email answers {}", async () => {
+  const answer = await consumer.auth.requestReset({ email: "nobody-at-all@example.com" });
+  assert.deepEqual(answer, {}, "no code and no expiry when no verified contact matches");
+  const minted = await consumer.auth.requestReset({ email: alice.email });
+  assert.match(minted.code, /^\d{6}$/, "a verified address gets a code");
+});
+
 sdkTest("password reset through the outbox", async () => {
   const sent = await consumer.auth.sendPasswordResetEmail({ email: alice.email });
   assert.ok(!Number.isNaN(Date.parse(sent.expires_at)), "sendPasswordResetEmail answers expires_at");
@@ -556,6 +574,21 @@ describe("federated sign-in with tokens from the fake Apple", () => {
     assert.equal(profile.display_name, "Apple Tester");
     assert.equal(profile.email, appleEmail);
     assert.ok(profile.email_verified_at, "Apple said email_verified, so the contact is verified");
+  });
+
+  sdkTest("the id-token helper's user object sets the name on a first sign-in", async () => {
+    const nonce = freshNonce();
+    const minted = await control("POST", "/__mock/idp/apple/id-token", {
+      sub: "000123.e2e0named.0420",
+      email: "apple.named@example.com",
+      name: "Named Tester",
+      nonce,
+    });
+    assert.equal(minted.claims.name, undefined, "Apple tokens carry no name");
+    assert.equal(minted.user.name, "Named Tester");
+    const tokens = await signin(minted.id_token, nonce, minted.user);
+    const asNamed = new Auth({ auth: { type: "bearer", token: tokens.access_token }, baseUrl: MOCK_URL });
+    assert.equal((await asNamed.consumer(boot.app_slug).me.getProfile()).display_name, "Named Tester");
   });
 
   sdkTest("a repeat sign-in returns the same account and keeps the name", async () => {

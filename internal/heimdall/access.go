@@ -1,0 +1,626 @@
+package heimdall
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+)
+
+// Access control: which credential each operation takes and which
+// permission that credential must hold. The table below is the only place
+// that says so; guard (one wrapper around every stateful handler) applies
+// it before the handler runs, so handlers never check a credential's scope
+// themselves. Narrowing (a caller never grants more than it holds) is the
+// one check left to the handlers, since only they read the body.
+
+// credential is the kind of credential an operation takes.
+type credential int
+
+const (
+	// credNone: public; what authenticates is in the body (a code, a
+	// refresh token, an MFA challenge, a provider id token) or nothing.
+	credNone credential = iota
+	// credKeyOptional: nothing, or an API key of the app (signup: the
+	// app's policy may require one). A key that is sent must be valid.
+	credKeyOptional
+	// credKey: an API key of the app holding perm.
+	credKey
+	// credKeyOrUser: an API key of the app holding perm, or an end-user
+	// token (tenant routes: the handler judges the user's membership).
+	credKeyOrUser
+	// credUser: an end-user access token of the app.
+	credUser
+	// credAnyToken: a live access token of the app, end user or M2M.
+	credAnyToken
+	// credTokenArg: the token to check is the body's token or the bearer;
+	// an API key in the header must be one of the app's.
+	credTokenArg
+	// credClient: OAuth client credentials (body or HTTP Basic).
+	credClient
+	// credAdmin: the Platform API: an API key holding perm on the app, or
+	// a platform user token of a member of the workspace.
+	credAdmin
+	// credAppAdmin: the app's own admin lane: an API key or an M2M token
+	// holding perm, or an end-user token whose role holds it.
+	credAppAdmin
+)
+
+var credentialNames = map[credential]string{
+	credNone: "none", credKeyOptional: "api key (optional)", credKey: "api key",
+	credKeyOrUser: "api key or end-user token", credUser: "end-user token",
+	credAnyToken: "access token", credTokenArg: "token to check", credClient: "client credentials",
+	credAdmin: "api key or platform token", credAppAdmin: "api key, m2m or end-user token",
+}
+
+func (c credential) String() string { return credentialNames[c] }
+
+// accessRule is one operation's row: its credential and, for the kinds that
+// carry permissions, the permission it needs ("" for none).
+type accessRule struct {
+	Method, Path string
+	Cred         credential
+	Perm         string
+}
+
+// Platform API permissions the spec names; the rest follow its
+// resource.action pattern. End-user routes use the app's own catalog
+// (user.*, role.*, permission.*, session.revoke).
+const (
+	permAppRead      = "auth.read"
+	permAppCreate    = "auth.create"
+	permAppUpdate    = "auth.update"
+	permAppDelete    = "auth.delete"
+	permAuditRead    = "auth.audit.read"
+	permRotateSecret = "auth.rotate-secret"
+	permKeyRead      = "auth.api-key.read"
+	permKeyCreate    = "auth.api-key.create"
+	permKeyDelete    = "auth.api-key.delete"
+)
+
+// accessTable lists every operation the domain answers. Parameter names do
+// not matter (rules match as router.Key does). A test checks that every
+// operation of the spec has a row.
+var accessTable = func() []accessRule {
+	const (
+		app = "/v1/apps/{app_id}"
+		eu  = app + "/end-users"
+		cr  = app + "/credentials"
+		pt  = app + "/tenants"
+		wh  = app + "/webhook"
+		pr  = app + "/auth-config/providers"
+		c   = "/{app_slug}/v1"
+		ca  = c + "/admin"
+	)
+	rows := []accessRule{
+		// Platform API: apps.
+		{"GET", "/v1/apps", credAdmin, ""}, // lists only what the caller may see
+		{"POST", "/v1/apps", credAdmin, permAppCreate},
+		{"GET", "/v1/stats/me", credAdmin, ""}, // counts only what the caller may see
+		{"GET", app, credAdmin, permAppRead},
+		{"PATCH", app, credAdmin, permAppUpdate},
+		{"DELETE", app, credAdmin, permAppDelete},
+		{"PATCH", app + "/status", credAdmin, permAppUpdate},
+		{"GET", app + "/members", credAdmin, "user.read"},
+		{"DELETE", app + "/members/{account_id}", credAdmin, "role.assign"},
+		{"GET", app + "/auth-config", credAdmin, permAppRead},
+		{"PATCH", app + "/auth-config", credAdmin, permAppUpdate},
+		{"GET", pr, credAdmin, permAppRead},
+		{"GET", pr + "/{provider}", credAdmin, permAppRead},
+		{"PUT", pr + "/{provider}", credAdmin, permAppUpdate},
+		{"PATCH", pr + "/{provider}", credAdmin, permAppUpdate},
+		{"DELETE", pr + "/{provider}", credAdmin, permAppUpdate},
+		{"GET", app + "/notification-settings", credAdmin, permAppRead},
+		{"PATCH", app + "/notification-settings", credAdmin, permAppUpdate},
+		{"GET", app + "/audit-logs", credAdmin, permAuditRead},
+		{"GET", wh, credAdmin, permAppRead},
+		{"PUT", wh, credAdmin, permAppUpdate},
+		{"DELETE", wh, credAdmin, permAppUpdate},
+		{"POST", wh + "/rotate-secret", credAdmin, permRotateSecret},
+		{"GET", wh + "/attempts", credAdmin, permAppRead},
+		{"GET", app + "/api-keys", credAdmin, permKeyRead},
+		{"POST", app + "/api-keys", credAdmin, permKeyCreate},
+		{"DELETE", app + "/api-keys/{key_id}", credAdmin, permKeyDelete},
+		{"GET", cr, credAdmin, permAppRead},
+		{"POST", cr, credAdmin, permAppCreate},
+		{"GET", cr + "/{client_id}", credAdmin, permAppRead},
+		{"PATCH", cr + "/{client_id}", credAdmin, permAppUpdate},
+		{"DELETE", cr + "/{client_id}", credAdmin, permAppDelete},
+		{"POST", cr + "/{client_id}/rotate", credAdmin, permRotateSecret},
+		{"PUT", cr + "/{client_id}/scopes", credAdmin, permAppUpdate},
+		// Platform API: end users.
+		{"GET", eu, credAdmin, "user.read"},
+		{"GET", eu + "/{user_id}", credAdmin, "user.read"},
+		{"PATCH", eu + "/{user_id}", credAdmin, "user.update"},
+		{"DELETE", eu + "/{user_id}", credAdmin, "user.delete"},
+		{"PATCH", eu + "/{user_id}/status", credAdmin, "user.update"},
+		{"PATCH", eu + "/{user_id}/role", credAdmin, "role.assign"},
+		{"POST", eu + "/{user_id}/sessions/revoke-all", credAdmin, "session.revoke"},
+		{"POST", eu + "/bulk-delete", credAdmin, "user.delete"},
+		{"POST", eu + "/bulk-revoke-sessions", credAdmin, "session.revoke"},
+		{"POST", eu + "/bulk-update-role", credAdmin, "role.assign"},
+		{"POST", eu + "/bulk-update-status", credAdmin, "user.update"},
+		{"GET", eu + "/{user_id}/contacts", credAdmin, "user.read"},
+		{"POST", eu + "/{user_id}/contacts", credAdmin, "user.update"},
+		{"DELETE", eu + "/{user_id}/contacts/{contact_id}", credAdmin, "user.update"},
+		{"POST", eu + "/{user_id}/contacts/{contact_id}/promote", credAdmin, "user.update"},
+		{"POST", eu + "/{user_id}/contacts/{contact_id}/resend-verification", credAdmin, "user.update"},
+		{"POST", eu + "/{user_id}/resend-verification", credAdmin, "user.update"},
+		{"GET", eu + "/invites", credAdmin, "user.read"},
+		{"POST", eu + "/invites", credAdmin, "user.create"},
+		{"DELETE", eu + "/invites/{invite_id}", credAdmin, "user.delete"},
+		// Platform API: roles and permissions.
+		{"POST", app + "/roles/assign", credAdmin, "role.assign"},
+		{"GET", app + "/roles/permissions", credAdmin, "permission.read"},
+		{"GET", app + "/permissions/enforcement", credAdmin, "permission.read"},
+		// Platform API: tenants.
+		{"GET", pt, credAdmin, permTenantRead},
+		{"POST", pt, credAdmin, permTenantCreate},
+		{"GET", pt + "/{tenant_id}", credAdmin, permTenantRead},
+		{"PATCH", pt + "/{tenant_id}", credAdmin, permTenantUpdate},
+		{"DELETE", pt + "/{tenant_id}", credAdmin, permTenantDelete},
+		{"GET", pt + "/{tenant_id}/members", credAdmin, permTenantRead},
+		{"POST", pt + "/{tenant_id}/members", credAdmin, permMembersAdd},
+		{"PATCH", pt + "/{tenant_id}/members/{account_id}", credAdmin, permMembersSetRole},
+		{"DELETE", pt + "/{tenant_id}/members/{account_id}", credAdmin, permMembersRemove},
+
+		// Consumer API: public.
+		{"GET", c + "/.well-known/jwks.json", credNone, ""},
+		{"GET", c + "/.well-known/openid-configuration", credNone, ""},
+		{"POST", c + "/auth/signin", credNone, ""},
+		{"POST", c + "/auth/refresh", credNone, ""},
+		{"POST", c + "/auth/logout", credNone, ""},
+		{"POST", c + "/auth/verify", credNone, ""},
+		{"POST", c + "/auth/reset-password", credNone, ""},
+		{"POST", c + "/auth/accept-invite", credNone, ""},
+		{"POST", c + "/auth/mfa/verify", credNone, ""},
+		{"POST", c + "/auth/mfa/recover", credNone, ""},
+		{"POST", c + "/auth/mfa/send-code", credNone, ""},
+		{"POST", c + "/auth/oauth/{provider}", credNone, ""},
+		{"GET", c + "/auth/oauth/{provider}/authorize", credNone, ""},
+		{"GET", c + "/auth/oauth/{provider}/callback", credNone, ""},
+		{"POST", c + "/auth/oauth/{provider}/callback", credNone, ""},
+		{"POST", c + "/auth/oauth/exchange", credNone, ""},
+		{"GET", c + "/avatars/{account_id}", credNone, ""},
+		{"POST", c + "/oauth/token", credClient, ""},
+		// Consumer API: API keys.
+		{"POST", c + "/auth/signup", credKeyOptional, ""},
+		{"POST", c + "/auth/request-verification", credKey, permVerifyCreate},
+		{"POST", c + "/auth/send-verification-email", credKey, permVerifySend},
+		{"POST", c + "/auth/request-password-reset", credKey, permResetCreate},
+		{"POST", c + "/auth/send-password-reset-email", credKey, permResetSend},
+		{"POST", c + "/verify", credTokenArg, ""},
+		{"POST", c + "/authorize", credTokenArg, ""},
+		{"POST", c + "/authorize/batch", credTokenArg, ""},
+		{"POST", c + "/oauth/introspect", credAnyToken, ""},
+		{"GET", c + "/tenants", credKeyOrUser, permTenantRead},
+		{"POST", c + "/tenants", credKeyOrUser, permTenantCreate},
+		{"GET", c + "/tenants/{tenant_id}", credKeyOrUser, permTenantRead},
+		{"PATCH", c + "/tenants/{tenant_id}", credKeyOrUser, permTenantUpdate},
+		{"DELETE", c + "/tenants/{tenant_id}", credKeyOrUser, permTenantDelete},
+		{"GET", c + "/tenants/{tenant_id}/members", credKeyOrUser, permTenantRead},
+		{"POST", c + "/tenants/{tenant_id}/members", credKeyOrUser, permMembersAdd},
+		{"PATCH", c + "/tenants/{tenant_id}/members/{account_id}", credKeyOrUser, permMembersSetRole},
+		{"DELETE", c + "/tenants/{tenant_id}/members/{account_id}", credKeyOrUser, permMembersRemove},
+		// Consumer API: the signed-in end user.
+		{"GET", c + "/auth/me/tenants", credUser, ""},
+		{"POST", c + "/auth/switch-tenant", credUser, ""},
+		{"POST", c + "/me/change-password", credUser, ""},
+		{"GET", c + "/me/permissions", credUser, ""},
+		{"POST", c + "/me/avatar", credUser, ""},
+		{"DELETE", c + "/me/avatar", credUser, ""},
+		{"GET", c + "/me/mfa/factors", credUser, ""},
+		{"POST", c + "/me/mfa/factors", credUser, ""},
+		{"DELETE", c + "/me/mfa/factors/{id}", credUser, ""},
+		{"POST", c + "/me/mfa/factors/{id}/verify", credUser, ""},
+		{"POST", c + "/me/mfa/recovery-codes/regenerate", credUser, ""},
+		{"POST", c + "/me/mfa/step-up", credUser, ""},
+		{"POST", c + "/me/mfa/step-up/send-code", credUser, ""},
+		// The app's admin lane.
+		{"POST", ca + "/users", credAppAdmin, "user.create"},
+		{"GET", c + "/users/{user_id}/factors", credAppAdmin, "user.read"},
+		{"POST", c + "/users/{user_id}/factors", credAppAdmin, "user.update"},
+		{"DELETE", c + "/users/{user_id}/factors/{factor_id}", credAppAdmin, "user.update"},
+	}
+	for _, m := range []struct{ method, path string }{
+		{"GET", ""}, {"PATCH", ""}, {"DELETE", ""}, {"GET", "/activity"},
+		{"GET", "/contacts"}, {"POST", "/contacts"}, {"DELETE", "/contacts/{id}"},
+		{"POST", "/contacts/{id}/promote"}, {"GET", "/sessions"}, {"DELETE", "/sessions/{id}"},
+	} {
+		rows = append(rows, accessRule{m.method, c + "/me" + m.path, credUser, ""})
+	}
+	// End users, roles and permissions have the same routes on the
+	// Platform API and in the admin lane.
+	for _, lane := range []struct {
+		users, base string
+		cred        credential
+	}{{eu, app, credAdmin}, {ca + "/users", ca, credAppAdmin}} {
+		if lane.cred == credAppAdmin {
+			rows = append(rows,
+				accessRule{"GET", lane.users, credAppAdmin, "user.read"},
+				accessRule{"GET", lane.users + "/{user_id}", credAppAdmin, "user.read"},
+				accessRule{"PATCH", lane.users + "/{user_id}", credAppAdmin, "user.update"},
+				accessRule{"DELETE", lane.users + "/{user_id}", credAppAdmin, "user.delete"},
+				accessRule{"PATCH", lane.users + "/{user_id}/status", credAppAdmin, "user.update"},
+				accessRule{"PATCH", lane.users + "/{user_id}/role", credAppAdmin, "role.assign"},
+			)
+		}
+		rows = append(rows,
+			accessRule{"GET", lane.base + "/roles", lane.cred, "role.read"},
+			accessRule{"POST", lane.base + "/roles", lane.cred, "role.create"},
+			accessRule{"GET", lane.base + "/roles/{role_name}", lane.cred, "role.read"},
+			accessRule{"PATCH", lane.base + "/roles/{role_name}", lane.cred, "role.update"},
+			accessRule{"DELETE", lane.base + "/roles/{role_name}", lane.cred, "role.delete"},
+			accessRule{"PUT", lane.base + "/roles/{role_name}/permissions", lane.cred, "role.update"},
+			accessRule{"GET", lane.base + "/permissions", lane.cred, "permission.read"},
+			accessRule{"POST", lane.base + "/permissions", lane.cred, "permission.create"},
+			accessRule{"DELETE", lane.base + "/permissions/{permission_key}", lane.cred, "permission.delete"},
+		)
+	}
+	return rows
+}()
+
+// accessByKey indexes accessTable by router.Key.
+var accessByKey = func() map[string]accessRule {
+	m := make(map[string]accessRule, len(accessTable))
+	for _, r := range accessTable {
+		k := router.Key(r.Method, r.Path)
+		if _, dup := m[k]; dup {
+			panic("heimdall: two access rules for " + k)
+		}
+		m[k] = r
+	}
+	return m
+}()
+
+// AccessRule is an operation's credential and permission, for docs and
+// tests outside the package.
+type AccessRule struct {
+	Credential string `json:"credential"`
+	Permission string `json:"permission,omitempty"`
+}
+
+// accessFor picks the rule of an operation: its row in the table, else
+// (an operation a newer spec added) what its security requirement says:
+// a declared scheme needs some bearer credential, which the handler (if
+// any) judges; none means public.
+func accessFor(op *router.Operation) accessRule {
+	if r, ok := accessByKey[op.Key]; ok {
+		return r
+	}
+	r := accessRule{Method: op.Method, Path: op.Path, Cred: credNone}
+	if op.Spec != nil && op.Spec.Security != nil {
+		for _, req := range *op.Spec.Security {
+			if len(req) > 0 {
+				r.Cred = credKey
+				if strings.HasPrefix(op.Path, "/v1/") {
+					r.Cred = credAdmin
+				}
+				break
+			}
+		}
+	}
+	return r
+}
+
+// grants reports whether held grants perm: "*" grants all, "resource.*"
+// every permission under resource (at any depth: auth.* grants
+// auth.tenant.read), else only the same name.
+func grants(held []string, perm string) bool {
+	if perm == "" {
+		return true
+	}
+	for _, p := range held {
+		if p == "*" || p == perm {
+			return true
+		}
+		if strings.HasSuffix(p, ".*") && strings.HasPrefix(perm, p[:len(p)-1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// covers reports whether held includes want, which may itself be a
+// wildcard: granting "user.*" needs "user.*" (or broader), not just every
+// user permission there is today.
+func covers(held []string, want string) bool {
+	if want == "*" {
+		return slices.Contains(held, "*")
+	}
+	if strings.HasSuffix(want, ".*") {
+		for _, p := range held {
+			if p == "*" || p == want || (strings.HasSuffix(p, ".*") && strings.HasPrefix(want, p[:len(p)-1])) {
+				return true
+			}
+		}
+		return false
+	}
+	return grants(held, want)
+}
+
+// beyond lists the wanted permissions the caller does not hold.
+func (k *apiKeyRec) beyond(wanted []string) []string {
+	if k.Owner {
+		return nil
+	}
+	var out []string
+	for _, w := range wanted {
+		if !covers(k.Permissions, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// narrowing is the 403 for a grant beyond the caller's own rights, worded
+// as the real service words it.
+func narrowing(k *apiKeyRec, wanted []string) *router.Response {
+	if miss := k.beyond(wanted); len(miss) > 0 {
+		return router.Error(http.StatusForbidden, "Cannot grant actions you don't have: "+strings.Join(miss, ", "))
+	}
+	return nil
+}
+
+// roleGrant refuses an API key that would hand out a role holding more
+// than the key itself. Tokens on the admin lane are not narrowed here: the
+// spec bounds an M2M caller by role.assign alone, and an end-user admin by
+// its own role already.
+func roleGrant(k *apiKeyRec, a *appRec, role string) *router.Response {
+	if k.via != "" {
+		return nil
+	}
+	return narrowing(k, a.rolePermissions(role))
+}
+
+// Caller kinds of apiKeyRec.via: the credential a request came with when
+// it was not an API key.
+const (
+	viaPlatform = "platform"
+	viaEndUser  = typeEndUser
+	viaM2M      = typeM2M
+)
+
+type callerKey struct{}
+
+// callerOf is the caller guard authenticated from a token (platform, M2M
+// or end user), seen by handlers as a key record; nil for API keys, which
+// handlers look up themselves.
+func callerOf(r *router.Request) *apiKeyRec {
+	k, _ := r.HTTP.Context().Value(callerKey{}).(*apiKeyRec)
+	return k
+}
+
+func withCaller(r *router.Request, k *apiKeyRec) {
+	r.HTTP = r.HTTP.WithContext(context.WithValue(r.HTTP.Context(), callerKey{}, k))
+}
+
+// guardRoutes wraps every registered handler in guard. Keep it last in
+// Register.
+func (d *Domain) guardRoutes(reg *router.Registry) {
+	for _, key := range reg.Keys() {
+		h, _ := reg.Lookup(key)
+		method, tmpl, _ := strings.Cut(key, " ")
+		reg.Handle(method, tmpl, d.guard(key, h))
+	}
+}
+
+func missingCredential() *router.Response {
+	return router.Error(http.StatusUnauthorized, "Missing bearer token")
+}
+
+func invalidKey() *router.Response { return router.Error(http.StatusUnauthorized, "Invalid API key") }
+
+func keyLacks(perm string) *router.Response {
+	if perm == "" {
+		return router.Error(http.StatusForbidden, "API key may not act on this app")
+	}
+	return router.Error(http.StatusForbidden, "API key lacks "+perm+" on this app")
+}
+
+// guard applies the access rule of the operation bound to key before h.
+func (d *Domain) guard(key string, h router.Handler) router.Handler {
+	row, inTable := accessByKey[key]
+	return func(r *router.Request) *router.Response {
+		rule := row
+		if !inTable && r.Op != nil {
+			rule = accessFor(r.Op)
+		}
+		tok := r.Bearer()
+		switch rule.Cred {
+		case credKeyOptional:
+			if tok == "" {
+				d.mu.Lock()
+				a := d.st.appBySlug[r.Param(0)]
+				required := a != nil && a.Config.SignupRequiresPAK
+				d.mu.Unlock()
+				if required {
+					return router.Error(http.StatusUnauthorized, "This app requires an API key to sign up")
+				}
+				return h(r)
+			}
+			if resp := d.checkAppKey(r, tok, ""); resp != nil {
+				return resp
+			}
+		case credTokenArg:
+			if tok == "" && !bodyHasToken(r) {
+				return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")
+			}
+			if tok != "" && !looksLikeJWT(tok) {
+				if resp := d.checkAppKey(r, tok, ""); resp != nil {
+					return resp
+				}
+			}
+		case credKey:
+			if tok == "" {
+				return missingCredential()
+			}
+			if resp := d.checkAppKey(r, tok, rule.Perm); resp != nil {
+				return resp
+			}
+		case credKeyOrUser:
+			if tok == "" {
+				return missingCredential()
+			}
+			if !looksLikeJWT(tok) {
+				if resp := d.checkAppKey(r, tok, rule.Perm); resp != nil {
+					return resp
+				}
+			}
+		case credAdmin:
+			if tok == "" {
+				return missingCredential()
+			}
+			if looksLikeJWT(tok) {
+				k, resp := d.platformCaller(r, tok)
+				if resp != nil {
+					return resp
+				}
+				withCaller(r, k)
+				return h(r)
+			}
+			if resp := d.checkAdminKey(r, rule, tok); resp != nil {
+				return resp
+			}
+		case credAppAdmin:
+			if tok == "" {
+				return missingCredential()
+			}
+			if looksLikeJWT(tok) {
+				k, resp := d.tokenCaller(r, tok, rule.Perm)
+				if resp != nil {
+					return resp
+				}
+				withCaller(r, k)
+				return h(r)
+			}
+			if resp := d.checkAppKey(r, tok, rule.Perm); resp != nil {
+				return resp
+			}
+		}
+		return h(r)
+	}
+}
+
+// bodyHasToken reports whether a verify/authorize body names the token.
+func bodyHasToken(r *router.Request) bool {
+	var in struct {
+		Token any `json:"token"`
+	}
+	if r.Decode(&in) != nil {
+		return false
+	}
+	s, _ := in.Token.(string)
+	return s != ""
+}
+
+// checkAppKey checks an API key sent to a consumer route (app by slug):
+// unknown 401, another app's 403, perm not held 403. An unknown app is
+// left to the handler (404, or 403 for a suspended one).
+func (d *Domain) checkAppKey(r *router.Request, tok, perm string) *router.Response {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k := d.st.keyByHash[tokenHash(tok)]
+	if k == nil {
+		return invalidKey()
+	}
+	a := d.st.appBySlug[r.Param(0)]
+	if a == nil {
+		return nil
+	}
+	if !k.allows(a, "") {
+		return keyLacks("")
+	}
+	if !k.allows(a, perm) {
+		return keyLacks(perm)
+	}
+	return nil
+}
+
+// checkAdminKey checks an API key sent to the Platform API: the app is the
+// first path parameter (id, or slug for hand-written calls), if any.
+func (d *Domain) checkAdminKey(r *router.Request, rule accessRule, tok string) *router.Response {
+	perm := rule.Perm
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k := d.st.keyByHash[tokenHash(tok)]
+	if k == nil {
+		return invalidKey()
+	}
+	if !strings.Contains(rule.Path, "{") {
+		// /v1/apps and /v1/stats/me: lists filter by the key's app; an
+		// app-scoped key creates no apps (the handler says so).
+		if !k.Owner && !grants(k.Permissions, perm) {
+			return keyLacks(perm)
+		}
+		return nil
+	}
+	ref := r.Param(0)
+	a := d.st.appByID[ref]
+	if a == nil {
+		a = d.st.appBySlug[ref]
+	}
+	if a == nil {
+		return nil // the handler answers 404
+	}
+	if !k.allows(a, "") {
+		return keyLacks("")
+	}
+	if !k.allows(a, perm) {
+		return keyLacks(perm)
+	}
+	return nil
+}
+
+// platformCaller verifies a platform user token and checks what it
+// claims: a platform user (type), of this workspace (workspace_id), who is
+// a member of it (sub). It stands for the member's rights: the mock's
+// only member is the workspace owner, who may do everything.
+func (d *Domain) platformCaller(r *router.Request, tok string) (*apiKeyRec, *router.Response) {
+	claims, err := d.platformKeystore().Verify(tok, keys.Expect{
+		Issuers: []string{d.platformIssuer(r.HTTP)}, Audience: platformAudience, Now: d.now(),
+	})
+	if err != nil {
+		reason := keys.ReasonOf(err)
+		if reason == "" {
+			reason = keys.ReasonMalformed
+		}
+		return nil, router.ErrorCode(http.StatusUnauthorized, reason, "Invalid platform token")
+	}
+	if typ, _ := claims["type"].(string); typ != typePlatformUser {
+		return nil, router.ErrorCode(http.StatusUnauthorized, "wrong_token_type", "Not a platform user token")
+	}
+	sub, _ := claims["sub"].(string)
+	ws, _ := claims["workspace_id"].(string)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if ws != d.st.WorkspaceID {
+		return nil, router.ErrorCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Token is for another workspace")
+	}
+	if sub == "" || sub != d.st.OwnerID {
+		return nil, router.ErrorCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Not a member of this workspace")
+	}
+	return &apiKeyRec{ID: sub, Name: "platform token", Owner: true, Permissions: []string{"*"}, via: viaPlatform}, nil
+}
+
+// tokenCaller authenticates an access token of the app on its admin lane:
+// an M2M token must hold perm among its scopes, an end user's role must
+// hold it. The caller acts with exactly those permissions.
+func (d *Domain) tokenCaller(r *router.Request, tok, perm string) (*apiKeyRec, *router.Response) {
+	var k *apiKeyRec
+	resp := d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+		if p == nil {
+			return router.ErrorCode(http.StatusUnauthorized, reason, "Invalid or expired token")
+		}
+		held := p.permissions()
+		if !grants(held, perm) {
+			return router.Error(http.StatusForbidden, "Missing permission "+perm)
+		}
+		k = &apiKeyRec{ID: p.sub, AppID: a.ID, Name: p.typ + " token", Permissions: held, via: p.typ}
+		return nil
+	})
+	return k, resp
+}
