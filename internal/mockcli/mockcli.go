@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/atomicfile"
+	"github.com/heimdall-mock/heimdall-mock/internal/guard"
 	"github.com/heimdall-mock/heimdall-mock/internal/server"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 	"github.com/heimdall-mock/heimdall-mock/specs"
@@ -49,20 +50,41 @@ Flags:
 
 // Options are the parsed flags.
 type Options struct {
-	Spec             string
-	Host             string
-	Port             int
-	PublicURL        string
-	Fixtures         string
-	Seed             int64
-	Strict           bool
-	ValidateRequests bool
-	LogFormat        string
-	StateFile        string
-	Watch            bool
-	Coverage         bool
-	MaxBodyBytes     int64
-	NoDomain         bool
+	Spec              string
+	Host              string
+	Port              int
+	PublicURL         string
+	Fixtures          string
+	Seed              int64
+	Strict            bool
+	ValidateRequests  bool
+	LogFormat         string
+	StateFile         string
+	Watch             bool
+	Coverage          bool
+	MaxBodyBytes      int64
+	NoDomain          bool
+	AllowHosts        listFlag
+	ControlToken      string
+	CORS              bool
+	CORSOrigins       listFlag
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+}
+
+// listFlag is a flag given as a comma-separated list, or several times.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
 }
 
 func parse(args []string, stderr io.Writer) (*Options, error) {
@@ -87,8 +109,20 @@ func parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.BoolVar(&o.Coverage, "coverage", false, "print which operations are stateful or generated, then exit")
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", 1<<20, "largest accepted request body in bytes (413 above)")
 	fs.BoolVar(&o.NoDomain, "no-domain", false, "serve the spec without the stateful Heimdall domain (for other APIs)")
+	fs.Var(&o.AllowHosts, "allow-host", "extra host name the control plane answers (repeat or comma-separate; \"*\" for any); loopback names, IP addresses, --host and --public-url are always accepted")
+	fs.StringVar(&o.ControlToken, "control-token", os.Getenv(guard.TokenEnv), "bearer token required on /__mock and the inspector (default $"+guard.TokenEnv+")")
+	fs.BoolVar(&o.CORS, "cors", true, "answer CORS on the API routes (never on /__mock for other origins)")
+	fs.Var(&o.CORSOrigins, "cors-origins", "origins allowed by CORS (repeat or comma-separate; default any)")
+	fs.DurationVar(&o.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "drop a connection whose request headers take longer")
+	fs.DurationVar(&o.ReadTimeout, "read-timeout", 30*time.Second, "drop a connection whose request (headers and body) takes longer to arrive")
+	fs.DurationVar(&o.IdleTimeout, "idle-timeout", 120*time.Second, "close a keep-alive connection idle this long")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	for name, d := range map[string]time.Duration{"--read-header-timeout": o.ReadHeaderTimeout, "--read-timeout": o.ReadTimeout, "--idle-timeout": o.IdleTimeout} {
+		if d <= 0 {
+			return nil, fmt.Errorf("%s: %s must be a positive duration such as \"30s\"", name, d)
+		}
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
@@ -155,9 +189,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		fmt.Fprintln(stderr, "mock:", err)
 		return 1
 	}
+	if !guard.Loopback(o.Host) {
+		printExposed(stderr, o)
+	}
 	httpSrv := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: o.ReadHeaderTimeout,
+		ReadTimeout:       o.ReadTimeout,
+		IdleTimeout:       o.IdleTimeout,
 		// Huge headers are refused by net/http with 431 before they reach us.
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -212,7 +251,7 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 			return nil, nil, fmt.Errorf("--fixtures: %w", err)
 		}
 	}
-	srv, err := server.New(server.Config{
+	cfg := server.Config{
 		Spec:             spec,
 		Domain:           !o.NoDomain,
 		Seed:             o.Seed,
@@ -222,7 +261,17 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 		MaxBodyBytes:     o.MaxBodyBytes,
 		Logger:           logger,
 		Fixtures:         fixtureData,
-	})
+		Control: guard.Control{
+			AllowHosts: append([]string{o.Host}, o.AllowHosts...),
+			PublicURL:  o.PublicURL,
+			Token:      o.ControlToken,
+			Open:       []string{"/__mock/ready"},
+		},
+	}
+	if o.CORS {
+		cfg.CORS = &guard.CORS{Origins: o.CORSOrigins}
+	}
+	srv, err := server.New(cfg)
 	return spec, srv, err
 }
 
@@ -279,6 +328,19 @@ func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr stri
 		fmt.Fprintf(w, "  %-17s %v\n", k+":", boot[k])
 	}
 	fmt.Fprintf(w, "  control:    %s/__mock/health\n", base)
+}
+
+// printExposed warns that other machines (and their web pages) can reach
+// the mock, and names what keeps its control plane to the user.
+func printExposed(w io.Writer, o *Options) {
+	fmt.Fprintf(w, "mock: WARNING: listening on %s, reachable from other machines.\n", o.Host)
+	fmt.Fprintln(w, "  Signing keys are generated in this process (the shipped test keys are public).")
+	if o.ControlToken == "" {
+		fmt.Fprintln(w, "  /__mock (mints tokens, exports state with private keys) has no token: set --control-token or "+guard.TokenEnv+".")
+	} else {
+		fmt.Fprintln(w, "  /__mock and the inspector require the control token.")
+	}
+	fmt.Fprintln(w, "  /__mock answers loopback names, IP addresses and --public-url's host; add other names (a container's service name) with --allow-host.")
 }
 
 func printCoverage(w io.Writer, srv *server.Server) {

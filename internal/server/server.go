@@ -18,6 +18,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/fakedata"
 	"github.com/heimdall-mock/heimdall-mock/internal/faults"
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
+	"github.com/heimdall-mock/heimdall-mock/internal/guard"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
 	"github.com/heimdall-mock/heimdall-mock/internal/inspector"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
@@ -43,6 +44,11 @@ type Config struct {
 	KeyPool          *keys.Pool   // nil: the shared pool
 	// Fixtures (JSON or YAML) are loaded at start and are what reset returns to.
 	Fixtures []byte
+	// Control gates /__mock (Host names, origins, content types, token);
+	// the zero value accepts loopback names and IP literals only.
+	Control guard.Control
+	// CORS, when set, grants cross-origin access to the API routes.
+	CORS *guard.CORS
 }
 
 // Server is the assembled mock. It is an http.Handler.
@@ -58,6 +64,7 @@ type Server struct {
 	router   atomic.Pointer[router.Router]
 	spec     atomic.Pointer[specload.Spec]
 	control  http.Handler
+	api      http.Handler // the current router, behind CORS when on
 }
 
 // New builds the server. It fails on a spec the router cannot mount or on
@@ -102,7 +109,14 @@ func New(cfg Config) (*Server, error) {
 	if err := s.Reload(cfg.Spec); err != nil {
 		return nil, err
 	}
-	s.control = control.Handler(control.Deps{
+	var api http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.router.Load().ServeHTTP(w, r) })
+	if cfg.CORS != nil {
+		api = cfg.CORS.Wrap(api)
+	}
+	s.api = api
+	gate := cfg.Control
+	gate.FormPaths = append(gate.FormPaths, heimdall.FormPaths...)
+	s.control = gate.Wrap(control.Handler(control.Deps{
 		Clock:      s.Clock,
 		Journal:    s.Journal,
 		Faults:     s.Faults,
@@ -114,7 +128,7 @@ func New(cfg Config) (*Server, error) {
 		Mount: func(mux *http.ServeMux) {
 			inspector.Mount(mux, inspector.Deps{Domain: s.Domain, Journal: s.Journal})
 		},
-	})
+	}))
 	return s, nil
 }
 
@@ -151,7 +165,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.control.ServeHTTP(w, r)
 		return
 	}
-	s.router.Load().ServeHTTP(w, r)
+	s.api.ServeHTTP(w, r)
 }
 
 // Close stops the domain's background work (webhook deliveries). The
