@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -141,5 +142,33 @@ func TestCORSOriginsCanBeListedOrTurnedOff(t *testing.T) {
 	rec := request(off, "GET", "http://localhost/demo/v1/.well-known/jwks.json", "", map[string]string{"Origin": "http://localhost:3000"})
 	if rec.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("CORS off still grants: %v", rec.Header())
+	}
+}
+
+func TestJournalHoldsNoSecretsFromRealTraffic(t *testing.T) {
+	s := newServer(t, nil)
+	key := s.Bootstrap("")["api_key"].(string)
+	auth := map[string]string{"Authorization": "Bearer " + key}
+	const pw = "correct-horse-battery-staple"
+	serve(s, "POST", "/demo/v1/auth/signup", `{"email":"erin@example.com","password":"`+pw+`","username":"erin"}`, auth)
+	signin := serve(s, "POST", "/demo/v1/auth/signin", `{"identifier":"erin","password":"`+pw+`"}`, auth)
+	if signin.Code != 200 {
+		t.Fatalf("signin: %d %s", signin.Code, signin.Body)
+	}
+	var tok struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	_ = json.Unmarshal(signin.Body.Bytes(), &tok)
+	// Over 16 KiB, malformed, and a form: each still carries the password.
+	serve(s, "POST", "/demo/v1/auth/signin", `{"identifier":"erin","pad":"`+strings.Repeat("x", 20<<10)+`","password":"`+pw+`"}`, auth)
+	serve(s, "POST", "/demo/v1/auth/signin", `{"identifier":"erin","password":"`+pw+`",`, auth)
+	serve(s, "POST", "/demo/v1/auth/signin", "identifier=erin&password="+pw, map[string]string{"Authorization": "Bearer " + key, "Content-Type": "application/x-www-form-urlencoded"})
+	dump, _ := json.Marshal(s.Journal.List(0))
+	sig := tok.AccessToken[strings.LastIndex(tok.AccessToken, ".")+1:]
+	for name, secret := range map[string]string{"password": pw, "refresh token": tok.RefreshToken, "access token signature": sig, "api key": key} {
+		if secret == "" || strings.Contains(string(dump), secret) {
+			t.Errorf("the journal holds the %s (%q) in clear", name, secret)
+		}
 	}
 }
