@@ -109,7 +109,6 @@ var bootstrapEnvKeys = []string{"api_key", "app_slug", "app_id", "workspace_id",
 
 func bootstrapEnv(key string) string { return "HEIMDALL_" + strings.ToUpper(key) }
 
-
 // Run replays the scenarios, each on its own target, Parallel at a time,
 // and returns their results in the given order.
 func (r *Runner) Run(ctx context.Context, scenarios []*Scenario) *Report {
