@@ -3,6 +3,7 @@ package heimdall
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -21,6 +22,9 @@ type Options struct {
 	Clock     *clock.Clock // every iat/exp/expiry reads Clock.Now(); nil: a wall clock
 	Pool      *keys.Pool   // RSA keys for new apps and rotations; nil: keys.SharedPool()
 	PublicURL string       // base URL of issuers and links; "": "http://" + request Host
+	// Names are further host names of this mock (the listen host, names
+	// given by --allow-host); tokens issued under them are its own.
+	Names []string
 }
 
 // Bootstrap is the fixed state every fresh (or reset) mock starts from, so
@@ -79,6 +83,7 @@ type Domain struct {
 	clock     *clock.Clock
 	pool      *keys.Pool
 	publicURL string
+	names     []string
 
 	mu       sync.Mutex
 	st       *state
@@ -96,6 +101,11 @@ type Domain struct {
 // New returns a domain holding the bootstrap state.
 func New(opts Options) *Domain {
 	d := &Domain{clock: opts.Clock, pool: opts.Pool, publicURL: strings.TrimRight(opts.PublicURL, "/")}
+	for _, n := range opts.Names {
+		if n != "" && n != "*" && n != "0.0.0.0" && n != "::" {
+			d.names = append(d.names, n)
+		}
+	}
 	if d.clock == nil {
 		d.clock = clock.New()
 	}
@@ -279,6 +289,39 @@ func (d *Domain) baseURL(r *http.Request) string {
 }
 
 func (d *Domain) issuer(r *http.Request, slug string) string { return d.baseURL(r) + "/" + slug }
+
+// acceptedIssuers are the issuers the mock's own checks accept for slug
+// ("platform" for platform tokens): the one a new token gets, the same path
+// under every name of this mock (loopback names and d.names on the port r
+// arrived on, --public-url), and the legacy issuer when legacy is set. A
+// token minted via localhost is thus accepted via 127.0.0.1.
+func (d *Domain) acceptedIssuers(r *http.Request, slug string, legacy bool) []string {
+	out := []string{d.issuer(r, slug)}
+	if legacy {
+		out = append(out, legacyIssuer)
+	}
+	if d.publicURL != "" {
+		out = append(out, d.publicURL+"/"+slug)
+	}
+	port := ""
+	if r != nil {
+		if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			_, port, _ = net.SplitHostPort(la.String())
+		} else if _, p, err := net.SplitHostPort(r.Host); err == nil {
+			port = p
+		}
+	}
+	for _, name := range append([]string{"localhost", "127.0.0.1", "::1"}, d.names...) {
+		host := name
+		if port != "" {
+			host = net.JoinHostPort(name, port)
+		} else if strings.Contains(name, ":") {
+			host = "[" + name + "]"
+		}
+		out = append(out, "http://"+host+"/"+slug)
+	}
+	return out
+}
 
 // consumerApp resolves the app of a consumer route. Caller holds d.mu.
 func (d *Domain) consumerApp(slug string) (*appRec, *router.Response) {

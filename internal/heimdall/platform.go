@@ -110,7 +110,7 @@ func (d *Domain) withPlatformToken(h router.Handler) router.Handler {
 			return h(r)
 		}
 		claims, err := d.platformKeystore().Verify(tok, keys.Expect{
-			Issuers: []string{d.platformIssuer(r.HTTP)}, Audience: platformAudience, Now: d.now(),
+			Issuers: d.acceptedIssuers(r.HTTP, "platform", false), Audience: platformAudience, Now: d.now(),
 		})
 		if err != nil {
 			reason := keys.ReasonOf(err)

@@ -141,7 +141,7 @@ func (d *Domain) verifyToken(r *router.Request, slug, token string, fn func(a *a
 	if token != "" {
 		var err error
 		claims, err = ks.Verify(token, keys.Expect{
-			Issuers: []string{d.issuer(r.HTTP, slug), legacyIssuer},
+			Issuers: d.acceptedIssuers(r.HTTP, slug, true),
 			Now:     d.now(),
 		})
 		reason = keys.ReasonOf(err)

@@ -172,3 +172,36 @@ func TestJournalHoldsNoSecretsFromRealTraffic(t *testing.T) {
 		}
 	}
 }
+
+func TestTokensMintedUnderAnyOfTheMocksNamesAreItsOwn(t *testing.T) {
+	s := newServer(t, nil)
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	port := ts.URL[strings.LastIndex(ts.URL, ":")+1:]
+	call := func(method, base, path, body, bearer string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+bearer)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	key := s.Bootstrap("")["api_key"].(string)
+	viaLocalhost := "http://localhost:" + port
+	call("POST", viaLocalhost, "/demo/v1/auth/signup", `{"email":"ivy@example.com","password":"correct horse battery","username":"ivy"}`, key)
+	status, tok := call("POST", viaLocalhost, "/demo/v1/auth/signin", `{"identifier":"ivy","password":"correct horse battery"}`, key)
+	if status != 200 {
+		t.Fatalf("signin: %d %v", status, tok)
+	}
+	access := tok["access_token"].(string)
+	for _, base := range []string{"http://127.0.0.1:" + port, viaLocalhost} {
+		if status, body := call("GET", base, "/demo/v1/me", "", access); status != 200 {
+			t.Errorf("token minted via localhost, used via %s: %d %v", base, status, body)
+		}
+	}
+}

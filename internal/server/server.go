@@ -91,7 +91,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	var dom control.Domain
 	if cfg.Domain {
-		s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL})
+		s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL, Names: cfg.Control.AllowHosts})
 		if len(cfg.Fixtures) > 0 {
 			doc, err := fixtures.Parse(cfg.Fixtures)
 			if err != nil {
