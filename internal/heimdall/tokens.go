@@ -61,6 +61,7 @@ func (d *Domain) startSession(r *http.Request, a *appRec, u *userRec, amr []stri
 		s.IP = strPtrOrNil(clientIP(r))
 	}
 	a.addSession(s)
+	a.capSessions(d.limits.SessionsPerApp)
 	u.LastUsedAt = &now
 	return issued{claims: d.userClaims(r, a, u, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
 }

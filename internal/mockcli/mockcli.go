@@ -25,6 +25,7 @@ import (
 
 	"github.com/heimdall-mock/heimdall-mock/internal/atomicfile"
 	"github.com/heimdall-mock/heimdall-mock/internal/guard"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
 	"github.com/heimdall-mock/heimdall-mock/internal/server"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 	"github.com/heimdall-mock/heimdall-mock/specs"
@@ -71,6 +72,8 @@ type Options struct {
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	IdleTimeout       time.Duration
+	JournalSize       int
+	Limits            heimdall.Limits
 }
 
 // listFlag is a flag given as a comma-separated list, or several times.
@@ -116,8 +119,19 @@ func parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.DurationVar(&o.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "drop a connection whose request headers take longer")
 	fs.DurationVar(&o.ReadTimeout, "read-timeout", 30*time.Second, "drop a connection whose request (headers and body) takes longer to arrive")
 	fs.DurationVar(&o.IdleTimeout, "idle-timeout", 120*time.Second, "close a keep-alive connection idle this long")
+	def := heimdall.DefaultLimits
+	fs.IntVar(&o.JournalSize, "journal-size", 1000, "requests kept in the journal (oldest dropped)")
+	fs.IntVar(&o.Limits.AuditPerApp, "max-audit", def.AuditPerApp, "audit events kept per app (oldest dropped)")
+	fs.IntVar(&o.Limits.AuditTotal, "max-audit-total", def.AuditTotal, "audit events kept over all apps")
+	fs.IntVar(&o.Limits.Outbox, "max-outbox", def.Outbox, "mails kept in the outbox, all apps together")
+	fs.IntVar(&o.Limits.SessionsPerApp, "max-sessions", def.SessionsPerApp, "live sessions kept per app (oldest revoked; users also have max_sessions each)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	for name, n := range map[string]int{"--journal-size": o.JournalSize, "--max-audit": o.Limits.AuditPerApp, "--max-audit-total": o.Limits.AuditTotal, "--max-outbox": o.Limits.Outbox, "--max-sessions": o.Limits.SessionsPerApp} {
+		if n < 1 {
+			return nil, fmt.Errorf("%s: %d must be at least 1", name, n)
+		}
 	}
 	for name, d := range map[string]time.Duration{"--read-header-timeout": o.ReadHeaderTimeout, "--read-timeout": o.ReadTimeout, "--idle-timeout": o.IdleTimeout} {
 		if d <= 0 {
@@ -261,6 +275,8 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 		MaxBodyBytes:     o.MaxBodyBytes,
 		Logger:           logger,
 		Fixtures:         fixtureData,
+		JournalSize:      o.JournalSize,
+		Limits:           o.Limits,
 		Control: guard.Control{
 			AllowHosts: append([]string{o.Host}, o.AllowHosts...),
 			PublicURL:  o.PublicURL,

@@ -36,9 +36,10 @@ type Config struct {
 	Seed             int64
 	Strict           bool
 	ValidateRequests bool
-	PublicURL        string // "" : http://<Host> of each request
-	MaxBodyBytes     int64  // 0: the router's default (1 MiB)
-	JournalSize      int    // 0: 1000
+	PublicURL        string          // "" : http://<Host> of each request
+	MaxBodyBytes     int64           // 0: the router's default (1 MiB)
+	JournalSize      int             // 0: 1000
+	Limits           heimdall.Limits // retention caps of the domain (zero: defaults)
 	Logger           *slog.Logger
 	Clock            *clock.Clock // nil: a new wall clock
 	KeyPool          *keys.Pool   // nil: the shared pool
@@ -91,7 +92,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	var dom control.Domain
 	if cfg.Domain {
-		s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL, Names: cfg.Control.AllowHosts})
+		s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL, Names: cfg.Control.AllowHosts, Limits: cfg.Limits})
 		if len(cfg.Fixtures) > 0 {
 			doc, err := fixtures.Parse(cfg.Fixtures)
 			if err != nil {
