@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -107,7 +108,7 @@ func parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.BoolVar(&o.Strict, "strict", false, "answer 500 when a response violates the spec")
 	fs.BoolVar(&o.ValidateRequests, "validate-requests", true, "validate requests against the spec (400 on violations)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&o.StateFile, "state-file", "", "import state from this file at start, write it on SIGINT/SIGTERM")
+	fs.StringVar(&o.StateFile, "state-file", "", "import state from this file at start; changes are written to it within a second, and on SIGINT/SIGTERM")
 	fs.BoolVar(&o.Watch, "watch", false, "reload the spec file when it changes, keeping state")
 	fs.BoolVar(&o.Coverage, "coverage", false, "print which operations are stateful or generated, then exit")
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", 1<<20, "largest accepted request body in bytes (413 above)")
@@ -186,7 +187,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	stateNote := ""
 	if o.StateFile != "" {
-		stateNote = o.StateFile + " (none yet; written on shutdown)"
+		stateNote = o.StateFile + " (none yet; written as state changes)"
 		if data, err := os.ReadFile(o.StateFile); err == nil {
 			if err := srv.ImportState(data); err != nil {
 				fmt.Fprintf(stderr, "mock: --state-file %s: %v\n", o.StateFile, err)
@@ -206,8 +207,22 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if !guard.Loopback(o.Host) {
 		printExposed(stderr, o)
 	}
+	var handler http.Handler = srv
+	saved := make(chan struct{})
+	if o.StateFile != "" {
+		var dirty atomic.Bool
+		handler = markWrites(srv, &dirty)
+		saveCtx, stopSaving := context.WithCancel(ctx)
+		defer stopSaving()
+		go func() {
+			defer close(saved)
+			saveEvery(saveCtx, srv, o.StateFile, &dirty, logger)
+		}()
+	} else {
+		close(saved)
+	}
 	httpSrv := &http.Server{
-		Handler:           srv,
+		Handler:           handler,
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		ReadTimeout:       o.ReadTimeout,
 		IdleTimeout:       o.IdleTimeout,
@@ -239,6 +254,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		logger.Warn("shutdown", "error", err)
 	}
 	srv.Close()
+	<-saved // the periodic saver is done; the final save below has the last word
 	if o.StateFile != "" {
 		if err := saveState(srv, o.StateFile); err != nil {
 			fmt.Fprintln(stderr, "mock: saving state:", err)
@@ -289,6 +305,44 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 	}
 	srv, err := server.New(cfg)
 	return spec, srv, err
+}
+
+// saveInterval is how often a changed state reaches --state-file: a crash
+// (kill -9) loses at most the writes of the last interval.
+const saveInterval = 250 * time.Millisecond
+
+// markWrites flags every request that may change state (anything but GET,
+// HEAD and OPTIONS) once it is answered.
+func markWrites(next http.Handler, dirty *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			dirty.Store(true)
+		}
+	})
+}
+
+// saveEvery writes the state file whenever a write was answered since the
+// last save, at most every saveInterval, until ctx ends.
+func saveEvery(ctx context.Context, srv *server.Server, path string, dirty *atomic.Bool, logger *slog.Logger) {
+	t := time.NewTicker(saveInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !dirty.Swap(false) {
+			continue
+		}
+		if err := saveState(srv, path); err != nil {
+			logger.Error("saving state", "state_file", path, "error", err)
+			dirty.Store(true) // try again next tick
+		}
+	}
 }
 
 // saveState writes the snapshot atomically, so an interrupted shutdown
