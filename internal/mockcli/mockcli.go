@@ -329,19 +329,28 @@ func markWrites(next http.Handler, dirty *atomic.Bool) http.Handler {
 func saveEvery(ctx context.Context, srv *server.Server, path string, dirty *atomic.Bool, logger *slog.Logger) {
 	t := time.NewTicker(saveInterval)
 	defer t.Stop()
+	var next time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if !dirty.Swap(false) {
+		if !dirty.Swap(false) || time.Now().Before(next) {
+			if time.Now().Before(next) {
+				dirty.Store(true)
+			}
 			continue
 		}
+		start := time.Now()
 		if err := saveState(srv, path); err != nil {
 			logger.Error("saving state", "state_file", path, "error", err)
 			dirty.Store(true) // try again next tick
 		}
+		// A big state takes a while to encode; under constant writes the
+		// saver then rests as long as it worked, so it never takes more
+		// than half a CPU or stacks up snapshots in memory.
+		next = start.Add(2 * time.Since(start))
 	}
 }
 

@@ -205,3 +205,36 @@ func TestTokensMintedUnderAnyOfTheMocksNamesAreItsOwn(t *testing.T) {
 		}
 	}
 }
+
+func TestPoisonedImportIsRefusedNamingPathAndRule(t *testing.T) {
+	s := newServer(t, nil)
+	key := s.Bootstrap("")["api_key"].(string)
+	serve(s, "POST", "/demo/v1/auth/signup", `{"email":"erin@example.com","password":"correct horse battery","username":"erin"}`, map[string]string{"Authorization": "Bearer " + key})
+	good := serve(s, "GET", "/__mock/state", "", nil).Body.Bytes()
+	poison := func(mutate func(app map[string]any)) string {
+		var snap map[string]any
+		if err := json.Unmarshal(good, &snap); err != nil {
+			t.Fatal(err)
+		}
+		mutate(snap["domain"].(map[string]any)["apps"].([]any)[0].(map[string]any))
+		out, _ := json.Marshal(snap)
+		return string(out)
+	}
+	for want, body := range map[string]string{
+		`state.domain: import: apps[0].users[0].status: \"weird\" must be one of the following values: active, suspended, deactivated`: poison(func(app map[string]any) {
+			app["users"].([]any)[0].(map[string]any)["status"] = "weird"
+		}),
+		`apps[0].auth_config: session_duration_minutes must not be less than 1`: poison(func(app map[string]any) {
+			app["auth_config"].(map[string]any)["session_duration_minutes"] = 0
+		}),
+		`apps[0].status: \"gone\" must be one of`: poison(func(app map[string]any) { app["status"] = "gone" }),
+	} {
+		rec := serve(s, "PUT", "/__mock/state", body, nil)
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("poisoned import: %d %s, want 400 naming %s", rec.Code, rec.Body, want)
+		}
+	}
+	if rec := serve(s, "GET", "/v1/apps/"+s.Bootstrap("")["app_id"].(string)+"/end-users", "", map[string]string{"Authorization": "Bearer " + key}); rec.Code != 200 {
+		t.Errorf("list after refused imports: %d %s", rec.Code, rec.Body)
+	}
+}
