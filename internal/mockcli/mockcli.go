@@ -27,6 +27,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/atomicfile"
 	"github.com/heimdall-mock/heimdall-mock/internal/guard"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/server"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 	"github.com/heimdall-mock/heimdall-mock/specs"
@@ -303,6 +304,11 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 	if o.CORS {
 		cfg.CORS = &guard.CORS{Origins: o.CORSOrigins}
 	}
+	if !guard.Loopback(o.Host) || o.ControlToken != "" {
+		// The shipped reserve is public: a mock others can reach signs
+		// with keys nobody else has.
+		cfg.KeyPool = keys.NewOwnPool(4)
+	}
 	srv, err := server.New(cfg)
 	return spec, srv, err
 }
@@ -413,7 +419,7 @@ func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr stri
 // the mock, and names what keeps its control plane to the user.
 func printExposed(w io.Writer, o *Options) {
 	fmt.Fprintf(w, "mock: WARNING: listening on %s, reachable from other machines.\n", o.Host)
-	fmt.Fprintln(w, "  Signing keys are generated in this process (the shipped test keys are public).")
+	fmt.Fprintln(w, "  Signing keys are generated in this process, never the shipped test keys (those are public).")
 	if o.ControlToken == "" {
 		fmt.Fprintln(w, "  /__mock (mints tokens, exports state with private keys) has no token: set --control-token or "+guard.TokenEnv+".")
 	} else {
