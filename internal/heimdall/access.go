@@ -581,7 +581,7 @@ func (d *Domain) checkAdminKey(r *router.Request, rule accessRule, tok string) *
 // only member is the workspace owner, who may do everything.
 func (d *Domain) platformCaller(r *router.Request, tok string) (*apiKeyRec, *router.Response) {
 	claims, err := d.platformKeystore().Verify(tok, keys.Expect{
-		Issuers: []string{d.platformIssuer(r.HTTP)}, Audience: platformAudience, Now: d.now(),
+		Issuers: d.acceptedIssuers(r.HTTP, "platform", false), Audience: platformAudience, Now: d.now(),
 	})
 	if err != nil {
 		reason := keys.ReasonOf(err)

@@ -293,7 +293,7 @@ func (d *Domain) updateAppStatus(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
-	if in.Status != "active" && in.Status != "suspended" && in.Status != "archived" {
+	if !slices.Contains(appStatuses, in.Status) {
 		return badRequest("status must be one of the following values: active, suspended, archived")
 	}
 	// Archiving is final, as the spec's example transition (archived →
@@ -365,6 +365,28 @@ type configPatch struct {
 	OAuthLinkPolicy *string `json:"oauth_link_policy"`
 }
 
+// problems lists the rules p breaks, in the API's words; a state import
+// checks an app's whole config with the same rules.
+func (p configPatch) problems(roleExists func(string) bool) []string {
+	var probs []string
+	atLeast := func(name string, v *int, lo int) {
+		if v != nil && *v < lo {
+			probs = append(probs, name+" must not be less than "+itoa(int64(lo)))
+		}
+	}
+	atLeast("password_min_length", p.PasswordMinLength, 1)
+	atLeast("max_failed_login_attempts", p.MaxFailedLoginAttempts, 0)
+	atLeast("max_sessions", p.MaxSessions, 0)
+	atLeast("session_duration_minutes", p.SessionDurationMinutes, 1)
+	if p.SignupDefaultRole != nil && !roleExists(*p.SignupDefaultRole) {
+		probs = append(probs, "signup_default_role must name an existing role")
+	}
+	if p.OAuthLinkPolicy != nil && !slices.Contains([]string{"auto", "confirm", "reject"}, *p.OAuthLinkPolicy) {
+		probs = append(probs, "oauth_link_policy must be one of the following values: auto, confirm, reject")
+	}
+	return probs
+}
+
 func (p configPatch) apply(c *authConfig) {
 	setIfGiven(&c.SignupEnabled, p.SignupEnabled)
 	setIfGiven(&c.SigninEnabled, p.SigninEnabled)
@@ -392,23 +414,7 @@ func (d *Domain) updateAuthConfig(r *router.Request, a *appRec, k *apiKeyRec) *r
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
-	var probs []string
-	atLeast := func(name string, v *int, lo int) {
-		if v != nil && *v < lo {
-			probs = append(probs, name+" must not be less than "+itoa(int64(lo)))
-		}
-	}
-	atLeast("password_min_length", in.PasswordMinLength, 1)
-	atLeast("max_failed_login_attempts", in.MaxFailedLoginAttempts, 0)
-	atLeast("max_sessions", in.MaxSessions, 0)
-	atLeast("session_duration_minutes", in.SessionDurationMinutes, 1)
-	if in.SignupDefaultRole != nil && a.roleByName[*in.SignupDefaultRole] == nil {
-		probs = append(probs, "signup_default_role must name an existing role")
-	}
-	if in.OAuthLinkPolicy != nil && !slices.Contains([]string{"auto", "confirm", "reject"}, *in.OAuthLinkPolicy) {
-		probs = append(probs, "oauth_link_policy must be one of the following values: auto, confirm, reject")
-	}
-	if len(probs) > 0 {
+	if probs := in.problems(func(role string) bool { return a.roleByName[role] != nil }); len(probs) > 0 {
 		return badRequest(probs...)
 	}
 	in.apply(&a.Config)
@@ -549,6 +555,8 @@ func containsFold(s, lower string) bool {
 }
 
 var userStatuses = []string{"active", "suspended", "deactivated"}
+
+var appStatuses = []string{"active", "suspended", "archived"}
 
 func (d *Domain) listUsers(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
 	status, search := r.Query("status"), r.Query("search")

@@ -56,14 +56,14 @@ func (a *appRec) reindexAudit() {
 }
 
 // addAudit appends ev to the log, dropping the oldest events beyond
-// maxAuditPerApp. Trimming happens in batches (see appendCapped), and the
+// limit. Trimming happens in batches (see appendCapped), and the
 // indexes are cut at the same time, so an append stays amortised O(1).
-func (a *appRec) addAudit(ev *auditRec) {
+func (a *appRec) addAudit(ev *auditRec, limit int) {
 	if a.auditIdx.byAction == nil {
 		a.reindexAudit()
 	}
 	n := len(a.Audit)
-	a.Audit = appendCapped(a.Audit, ev, maxAuditPerApp)
+	a.Audit = appendCapped(a.Audit, ev, limit)
 	if len(a.Audit) <= n {
 		a.auditIdx.trim(a.Audit[0].Seq)
 	}

@@ -59,7 +59,7 @@ func (d *Domain) issueCode(r *http.Request, a *appRec, kind string, u *userRec, 
 		d.st.Outbox = appendCapped(d.st.Outbox, &outboxRec{
 			ID: newID(), Kind: kind, To: c.Value, Token: code, Code: code,
 			Link: d.codeLink(r, a, kind, code), AppSlug: a.Slug, CreatedAt: now,
-		}, maxOutbox)
+		}, d.limits.Outbox)
 	}
 	return code, rec.ExpiresAt
 }

@@ -186,6 +186,7 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 				s.Role = role
 			}
 			a.addSession(s)
+			a.capSessions(d.limits.SessionsPerApp)
 			claims["sid"] = s.ID
 			out["refresh_token"], out["session_id"] = refresh, s.ID
 		}

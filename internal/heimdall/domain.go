@@ -3,6 +3,7 @@ package heimdall
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -21,6 +22,11 @@ type Options struct {
 	Clock     *clock.Clock // every iat/exp/expiry reads Clock.Now(); nil: a wall clock
 	Pool      *keys.Pool   // RSA keys for new apps and rotations; nil: keys.SharedPool()
 	PublicURL string       // base URL of issuers and links; "": "http://" + request Host
+	// Limits cap audit rows, outbox and sessions (zero: DefaultLimits).
+	Limits Limits
+	// Names are further host names of this mock (the listen host, names
+	// given by --allow-host); tokens issued under them are its own.
+	Names []string
 }
 
 // Bootstrap is the fixed state every fresh (or reset) mock starts from, so
@@ -79,6 +85,8 @@ type Domain struct {
 	clock     *clock.Clock
 	pool      *keys.Pool
 	publicURL string
+	names     []string
+	limits    Limits
 
 	mu       sync.Mutex
 	st       *state
@@ -95,7 +103,12 @@ type Domain struct {
 
 // New returns a domain holding the bootstrap state.
 func New(opts Options) *Domain {
-	d := &Domain{clock: opts.Clock, pool: opts.Pool, publicURL: strings.TrimRight(opts.PublicURL, "/")}
+	d := &Domain{clock: opts.Clock, pool: opts.Pool, publicURL: strings.TrimRight(opts.PublicURL, "/"), limits: opts.Limits.withDefaults()}
+	for _, n := range opts.Names {
+		if n != "" && n != "*" && n != "0.0.0.0" && n != "::" {
+			d.names = append(d.names, n)
+		}
+	}
 	if d.clock == nil {
 		d.clock = clock.New()
 	}
@@ -280,6 +293,39 @@ func (d *Domain) baseURL(r *http.Request) string {
 
 func (d *Domain) issuer(r *http.Request, slug string) string { return d.baseURL(r) + "/" + slug }
 
+// acceptedIssuers are the issuers the mock's own checks accept for slug
+// ("platform" for platform tokens): the one a new token gets, the same path
+// under every name of this mock (loopback names and d.names on the port r
+// arrived on, --public-url), and the legacy issuer when legacy is set. A
+// token minted via localhost is thus accepted via 127.0.0.1.
+func (d *Domain) acceptedIssuers(r *http.Request, slug string, legacy bool) []string {
+	out := []string{d.issuer(r, slug)}
+	if legacy {
+		out = append(out, legacyIssuer)
+	}
+	if d.publicURL != "" {
+		out = append(out, d.publicURL+"/"+slug)
+	}
+	port := ""
+	if r != nil {
+		if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			_, port, _ = net.SplitHostPort(la.String())
+		} else if _, p, err := net.SplitHostPort(r.Host); err == nil {
+			port = p
+		}
+	}
+	for _, name := range append([]string{"localhost", "127.0.0.1", "::1"}, d.names...) {
+		host := name
+		if port != "" {
+			host = net.JoinHostPort(name, port)
+		} else if strings.Contains(name, ":") {
+			host = "[" + name + "]"
+		}
+		out = append(out, "http://"+host+"/"+slug)
+	}
+	return out
+}
+
 // consumerApp resolves the app of a consumer route. Caller holds d.mu.
 func (d *Domain) consumerApp(slug string) (*appRec, *router.Response) {
 	if strings.HasPrefix(slug, "__") {
@@ -336,17 +382,67 @@ func (d *Domain) audit(a *appRec, action, actor, resType, resID, subject string,
 		ActorID: strPtrOrNil(actor), ResourceType: strPtrOrNil(resType), ResourceID: strPtrOrNil(resID),
 		Details: details, SubjectID: subject, CreatedAt: d.now(),
 	}
-	a.addAudit(ev)
+	a.addAudit(ev, d.limits.AuditPerApp)
+	d.st.auditCount++
+	if d.st.auditCount > d.limits.AuditTotal+d.limits.AuditTotal/8 {
+		d.trimAuditTotal()
+	}
 	d.emitWebhook(a, ev)
 }
 
-// Retention caps keep a long-running mock's memory flat. Lists page by
-// position, so trimming the oldest rows never breaks a cursor.
-const (
-	maxAuditPerApp   = 1_000_000 // about 220 MB at the full cap, indexes included
-	maxOutbox        = 1_000
-	maxRefreshHashes = 1_000 // rotated-out refresh tokens remembered per session
-)
+// Limits are the retention caps that keep a long-running mock's memory
+// flat: past a cap the oldest rows go. Lists page by position, so trimming
+// the oldest rows never breaks a cursor. Zero fields take the defaults.
+type Limits struct {
+	AuditPerApp    int // audit events kept per app (default 100 000, about 22 MB)
+	AuditTotal     int // audit events kept over all apps (default 400 000)
+	Outbox         int // mails kept, all apps together (default 1 000)
+	SessionsPerApp int // live sessions per app, oldest revoked first (default 100 000)
+}
+
+// DefaultLimits are the caps used for zero Limits fields.
+var DefaultLimits = Limits{AuditPerApp: 100_000, AuditTotal: 400_000, Outbox: 1_000, SessionsPerApp: 100_000}
+
+func (l Limits) withDefaults() Limits {
+	def := DefaultLimits
+	if l.AuditPerApp <= 0 {
+		l.AuditPerApp = def.AuditPerApp
+	}
+	if l.AuditTotal <= 0 {
+		l.AuditTotal = def.AuditTotal
+	}
+	if l.Outbox <= 0 {
+		l.Outbox = def.Outbox
+	}
+	if l.SessionsPerApp <= 0 {
+		l.SessionsPerApp = def.SessionsPerApp
+	}
+	return l
+}
+
+// maxRefreshHashes is how many rotated-out refresh tokens a session
+// remembers (to detect reuse).
+const maxRefreshHashes = 1_000
+
+// trimAuditTotal cuts every app's log by the same share so that all apps
+// together hold AuditTotal events. Caller holds d.mu.
+func (d *Domain) trimAuditTotal() {
+	total := 0
+	for _, a := range d.st.Apps {
+		total += len(a.Audit)
+	}
+	if total > d.limits.AuditTotal {
+		for _, a := range d.st.Apps {
+			keep := int(int64(len(a.Audit)) * int64(d.limits.AuditTotal) / int64(total))
+			if drop := len(a.Audit) - keep; drop > 0 {
+				a.Audit = append([]*auditRec(nil), a.Audit[drop:]...)
+				a.reindexAudit()
+			}
+		}
+		total = d.limits.AuditTotal
+	}
+	d.st.auditCount = total
+}
 
 // appendCapped appends v and, once the list exceeds limit by an eighth,
 // drops the oldest entries down to limit: trimming in batches keeps the

@@ -19,11 +19,15 @@ import (
 // The fake identity providers' side of the control plane: their JWKS, an
 // ID-token minting route for native-flow tests, and the sign-in page the
 // web flow redirects to.
+// FormPaths are the control routes that take HTML form posts: the fake
+// providers' sign-in page submits to them.
+var FormPaths = []string{"/__mock/idp/"}
+
 func (d *Domain) federatedControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /__mock/idp/{provider}/jwks", d.idpJWKS)
 	mux.HandleFunc("POST /__mock/idp/{provider}/id-token", d.idpMintIDToken)
 	mux.HandleFunc("GET /__mock/idp/{provider}/authorize", d.idpSignInPage)
-	mux.HandleFunc("POST /__mock/idp/{provider}/authorize", d.idpSignInSubmit)
+	mux.HandleFunc("POST /__mock/idp/{provider}/authorize", d.idpSignInSubmit) // one of FormPaths
 }
 
 func (d *Domain) identityProviders() *idp.Set {

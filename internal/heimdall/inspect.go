@@ -369,7 +369,7 @@ func (d *Domain) InspectToken(r *http.Request, token string) TokenReport {
 		return rep
 	}
 	// The signature is checked outside the mutex, as /verify does.
-	_, err = ks.Verify(token, keys.Expect{Issuers: []string{d.issuer(r, a.Slug), legacyIssuer}, Now: d.now()})
+	_, err = ks.Verify(token, keys.Expect{Issuers: d.acceptedIssuers(r, a.Slug, true), Now: d.now()})
 
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -100,7 +100,7 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 		d.st.Outbox = appendCapped(d.st.Outbox, &outboxRec{
 			ID: newID(), Kind: "invite", To: inv.Email, Token: code, Code: code,
 			Link: base + "/accept-invite?code=" + url.QueryEscape(code), AppSlug: a.Slug, CreatedAt: now,
-		}, maxOutbox)
+		}, d.limits.Outbox)
 	}
 	d.audit(a, "invite.created", k.ID, "invite", inv.ID, "", map[string]any{"email": inv.Email, "role": role})
 	return router.JSON(http.StatusCreated, inviteJSON(a, inv))

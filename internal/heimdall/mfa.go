@@ -326,7 +326,7 @@ func (d *Domain) sendOTP(a *appRec, addr string, ttl time.Duration) (string, tim
 	code := sixDigits()
 	d.st.Outbox = appendCapped(d.st.Outbox, &outboxRec{
 		ID: newID(), Kind: "otp", To: addr, Token: code, Code: code, AppSlug: a.Slug, CreatedAt: now,
-	}, maxOutbox)
+	}, d.limits.Outbox)
 	return tokenHash(code), now.Add(ttl)
 }
 

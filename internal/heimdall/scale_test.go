@@ -96,6 +96,7 @@ var (
 func bigServer(b *testing.B) *bigState {
 	bigOnce.Do(func() {
 		s := newBenchServer(b)
+		s.d.limits.AuditPerApp, s.d.limits.AuditTotal = bigEvents, bigEvents // the scale measured here
 		a := s.d.st.appByID[BootstrapAppID]
 		heap := func() float64 {
 			runtime.GC()
@@ -359,9 +360,10 @@ func TestAuditIndexesSurviveExportImport(t *testing.T) {
 // under the domain lock. Each op is the 125,000 appends of one trim cycle;
 // worst-ms is the slowest single append, the one that trimmed.
 func BenchmarkAuditTrim(b *testing.B) {
-	d := New(Options{Clock: clock.New(), Pool: benchPool})
+	d := New(Options{Clock: clock.New(), Pool: benchPool, Limits: Limits{AuditPerApp: 1_000_000, AuditTotal: 2_000_000}})
 	a := d.st.appByID[BootstrapAppID]
 	users := seedUsers(d, a, 10_000)
+	maxAuditPerApp := d.limits.AuditPerApp
 	cycle := maxAuditPerApp / 8
 	seedAudit(d, a, maxAuditPerApp+cycle-len(a.Audit), users)
 	var worst time.Duration

@@ -162,12 +162,28 @@ func checkState(st *state) error {
 		if a.Seq > st.Seq {
 			return fmt.Errorf("%s.seq: beyond the snapshot's seq", p)
 		}
+		if !slices.Contains(appStatuses, a.Status) {
+			return fmt.Errorf("%s.status: %q must be one of the following values: %s", p, a.Status, strings.Join(appStatuses, ", "))
+		}
 		roles := map[string]bool{}
 		for j, r := range a.Roles {
 			if r.Name == "" || roles[r.Name] {
 				return fmt.Errorf("%s.roles[%d]: missing or duplicate name", p, j)
 			}
 			roles[r.Name] = true
+		}
+		c := a.Config
+		var cfg configPatch
+		if c.OAuthLinkPolicy != "" {
+			cfg.OAuthLinkPolicy = &c.OAuthLinkPolicy
+		}
+		cfg.PasswordMinLength, cfg.MaxFailedLoginAttempts = &c.PasswordMinLength, &c.MaxFailedLoginAttempts
+		cfg.MaxSessions, cfg.SessionDurationMinutes = &c.MaxSessions, &c.SessionDurationMinutes
+		if c.SignupDefaultRole != "" {
+			cfg.SignupDefaultRole = &c.SignupDefaultRole
+		}
+		if probs := cfg.problems(func(r string) bool { return roles[r] }); len(probs) > 0 {
+			return fmt.Errorf("%s.auth_config: %s", p, strings.Join(probs, "; "))
 		}
 		users := map[string]bool{}
 		names, contacts := map[string]bool{}, map[string]bool{}
@@ -186,6 +202,9 @@ func checkState(st *state) error {
 				return fmt.Errorf("%s.username: missing or duplicate", up)
 			}
 			names[foldKey(u.Username)] = true
+			if !slices.Contains(userStatuses, u.Status) {
+				return fmt.Errorf("%s.status: %q must be one of the following values: %s", up, u.Status, strings.Join(userStatuses, ", "))
+			}
 			if u.Role != "" && !roles[u.Role] {
 				return fmt.Errorf("%s.role: unknown role %q", up, u.Role)
 			}

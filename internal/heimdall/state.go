@@ -26,6 +26,7 @@ type state struct {
 	appByID           map[string]*appRec // id → app
 	appBySlug         map[string]*appRec // slug → app
 	keyByHash         map[string]*apiKeyRec
+	auditCount        int // audit events over all apps, roughly (see Domain.audit)
 }
 
 type appRec struct {
@@ -60,6 +61,7 @@ type appRec struct {
 	Attempts    []*attemptRec        `json:"webhook_attempts"`   // newest last, capped
 
 	keystore    *keys.Keystore
+	sessOrder   []*sessionRec // sessions in creation order, some already dropped; see capSessions
 	userByID    map[string]*userRec
 	byUsername  map[string]*userRec // lower-case username
 	byContact   map[string]*userRec // contactKey(type, value) of every contact
@@ -454,6 +456,29 @@ func (a *appRec) addSession(s *sessionRec) {
 		a.byRefresh[h] = s
 	}
 	a.userSess[s.UserID] = append(a.userSess[s.UserID], s)
+	a.sessOrder = append(a.sessOrder, s)
+}
+
+// capSessions drops the oldest live sessions beyond limit, and compacts
+// the creation-order list when dropped sessions make up most of it.
+func (a *appRec) capSessions(limit int) {
+	for len(a.sessionByID) > limit && len(a.sessOrder) > 0 {
+		s := a.sessOrder[0]
+		a.sessOrder[0] = nil
+		a.sessOrder = a.sessOrder[1:]
+		if a.sessionByID[s.ID] == s {
+			a.dropSession(s)
+		}
+	}
+	if len(a.sessOrder) > 2*len(a.sessionByID)+64 {
+		live := make([]*sessionRec, 0, len(a.sessionByID)+len(a.sessionByID)/2)
+		for _, s := range a.sessOrder {
+			if a.sessionByID[s.ID] == s {
+				live = append(live, s)
+			}
+		}
+		a.sessOrder = live
+	}
 }
 
 // dropSession forgets a revoked or expired session entirely: its sid no

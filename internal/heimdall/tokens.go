@@ -61,6 +61,7 @@ func (d *Domain) startSession(r *http.Request, a *appRec, u *userRec, amr []stri
 		s.IP = strPtrOrNil(clientIP(r))
 	}
 	a.addSession(s)
+	a.capSessions(d.limits.SessionsPerApp)
 	u.LastUsedAt = &now
 	return issued{claims: d.userClaims(r, a, u, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
 }
@@ -141,7 +142,7 @@ func (d *Domain) verifyToken(r *router.Request, slug, token string, fn func(a *a
 	if token != "" {
 		var err error
 		claims, err = ks.Verify(token, keys.Expect{
-			Issuers: []string{d.issuer(r.HTTP, slug), legacyIssuer},
+			Issuers: d.acceptedIssuers(r.HTTP, slug, true),
 			Now:     d.now(),
 		})
 		reason = keys.ReasonOf(err)

@@ -4,13 +4,14 @@
 package journal
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/redact"
 )
 
 // DefaultCapacity is the ring size New uses for a capacity <= 0.
@@ -18,10 +19,10 @@ const DefaultCapacity = 1000
 
 // MaxBodyBytes caps each stored body so a few large uploads cannot make the
 // journal hold megabytes.
-const MaxBodyBytes = 16 << 10
+const MaxBodyBytes = redact.MaxBodyBytes
 
-// Redacted replaces the value of a secret-bearing header.
-const Redacted = "[redacted]"
+// Redacted replaces the value of a secret.
+const Redacted = redact.Mask
 
 // Entry is one served request.
 type Entry struct {
@@ -82,6 +83,9 @@ func (j *Journal) Add(e Entry) {
 	if e.RequestHeaders == nil {
 		e.RequestHeaders = map[string]string{}
 	}
+	// Queries and violation messages can quote a credential too.
+	e.Query = redact.Query(e.Query)
+	e.RequestErrors, e.ResponseErrors = redact.Texts(e.RequestErrors), redact.Texts(e.ResponseErrors)
 	j.mu.Lock()
 	j.seq++
 	e.ID = "req_" + strconv.FormatUint(j.seq, 10)
@@ -140,97 +144,9 @@ func (f *Filter) matches(e *Entry) bool {
 		(f.Method == "" || strings.EqualFold(e.Method, f.Method))
 }
 
-// secretHeaders carry credentials; the journal is readable over the control
-// plane, so their values never enter it.
-var secretHeaders = map[string]bool{
-	"Authorization":       true,
-	"Proxy-Authorization": true,
-	"Cookie":              true,
-	"Set-Cookie":          true,
-	"X-Api-Key":           true,
-	"X-Auth-Token":        true,
-}
-
 // Headers flattens h (multiple values joined by ", ") with secrets redacted.
-func Headers(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
-	for k, v := range h {
-		if secretHeaders[http.CanonicalHeaderKey(k)] {
-			out[k] = Redacted
-			continue
-		}
-		out[k] = strings.Join(v, ", ")
-	}
-	return out
-}
+func Headers(h http.Header) map[string]string { return redact.Headers(h) }
 
-// Body turns a captured body into something storable: valid JSON within
-// MaxBodyBytes is kept as is; anything else (too long, not JSON) becomes a
-// JSON string of its first MaxBodyBytes, marked when cut, so the entry still
-// encodes. An empty body gives nil.
-func Body(b []byte) json.RawMessage {
-	if len(b) == 0 {
-		return nil
-	}
-	if len(b) <= MaxBodyBytes && json.Valid(b) {
-		return redactBody(b)
-	}
-	text := b
-	cut := len(b) > MaxBodyBytes
-	if cut {
-		text = b[:MaxBodyBytes] // a rune cut in two becomes U+FFFD below
-	}
-	s := strings.ToValidUTF8(string(text), "\uFFFD")
-	if cut {
-		s += "…[truncated " + strconv.Itoa(len(b)-len(text)) + " bytes]"
-	}
-	enc, err := json.Marshal(s)
-	if err != nil {
-		return nil
-	}
-	return enc
-}
-
-// secretFields are body fields whose values never reach the journal: the
-// journal is shown on the inspector page and in state dumps, and a password
-// or client secret has no debugging value there. Tokens stay: decoding them
-// is what the journal is for.
-var secretFields = map[string]bool{
-	"password": true, "new_password": true, "current_password": true, "old_password": true,
-	"client_secret": true, "secret": true,
-}
-
-// redactBody replaces the values of secret fields, at any depth, with
-// Redacted. Bodies that cannot hold one are returned as they are.
-func redactBody(b []byte) json.RawMessage {
-	if !bytes.Contains(b, []byte("password")) && !bytes.Contains(b, []byte("secret")) {
-		return json.RawMessage(b)
-	}
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return json.RawMessage(b)
-	}
-	redactValue(v)
-	out, err := json.Marshal(v)
-	if err != nil {
-		return json.RawMessage(b)
-	}
-	return out
-}
-
-func redactValue(v any) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, child := range t {
-			if _, isString := child.(string); isString && secretFields[strings.ToLower(k)] {
-				t[k] = Redacted
-				continue
-			}
-			redactValue(child)
-		}
-	case []any:
-		for _, child := range t {
-			redactValue(child)
-		}
-	}
-}
+// Body turns a captured body into something storable, secrets masked and
+// cut to MaxBodyBytes (see redact.Body).
+func Body(b []byte) json.RawMessage { return redact.Body(b) }

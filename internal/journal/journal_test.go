@@ -138,15 +138,15 @@ func TestConcurrentAdd(t *testing.T) {
 	}
 }
 
-func TestBodyRedactsPasswordsAndSecretsButKeepsTokens(t *testing.T) {
-	in := []byte(`{"identifier":"alice","password":"hunter2","nested":{"client_secret":"s3cr3t","new_password":"x"},"access_token":"eyJ.a.b","items":[{"secret":"y"}]}`)
+func TestBodyRedactsSecretsAndKeepsOnlyTheClaimsOfTokens(t *testing.T) {
+	in := []byte(`{"identifier":"alice","password":"hunter2","nested":{"client_secret":"s3cr3t","new_password":"x"},"access_token":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl","items":[{"secret":"y"}]}`)
 	got := string(Body(in))
-	for _, leaked := range []string{"hunter2", "s3cr3t", `"x"`, `"y"`} {
+	for _, leaked := range []string{"hunter2", "s3cr3t", `"x"`, `"y"`, "c2lnbmF0dXJl"} {
 		if strings.Contains(got, leaked) {
 			t.Errorf("journal body leaks %s: %s", leaked, got)
 		}
 	}
-	if !strings.Contains(got, "eyJ.a.b") || !strings.Contains(got, `"identifier":"alice"`) {
+	if !strings.Contains(got, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.[redacted]") || !strings.Contains(got, `"identifier":"alice"`) {
 		t.Errorf("journal body lost what it should keep: %s", got)
 	}
 	plain := []byte(`{"identifier":"alice"}`)

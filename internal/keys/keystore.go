@@ -42,6 +42,11 @@ type storedKey struct {
 type Keystore struct {
 	pool *Pool // nil: SharedPool, resolved at rotation time
 
+	// pending, when set, is closed once the first key arrived from a pool
+	// that generates in the background (see Pool.Own); until then every
+	// method waits for it.
+	pending chan struct{}
+
 	mu       sync.RWMutex
 	keys     []*storedKey // newest first; keys[0] signs
 	byKID    map[string]*storedKey
@@ -53,9 +58,26 @@ type Keystore struct {
 
 // NewKeystore creates a keystore with one key drawn from pool (SharedPool
 // when nil), created at now.
+//
+// With an own pool (NewOwnPool) the keystore is returned at once and its key
+// arrives in the background: start-up never waits for RSA generation, and
+// only a caller that needs the key before it is ready waits.
 func NewKeystore(pool *Pool, now time.Time) *Keystore {
 	k := &Keystore{pool: pool, byKID: map[string]*storedKey{}}
-	sk, err := newStoredKey(Key{KID: newKID(), Private: pool.Get(), CreatedAt: now})
+	if pool != nil && pool.own {
+		k.pending = make(chan struct{})
+		go func() {
+			k.first(pool.Get(), now)
+			close(k.pending)
+		}()
+		return k
+	}
+	k.first(pool.Get(), now)
+	return k
+}
+
+func (k *Keystore) first(key *rsa.PrivateKey, now time.Time) {
+	sk, err := newStoredKey(Key{KID: newKID(), Private: key, CreatedAt: now})
 	if err != nil {
 		// A freshly generated 2048-bit key is always accepted by go-jose.
 		panic(fmt.Sprintf("keys: preparing a generated key: %v", err))
@@ -63,7 +85,14 @@ func NewKeystore(pool *Pool, now time.Time) *Keystore {
 	k.keys = []*storedKey{sk}
 	k.byKID[sk.key.KID] = sk
 	k.republish()
-	return k
+}
+
+// ready waits for the first key of a keystore whose key is generated in
+// the background; a closed channel costs nothing afterwards.
+func (k *Keystore) ready() {
+	if k.pending != nil {
+		<-k.pending
+	}
 }
 
 func newKID() string {
@@ -115,6 +144,7 @@ func (k *Keystore) republish() {
 // carries its kid and typ "JWT". Time claims (iat, exp, nbf) must be numbers
 // of seconds; a time.Time is converted, anything else is an error.
 func (k *Keystore) Sign(claims map[string]any) (string, error) {
+	k.ready()
 	k.mu.RLock()
 	sk := k.keys[0]
 	k.mu.RUnlock()
@@ -124,6 +154,7 @@ func (k *Keystore) Sign(claims map[string]any) (string, error) {
 // SignWith signs with the named key, current or retired; tests use it to
 // mint tokens as they were before a rotation.
 func (k *Keystore) SignWith(kid string, claims map[string]any) (string, error) {
+	k.ready()
 	k.mu.RLock()
 	sk := k.byKID[kid]
 	k.mu.RUnlock()
@@ -199,6 +230,7 @@ func cloneClaims(claims map[string]any) map[string]any {
 func (k *Keystore) Rotate(now time.Time) (kid string) {
 	// Key generation and signer setup happen outside the lock so a rotation
 	// on an empty pool never stalls concurrent signing.
+	k.ready()
 	sk, err := newStoredKey(Key{KID: newKID(), Private: k.pool.Get(), CreatedAt: now})
 	if err != nil {
 		panic(fmt.Sprintf("keys: preparing a generated key: %v", err))
@@ -218,6 +250,7 @@ func (k *Keystore) Rotate(now time.Time) (kid string) {
 
 // CurrentKID is the kid of the key that signs new tokens.
 func (k *Keystore) CurrentKID() string {
+	k.ready()
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	return k.keys[0].key.KID
@@ -226,6 +259,7 @@ func (k *Keystore) CurrentKID() string {
 // Keys lists every key, newest first. The slice and times are copies; the
 // private keys are shared and must not be modified.
 func (k *Keystore) Keys() []Key {
+	k.ready()
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	out := make([]Key, len(k.keys))
@@ -241,6 +275,7 @@ func (k *Keystore) Keys() []Key {
 
 // JWKS is the public key set (use "sig", alg RS256), newest key first.
 func (k *Keystore) JWKS() jose.JSONWebKeySet {
+	k.ready()
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	return jose.JSONWebKeySet{Keys: append([]jose.JSONWebKey(nil), k.jwks.Keys...)}
@@ -249,12 +284,14 @@ func (k *Keystore) JWKS() jose.JSONWebKeySet {
 // JWKSJSON is the JWKS as served at the well-known endpoint. The encoding
 // is computed once per rotation; each call returns a private copy.
 func (k *Keystore) JWKSJSON() []byte {
+	k.ready()
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	return bytes.Clone(k.jwksJSON)
 }
 
 func (k *Keystore) lookup(kid string) *storedKey {
+	k.ready()
 	k.mu.RLock()
 	defer k.mu.RUnlock()
 	return k.byKID[kid]

@@ -38,6 +38,20 @@ type Pool struct {
 	lazy bool
 	// recycle pools hand out the reserve round-robin (see RecyclingPool).
 	recycle bool
+	// own pools never hand out reserved keys: every key is generated in
+	// this process (see NewOwnPool).
+	own bool
+}
+
+// NewOwnPool is a pool for a mock others can reach: the shipped reserve is
+// public, so every key it hands out is generated in this process, by
+// background workers that start at once. Keystores drawing from it get
+// their first key in the background too (see NewKeystore).
+func NewOwnPool(size int) *Pool {
+	p := newPool(size)
+	p.own = true
+	p.start()
+	return p
 }
 
 // NewPool starts filling a pool of up to size keys in the background. A size
@@ -102,6 +116,17 @@ func (p *Pool) Get() *rsa.PrivateKey {
 	}
 	if p.recycle {
 		return recycledKey()
+	}
+	if p.own {
+		if cap(p.ready) == 0 {
+			return generateKey()
+		}
+		select {
+		case key := <-p.ready:
+			return key
+		case <-p.stop:
+			return generateKey()
+		}
 	}
 	select {
 	case key := <-p.ready:

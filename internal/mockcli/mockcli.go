@@ -19,11 +19,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/atomicfile"
+	"github.com/heimdall-mock/heimdall-mock/internal/guard"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/server"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 	"github.com/heimdall-mock/heimdall-mock/specs"
@@ -49,20 +53,43 @@ Flags:
 
 // Options are the parsed flags.
 type Options struct {
-	Spec             string
-	Host             string
-	Port             int
-	PublicURL        string
-	Fixtures         string
-	Seed             int64
-	Strict           bool
-	ValidateRequests bool
-	LogFormat        string
-	StateFile        string
-	Watch            bool
-	Coverage         bool
-	MaxBodyBytes     int64
-	NoDomain         bool
+	Spec              string
+	Host              string
+	Port              int
+	PublicURL         string
+	Fixtures          string
+	Seed              int64
+	Strict            bool
+	ValidateRequests  bool
+	LogFormat         string
+	StateFile         string
+	Watch             bool
+	Coverage          bool
+	MaxBodyBytes      int64
+	NoDomain          bool
+	AllowHosts        listFlag
+	ControlToken      string
+	CORS              bool
+	CORSOrigins       listFlag
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+	JournalSize       int
+	Limits            heimdall.Limits
+}
+
+// listFlag is a flag given as a comma-separated list, or several times.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
 }
 
 func parse(args []string, stderr io.Writer) (*Options, error) {
@@ -82,13 +109,36 @@ func parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.BoolVar(&o.Strict, "strict", false, "answer 500 when a response violates the spec")
 	fs.BoolVar(&o.ValidateRequests, "validate-requests", true, "validate requests against the spec (400 on violations)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&o.StateFile, "state-file", "", "import state from this file at start, write it on SIGINT/SIGTERM")
+	fs.StringVar(&o.StateFile, "state-file", "", "import state from this file at start; changes are written to it within a second, and on SIGINT/SIGTERM")
 	fs.BoolVar(&o.Watch, "watch", false, "reload the spec file when it changes, keeping state")
 	fs.BoolVar(&o.Coverage, "coverage", false, "print which operations are stateful or generated, then exit")
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", 1<<20, "largest accepted request body in bytes (413 above)")
 	fs.BoolVar(&o.NoDomain, "no-domain", false, "serve the spec without the stateful Heimdall domain (for other APIs)")
+	fs.Var(&o.AllowHosts, "allow-host", "extra host name the control plane answers (repeat or comma-separate; \"*\" for any); loopback names, IP addresses, --host and --public-url are always accepted")
+	fs.StringVar(&o.ControlToken, "control-token", os.Getenv(guard.TokenEnv), "bearer token required on /__mock and the inspector (default $"+guard.TokenEnv+")")
+	fs.BoolVar(&o.CORS, "cors", true, "answer CORS on the API routes (never on /__mock for other origins)")
+	fs.Var(&o.CORSOrigins, "cors-origins", "origins allowed by CORS (repeat or comma-separate; default any)")
+	fs.DurationVar(&o.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "drop a connection whose request headers take longer")
+	fs.DurationVar(&o.ReadTimeout, "read-timeout", 30*time.Second, "drop a connection whose request (headers and body) takes longer to arrive")
+	fs.DurationVar(&o.IdleTimeout, "idle-timeout", 120*time.Second, "close a keep-alive connection idle this long")
+	def := heimdall.DefaultLimits
+	fs.IntVar(&o.JournalSize, "journal-size", 1000, "requests kept in the journal (oldest dropped)")
+	fs.IntVar(&o.Limits.AuditPerApp, "max-audit", def.AuditPerApp, "audit events kept per app (oldest dropped)")
+	fs.IntVar(&o.Limits.AuditTotal, "max-audit-total", def.AuditTotal, "audit events kept over all apps")
+	fs.IntVar(&o.Limits.Outbox, "max-outbox", def.Outbox, "mails kept in the outbox, all apps together")
+	fs.IntVar(&o.Limits.SessionsPerApp, "max-sessions", def.SessionsPerApp, "live sessions kept per app (oldest revoked; users also have max_sessions each)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	for name, n := range map[string]int{"--journal-size": o.JournalSize, "--max-audit": o.Limits.AuditPerApp, "--max-audit-total": o.Limits.AuditTotal, "--max-outbox": o.Limits.Outbox, "--max-sessions": o.Limits.SessionsPerApp} {
+		if n < 1 {
+			return nil, fmt.Errorf("%s: %d must be at least 1", name, n)
+		}
+	}
+	for name, d := range map[string]time.Duration{"--read-header-timeout": o.ReadHeaderTimeout, "--read-timeout": o.ReadTimeout, "--idle-timeout": o.IdleTimeout} {
+		if d <= 0 {
+			return nil, fmt.Errorf("%s: %s must be a positive duration such as \"30s\"", name, d)
+		}
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
@@ -138,7 +188,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	stateNote := ""
 	if o.StateFile != "" {
-		stateNote = o.StateFile + " (none yet; written on shutdown)"
+		stateNote = o.StateFile + " (none yet; written as state changes)"
 		if data, err := os.ReadFile(o.StateFile); err == nil {
 			if err := srv.ImportState(data); err != nil {
 				fmt.Fprintf(stderr, "mock: --state-file %s: %v\n", o.StateFile, err)
@@ -155,9 +205,28 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		fmt.Fprintln(stderr, "mock:", err)
 		return 1
 	}
+	if !guard.Loopback(o.Host) {
+		printExposed(stderr, o)
+	}
+	var handler http.Handler = srv
+	saved := make(chan struct{})
+	if o.StateFile != "" {
+		var dirty atomic.Bool
+		handler = markWrites(srv, &dirty)
+		saveCtx, stopSaving := context.WithCancel(ctx)
+		defer stopSaving()
+		go func() {
+			defer close(saved)
+			saveEvery(saveCtx, srv, o.StateFile, &dirty, logger)
+		}()
+	} else {
+		close(saved)
+	}
 	httpSrv := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           handler,
+		ReadHeaderTimeout: o.ReadHeaderTimeout,
+		ReadTimeout:       o.ReadTimeout,
+		IdleTimeout:       o.IdleTimeout,
 		// Huge headers are refused by net/http with 431 before they reach us.
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -186,6 +255,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		logger.Warn("shutdown", "error", err)
 	}
 	srv.Close()
+	<-saved // the periodic saver is done; the final save below has the last word
 	if o.StateFile != "" {
 		if err := saveState(srv, o.StateFile); err != nil {
 			fmt.Fprintln(stderr, "mock: saving state:", err)
@@ -212,7 +282,7 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 			return nil, nil, fmt.Errorf("--fixtures: %w", err)
 		}
 	}
-	srv, err := server.New(server.Config{
+	cfg := server.Config{
 		Spec:             spec,
 		Domain:           !o.NoDomain,
 		Seed:             o.Seed,
@@ -222,8 +292,72 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 		MaxBodyBytes:     o.MaxBodyBytes,
 		Logger:           logger,
 		Fixtures:         fixtureData,
-	})
+		JournalSize:      o.JournalSize,
+		Limits:           o.Limits,
+		Control: guard.Control{
+			AllowHosts: append([]string{o.Host}, o.AllowHosts...),
+			PublicURL:  o.PublicURL,
+			Token:      o.ControlToken,
+			Open:       []string{"/__mock/ready"},
+		},
+	}
+	if o.CORS {
+		cfg.CORS = &guard.CORS{Origins: o.CORSOrigins}
+	}
+	if !guard.Loopback(o.Host) || o.ControlToken != "" {
+		// The shipped reserve is public: a mock others can reach signs
+		// with keys nobody else has.
+		cfg.KeyPool = keys.NewOwnPool(4)
+	}
+	srv, err := server.New(cfg)
 	return spec, srv, err
+}
+
+// saveInterval is how often a changed state reaches --state-file: a crash
+// (kill -9) loses at most the writes of the last interval.
+const saveInterval = 250 * time.Millisecond
+
+// markWrites flags every request that may change state (anything but GET,
+// HEAD and OPTIONS) once it is answered.
+func markWrites(next http.Handler, dirty *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			dirty.Store(true)
+		}
+	})
+}
+
+// saveEvery writes the state file whenever a write was answered since the
+// last save, at most every saveInterval, until ctx ends.
+func saveEvery(ctx context.Context, srv *server.Server, path string, dirty *atomic.Bool, logger *slog.Logger) {
+	t := time.NewTicker(saveInterval)
+	defer t.Stop()
+	var next time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !dirty.Swap(false) || time.Now().Before(next) {
+			if time.Now().Before(next) {
+				dirty.Store(true)
+			}
+			continue
+		}
+		start := time.Now()
+		if err := saveState(srv, path); err != nil {
+			logger.Error("saving state", "state_file", path, "error", err)
+			dirty.Store(true) // try again next tick
+		}
+		// A big state takes a while to encode; under constant writes the
+		// saver then rests as long as it worked, so it never takes more
+		// than half a CPU or stacks up snapshots in memory.
+		next = start.Add(2 * time.Since(start))
+	}
 }
 
 // saveState writes the snapshot atomically, so an interrupted shutdown
@@ -279,6 +413,19 @@ func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr stri
 		fmt.Fprintf(w, "  %-17s %v\n", k+":", boot[k])
 	}
 	fmt.Fprintf(w, "  control:    %s/__mock/health\n", base)
+}
+
+// printExposed warns that other machines (and their web pages) can reach
+// the mock, and names what keeps its control plane to the user.
+func printExposed(w io.Writer, o *Options) {
+	fmt.Fprintf(w, "mock: WARNING: listening on %s, reachable from other machines.\n", o.Host)
+	fmt.Fprintln(w, "  Signing keys are generated in this process, never the shipped test keys (those are public).")
+	if o.ControlToken == "" {
+		fmt.Fprintln(w, "  /__mock (mints tokens, exports state with private keys) has no token: set --control-token or "+guard.TokenEnv+".")
+	} else {
+		fmt.Fprintln(w, "  /__mock and the inspector require the control token.")
+	}
+	fmt.Fprintln(w, "  /__mock answers loopback names, IP addresses and --public-url's host; add other names (a container's service name) with --allow-host.")
 }
 
 func printCoverage(w io.Writer, srv *server.Server) {

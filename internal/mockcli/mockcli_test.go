@@ -146,7 +146,7 @@ func TestCoverageTable(t *testing.T) {
 func TestStateFileSurvivesARestart(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
 	base, stop, out := start(t, "--state-file", state)
-	if want := "state:      " + state + " (none yet; written on shutdown)"; !strings.Contains(out.String(), want) {
+	if want := "state:      " + state + " (none yet; written as state changes)"; !strings.Contains(out.String(), want) {
 		t.Errorf("banner lacks %q:\n%s", want, out)
 	}
 	body := `{"email":"dora@example.com","password":"correct horse battery","username":"dora"}`

@@ -34,6 +34,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/faults"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
+	"github.com/heimdall-mock/heimdall-mock/internal/redact"
 	"github.com/heimdall-mock/heimdall-mock/internal/violation"
 )
 
@@ -909,7 +910,7 @@ func (r *Router) record(x *exchange) {
 			slog.String("template", template),
 			slog.Int("status", x.status),
 			slog.Float64("duration_ms", elapsedMS),
-			slog.Any("violations", nonNil(x.respErrors)),
+			slog.Any("violations", nonNil(redact.Texts(x.respErrors))),
 		)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/redact"
 )
 
 // Validator checks a response against a contract and lists what breaks it.
@@ -96,7 +98,7 @@ type StepResult struct {
 }
 
 const (
-	redacted        = "[redacted]"
+	redacted        = redact.Mask
 	maxBody         = 16 << 20
 	maxReportedBody = 2048
 )
@@ -106,9 +108,6 @@ const (
 var bootstrapEnvKeys = []string{"api_key", "app_slug", "app_id", "workspace_id", "issuer"}
 
 func bootstrapEnv(key string) string { return "HEIMDALL_" + strings.ToUpper(key) }
-
-// credentialHeaders never appear in reports.
-var credentialHeaders = map[string]bool{"Authorization": true, "Cookie": true, "X-Api-Key": true, "Proxy-Authorization": true}
 
 // Run replays the scenarios, each on its own target, Parallel at a time,
 // and returns their results in the given order.
@@ -326,7 +325,7 @@ func (r *Runner) runStep(ctx context.Context, t Target, sc *Scenario, index int,
 	sr.Path = req.URL.RequestURI()
 	sr.Headers = make(map[string]string, len(req.Header))
 	for k := range req.Header {
-		if credentialHeaders[k] {
+		if redact.SecretHeader(k) {
 			sr.Headers[k] = redacted
 		} else {
 			sr.Headers[k] = req.Header.Get(k)
@@ -461,23 +460,25 @@ func compact(v any) string {
 	return string(raw)
 }
 
+// excerpt is the start of a body for a report, its secrets masked before
+// the cut so none is left half in view.
 func excerpt(raw []byte) string {
-	if len(raw) <= maxReportedBody {
-		return string(raw)
+	text := redact.Text(string(raw))
+	if len(text) <= maxReportedBody {
+		return text
 	}
-	return string(raw[:maxReportedBody]) + fmt.Sprintf("... (%d bytes)", len(raw))
+	return text[:maxReportedBody] + fmt.Sprintf("... (%d bytes)", len(raw))
 }
 
-// redactResult replaces every environment value in the result's text.
+// redactResult replaces every environment value in the result's text, and
+// every credential the redact package recognises (passwords, tokens, codes,
+// keys in bodies, paths and failure messages).
 func redactResult(res *ScenarioResult, secrets []string) {
-	if len(secrets) == 0 {
-		return
-	}
 	red := func(s string) string {
 		for _, sec := range secrets {
 			s = strings.ReplaceAll(s, sec, redacted)
 		}
-		return s
+		return redact.Text(s)
 	}
 	res.Error = red(res.Error)
 	for i := range res.Steps {

@@ -82,8 +82,9 @@ func (t *httpTarget) Reset(ctx context.Context) error { return t.mock.reset(ctx,
 
 // HandlerTarget runs scenarios in process: each request goes straight to
 // h.ServeHTTP with an in-memory response writer, no sockets involved.
-// Requests carry Host "mock.local", so a mock issues tokens for
-// http://mock.local/<slug>.
+// Requests carry Host "mock.localhost" (a loopback name, which the control
+// plane accepts), so a mock issues tokens for
+// http://mock.localhost/<slug>.
 func HandlerTarget(h http.Handler) Target { return &handlerTarget{h: h} }
 
 type handlerTarget struct {
@@ -92,7 +93,7 @@ type handlerTarget struct {
 }
 
 // handlerHost is the Host of in-process requests.
-const handlerHost = "mock.local"
+const handlerHost = "mock.localhost"
 
 // goClientAgent is the User-Agent net/http's client sends by default.
 const goClientAgent = "Go-http-client/1.1"

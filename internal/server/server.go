@@ -21,6 +21,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/fakedata"
 	"github.com/heimdall-mock/heimdall-mock/internal/faults"
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
+	"github.com/heimdall-mock/heimdall-mock/internal/guard"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
 	"github.com/heimdall-mock/heimdall-mock/internal/inspector"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
@@ -40,9 +41,10 @@ type Config struct {
 	Seed             int64
 	Strict           bool
 	ValidateRequests bool
-	PublicURL        string // "" : http://<Host> of each request
-	MaxBodyBytes     int64  // 0: the router's default (1 MiB)
-	JournalSize      int    // 0: 1000
+	PublicURL        string          // "" : http://<Host> of each request
+	MaxBodyBytes     int64           // 0: the router's default (1 MiB)
+	JournalSize      int             // 0: 1000
+	Limits           heimdall.Limits // retention caps of the domain (zero: defaults)
 	Logger           *slog.Logger
 	Clock            *clock.Clock // nil: a new wall clock
 	KeyPool          *keys.Pool   // nil: the shared pool
@@ -52,6 +54,11 @@ type Config struct {
 	// shaper translates their bodies to the served spec where the two
 	// differ. Nil: the embedded contract.
 	DomainSpec *specload.Spec
+	// Control gates /__mock (Host names, origins, content types, token);
+	// the zero value accepts loopback names and IP literals only.
+	Control guard.Control
+	// CORS, when set, grants cross-origin access to the API routes.
+	CORS *guard.CORS
 }
 
 // Server is the assembled mock. It is an http.Handler.
@@ -68,6 +75,7 @@ type Server struct {
 	spec     atomic.Pointer[specload.Spec]
 	shaper   atomic.Pointer[shape.Shaper]
 	control  http.Handler
+	api      http.Handler // the current router, behind CORS when on
 }
 
 // New builds the server. It fails on a spec the router cannot mount or on
@@ -94,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	var dom control.Domain
 	if cfg.Domain {
-		s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL})
+		s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL, Names: cfg.Control.AllowHosts, Limits: cfg.Limits})
 		if len(cfg.Fixtures) > 0 {
 			doc, err := fixtures.Parse(cfg.Fixtures)
 			if err != nil {
@@ -112,7 +120,14 @@ func New(cfg Config) (*Server, error) {
 	if err := s.Reload(cfg.Spec); err != nil {
 		return nil, err
 	}
-	s.control = control.Handler(control.Deps{
+	var api http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.router.Load().ServeHTTP(w, r) })
+	if cfg.CORS != nil {
+		api = cfg.CORS.Wrap(api)
+	}
+	s.api = api
+	gate := cfg.Control
+	gate.FormPaths = append(gate.FormPaths, heimdall.FormPaths...)
+	s.control = gate.Wrap(control.Handler(control.Deps{
 		Clock:      s.Clock,
 		Journal:    s.Journal,
 		Faults:     s.Faults,
@@ -124,7 +139,7 @@ func New(cfg Config) (*Server, error) {
 		Mount: func(mux *http.ServeMux) {
 			inspector.Mount(mux, inspector.Deps{Domain: s.Domain, Journal: s.Journal})
 		},
-	})
+	}))
 	return s, nil
 }
 
@@ -205,7 +220,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.control.ServeHTTP(w, r)
 		return
 	}
-	s.router.Load().ServeHTTP(w, r)
+	s.api.ServeHTTP(w, r)
 }
 
 // Close stops the domain's background work (webhook deliveries). The

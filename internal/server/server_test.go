@@ -29,14 +29,11 @@ func newServer(t *testing.T, mutate func(*Config)) *Server {
 }
 
 func serve(s http.Handler, method, path, body string, header map[string]string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+	h := map[string]string{"Content-Type": "application/json"}
 	for k, v := range header {
-		req.Header.Set(k, v)
+		h[k] = v
 	}
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, req)
-	return rec
+	return request(s, method, "http://localhost"+path, body, h)
 }
 
 func TestControlPlaneAndAPIShareOnePort(t *testing.T) {
@@ -49,7 +46,7 @@ func TestControlPlaneAndAPIShareOnePort(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &disco); err != nil || rec.Code != 200 {
 		t.Fatalf("discovery: %d %s", rec.Code, rec.Body)
 	}
-	if disco["issuer"] != "http://example.com/demo" {
+	if disco["issuer"] != "http://localhost/demo" {
 		t.Errorf("issuer = %v, want the request's host", disco["issuer"])
 	}
 }

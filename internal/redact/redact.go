@@ -1,0 +1,291 @@
+// Package redact keeps credentials out of everything the mock shows or
+// writes about traffic: the request journal, log lines, the inspector and
+// contract replay reports. It is the one place that knows what a secret
+// looks like, so all of them hide the same things.
+//
+// Hidden: passwords, secrets, codes (one-time, reset, invite, OAuth), API
+// keys, cookies and tokens, found by field name (JSON at any depth, form
+// and query fields, "name": "value" text in bodies that do not parse) and
+// by shape wherever they appear (JWTs, pcft_ API keys, Bearer values). A
+// JWT keeps its header and claims, which is what a reader debugs with, and
+// loses its signature, so what is shown can never be replayed.
+package redact
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Mask replaces a secret value.
+const Mask = "[redacted]"
+
+// MaxBodyBytes caps each stored body so a few large uploads cannot make a
+// journal hold megabytes. Redaction runs on the whole body before the cut,
+// so no secret is split in two and half shown.
+const MaxBodyBytes = 16 << 10
+
+// maxInflated bounds how much of a compressed body is inflated to redact it.
+const maxInflated = 1 << 20
+
+// secretHeaders carry credentials.
+var secretHeaders = map[string]bool{
+	"Authorization":       true,
+	"Proxy-Authorization": true,
+	"Cookie":              true,
+	"Set-Cookie":          true,
+	"X-Api-Key":           true,
+	"X-Auth-Token":        true,
+	"X-Control-Token":     true,
+}
+
+// SecretHeader says whether a header's value is a credential.
+func SecretHeader(name string) bool { return secretHeaders[http.CanonicalHeaderKey(name)] }
+
+// Headers flattens h (values joined by ", ") with credentials masked.
+func Headers(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if SecretHeader(k) {
+			out[k] = Mask
+			continue
+		}
+		out[k] = Text(strings.Join(v, ", "))
+	}
+	return out
+}
+
+// SecretField says whether a field (JSON key, form or query name) holds a
+// secret. Names are compared without case, "_" or "-".
+func SecretField(name string) bool {
+	n := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		case r == '_' || r == '-' || r == '.':
+			return -1
+		}
+		return r
+	}, name)
+	switch n {
+	case "code", "codes", "otp", "pin", "cookie", "setcookie", "authorization", "apikey",
+		"otpauthuri", "recoverycodes", "backupcodes":
+		return true
+	case "tokentype", "tokenendpoint", "statuscode", "errorcode", "countrycode", "postalcode", "zipcode":
+		return false
+	}
+	return strings.Contains(n, "password") || strings.Contains(n, "secret") ||
+		strings.Contains(n, "token") || strings.Contains(n, "privatekey") ||
+		strings.HasSuffix(n, "code") || strings.HasSuffix(n, "apikey")
+}
+
+// errorCode is the shape of an error's "code" (EMAIL_TAKEN): kept,
+// since it is what a 409 test checks, and not a credential.
+var errorCode = regexp.MustCompile(`^[A-Z]+(_[A-Z0-9]+)+$`)
+
+// maskValue masks a secret string, keeping error codes.
+func maskValue(field, v string) string {
+	if v == "" || v == Mask {
+		return v
+	}
+	if errorCode.MatchString(v) {
+		return v
+	}
+	if m := jwtShape.FindStringSubmatchIndex(v); m != nil && m[0] == 0 && m[1] == len(v) {
+		return v[:m[3]] + "." + Mask
+	}
+	return Mask
+}
+
+var (
+	// A JWT: three base64url parts, the first two JSON objects.
+	jwtShape = regexp.MustCompile(`(eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,})\.[A-Za-z0-9_-]+`)
+	// The service's API keys.
+	apiKeyShape = regexp.MustCompile(`pcft_[A-Za-z0-9_]{8,}`)
+	bearerShape = regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+`)
+	// "name": "value" or "name": 123 in JSON-like text that does not parse
+	// (or is cut); an unterminated string runs to the end.
+	jsonField = regexp.MustCompile(`"([A-Za-z0-9_.-]{1,64})"\s*:\s*("(?:[^"\\]|\\.)*(?:"|$)|-?[0-9][0-9.eE+-]*)`)
+	// A message about a field that quotes its value: `body.password: "x"
+	// is too short`, `Error at "/password": ..., value "x"`.
+	fieldRef    = regexp.MustCompile(`([A-Za-z0-9_-]+)"?:`)
+	quotedValue = regexp.MustCompile(`^[^"\n]{1,80}?"((?:[^"\\]|\\.)*)"`)
+	// name=value in forms, queries and free text.
+	formField = regexp.MustCompile(`(^|[?&;\s,])([A-Za-z0-9_.-]{1,64})=([^&;\s,]*)`)
+)
+
+// Text masks secrets in free text: log messages, failure reports,
+// paths with queries, bodies that are not JSON.
+func Text(s string) string {
+	if s == "" {
+		return s
+	}
+	s = jwtShape.ReplaceAllString(s, "$1."+Mask)
+	s = apiKeyShape.ReplaceAllString(s, Mask)
+	s = bearerShape.ReplaceAllString(s, "$1 "+Mask)
+	s = jsonField.ReplaceAllStringFunc(s, func(m string) string {
+		sub := jsonField.FindStringSubmatch(m)
+		if !SecretField(sub[1]) {
+			return m
+		}
+		val := sub[2]
+		if strings.HasPrefix(val, `"`) {
+			inner := strings.TrimSuffix(strings.TrimPrefix(val, `"`), `"`)
+			if maskValue(sub[1], inner) == inner {
+				return m
+			}
+			return m[:len(m)-len(val)] + `"` + Mask + `"`
+		}
+		return m[:len(m)-len(val)] + `"` + Mask + `"`
+	})
+	s = maskQuotedAfterFields(s)
+	s = formField.ReplaceAllStringFunc(s, func(m string) string {
+		sub := formField.FindStringSubmatch(m)
+		name := sub[2]
+		if un, err := url.QueryUnescape(name); err == nil {
+			name = un
+		}
+		if !SecretField(name) || sub[3] == "" {
+			return m
+		}
+		val, _ := url.QueryUnescape(sub[3])
+		if maskValue(name, val) == val {
+			return m
+		}
+		return sub[1] + sub[2] + "=" + url.QueryEscape(Mask)
+	})
+	return s
+}
+
+// maskQuotedAfterFields masks the first quoted string after each mention
+// of a secret field.
+func maskQuotedAfterFields(s string) string {
+	refs := fieldRef.FindAllStringSubmatchIndex(s, -1)
+	for i := len(refs) - 1; i >= 0; i-- { // from the end, so indexes hold
+		ref := refs[i]
+		name := s[ref[2]:ref[3]]
+		if !SecretField(name) {
+			continue
+		}
+		v := quotedValue.FindStringSubmatchIndex(s[ref[1]:])
+		if v == nil {
+			continue
+		}
+		start, end := ref[1]+v[2], ref[1]+v[3]
+		if val := s[start:end]; val != Mask && maskValue(name, val) != val {
+			s = s[:start] + Mask + s[end:]
+		}
+	}
+	return s
+}
+
+// Texts applies Text to each string; nil stays nil.
+func Texts(list []string) []string {
+	if list == nil {
+		return nil
+	}
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = Text(s)
+	}
+	return out
+}
+
+// Query masks secret parameters of a raw query string.
+func Query(raw string) string {
+	if raw == "" {
+		return raw
+	}
+	return strings.TrimPrefix(Text("?"+raw), "?")
+}
+
+// Value masks secrets inside a decoded JSON value, at any depth, in place
+// where it can, and returns the result.
+func Value(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			if SecretField(k) {
+				switch c := child.(type) {
+				case string:
+					t[k] = maskValue(k, c)
+					continue
+				case float64, json.Number:
+					t[k] = Mask
+					continue
+				case []any:
+					for i := range c {
+						if _, isObj := c[i].(map[string]any); !isObj {
+							c[i] = Mask
+						}
+					}
+				}
+			}
+			t[k] = Value(child)
+		}
+		return t
+	case []any:
+		for i, child := range t {
+			t[i] = Value(child)
+		}
+		return t
+	case string:
+		return Text(t)
+	}
+	return v
+}
+
+// Body turns a request or response body into something safe to store and
+// show: secrets masked, compressed bodies inflated first, then cut to
+// MaxBodyBytes. Valid JSON within the limit stays JSON; anything else
+// (too long, not JSON, a form) becomes a JSON string, marked when cut. An
+// empty body gives nil.
+func Body(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) > 2 && b[0] == 0x1f && b[1] == 0x8b {
+		if zr, err := gzip.NewReader(bytes.NewReader(b)); err == nil {
+			inflated, err := io.ReadAll(io.LimitReader(zr, maxInflated))
+			if err != nil && len(inflated) == 0 {
+				return marshalString("[gzip body, " + strconv.Itoa(len(b)) + " bytes, not readable]")
+			}
+			b = inflated
+		}
+	}
+	if len(b) <= MaxBodyBytes && json.Valid(b) {
+		var v any
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err == nil {
+			if out, err := json.Marshal(Value(v)); err == nil {
+				return out
+			}
+		}
+	}
+	s := Text(strings.ToValidUTF8(string(b), "\uFFFD"))
+	if len(s) > MaxBodyBytes {
+		cut := MaxBodyBytes
+		for cut > 0 && !utf8Start(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…[truncated " + strconv.Itoa(len(s)-cut) + " bytes]"
+	}
+	return marshalString(s)
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+func marshalString(s string) json.RawMessage {
+	enc, err := json.Marshal(s)
+	if err != nil {
+		return nil
+	}
+	return enc
+}

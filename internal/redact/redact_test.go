@@ -1,0 +1,94 @@
+package redact
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+const (
+	password = "hunter2-correct-horse"
+	jwt      = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.U0lHTkFUVVJFLXNlY3JldA"
+	apiKey   = "pcft_test_0123456789abcdef0123456789"
+	refresh  = "rt_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+)
+
+// leaks lists the secrets found in clear in s.
+func leaks(s string) []string {
+	var found []string
+	for _, sec := range []string{password, "U0lHTkFUVVJFLXNlY3JldA", apiKey, refresh, "482913", "s3cr3t-client"} {
+		if strings.Contains(s, sec) {
+			found = append(found, sec)
+		}
+	}
+	return found
+}
+
+func gz(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+func TestBodyHidesSecretsWhateverTheSizeEncodingOrValidity(t *testing.T) {
+	secrets := `"password":"` + password + `","access_token":"` + jwt + `","refresh_token":"` + refresh +
+		`","key":"` + apiKey + `","code":"482913","client_secret":"s3cr3t-client"`
+	pad := strings.Repeat("x", 20<<10) // over the 16 KiB journal limit
+	cases := map[string][]byte{
+		"small JSON":                     []byte(`{` + secrets + `}`),
+		"JSON over 16 KiB, secrets last": []byte(`{"pad":"` + pad + `",` + secrets + `}`),
+		"JSON over 16 KiB, secret at the cut": []byte(`{"pad":"` + strings.Repeat("x", MaxBodyBytes-20) +
+			`","password":"` + password + `"}`),
+		"malformed JSON":          []byte(`{` + secrets + `,,,`),
+		"malformed JSON, cut":     []byte(`{"password":"` + password),
+		"form body":               []byte("username=alice&password=" + password + "&refresh_token=" + refresh + "&code=482913&client_secret=s3cr3t-client"),
+		"form body over 16 KiB":   []byte("pad=" + pad + "&password=" + password),
+		"gzip JSON":               gz([]byte(`{` + secrets + `}`)),
+		"gzip over 16 KiB":        gz([]byte(`{"pad":"` + pad + `",` + secrets + `}`)),
+		"text with a bearer":      []byte("Authorization: Bearer " + refresh + " and " + jwt + " and " + apiKey),
+		"nested arrays":           []byte(`{"data":[{"tokens":{"access_token":"` + jwt + `"}},{"recovery_codes":["482913"]}]}`),
+		"numeric code":            []byte(`{"code":482913}`),
+		"JSON with a number body": []byte(`[{"password":"` + password + `"}]`),
+	}
+	for name, body := range cases {
+		got := string(Body(body))
+		if l := leaks(got); len(l) > 0 {
+			t.Errorf("%s: leaks %v in %.300s", name, l, got)
+		}
+		if len(got) > MaxBodyBytes+200 {
+			t.Errorf("%s: stored %d bytes, over the cap", name, len(got))
+		}
+	}
+}
+
+func TestBodyKeepsWhatDebuggingNeeds(t *testing.T) {
+	got := string(Body([]byte(`{"statusCode":409,"code":"EMAIL_TAKEN","message":"taken","token_type":"Bearer","access_token":"` + jwt + `","permissions":[{"key":"user.read"}]}`)))
+	for _, keep := range []string{`"code":"EMAIL_TAKEN"`, `"statusCode":409`, `"token_type":"Bearer"`, `"key":"user.read"`,
+		"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.[redacted]"} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("lost %s: %s", keep, got)
+		}
+	}
+	if Body(nil) != nil {
+		t.Error("empty body should store nothing")
+	}
+}
+
+func TestHeadersQueryAndText(t *testing.T) {
+	h := Headers(http.Header{"Authorization": {"Bearer " + jwt}, "Cookie": {"sid=" + refresh}, "X-Note": {"token=" + refresh}, "Accept": {"*/*"}})
+	if h["Authorization"] != Mask || h["Cookie"] != Mask || h["Accept"] != "*/*" || len(leaks(h["X-Note"])) > 0 {
+		t.Errorf("headers: %v", h)
+	}
+	q := Query("token=" + refresh + "&code=482913&state=abc&redirect_uri=http%3A%2F%2Flocalhost")
+	if len(leaks(q)) > 0 || !strings.Contains(q, "state=abc") || !strings.Contains(q, "redirect_uri=") {
+		t.Errorf("query: %s", q)
+	}
+	msg := Text(`request body has an error: doesn't match schema: Error at "/password": minimum string length is 12, value "` + password + `"` + " with " + apiKey + ` and body.new_password: "` + password + `" is too short`)
+	if l := leaks(msg); len(l) > 0 {
+		t.Errorf("text leaks %v: %s", l, msg)
+	}
+}
