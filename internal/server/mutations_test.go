@@ -214,7 +214,7 @@ func verifyAccessToken(t *testing.T, s *Server, token string) {
 	if err := parsed.Claims(keys[0].Key, &claims); err != nil {
 		t.Fatalf("signature: %v", err)
 	}
-	if err := claims.ValidateWithLeeway(jwt.Expected{Issuer: "http://example.com/demo", AnyAudience: jwt.Audience{"demo"}, Time: s.Clock.Now()}, 0); err != nil {
+	if err := claims.ValidateWithLeeway(jwt.Expected{Issuer: "http://localhost/demo", AnyAudience: jwt.Audience{"demo"}, Time: s.Clock.Now()}, 0); err != nil {
 		t.Errorf("claims: %v", err)
 	}
 }
