@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/atomicfile"
+	"github.com/heimdall-mock/heimdall-mock/internal/buildinfo"
 	"github.com/heimdall-mock/heimdall-mock/internal/server"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 	"github.com/heimdall-mock/heimdall-mock/specs"
@@ -42,7 +43,10 @@ Examples:
   mock --port 0 --log-format json        # any free port, JSON logs
   mock --coverage                        # which operations are stateful, then exit
 
-  curl -s localhost:4010/__mock/health
+  mock --version
+
+  curl -s localhost:4010/__mock/ready    # 200 once the mock serves
+  curl -s localhost:4010/__mock/health   # spec, bootstrap app and API key
 
 Flags:
 `
@@ -63,6 +67,7 @@ type Options struct {
 	Coverage         bool
 	MaxBodyBytes     int64
 	NoDomain         bool
+	Version          bool
 }
 
 func parse(args []string, stderr io.Writer) (*Options, error) {
@@ -87,6 +92,7 @@ func parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.BoolVar(&o.Coverage, "coverage", false, "print which operations are stateful or generated, then exit")
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", 1<<20, "largest accepted request body in bytes (413 above)")
 	fs.BoolVar(&o.NoDomain, "no-domain", false, "serve the spec without the stateful Heimdall domain (for other APIs)")
+	fs.BoolVar(&o.Version, "version", false, "print the version and VCS revision this binary was built from, then exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -125,6 +131,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if err != nil {
 		fmt.Fprintln(stderr, "mock:", err)
 		return 2
+	}
+	if o.Version {
+		fmt.Fprintln(stdout, buildinfo.String("heimdall-mock"))
+		return 0
 	}
 	logger := newLogger(o.LogFormat, stderr)
 	spec, srv, err := build(ctx, o, logger)
@@ -273,12 +283,21 @@ func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr stri
 	if stateNote != "" {
 		fmt.Fprintf(w, "  state:      %s\n", stateNote)
 	}
-	boot := srv.Bootstrap(base)
-	keys := slices.Sorted(maps.Keys(boot))
-	for _, k := range keys {
-		fmt.Fprintf(w, "  %-17s %v\n", k+":", boot[k])
+	// Bootstrap values only mean something when the Heimdall domain
+	// answers some of the spec's operations; on another API they would
+	// send a newcomer looking for an app that no route serves.
+	switch {
+	case srv.Domain != nil && cov.Stateful > 0:
+		boot := srv.Bootstrap(base)
+		keys := slices.Sorted(maps.Keys(boot))
+		for _, k := range keys {
+			fmt.Fprintf(w, "  %-17s %v\n", k+":", boot[k])
+		}
+	case srv.Domain != nil:
+		fmt.Fprintf(w, "  domain:     no Heimdall operation in this spec; every answer is generated\n")
 	}
 	fmt.Fprintf(w, "  control:    %s/__mock/health\n", base)
+	fmt.Fprintf(w, "  ready:      %s/__mock/ready\n", base)
 }
 
 func printCoverage(w io.Writer, srv *server.Server) {
