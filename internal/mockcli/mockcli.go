@@ -68,6 +68,7 @@ type Options struct {
 	MaxBodyBytes     int64
 	NoDomain         bool
 	Version          bool
+	HealthCheck      bool
 }
 
 func parse(args []string, stderr io.Writer) (*Options, error) {
@@ -92,6 +93,7 @@ func parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.BoolVar(&o.Coverage, "coverage", false, "print which operations are stateful or generated, then exit")
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", 1<<20, "largest accepted request body in bytes (413 above)")
 	fs.BoolVar(&o.NoDomain, "no-domain", false, "serve the spec without the stateful Heimdall domain (for other APIs)")
+	fs.BoolVar(&o.HealthCheck, "healthcheck", false, "ask the mock on --port of this host whether it is ready, exit 0 if so, 1 if not (for a container HEALTHCHECK; the image has no curl)")
 	fs.BoolVar(&o.Version, "version", false, "print the version and VCS revision this binary was built from, then exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -109,6 +111,35 @@ func parse(args []string, stderr io.Writer) (*Options, error) {
 		return nil, errors.New("--watch needs --spec to be a file")
 	}
 	return o, nil
+}
+
+// healthCheck asks a running mock for /__mock/ready over loopback: a
+// container image built from scratch has no shell or curl for its
+// HEALTHCHECK, so the binary probes itself.
+func healthCheck(ctx context.Context, o *Options, stderr io.Writer) int {
+	host := o.Host
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(host, strconv.Itoa(o.Port)) + "/__mock/ready"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "mock: healthcheck:", err)
+		return 1
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(stderr, "mock: healthcheck:", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "mock: healthcheck: %s answered %d\n", url, resp.StatusCode)
+		return 1
+	}
+	return 0
 }
 
 func isURL(s string) bool { return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") }
@@ -135,6 +166,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if o.Version {
 		fmt.Fprintln(stdout, buildinfo.String("heimdall-mock"))
 		return 0
+	}
+	if o.HealthCheck {
+		return healthCheck(ctx, o, stderr)
 	}
 	logger := newLogger(o.LogFormat, stderr)
 	spec, srv, err := build(ctx, o, logger)

@@ -252,3 +252,17 @@ func TestBannerOmitsBootstrapWithoutTheDomain(t *testing.T) {
 		t.Errorf("banner does not name the readiness path:\n%s", out)
 	}
 }
+
+func TestHealthCheckProbesTheRunningMock(t *testing.T) {
+	base, stop, _ := start(t, "--host", "0.0.0.0")
+	port := base[strings.LastIndex(base, ":")+1:]
+	var stderr bytes.Buffer
+	if code := Run(context.Background(), []string{"--healthcheck", "--host", "0.0.0.0", "--port", port}, &bytes.Buffer{}, &stderr, nil); code != 0 {
+		t.Fatalf("--healthcheck against a serving mock: exit %d: %s", code, stderr.String())
+	}
+	stop()
+	stderr.Reset()
+	if code := Run(context.Background(), []string{"--healthcheck", "--port", port}, &bytes.Buffer{}, &stderr, nil); code != 1 || stderr.Len() == 0 {
+		t.Fatalf("--healthcheck after stop: exit %d, stderr %q; want 1 and a reason", code, stderr.String())
+	}
+}
