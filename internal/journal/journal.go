@@ -25,17 +25,21 @@ const Redacted = "[redacted]"
 
 // Entry is one served request.
 type Entry struct {
-	ID             string            `json:"id"`
-	At             time.Time         `json:"at"`
-	Method         string            `json:"method"`
-	Path           string            `json:"path"`
-	Query          string            `json:"query"`
-	OperationID    string            `json:"operation_id"`
-	Status         int               `json:"status"`
-	DurationMS     float64           `json:"duration_ms"`
-	RequestErrors  []string          `json:"request_errors"`
-	ResponseErrors []string          `json:"response_errors"`
-	AppSlug        string            `json:"app_slug,omitempty"`
+	ID             string    `json:"id"`
+	At             time.Time `json:"at"`
+	Method         string    `json:"method"`
+	Path           string    `json:"path"`
+	Query          string    `json:"query"`
+	OperationID    string    `json:"operation_id"`
+	Status         int       `json:"status"`
+	DurationMS     float64   `json:"duration_ms"`
+	RequestErrors  []string  `json:"request_errors"`
+	ResponseErrors []string  `json:"response_errors"`
+	AppSlug        string    `json:"app_slug,omitempty"`
+	// AnsweredBy says the answer was not the operation's normal one: "fault"
+	// (an injected fault, FaultID) or "prefer" (a Prefer header chose it).
+	AnsweredBy     string            `json:"answered_by,omitempty"`
+	FaultID        string            `json:"fault_id,omitempty"`
 	RequestHeaders map[string]string `json:"request_headers"`
 	RequestBody    json.RawMessage   `json:"request_body,omitempty"`
 	ResponseBody   json.RawMessage   `json:"response_body,omitempty"`

@@ -326,6 +326,8 @@ type exchange struct {
 	respBody    []byte
 	reqErrors   []string
 	respErrors  []string
+	answeredBy  string // journal.Entry.AnsweredBy
+	faultID     string
 }
 
 // ServeHTTP runs the pipeline: route, faults, body checks, authentication
@@ -375,6 +377,7 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 	x.rt, x.params = rt, params
 
 	if f, ok := r.opts.Faults.Take(rt.op.OperationID, method, rt.op.Path, req.URL.Path); ok {
+		x.answeredBy, x.faultID = "fault", f.ID
 		if done, write := r.applyFault(w, x, f); done {
 			return write
 		}
@@ -388,6 +391,9 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 		x.reqErrors = append(x.reqErrors, perr)
 		x.fail(http.StatusBadRequest, apierr.Validation([]string{perr}))
 		return true
+	}
+	if pref != (prefer{}) && x.answeredBy == "" {
+		x.answeredBy = "prefer"
 	}
 	// A status or an example the client asks for by name is the spec's
 	// answer, so it bypasses the stateful handler (Prism's convention).
@@ -799,6 +805,8 @@ func (r *Router) record(x *exchange) {
 			RequestHeaders: journal.Headers(x.req.Header),
 			RequestBody:    journal.Body(x.body),
 			ResponseBody:   journal.Body(x.respBody),
+			AnsweredBy:     x.answeredBy,
+			FaultID:        x.faultID,
 		}
 		if x.rt != nil && x.rt.slugIndex >= 0 && x.rt.slugIndex < len(x.params) {
 			e.AppSlug = x.params[x.rt.slugIndex]
