@@ -82,7 +82,7 @@ type Deps struct {
 
 // reservedDomainRoutes answer 501 when no domain claims them, so a client
 // learns the route exists but this mock was started without the domain.
-var reservedDomainRoutes = []string{"/outbox", "/idp/", "/apps/", "/tokens"}
+var reservedDomainRoutes = []string{"/outbox", "/idp/", "/apps/", "/tokens", "/links/"}
 
 // Handler returns the control plane. Mount it at Prefix.
 func Handler(d Deps) http.Handler {

@@ -66,14 +66,17 @@ type Options struct {
 // Router serves a spec: every operation is mounted, requests are validated,
 // and each is answered by its stateful handler or from the spec.
 type Router struct {
-	doc       *openapi3.T
-	opts      Options
-	root      *node
-	ops       []*Operation
-	routes    []*route
-	reqOpts   *openapi3filter.Options
-	respOpts  *openapi3filter.Options
-	schemaOps []openapi3.SchemaValidationOption
+	doc    *openapi3.T
+	opts   Options
+	root   *node
+	ops    []*Operation
+	routes []*route
+	// domainless: no operation has a stateful handler, so the spec's own
+	// error responses shape the mock's refusals.
+	domainless bool
+	reqOpts    *openapi3filter.Options
+	respOpts   *openapi3filter.Options
+	schemaOps  []openapi3.SchemaValidationOption
 }
 
 // route is an operation with everything the hot path needs precomputed.
@@ -134,6 +137,13 @@ func New(doc *openapi3.T, opts Options) (*Router, error) {
 		}
 	}
 	r.root.finish()
+	r.domainless = true
+	for _, rt := range r.routes {
+		if r.handler(rt.op) != nil {
+			r.domainless = false
+			break
+		}
+	}
 	return r, nil
 }
 
@@ -328,6 +338,7 @@ type exchange struct {
 	respErrors  []string
 	answeredBy  string // journal.Entry.AnsweredBy
 	faultID     string
+	refused     bool // the mock's own error: a request the spec forbids
 }
 
 // ServeHTTP runs the pipeline: route, faults, body checks, authentication
@@ -389,7 +400,7 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 	pref, perr := parsePrefer(req.Header.Values("Prefer"))
 	if perr != "" {
 		x.reqErrors = append(x.reqErrors, perr)
-		x.fail(http.StatusBadRequest, apierr.Validation([]string{perr}))
+		x.refuse(http.StatusBadRequest, apierr.Validation([]string{perr}))
 		return true
 	}
 	if pref != (prefer{}) && x.answeredBy == "" {
@@ -455,7 +466,7 @@ func (r *Router) readBody(x *exchange) bool {
 	tooLarge := func() bool {
 		msg := fmt.Sprintf("request body is larger than %d bytes", r.opts.MaxBodyBytes)
 		x.reqErrors = append(x.reqErrors, msg)
-		x.fail(http.StatusRequestEntityTooLarge, apierr.New(http.StatusRequestEntityTooLarge, msg))
+		x.refuse(http.StatusRequestEntityTooLarge, apierr.New(http.StatusRequestEntityTooLarge, msg))
 		return false
 	}
 	if req.ContentLength > r.opts.MaxBodyBytes {
@@ -465,7 +476,7 @@ func (r *Router) readBody(x *exchange) bool {
 	if err != nil {
 		msg := "reading request body: " + err.Error()
 		x.reqErrors = append(x.reqErrors, msg)
-		x.fail(http.StatusBadRequest, apierr.Validation([]string{msg}))
+		x.refuse(http.StatusBadRequest, apierr.Validation([]string{msg}))
 		return false
 	}
 	if int64(len(body)) > r.opts.MaxBodyBytes {
@@ -477,9 +488,9 @@ func (r *Router) readBody(x *exchange) bool {
 		if msg != "" {
 			x.reqErrors = append(x.reqErrors, msg)
 			if status == http.StatusBadRequest {
-				x.fail(status, apierr.Validation([]string{msg}))
+				x.refuse(status, apierr.Validation([]string{msg}))
 			} else {
-				x.fail(status, apierr.New(status, msg))
+				x.refuse(status, apierr.New(status, msg))
 			}
 			return false
 		}
@@ -533,7 +544,7 @@ func (r *Router) checkBody(x *exchange) bool {
 		}
 		msg := fmt.Sprintf("Content-Type %s is not supported; expected %s", got, strings.Join(x.rt.bodyTypes, " or "))
 		x.reqErrors = append(x.reqErrors, msg)
-		x.fail(http.StatusUnsupportedMediaType, apierr.New(http.StatusUnsupportedMediaType, msg))
+		x.refuse(http.StatusUnsupportedMediaType, apierr.New(http.StatusUnsupportedMediaType, msg))
 		return false
 	}
 	if !isJSONType(mt) {
@@ -543,12 +554,12 @@ func (r *Router) checkBody(x *exchange) bool {
 	if cs := params["charset"]; cs != "" && !strings.HasPrefix(strings.ToLower(cs), "utf-") {
 		msg := "unsupported charset " + strings.ToUpper(cs)
 		x.reqErrors = append(x.reqErrors, msg)
-		x.fail(http.StatusUnsupportedMediaType, apierr.New(http.StatusUnsupportedMediaType, msg))
+		x.refuse(http.StatusUnsupportedMediaType, apierr.New(http.StatusUnsupportedMediaType, msg))
 		return false
 	}
 	bad := func(msg string) bool {
 		x.reqErrors = append(x.reqErrors, msg)
-		x.fail(http.StatusBadRequest, apierr.Validation([]string{msg}))
+		x.refuse(http.StatusBadRequest, apierr.Validation([]string{msg}))
 		return false
 	}
 	// Express's body parser drops a UTF-8 byte-order mark (Windows tools
@@ -645,7 +656,7 @@ func (r *Router) checkCredentials(x *exchange) bool {
 		}
 	}
 	x.reqErrors = append(x.reqErrors, "no credentials for a secured operation")
-	x.fail(http.StatusUnauthorized, apierr.New(http.StatusUnauthorized, "Unauthorized"))
+	x.refuse(http.StatusUnauthorized, apierr.New(http.StatusUnauthorized, "Unauthorized"))
 	return false
 }
 
@@ -674,7 +685,7 @@ func (r *Router) validateRequest(x *exchange) bool {
 	}
 	msgs := violation.Request(err)
 	x.reqErrors = append(x.reqErrors, msgs...)
-	x.fail(http.StatusBadRequest, apierr.Validation(msgs))
+	x.refuse(http.StatusBadRequest, apierr.Validation(msgs))
 	return false
 }
 
@@ -730,7 +741,7 @@ func (r *Router) dispatchGenerated(x *exchange, pref prefer) {
 	p, errMsg := r.prepare(x.rt, pref)
 	if errMsg != "" {
 		x.reqErrors = append(x.reqErrors, errMsg)
-		x.fail(http.StatusBadRequest, apierr.Validation([]string{errMsg}))
+		x.refuse(http.StatusBadRequest, apierr.Validation([]string{errMsg}))
 		return
 	}
 	x.status, x.contentType, x.respBody, x.header = p.status, p.contentType, p.body, p.header
@@ -750,6 +761,54 @@ func (r *Router) enforceStrict(x *exchange) {
 	x.fail(http.StatusInternalServerError, body)
 }
 
+// refuse is fail for the mock's own errors (400, 401, 413, 415): requests
+// the spec forbids. Their body may be replaced by the spec's own error
+// shape (specShapedError).
+func (x *exchange) refuse(status int, body any) {
+	x.fail(status, body)
+	x.refused = true
+}
+
+// ReasonHeader carries, on an error answered in the spec's own shape, what
+// the mock refused, since that body is the spec's example or generated
+// data and cannot say it.
+const ReasonHeader = "X-Mock-Reason"
+
+// specShapedError answers a refused request the way the spec documents
+// errors of that status (its response for the status, else its default
+// response: the example, or data generated from the schema) when no
+// stateful domain serves this spec. A Heimdall spec keeps the real
+// service's NestJS shape, which its spec leaves undocumented.
+func (r *Router) specShapedError(x *exchange) {
+	if !x.refused || x.rt == nil || !r.domainless {
+		return
+	}
+	resps := x.rt.op.Spec.Responses
+	if resps == nil || (resps.Status(x.status) == nil && resps.Default() == nil) {
+		return
+	}
+	p, errMsg := r.prepare(x.rt, prefer{code: x.status})
+	if errMsg != "" || p == nil || len(p.body) == 0 {
+		return // documented without a body: the NestJS one says more
+	}
+	reason := strings.Join(x.reqErrors, "; ")
+	if reason == "" {
+		reason = http.StatusText(x.status)
+	}
+	x.contentType, x.respBody = p.contentType, p.body
+	x.header = http.Header{}
+	for k, v := range p.header {
+		x.header[k] = v
+	}
+	x.header.Set(ReasonHeader, strings.ToValidUTF8(strings.Map(func(c rune) rune {
+		if c < 0x20 || c == 0x7f {
+			return ' '
+		}
+		return c
+	}, reason), "?"))
+	x.respErrors = append(x.respErrors, p.violations...)
+}
+
 // fail sets a JSON response from a NestJS-shaped body.
 func (x *exchange) fail(status int, body any) {
 	b, err := json.Marshal(body)
@@ -761,6 +820,7 @@ func (x *exchange) fail(status int, body any) {
 }
 
 func (r *Router) finish(w http.ResponseWriter, x *exchange) {
+	r.specShapedError(x)
 	h := w.Header()
 	for k, v := range x.header {
 		h[k] = v
