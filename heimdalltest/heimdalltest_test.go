@@ -287,3 +287,47 @@ func BenchmarkNewServer(b *testing.B) {
 		heimdalltest.NewServer(b).Close()
 	}
 }
+
+func TestOutboxLinksOpenAPageThatAppliesTheCode(t *testing.T) {
+	srv := heimdalltest.NewServer(t)
+	srv.SignUp(t, "lin@example.com", "correct horse battery")
+	slug := srv.Bootstrap.AppSlug
+	if code, body := post(t, srv, "/"+slug+"/v1/auth/send-verification-email", srv.Bootstrap.APIKey, map[string]string{"email": "lin@example.com"}); code/100 != 2 {
+		t.Fatalf("send verification: %d %v", code, body)
+	}
+	mail := srv.Outbox(t, "lin@example.com", "verification")[0]
+	want := srv.URL + "/__mock/links/" + slug + "/verify?code=" + mail.Code
+	if mail.Link != want {
+		t.Fatalf("link = %s, want %s", mail.Link, want)
+	}
+	resp, err := srv.Client().Get(mail.Link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("link page: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, part := range []string{"Verify an email address", mail.Code, "/" + slug + "/v1/auth/verify", "<button"} {
+		if !strings.Contains(string(page), part) {
+			t.Errorf("the page lacks %q", part)
+		}
+	}
+	// What the page's button sends.
+	if code, body := post(t, srv, "/"+slug+"/v1/auth/verify", "", map[string]string{"code": mail.Code}); code != 200 {
+		t.Fatalf("applying the code as the page does: %d %v", code, body)
+	}
+	srv.SignIn(t, "lin@example.com", "correct horse battery") // verified: the address signs in
+
+	for _, bad := range []string{"/__mock/links/" + slug + "/unknown?code=1", "/__mock/links/" + slug + "/verify"} {
+		resp, err := srv.Client().Get(srv.URL + bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("GET %s = %d, want 404", bad, resp.StatusCode)
+		}
+	}
+}

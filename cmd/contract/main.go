@@ -43,6 +43,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/buildinfo"
 	"github.com/heimdall-mock/heimdall-mock/internal/diff"
 	"github.com/heimdall-mock/heimdall-mock/internal/diff/render"
 	"github.com/heimdall-mock/heimdall-mock/internal/scenario"
@@ -90,6 +91,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" || args[0] == "version" {
+		fmt.Fprintln(stdout, buildinfo.String("heimdall-contract"))
+		return exitOK
+	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "contract: unknown command %q\n\n", args[0])
@@ -106,6 +111,7 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
+	fmt.Fprintln(w, "\n  --version  print the version and VCS revision, then exit")
 	fmt.Fprintln(w, "\nexit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or load error")
 }
 

@@ -87,13 +87,14 @@ type Deps struct {
 
 // reservedDomainRoutes answer 501 when no domain claims them, so a client
 // learns the route exists but this mock was started without the domain.
-var reservedDomainRoutes = []string{"/outbox", "/idp/", "/apps/", "/tokens"}
+var reservedDomainRoutes = []string{"/outbox", "/idp/", "/apps/", "/tokens", "/links/"}
 
 // Handler returns the control plane. Mount it at Prefix.
 func Handler(d Deps) http.Handler {
 	c := &controller{d: d}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+Prefix+"/health", c.health)
+	mux.HandleFunc("GET "+Prefix+"/ready", c.ready)
 	mux.HandleFunc("POST "+Prefix+"/reset", c.reset)
 	mux.HandleFunc("GET "+Prefix+"/state", c.exportState)
 	mux.HandleFunc("PUT "+Prefix+"/state", c.importState)
@@ -184,10 +185,27 @@ func (c *controller) health(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if c.d.Coverage != nil {
+	// The per-operation coverage is most of the document's size on a large
+	// spec; it is served on request only (or at /__mock/coverage).
+	if c.d.Coverage != nil && wantsCoverage(r.URL.Query().Get("coverage")) {
 		body["coverage"] = c.d.Coverage()
 	}
 	WriteJSON(w, http.StatusOK, body)
+}
+
+func wantsCoverage(v string) bool {
+	b, err := strconv.ParseBool(v)
+	return err == nil && b
+}
+
+// ready is the probe for container health checks and test harnesses that
+// poll until the mock serves: a fixed, tiny answer that costs nothing, so
+// polling it every few milliseconds does not load the mock.
+func (c *controller) ready(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, `{"status":"ready"}`+"\n")
 }
 
 func (c *controller) coverage(w http.ResponseWriter, r *http.Request) {

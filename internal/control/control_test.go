@@ -105,8 +105,29 @@ func TestHealthCarriesSpecBootstrapAndCoverage(t *testing.T) {
 	if body["spec"].(map[string]any)["operations"].(float64) != 3 {
 		t.Errorf("spec = %v", body["spec"])
 	}
+	if _, ok := body["coverage"]; ok {
+		t.Errorf("health carries coverage without ?coverage=1: %v", body["coverage"])
+	}
+	_, body = hs.call(t, "GET", "/__mock/health?coverage=1", "")
 	if body["coverage"].(map[string]any)["stateful"].(float64) != 1 {
-		t.Errorf("coverage = %v", body["coverage"])
+		t.Errorf("health?coverage=1: coverage = %v", body["coverage"])
+	}
+	_, body = hs.call(t, "GET", "/__mock/coverage", "")
+	if body["stateful"].(float64) != 1 || body["generated"].(float64) != 2 {
+		t.Errorf("coverage = %v", body)
+	}
+}
+
+func TestReadyIsTinyAndNeedsNoDomain(t *testing.T) {
+	for _, domain := range []bool{true, false} {
+		hs := newHarness(domain)
+		rec, body := hs.call(t, "GET", "/__mock/ready", "")
+		if rec.Code != 200 || body["status"] != "ready" || rec.Body.Len() > 32 {
+			t.Fatalf("domain=%v: ready = %d %q", domain, rec.Code, rec.Body.String())
+		}
+		if rec, _ := hs.call(t, "POST", "/__mock/ready", ""); rec.Code != 405 {
+			t.Errorf("POST ready = %d, want 405", rec.Code)
+		}
 	}
 }
 

@@ -259,7 +259,7 @@ func typeOf(s *openapi3.Schema, name string) string {
 		return openapi3.TypeString
 	}
 	switch hintFor(name, "").kind {
-	case kindCount, kindPort, kindSeconds, kindMillis, kindUnixTime, kindSmallInt, kindPercent:
+	case kindCount, kindPort, kindSeconds, kindMillis, kindUnixTime, kindSmallInt, kindPercent, kindDay, kindMonth, kindYear, kindHour, kindMinute, kindAmount:
 		return openapi3.TypeInteger
 	case kindFlag:
 		return openapi3.TypeBoolean

@@ -804,3 +804,45 @@ func TestSeed(t *testing.T) {
 		distinct[seed] = name
 	}
 }
+
+func TestNumbersReadLikeDataByTheirNames(t *testing.T) {
+	s := schema30(t, `{"type":"object","required":["dob","amount","price_cents","created_at","expires_at","birthYear","hour","discount_percent"],"properties":{
+		"dob":{"type":"object","required":["day","month","year"],"properties":{
+			"day":{"type":"integer"},"month":{"type":"integer","format":"int64"},"year":{"type":"integer"}}},
+		"amount":{"type":"integer"},"price_cents":{"type":"integer","minimum":0},
+		"created_at":{"type":"integer","format":"int64"},"expires_at":{"type":"integer"},
+		"birthYear":{"type":"integer"},"hour":{"type":"integer"},"discount_percent":{"type":"number"}}}`)
+	anchor := float64(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix())
+	within := func(name string, v any, lo, hi float64) {
+		t.Helper()
+		f, ok := v.(float64)
+		if !ok || f < lo || f > hi || f != math.Trunc(f) {
+			t.Errorf("%s = %#v, want a whole number in [%v, %v]", name, v, lo, hi)
+		}
+	}
+	eachSeed(t, s, 200, func(v any) {
+		o := v.(map[string]any)
+		dob := o["dob"].(map[string]any)
+		within("dob.day", dob["day"], 1, 31)
+		within("dob.month", dob["month"], 1, 12)
+		within("dob.year", dob["year"], 1900, 2026)
+		within("birthYear", o["birthYear"], 1900, 2026)
+		within("amount", o["amount"], 1, 10_000_000)
+		within("price_cents", o["price_cents"], 1, 10_000_000)
+		within("created_at", o["created_at"], anchor-3*365*86400, anchor)
+		within("expires_at", o["expires_at"], anchor, anchor+60*86400)
+		within("hour", o["hour"], 0, 23)
+		if p := o["discount_percent"].(float64); p < 0 || p > 100 {
+			t.Errorf("discount_percent = %v", p)
+		}
+	})
+}
+
+func TestANameHintGivesWayToTheSchemasOwnRange(t *testing.T) {
+	s := schema30(t, `{"type":"object","required":["day"],"properties":{"day":{"type":"integer","minimum":100,"maximum":200}}}`)
+	eachSeed(t, s, 50, func(v any) {
+		if d := v.(map[string]any)["day"].(float64); d < 100 || d > 200 {
+			t.Errorf("day = %v outside the schema's own 100..200", d)
+		}
+	})
+}

@@ -65,6 +65,12 @@ const (
 	kindSmallInt
 	kindPercent
 	kindHTTPStatus
+	kindDay    // of the month, 1-31
+	kindMonth  // 1-12
+	kindYear   // a calendar year
+	kindHour   // 0-23
+	kindMinute // 0-59, also seconds of a minute
+	kindAmount // money in minor units (cents)
 	// only used to pick a type for schemas that declare none
 	kindFlag
 	kindObject
@@ -150,6 +156,12 @@ var exactNames = map[string]kind{
 	"position": kindSmallInt, "index": kindSmallInt, "rank": kindSmallInt, "priority": kindSmallInt,
 	"weight": kindSmallInt, "digits": kindSmallInt, "period": kindSmallInt, "attempts": kindSmallInt,
 	"percent": kindPercent, "percentage": kindPercent, "score": kindPercent, "progress": kindPercent,
+	"day": kindDay, "day_of_month": kindDay,
+	"month": kindMonth, "birth_month": kindMonth,
+	"year": kindYear, "yyyy": kindYear, "birth_year": kindYear,
+	"hour": kindHour, "hours_of_day": kindHour, "minute": kindMinute, "second": kindMinute,
+	"amount": kindAmount, "price": kindAmount, "balance": kindAmount, "cost": kindAmount,
+	"fee": kindAmount, "subtotal": kindAmount, "total_amount": kindAmount, "unit_amount": kindAmount,
 	"access_token": kindJWT, "id_token": kindJWT, "jwt": kindJWT,
 	"token": kindToken, "secret": kindToken, "api_key": kindToken, "nonce": kindToken, "cursor": kindToken,
 	"hash": kindToken, "sha256": kindToken, "signature": kindToken, "state": kindToken,
@@ -241,6 +253,12 @@ var suffixNames = []struct {
 	{"_total", kindCount},
 	{"_number", kindSmallInt},
 	{"_percent", kindPercent},
+	{"_amount", kindAmount},
+	{"_cents", kindAmount},
+	{"_price", kindAmount},
+	{"_year", kindYear},
+	{"_month", kindMonth},
+	{"_day", kindDay},
 	{"_score", kindPercent},
 	{"_code", kindCode},
 	{"_country", kindCountry},

@@ -97,7 +97,7 @@ func (r *run) str(s *openapi3.Schema, h hint, name string) string {
 func (r *run) hinted(name, format string) any {
 	h := hintFor(name, format)
 	switch h.kind {
-	case kindCount, kindPort, kindSeconds, kindMillis, kindUnixTime, kindSmallInt, kindPercent, kindHTTPStatus:
+	case kindCount, kindPort, kindSeconds, kindMillis, kindUnixTime, kindSmallInt, kindPercent, kindHTTPStatus, kindDay, kindMonth, kindYear, kindHour, kindMinute, kindAmount:
 		return r.integer(&openapi3.Schema{}, h)
 	case kindFlag:
 		return r.f.Bool()

@@ -30,6 +30,26 @@ func hintRange(h hint) (lo, hi float64) {
 		return 0, 100
 	case kindHTTPStatus:
 		return 200, 299
+	case kindDay:
+		return 1, 28 // every month has these
+	case kindMonth:
+		return 1, 12
+	case kindYear:
+		y := float64(timeAnchor.Year())
+		return y - 70, y
+	case kindHour:
+		return 0, 23
+	case kindMinute:
+		return 0, 59
+	case kindAmount:
+		return 100, 100000 // 1.00 to 1,000.00
+	case kindDateTime, kindCreatedDateTime, kindDate:
+		// A number named like a date is a Unix timestamp.
+		t := float64(timeAnchor.Unix())
+		return t - 730*86400, t
+	case kindFutureDateTime:
+		t := float64(timeAnchor.Unix())
+		return t + 3600, t + 30*86400
 	}
 	return 1, 1000
 }

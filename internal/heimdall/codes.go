@@ -65,17 +65,16 @@ func (d *Domain) issueCode(r *http.Request, a *appRec, kind string, u *userRec, 
 }
 
 // codeLink is the link a mail carries: the app's web origin when set,
-// else the mock's own base URL.
+// else a page of the mock that applies the code.
 func (d *Domain) codeLink(r *http.Request, a *appRec, kind, code string) string {
-	base := d.baseURL(r) + "/" + a.Slug
-	if a.Notify.WebOrigin != nil && *a.Notify.WebOrigin != "" {
-		base = strings.TrimRight(*a.Notify.WebOrigin, "/")
-	}
-	path := "/verify"
+	action := "verify"
 	if kind == kindPasswordReset {
-		path = "/reset-password"
+		action = "reset-password"
 	}
-	return base + path + "?code=" + url.QueryEscape(code)
+	if a.Notify.WebOrigin != nil && *a.Notify.WebOrigin != "" {
+		return strings.TrimRight(*a.Notify.WebOrigin, "/") + "/" + action + "?code=" + url.QueryEscape(code)
+	}
+	return mailLink(d.baseURL(r), a.Slug, action, code)
 }
 
 // noMatch is the answer when no contact matches: {}, as the operations'

@@ -93,13 +93,13 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 	a.Invites = append(a.Invites, inv)
 	a.inviteByRef[inv.ID], a.inviteByRef[inv.Code] = inv, inv
 	if a.Notify.Enabled {
-		base := d.baseURL(r.HTTP) + "/" + a.Slug
+		link := mailLink(d.baseURL(r.HTTP), a.Slug, "accept-invite", code)
 		if a.Notify.WebOrigin != nil && *a.Notify.WebOrigin != "" {
-			base = strings.TrimRight(*a.Notify.WebOrigin, "/")
+			link = strings.TrimRight(*a.Notify.WebOrigin, "/") + "/accept-invite?code=" + url.QueryEscape(code)
 		}
 		d.st.Outbox = appendCapped(d.st.Outbox, &outboxRec{
 			ID: newID(), Kind: "invite", To: inv.Email, Token: code, Code: code,
-			Link: base + "/accept-invite?code=" + url.QueryEscape(code), AppSlug: a.Slug, CreatedAt: now,
+			Link: link, AppSlug: a.Slug, CreatedAt: now,
 		}, d.limits.Outbox)
 	}
 	d.audit(a, "invite.created", k.ID, "invite", inv.ID, "", map[string]any{"email": inv.Email, "role": role})

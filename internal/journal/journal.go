@@ -38,8 +38,12 @@ type Entry struct {
 	ResponseErrors []string  `json:"response_errors"`
 	// Adaptations lists what was translated between the domain's dialect
 	// and the served spec's (renamed, filled, dropped fields).
-	Adaptations    []string          `json:"adaptations,omitempty"`
-	AppSlug        string            `json:"app_slug,omitempty"`
+	Adaptations []string `json:"adaptations,omitempty"`
+	AppSlug     string   `json:"app_slug,omitempty"`
+	// AnsweredBy says the answer was not the operation's normal one: "fault"
+	// (an injected fault, FaultID) or "prefer" (a Prefer header chose it).
+	AnsweredBy     string            `json:"answered_by,omitempty"`
+	FaultID        string            `json:"fault_id,omitempty"`
 	RequestHeaders map[string]string `json:"request_headers"`
 	RequestBody    json.RawMessage   `json:"request_body,omitempty"`
 	ResponseBody   json.RawMessage   `json:"response_body,omitempty"`

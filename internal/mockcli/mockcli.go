@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/atomicfile"
+	"github.com/heimdall-mock/heimdall-mock/internal/buildinfo"
 	"github.com/heimdall-mock/heimdall-mock/internal/guard"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
@@ -46,7 +47,10 @@ Examples:
   mock --port 0 --log-format json        # any free port, JSON logs
   mock --coverage                        # which operations are stateful, then exit
 
-  curl -s localhost:4010/__mock/health
+  mock --version
+
+  curl -s localhost:4010/__mock/ready    # 200 once the mock serves
+  curl -s localhost:4010/__mock/health   # spec, bootstrap app and API key
 
 Flags:
 `
@@ -76,6 +80,8 @@ type Options struct {
 	IdleTimeout       time.Duration
 	JournalSize       int
 	Limits            heimdall.Limits
+	Version           bool
+	HealthCheck       bool
 }
 
 // listFlag is a flag given as a comma-separated list, or several times.
@@ -127,6 +133,8 @@ func parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.IntVar(&o.Limits.AuditTotal, "max-audit-total", def.AuditTotal, "audit events kept over all apps")
 	fs.IntVar(&o.Limits.Outbox, "max-outbox", def.Outbox, "mails kept in the outbox, all apps together")
 	fs.IntVar(&o.Limits.SessionsPerApp, "max-sessions", def.SessionsPerApp, "live sessions kept per app (oldest revoked; users also have max_sessions each)")
+	fs.BoolVar(&o.HealthCheck, "healthcheck", false, "ask the mock on --port of this host whether it is ready, exit 0 if so, 1 if not (for a container HEALTHCHECK; the image has no curl)")
+	fs.BoolVar(&o.Version, "version", false, "print the version and VCS revision this binary was built from, then exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -155,6 +163,35 @@ func parse(args []string, stderr io.Writer) (*Options, error) {
 	return o, nil
 }
 
+// healthCheck asks a running mock for /__mock/ready over loopback: a
+// container image built from scratch has no shell or curl for its
+// HEALTHCHECK, so the binary probes itself.
+func healthCheck(ctx context.Context, o *Options, stderr io.Writer) int {
+	host := o.Host
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(host, strconv.Itoa(o.Port)) + "/__mock/ready"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "mock: healthcheck:", err)
+		return 1
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(stderr, "mock: healthcheck:", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "mock: healthcheck: %s answered %d\n", url, resp.StatusCode)
+		return 1
+	}
+	return 0
+}
+
 func isURL(s string) bool { return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") }
 
 // Main runs the command and returns its exit code: 0 after a clean
@@ -175,6 +212,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if err != nil {
 		fmt.Fprintln(stderr, "mock:", err)
 		return 2
+	}
+	if o.Version {
+		fmt.Fprintln(stdout, buildinfo.String("heimdall-mock"))
+		return 0
+	}
+	if o.HealthCheck {
+		return healthCheck(ctx, o, stderr)
 	}
 	logger := newLogger(o.LogFormat, stderr)
 	spec, srv, err := build(ctx, o, logger)
@@ -407,12 +451,21 @@ func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr stri
 	if stateNote != "" {
 		fmt.Fprintf(w, "  state:      %s\n", stateNote)
 	}
-	boot := srv.Bootstrap(base)
-	keys := slices.Sorted(maps.Keys(boot))
-	for _, k := range keys {
-		fmt.Fprintf(w, "  %-17s %v\n", k+":", boot[k])
+	// Bootstrap values only mean something when the Heimdall domain
+	// answers some of the spec's operations; on another API they would
+	// send a newcomer looking for an app that no route serves.
+	switch {
+	case srv.Domain != nil && cov.Stateful > 0:
+		boot := srv.Bootstrap(base)
+		keys := slices.Sorted(maps.Keys(boot))
+		for _, k := range keys {
+			fmt.Fprintf(w, "  %-17s %v\n", k+":", boot[k])
+		}
+	case srv.Domain != nil:
+		fmt.Fprintf(w, "  domain:     no Heimdall operation in this spec; every answer is generated\n")
 	}
 	fmt.Fprintf(w, "  control:    %s/__mock/health\n", base)
+	fmt.Fprintf(w, "  ready:      %s/__mock/ready\n", base)
 }
 
 // printExposed warns that other machines (and their web pages) can reach

@@ -226,3 +226,43 @@ func TestWatchReloadsTheSpecAndKeepsState(t *testing.T) {
 		t.Fatalf("GET /pets after the reload = %d, want 503 from the fault kept across it", code)
 	}
 }
+
+func TestVersionNamesTheBinary(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := Run(context.Background(), []string{"--version"}, &stdout, &stderr, nil); code != 0 {
+		t.Fatalf("--version exit %d: %s", code, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "heimdall-mock ") || strings.Count(stdout.String(), "\n") != 1 {
+		t.Fatalf("--version = %q", stdout.String())
+	}
+}
+
+func TestBannerOmitsBootstrapWithoutTheDomain(t *testing.T) {
+	base, _, stdout := start(t, "--no-domain")
+	if code := getJSON(t, base+"/__mock/ready", nil); code != 200 {
+		t.Fatalf("ready = %d", code)
+	}
+	out := stdout.String()
+	for _, absent := range []string{"api_key:", "app_slug:", "issuer:"} {
+		if strings.Contains(out, absent) {
+			t.Errorf("banner of a mock without the domain shows %q:\n%s", absent, out)
+		}
+	}
+	if !strings.Contains(out, "/__mock/ready") {
+		t.Errorf("banner does not name the readiness path:\n%s", out)
+	}
+}
+
+func TestHealthCheckProbesTheRunningMock(t *testing.T) {
+	base, stop, _ := start(t, "--host", "0.0.0.0")
+	port := base[strings.LastIndex(base, ":")+1:]
+	var stderr bytes.Buffer
+	if code := Run(context.Background(), []string{"--healthcheck", "--host", "0.0.0.0", "--port", port}, &bytes.Buffer{}, &stderr, nil); code != 0 {
+		t.Fatalf("--healthcheck against a serving mock: exit %d: %s", code, stderr.String())
+	}
+	stop()
+	stderr.Reset()
+	if code := Run(context.Background(), []string{"--healthcheck", "--port", port}, &bytes.Buffer{}, &stderr, nil); code != 1 || stderr.Len() == 0 {
+		t.Fatalf("--healthcheck after stop: exit %d, stderr %q; want 1 and a reason", code, stderr.String())
+	}
+}

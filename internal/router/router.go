@@ -85,6 +85,9 @@ type Router struct {
 	opts     Options
 	gen      uintptr            // identifies opts.Generate in the shared response cache
 	adapters map[*route]Adapter // per server: the compiled routes are shared
+	// domainless: no operation has a stateful handler, so the spec's own
+	// error responses shape the mock's refusals.
+	domainless bool
 }
 
 // Compiled is the immutable part of a router built from one document: the
@@ -184,6 +187,13 @@ func (c *Compiled) Router(opts Options) *Router {
 	r := &Router{Compiled: c, opts: opts}
 	if opts.Generate != nil {
 		r.gen = reflect.ValueOf(opts.Generate).Pointer()
+	}
+	r.domainless = true
+	for _, rt := range c.routes {
+		if r.handler(rt.op) != nil {
+			r.domainless = false
+			break
+		}
 	}
 	if opts.Adapters != nil {
 		for _, rt := range c.routes {
@@ -394,6 +404,9 @@ type exchange struct {
 	reqErrors   []string
 	respErrors  []string
 	adaptations []string
+	answeredBy  string // journal.Entry.AnsweredBy
+	faultID     string
+	refused     bool // the mock's own error: a request the spec forbids
 }
 
 // ServeHTTP runs the pipeline: route, faults, body checks, authentication
@@ -443,6 +456,7 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 	x.rt, x.params = rt, params
 
 	if f, ok := r.opts.Faults.Take(rt.op.OperationID, method, rt.op.Path, req.URL.Path); ok {
+		x.answeredBy, x.faultID = "fault", f.ID
 		if done, write := r.applyFault(w, x, f); done {
 			return write
 		}
@@ -454,8 +468,11 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 	pref, perr := parsePrefer(req.Header.Values("Prefer"))
 	if perr != "" {
 		x.reqErrors = append(x.reqErrors, perr)
-		x.fail(http.StatusBadRequest, apierr.Validation([]string{perr}))
+		x.refuse(http.StatusBadRequest, apierr.Validation([]string{perr}))
 		return true
+	}
+	if pref != (prefer{}) && x.answeredBy == "" {
+		x.answeredBy = "prefer"
 	}
 	// A status or an example the client asks for by name is the spec's
 	// answer, so it bypasses the stateful handler (Prism's convention).
@@ -517,7 +534,7 @@ func (r *Router) readBody(x *exchange) bool {
 	tooLarge := func() bool {
 		msg := fmt.Sprintf("request body is larger than %d bytes", r.opts.MaxBodyBytes)
 		x.reqErrors = append(x.reqErrors, msg)
-		x.fail(http.StatusRequestEntityTooLarge, apierr.New(http.StatusRequestEntityTooLarge, msg))
+		x.refuse(http.StatusRequestEntityTooLarge, apierr.New(http.StatusRequestEntityTooLarge, msg))
 		return false
 	}
 	if req.ContentLength > r.opts.MaxBodyBytes {
@@ -527,7 +544,7 @@ func (r *Router) readBody(x *exchange) bool {
 	if err != nil {
 		msg := "reading request body: " + err.Error()
 		x.reqErrors = append(x.reqErrors, msg)
-		x.fail(http.StatusBadRequest, apierr.Validation([]string{msg}))
+		x.refuse(http.StatusBadRequest, apierr.Validation([]string{msg}))
 		return false
 	}
 	if int64(len(body)) > r.opts.MaxBodyBytes {
@@ -539,9 +556,9 @@ func (r *Router) readBody(x *exchange) bool {
 		if msg != "" {
 			x.reqErrors = append(x.reqErrors, msg)
 			if status == http.StatusBadRequest {
-				x.fail(status, apierr.Validation([]string{msg}))
+				x.refuse(status, apierr.Validation([]string{msg}))
 			} else {
-				x.fail(status, apierr.New(status, msg))
+				x.refuse(status, apierr.New(status, msg))
 			}
 			return false
 		}
@@ -599,7 +616,7 @@ func (r *Router) checkBody(x *exchange) bool {
 		}
 		msg := fmt.Sprintf("Content-Type %s is not supported; expected %s", got, strings.Join(x.rt.bodyTypes, " or "))
 		x.reqErrors = append(x.reqErrors, msg)
-		x.fail(http.StatusUnsupportedMediaType, apierr.New(http.StatusUnsupportedMediaType, msg))
+		x.refuse(http.StatusUnsupportedMediaType, apierr.New(http.StatusUnsupportedMediaType, msg))
 		return false
 	}
 	if !isJSONType(mt) {
@@ -609,12 +626,12 @@ func (r *Router) checkBody(x *exchange) bool {
 	if cs := params["charset"]; cs != "" && !strings.HasPrefix(strings.ToLower(cs), "utf-") {
 		msg := "unsupported charset " + strings.ToUpper(cs)
 		x.reqErrors = append(x.reqErrors, msg)
-		x.fail(http.StatusUnsupportedMediaType, apierr.New(http.StatusUnsupportedMediaType, msg))
+		x.refuse(http.StatusUnsupportedMediaType, apierr.New(http.StatusUnsupportedMediaType, msg))
 		return false
 	}
 	bad := func(msg string) bool {
 		x.reqErrors = append(x.reqErrors, msg)
-		x.fail(http.StatusBadRequest, apierr.Validation([]string{msg}))
+		x.refuse(http.StatusBadRequest, apierr.Validation([]string{msg}))
 		return false
 	}
 	// Express's body parser drops a UTF-8 byte-order mark (Windows tools
@@ -711,7 +728,7 @@ func (r *Router) checkCredentials(x *exchange) bool {
 		}
 	}
 	x.reqErrors = append(x.reqErrors, "no credentials for a secured operation")
-	x.fail(http.StatusUnauthorized, apierr.New(http.StatusUnauthorized, "Unauthorized"))
+	x.refuse(http.StatusUnauthorized, apierr.New(http.StatusUnauthorized, "Unauthorized"))
 	return false
 }
 
@@ -752,7 +769,7 @@ func (r *Router) validateRequest(x *exchange) bool {
 		}
 	}
 	x.reqErrors = append(x.reqErrors, msgs...)
-	x.fail(http.StatusBadRequest, apierr.Validation(msgs))
+	x.refuse(http.StatusBadRequest, apierr.Validation(msgs))
 	return false
 }
 
@@ -820,7 +837,7 @@ func (r *Router) dispatchGenerated(x *exchange, pref prefer) {
 	p, errMsg := r.prepare(x.rt, pref)
 	if errMsg != "" {
 		x.reqErrors = append(x.reqErrors, errMsg)
-		x.fail(http.StatusBadRequest, apierr.Validation([]string{errMsg}))
+		x.refuse(http.StatusBadRequest, apierr.Validation([]string{errMsg}))
 		return
 	}
 	x.status, x.contentType, x.respBody, x.header = p.status, p.contentType, p.body, p.header
@@ -840,6 +857,54 @@ func (r *Router) enforceStrict(x *exchange) {
 	x.fail(http.StatusInternalServerError, body)
 }
 
+// refuse is fail for the mock's own errors (400, 401, 413, 415): requests
+// the spec forbids. Their body may be replaced by the spec's own error
+// shape (specShapedError).
+func (x *exchange) refuse(status int, body any) {
+	x.fail(status, body)
+	x.refused = true
+}
+
+// ReasonHeader carries, on an error answered in the spec's own shape, what
+// the mock refused, since that body is the spec's example or generated
+// data and cannot say it.
+const ReasonHeader = "X-Mock-Reason"
+
+// specShapedError answers a refused request the way the spec documents
+// errors of that status (its response for the status, else its default
+// response: the example, or data generated from the schema) when no
+// stateful domain serves this spec. A Heimdall spec keeps the real
+// service's NestJS shape, which its spec leaves undocumented.
+func (r *Router) specShapedError(x *exchange) {
+	if !x.refused || x.rt == nil || !r.domainless {
+		return
+	}
+	resps := x.rt.op.Spec.Responses
+	if resps == nil || (resps.Status(x.status) == nil && resps.Default() == nil) {
+		return
+	}
+	p, errMsg := r.prepare(x.rt, prefer{code: x.status})
+	if errMsg != "" || p == nil || len(p.body) == 0 {
+		return // documented without a body: the NestJS one says more
+	}
+	reason := strings.Join(x.reqErrors, "; ")
+	if reason == "" {
+		reason = http.StatusText(x.status)
+	}
+	x.contentType, x.respBody = p.contentType, p.body
+	x.header = http.Header{}
+	for k, v := range p.header {
+		x.header[k] = v
+	}
+	x.header.Set(ReasonHeader, strings.ToValidUTF8(strings.Map(func(c rune) rune {
+		if c < 0x20 || c == 0x7f {
+			return ' '
+		}
+		return c
+	}, reason), "?"))
+	x.respErrors = append(x.respErrors, p.violations...)
+}
+
 // fail sets a JSON response from a NestJS-shaped body.
 func (x *exchange) fail(status int, body any) {
 	b, err := json.Marshal(body)
@@ -851,6 +916,7 @@ func (x *exchange) fail(status int, body any) {
 }
 
 func (r *Router) finish(w http.ResponseWriter, x *exchange) {
+	r.specShapedError(x)
 	h := w.Header()
 	for k, v := range x.header {
 		h[k] = v
@@ -896,6 +962,8 @@ func (r *Router) record(x *exchange) {
 			RequestHeaders: journal.Headers(x.req.Header),
 			RequestBody:    journal.Body(x.body),
 			ResponseBody:   journal.Body(x.respBody),
+			AnsweredBy:     x.answeredBy,
+			FaultID:        x.faultID,
 		}
 		if x.rt != nil && x.rt.slugIndex >= 0 && x.rt.slugIndex < len(x.params) {
 			e.AppSlug = x.params[x.rt.slugIndex]

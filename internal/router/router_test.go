@@ -880,3 +880,23 @@ func TestStrictHoldsForRepeatedStatefulAnswers(t *testing.T) {
 		t.Error("a remembered verdict must still be journaled")
 	}
 }
+
+func TestJournalMarksAnswersChosenByAFaultOrPrefer(t *testing.T) {
+	f := newFixture(t, nil)
+	added, err := f.faults.Add(faults.Fault{OperationID: "myApp", Status: 503, Times: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.do(t, call{method: "GET", path: "/v1/apps/me"})
+	if e := f.journal.List(1)[0]; e.AnsweredBy != "fault" || e.FaultID != added.ID {
+		t.Errorf("faulted answer journaled as %q %q", e.AnsweredBy, e.FaultID)
+	}
+	f.do(t, call{method: "GET", path: "/v1/apps/me", header: map[string]string{"Prefer": "dynamic=true"}})
+	if e := f.journal.List(1)[0]; e.AnsweredBy != "prefer" || e.FaultID != "" {
+		t.Errorf("Prefer answer journaled as %q %q", e.AnsweredBy, e.FaultID)
+	}
+	f.do(t, call{method: "GET", path: "/v1/apps/me"})
+	if e := f.journal.List(1)[0]; e.AnsweredBy != "" {
+		t.Errorf("plain answer journaled as %q", e.AnsweredBy)
+	}
+}

@@ -234,6 +234,38 @@ test('the page reads on a phone', async () => {
   await shot('11-phone-outbox');
 });
 
+// Last before the script-error check: the reset removes the user the
+// earlier tests share.
+test('the journal marks answers chosen by a fault or Prefer, and reset asks first', async () => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const jwks = `/${boot.app_slug}/v1/.well-known/jwks.json`;
+  await fetch(MOCK + '/__mock/faults', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ method: 'GET', path: jwks, status: 502, times: 1 }) });
+  assert.equal((await fetch(MOCK + jwks)).status, 502);
+  assert.equal((await fetch(MOCK + jwks, { headers: { prefer: 'code=200' } })).status, 200);
+  await view('Requests');
+  await page.getByRole('form', { name: 'Filter the request journal' }).getByLabel('Status').fill('');
+  const list = page.locator('#requests-list');
+  await list.locator('tr', { hasText: '502' }).locator('.badge', { hasText: /^fault$/ }).waitFor();
+  await list.locator('tr').filter({ has: page.locator('.badge', { hasText: /^Prefer$/ }) }).first().waitFor();
+  await shot('9b-journal-marks');
+
+  const dialog = page.getByRole('dialog', { name: 'Reset the mock?' });
+  await page.getByRole('button', { name: 'Reset mock…' }).click();
+  await dialog.waitFor();
+  await shot('9c-reset-confirm');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  const kept = await (await fetch(MOCK + '/__mock/requests?limit=1')).json();
+  assert.equal(kept.length, 1, 'cancel leaves the mock as it was');
+
+  await page.getByRole('button', { name: 'Reset mock…' }).click();
+  await dialog.getByRole('button', { name: 'Reset everything' }).click();
+  await page.getByText('Mock reset to its start').waitFor();
+  const signin = await call('POST', `/${boot.app_slug}/v1/auth/signin`, { identifier: user.username, password: user.password });
+  assert.equal(signin.status, 401, 'the signed-up user is gone after the reset');
+});
+
 test('the page threw no script error along the way', () => {
   assert.deepEqual(pageErrors, []);
 });

@@ -125,6 +125,20 @@ function timeCell(iso) {
 
 function badge(text, kind) { return h('span', { class: 'badge ' + (kind || '') }, text); }
 
+// answeredBy marks an answer that is not the operation's own: an injected
+// fault or a Prefer header chose it, so nobody mistakes it for the mock's
+// behaviour.
+function answeredBy(e) {
+  if (e.answered_by === 'fault') {
+    return [' ', h('span', { class: 'badge warn', title: 'answered by injected fault ' + (e.fault_id || '') }, 'fault')];
+  }
+  if (e.answered_by === 'prefer') {
+    const pref = (e.request_headers && (e.request_headers.Prefer || e.request_headers.prefer)) || 'Prefer header';
+    return [' ', h('span', { class: 'badge info', title: 'chosen by ' + pref }, 'Prefer')];
+  }
+  return null;
+}
+
 function statusBadge(status) {
   const kind = status >= 500 ? 'bad' : status >= 400 ? 'warn' : 'ok';
   return badge(String(status), kind);
@@ -430,7 +444,7 @@ async function refreshRequests() {
       { label: 'Method', cell: (e) => h('code', {}, e.method) },
       { label: 'Path', cell: (e) => h('code', {}, e.path + (e.query ? '?' + e.query : '')), class: 'break' },
       { label: 'Operation', cell: (e) => e.operation_id || '—' },
-      { label: 'Status', cell: (e) => statusBadge(e.status) },
+      { label: 'Status', cell: (e) => [statusBadge(e.status), answeredBy(e)] },
       { label: 'Duration', cell: (e) => e.duration_ms.toFixed(1) + ' ms', class: 'num' },
       { label: 'Validation', cell: (e) => {
         const n = e.request_errors.length + e.response_errors.length;
@@ -588,6 +602,12 @@ function wire() {
   for (const id of ['outbox-filters', 'request-filters']) $(id).addEventListener('submit', (ev) => { ev.preventDefault(); refresh(); });
   $('outbox-clear').addEventListener('click', () => act(() => api('DELETE', '/__mock/outbox'), 'Outbox cleared'));
   $('req-clear').addEventListener('click', () => act(() => api('DELETE', '/__mock/requests'), 'Journal cleared'));
+  // Reset wipes what tests are relying on, so it asks first.
+  $('reset-open').addEventListener('click', () => $('reset-dialog').showModal());
+  $('reset-dialog').addEventListener('close', () => {
+    if ($('reset-dialog').returnValue !== 'reset') return;
+    act(() => api('POST', '/__mock/reset'), 'Mock reset to its start');
+  });
 
   const clockDone = (c) => 'Mock clock now ' + fmtTime(c.now);
   $('clock-advance').addEventListener('submit', (ev) => {

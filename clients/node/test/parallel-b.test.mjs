@@ -1,0 +1,3 @@
+import { parallelWorker } from './parallel.mjs';
+
+parallelWorker('b', 'a');
