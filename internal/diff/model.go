@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -229,6 +230,7 @@ type normaliser struct {
 	anchors     map[string]*schema // $dynamicAnchor name -> the first schema declaring it
 	refSiblings bool
 	withPending []*schema
+	all         []*schema
 }
 
 // posOf reads where a node starts.
@@ -347,6 +349,7 @@ func (n *normaliser) proxy(p *base.SchemaProxy) *schema {
 		}
 	}
 	out := &schema{}
+	n.all = append(n.all, out)
 	if low := p.GoLow(); low != nil {
 		out.pos = posOf(low.GetValueNode())
 	}
@@ -391,6 +394,7 @@ func (n *normaliser) refWithSiblings(p *base.SchemaProxy) *schema {
 		return n.proxy(target)
 	}
 	out := &schema{ref: refName(target.GetReference())}
+	n.all = append(n.all, out)
 	if low := p.GoLow(); low != nil {
 		out.pos = posOf(low.GetValueNode())
 	}
@@ -514,6 +518,40 @@ func (n *normaliser) resolvePending() {
 		flatten(s)
 	}
 	n.withPending = nil
+	for _, s := range n.all {
+		s.foldValueAlternatives()
+	}
+	n.all = nil
+}
+
+// foldValueAlternatives turns a oneOf whose alternatives are each only a
+// const or enum (the usual way to give enum values descriptions) into the
+// enum it means, so its values compare as values and not as shapes.
+func (s *schema) foldValueAlternatives() {
+	if len(s.oneOf) == 0 {
+		return
+	}
+	var values []string
+	for _, a := range s.oneOf {
+		if a == nil || len(a.enum) == 0 || len(a.props) > 0 || a.items != nil || len(a.oneOf) > 0 || len(a.required) > 0 {
+			return
+		}
+		for _, t := range a.types {
+			if !slices.Contains(s.types, t) && len(s.types) > 0 {
+				return
+			}
+		}
+		values = append(values, a.enum...)
+	}
+	for _, a := range s.oneOf {
+		for _, t := range a.types {
+			s.addType(t)
+		}
+	}
+	if len(s.enum) == 0 {
+		s.enum = values
+	}
+	s.oneOf = nil
 }
 
 func (s *schema) addType(t string) {
