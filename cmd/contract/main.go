@@ -274,7 +274,7 @@ func (of *outputFlags) write(name string, rep *diff.Report, ops []string, level 
 		}
 		nameScenarios(rep, ops, scs, level)
 	}
-	if err := render.Write(stdout, of.format, rep, render.Options{Color: color, FailOn: level}); err != nil {
+	if err := render.Write(stdout, of.format, rep, render.Options{Color: color, FailOn: level, Workspace: os.Getenv("GITHUB_WORKSPACE")}); err != nil {
 		fmt.Fprintf(stderr, "%s: write: %v\n", name, err)
 		return exitUsage
 	}
