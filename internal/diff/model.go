@@ -584,8 +584,17 @@ func (s *schema) merge(part *schema) {
 	if s.format == "" {
 		s.format = part.format
 	}
-	if len(s.enum) == 0 {
+	switch {
+	case len(s.enum) == 0:
 		s.enum = part.enum
+	case len(part.enum) > 0: // a value must satisfy every part
+		var both []string
+		for _, v := range s.enum {
+			if slices.Contains(part.enum, v) {
+				both = append(both, v)
+			}
+		}
+		s.enum = both
 	}
 	for _, name := range part.propOrder {
 		s.addProp(name, part.props[name])
