@@ -6,8 +6,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/diff"
 )
