@@ -46,6 +46,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/diff"
 	"github.com/heimdall-mock/heimdall-mock/internal/diff/render"
 	"github.com/heimdall-mock/heimdall-mock/internal/scenario"
+	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 	"github.com/heimdall-mock/heimdall-mock/internal/specsrc"
 )
 
@@ -221,6 +222,15 @@ func loadHistory(dir string) ([]diff.DatedSpec, error) {
 func loadSpec(src string) (*diff.Spec, error) {
 	data, err := specsrc.Load(context.Background(), src)
 	if err != nil {
+		return nil, err
+	}
+	return loadSpecData(data)
+}
+
+// loadSpecData checks the document as the mock does before the diff
+// parser sees it, so an unreadable file gets the mock's words for it.
+func loadSpecData(data []byte) (*diff.Spec, error) {
+	if _, err := specload.Probe(data); err != nil {
 		return nil, err
 	}
 	return diff.Load(data)
