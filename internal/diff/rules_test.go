@@ -51,7 +51,12 @@ func withParams(params string) string {
 
 func compareYAML(t *testing.T, oldDoc, newDoc string) *Report {
 	t.Helper()
-	r, err := Compare(doc(oldDoc), doc(newDoc), Options{})
+	return compareDocs(t, doc(oldDoc), doc(newDoc))
+}
+
+func compareDocs(t *testing.T, oldDoc, newDoc []byte) *Report {
+	t.Helper()
+	r, err := Compare(oldDoc, newDoc, Options{})
 	if err != nil {
 		t.Fatalf("Compare: %v", err)
 	}

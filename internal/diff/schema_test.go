@@ -19,11 +19,7 @@ func doc31(body string) []byte {
 
 func compare31(t *testing.T, oldDoc, newDoc string) *Report {
 	t.Helper()
-	r, err := Compare(doc31(oldDoc), doc31(newDoc), Options{})
-	if err != nil {
-		t.Fatalf("Compare: %v", err)
-	}
-	return r
+	return compareDocs(t, doc31(oldDoc), doc31(newDoc))
 }
 
 func wantRules(t *testing.T, r *Report, want ...string) {
