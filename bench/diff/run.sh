@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Times `contract diff` against `oasdiff breaking` (v1.37.x) on every
-# consecutive pair of the real Heimdall specs: wall time and peak RSS per
-# run, median of RUNS runs, and the ratios. Target: ours at least 2x faster
-# and lighter on every pair.
+# consecutive pair of the real Heimdall specs and, when
+# $HEIMDALL_DIFF_CORPUS holds the public corpus (bench/diff/corpus.sh), of
+# every corpus set: wall time and peak RSS per run, median of RUNS runs, and
+# the ratios. Target: ours at least 2x faster and lighter on every pair.
 #
 #   bench/diff/run.sh            # specs from $HEIMDALL_SPECS_DIR or ../shared/specs
 #   RUNS=15 bench/diff/run.sh   # more runs, steadier medians (default 9)
+#   HEIMDALL_DIFF_CORPUS=/tmp/diffcorpus bench/diff/run.sh
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,9 +21,26 @@ if [ ! -x /usr/bin/time ]; then
 	if [ "$(id -u)" = 0 ]; then apt-get install -y -qq time >/dev/null; else sudo apt-get install -y -qq time >/dev/null; fi
 fi
 
-mapfile -t specs < <(ls "$specs_dir"/auth/*.json | sort)
-if [ "${#specs[@]}" -lt 2 ]; then
-	echo "need at least two specs in $specs_dir/auth" >&2
+# pairs: "old new" lines, consecutive versions of each set.
+pairs=()
+add_set() {
+	local files=("$@") i
+	for ((i = 0; i + 1 < ${#files[@]}; i++)); do
+		pairs+=("${files[i]} ${files[i + 1]}")
+	done
+}
+if compgen -G "$specs_dir/auth/*.json" >/dev/null; then
+	mapfile -t specs < <(ls "$specs_dir"/auth/*.json | sort)
+	add_set "${specs[@]}"
+fi
+if [ -n "${HEIMDALL_DIFF_CORPUS:-}" ]; then
+	for set in "$HEIMDALL_DIFF_CORPUS"/*/; do
+		mapfile -t specs < <(ls "$set"* | sort)
+		add_set "${specs[@]}"
+	done
+fi
+if [ "${#pairs[@]}" -eq 0 ]; then
+	echo "no spec pairs: need $specs_dir/auth or HEIMDALL_DIFF_CORPUS" >&2
 	exit 2
 fi
 
@@ -73,15 +92,14 @@ median() {
 	echo "$(pick "${ow[@]}") $(pick "${orss[@]}") $(pick "${cw[@]}") $(pick "${crss[@]}")"
 }
 
-printf '%-33s %10s %10s %7s %12s %12s %7s\n' "pair (old → new)" "oasdiff ms" "ours ms" "speedup" "oasdiff MB" "ours MB" "mem x"
-for ((i = 0; i + 1 < ${#specs[@]}; i++)); do
-	old=${specs[i]}
-	new=${specs[i + 1]}
+printf '%-44s %10s %10s %7s %12s %12s %7s\n' "pair (old → new)" "oasdiff ms" "ours ms" "speedup" "oasdiff MB" "ours MB" "mem x"
+for pair in "${pairs[@]}"; do
+	read -r old new <<<"$pair"
 	read -r ow orss cw crss < <(median "$old" "$new")
-	label="$(basename "$old" | cut -c1-15) → $(basename "$new" | cut -c1-15)"
+	label="$(basename "$(dirname "$old")" | cut -c1-11)/$(basename "$old" | cut -c1-15) → $(basename "$new" | cut -c1-15)"
 	awk -v l="$label" -v ow="$ow" -v cw="$cw" -v orss="$orss" -v crss="$crss" 'BEGIN {
 		cwd = (cw > 0) ? cw : 1
-		printf "%-33s %10.1f %10.1f %6.1fx %12.1f %12.1f %6.1fx\n", l, ow, cw, ow / cwd, orss / 1024, crss / 1024, orss / crss
+		printf "%-44s %10.1f %10.1f %6.1fx %12.1f %12.1f %6.1fx\n", l, ow, cw, ow / cwd, orss / 1024, crss / 1024, orss / crss
 	}'
 done
 echo "(median of $runs runs each; wall time includes process start)"

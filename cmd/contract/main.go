@@ -47,6 +47,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/diff"
 	"github.com/heimdall-mock/heimdall-mock/internal/diff/render"
 	"github.com/heimdall-mock/heimdall-mock/internal/scenario"
+	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 	"github.com/heimdall-mock/heimdall-mock/internal/specsrc"
 )
 
@@ -229,6 +230,15 @@ func loadSpec(src string) (*diff.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	return loadSpecData(data)
+}
+
+// loadSpecData checks the document as the mock does before the diff
+// parser sees it, so an unreadable file gets the mock's words for it.
+func loadSpecData(data []byte) (*diff.Spec, error) {
+	if _, err := specload.Probe(data); err != nil {
+		return nil, err
+	}
 	return diff.Load(data)
 }
 
@@ -280,7 +290,7 @@ func (of *outputFlags) write(name string, rep *diff.Report, ops []string, level 
 		}
 		nameScenarios(rep, ops, scs, level)
 	}
-	if err := render.Write(stdout, of.format, rep, render.Options{Color: color, FailOn: level}); err != nil {
+	if err := render.Write(stdout, of.format, rep, render.Options{Color: color, FailOn: level, Workspace: os.Getenv("GITHUB_WORKSPACE")}); err != nil {
 		fmt.Fprintf(stderr, "%s: write: %v\n", name, err)
 		return exitUsage
 	}

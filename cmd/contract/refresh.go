@@ -51,7 +51,7 @@ func runRefresh(args []string, stdout, stderr io.Writer) int {
 	}
 	// Parse the new copy before replacing anything: a page of HTML from a
 	// broken proxy must not overwrite the last good spec.
-	newSpec, err := diff.Load(normalised)
+	newSpec, err := loadSpecData(normalised)
 	if err != nil {
 		return fail("%s: not an OpenAPI document: %v", *from, err)
 	}
@@ -70,7 +70,7 @@ func runRefresh(args []string, stdout, stderr io.Writer) int {
 	if bytes.Equal(previous, normalised) {
 		fmt.Fprintf(stderr, "contract refresh: %s is unchanged\n", *to)
 	}
-	rep, ops, err := cf.compareWith(*to+" (before)", func() (*diff.Spec, error) { return diff.Load(previous) },
+	rep, ops, err := cf.compareWith(*to+" (before)", func() (*diff.Spec, error) { return loadSpecData(previous) },
 		*from, func() (*diff.Spec, error) { return newSpec, nil })
 	if err != nil {
 		return fail("%v", err)

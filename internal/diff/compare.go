@@ -62,7 +62,7 @@ func CompareSpecs(oldSpec, newSpec *Spec, opts Options) *Report {
 	if rep.New.Date.IsZero() {
 		rep.New.Date, _ = DateFromName(opts.NewName)
 	}
-	c := &comparer{oldDate: rep.Old.Date, newDate: rep.New.Date, history: append([]DatedSpec(nil), opts.History...)}
+	c := &comparer{oldDate: rep.Old.Date, newDate: rep.New.Date, history: append([]DatedSpec(nil), opts.History...), pairs: map[pairID]*pairDiff{}}
 	sort.SliceStable(c.history, func(i, j int) bool { return c.history[i].Date.Before(c.history[j].Date) })
 	c.specs(oldSpec, newSpec)
 	sortFindings(c.findings)
@@ -110,11 +110,28 @@ type comparer struct {
 	history          []DatedSpec // oldest first
 	findings         []Finding
 	renames          []Rename
-	op               string // operation being compared
-	opKey            string // the operation's key, as Rename.Operation holds it
+	op               string   // operation being compared
+	opKey            string   // the operation's key, as Rename.Operation holds it
+	pos              position // where in the new document c.add points
+	pairs            map[pairID]*pairDiff
+
+	// Per operation: response alternatives added and request enum values
+	// added, to tell an alternative only a new request value can trigger.
+	addedAlts        []addedAlt
+	newRequestValues []string
+}
+
+type addedAlt struct {
+	index int // into findings
+	alt   *schema
+	field string
 }
 
 func (c *comparer) add(rule, location, format string, args ...any) {
+	c.addAt(rule, location, c.pos, format, args...)
+}
+
+func (c *comparer) addAt(rule, location string, pos position, format string, args ...any) {
 	level := Error // an unregistered id is a bug; failing loudly beats hiding it
 	if r, ok := ruleByID[rule]; ok {
 		level = r.Level
@@ -125,6 +142,8 @@ func (c *comparer) add(rule, location, format string, args ...any) {
 		Operation: c.op,
 		Location:  location,
 		Message:   fmt.Sprintf(format, args...),
+		Line:      int(pos.line),
+		Column:    int(pos.col),
 	})
 }
 
@@ -176,6 +195,7 @@ func (c *comparer) specs(o, n *Spec) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		oldOp, newOp := o.ops[k], n.ops[k]
+		c.pos = position{}
 		switch {
 		case newOp == nil:
 			c.op = oldOp.name()
@@ -186,9 +206,10 @@ func (c *comparer) specs(o, n *Spec) {
 			}
 		case oldOp == nil:
 			c.op = newOp.name()
-			c.add(OperationAdded, "", "new operation")
+			c.addAt(OperationAdded, "", newOp.pos, "new operation")
 		default:
 			c.op, c.opKey = newOp.name(), k
+			c.pos = newOp.pos
 			c.operation(oldOp, newOp)
 		}
 	}
@@ -196,6 +217,7 @@ func (c *comparer) specs(o, n *Spec) {
 
 func (c *comparer) operation(o, n *operation) {
 	start := len(c.findings)
+	c.addedAlts, c.newRequestValues = nil, nil
 	if o.id != n.id && o.id != "" && n.id != "" {
 		c.add(OperationIDChanged, "", "operationId %s is now %s", o.id, n.id)
 	}
@@ -207,6 +229,7 @@ func (c *comparer) operation(o, n *operation) {
 	c.requestBody(o.body, n.body)
 	c.responses(o, n)
 	c.tokenMovedToHeader(o, n, start)
+	c.alternativesForNewRequestValues()
 }
 
 func needsAuth(alts []string) bool {
@@ -273,7 +296,7 @@ func (c *comparer) parameters(o, n *operation) {
 		// A parameter the old document forgot to declare constrained
 		// nothing, so declaring it now is not a change clients can see.
 		if op != nil && np != nil {
-			c.paramSchema("path parameter "+nn, op.schema, np.schema)
+			c.paramSchema("path parameter "+nn, op.schema, np)
 		}
 	}
 
@@ -290,11 +313,11 @@ func (c *comparer) parameters(o, n *operation) {
 		where := op.in + " parameter " + np.name
 		switch {
 		case np.required && !op.required:
-			c.add(RequestParameterBecameRequired, where, "%s parameter %s is now required", op.in, np.name)
+			c.addAt(RequestParameterBecameRequired, where, np.pos, "%s parameter %s is now required", op.in, np.name)
 		case !np.required && op.required:
-			c.add(RequestParameterBecameOptional, where, "%s parameter %s is now optional", op.in, np.name)
+			c.addAt(RequestParameterBecameOptional, where, np.pos, "%s parameter %s is now optional", op.in, np.name)
 		}
-		c.paramSchema(where, op.schema, np.schema)
+		c.paramSchema(where, op.schema, np)
 	}
 	for k, np := range n.params {
 		if np.in == "path" {
@@ -318,7 +341,7 @@ func (c *comparer) parameters(o, n *operation) {
 		where := op.in + " parameter " + op.name
 		if match != nil {
 			renamedTo[match] = true
-			c.add(RequestParameterRenamed, op.in+" parameter "+match.name, "%s parameter %s was renamed to %s", op.in, op.name, match.name)
+			c.addAt(RequestParameterRenamed, op.in+" parameter "+match.name, match.pos, "%s parameter %s was renamed to %s", op.in, op.name, match.name)
 			continue
 		}
 		c.add(RequestParameterRemoved, where, "%s parameter %s was removed", op.in, op.name)
@@ -329,9 +352,9 @@ func (c *comparer) parameters(o, n *operation) {
 		}
 		where := np.in + " parameter " + np.name
 		if np.required {
-			c.add(RequestParameterAddedRequired, where, "new required %s parameter %s", np.in, np.name)
+			c.addAt(RequestParameterAddedRequired, where, np.pos, "new required %s parameter %s", np.in, np.name)
 		} else {
-			c.add(RequestParameterAddedOptional, where, "new optional %s parameter %s", np.in, np.name)
+			c.addAt(RequestParameterAddedOptional, where, np.pos, "new optional %s parameter %s", np.in, np.name)
 		}
 	}
 }
@@ -341,19 +364,21 @@ func sortParams(ps []*parameter) {
 }
 
 // paramSchema compares what a parameter accepts: its type and enum.
-func (c *comparer) paramSchema(where string, o, n *schema) {
+func (c *comparer) paramSchema(where string, o *schema, np *parameter) {
+	n := np.schema
 	if o == nil || n == nil {
 		return
 	}
 	if msg := requestTypeNarrowed(o, n); msg != "" {
-		c.add(RequestParameterTypeChanged, where, "%s: %s", where, msg)
+		c.addAt(RequestParameterTypeChanged, where, np.pos, "%s: %s", where, msg)
 	}
 	removed, added := enumDiff(o.enum, n.enum)
 	if len(removed) > 0 {
-		c.add(RequestParameterEnumValueRemoved, where, "%s no longer accepts %s", where, quoteList(removed))
+		c.addAt(RequestParameterEnumValueRemoved, where, np.pos, "%s no longer accepts %s", where, quoteList(removed))
 	}
 	if len(added) > 0 {
-		c.add(RequestParameterEnumValueAdded, where, "%s now also accepts %s", where, quoteList(added))
+		c.addAt(RequestParameterEnumValueAdded, where, np.pos, "%s now also accepts %s", where, quoteList(added))
+		c.newRequestValues = append(c.newRequestValues, added...)
 	}
 }
 
@@ -385,8 +410,7 @@ func (c *comparer) requestBody(o, n *requestBody) {
 		if len(o.content) > 1 {
 			where += " " + mt
 		}
-		sc := schemaComparer{c: c, dir: dirRequest, where: where}
-		sc.compare("", o.content[mt], ns, 0)
+		c.compareSchemas(where, "", o.content[mt], ns, dirRequest)
 	}
 }
 
@@ -399,7 +423,7 @@ func (c *comparer) responses(o, n *operation) {
 			if isSuccess(code) {
 				newSuccess = append(newSuccess, code)
 			}
-			c.add(ResponseStatusAdded, "response "+code, "new response status %s", code)
+			c.addAt(ResponseStatusAdded, "response "+code, n.responses[code].pos, "new response status %s", code)
 		}
 	}
 	for _, code := range o.statusOrder {
@@ -448,8 +472,7 @@ func (c *comparer) responseBody(where, status string, o, n *response) {
 		if len(o.content) > 1 {
 			w += " " + mt
 		}
-		sc := schemaComparer{c: c, dir: dirResponse, where: w, status: status}
-		sc.compare("", o.content[mt], ns, 0)
+		c.compareSchemas(w, status, o.content[mt], ns, dirResponse)
 	}
 }
 
@@ -516,4 +539,60 @@ func droppedBodyToken(o, n *requestBody) string {
 		}
 	}
 	return ""
+}
+
+// alternativesForNewRequestValues: a response alternative added together
+// with a new request enum value it is named after (enrolling an "email"
+// factor answers EmailEnrollmentData) is only sent to clients that send the
+// new value, which existing clients never do. It is still worth a note.
+func (c *comparer) alternativesForNewRequestValues() {
+	if len(c.newRequestValues) == 0 {
+		return
+	}
+	for _, a := range c.addedAlts {
+		value := triggeringValue(a.alt, c.newRequestValues)
+		if value == "" {
+			continue
+		}
+		f := &c.findings[a.index]
+		f.Rule = ResponseOneOfAlternativeAddedForNewValue
+		f.Level = ruleByID[f.Rule].Level
+		f.Message = fmt.Sprintf("%s may now be the %s shape, only when the request sends the new value %q", a.field, altName(a.alt), value)
+	}
+}
+
+// triggeringValue returns the new request value the alternative belongs
+// to: a word of its component name, the prefix of one of its field names,
+// or the const/enum of one of its fields.
+func triggeringValue(alt *schema, values []string) string {
+	for _, v := range values {
+		lv := strings.ToLower(v)
+		if len(lv) < 3 {
+			continue
+		}
+		if slices.Contains(nameWords(alt.ref), lv) {
+			return v
+		}
+		for _, name := range alt.propOrder {
+			p := alt.props[name]
+			if w := nameWords(name); len(w) > 1 && w[0] == lv || p != nil && len(p.enum) == 1 && p.enum[0] == v {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+var wordRe = regexp.MustCompile(`[A-Z]?[a-z0-9]+|[A-Z]+(?:[^a-z]|$)`)
+
+// nameWords splits EmailEnrollmentData, email_masked or e-mail-code into
+// lower-case words.
+func nameWords(name string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '_' || r == '-' || r == '.' }) {
+		for _, w := range wordRe.FindAllString(part, -1) {
+			out = append(out, strings.ToLower(w))
+		}
+	}
+	return out
 }

@@ -6,9 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi"
 	"github.com/pb33f/libopenapi/datamodel"
 	"github.com/pb33f/libopenapi/datamodel/high/base"
@@ -37,6 +39,7 @@ type operation struct {
 	body        *requestBody
 	responses   map[string]*response
 	statusOrder []string
+	pos         position
 }
 
 // Operations lists the document's operations as reports name them,
@@ -58,15 +61,18 @@ type parameter struct {
 	required   bool
 	deprecated bool
 	schema     *schema
+	pos        position
 }
 
 type requestBody struct {
 	required bool
 	content  map[string]*schema // media type -> schema (nil schema: none given)
+	pos      position
 }
 
 type response struct {
 	content map[string]*schema
+	pos     position
 }
 
 type schema struct {
@@ -81,7 +87,20 @@ type schema struct {
 	oneOf      []*schema // oneOf or anyOf alternatives
 	deprecated bool
 	limits     limits
+	// dynRef is an unresolved $dynamicRef: two of them are the same schema
+	// when they name the same anchor.
+	dynRef string
+	pos    position // where the schema is written, for annotations
+
+	// allOf parts and the $dynamicRef target wait here until the whole
+	// document is converted: merging a recursive part while it is still
+	// being filled would copy half of it.
+	pending []*schema
+	fp      *uint64 // shallow fingerprint, computed on first use
 }
+
+// position is a 1-based line and column in the document; zero: unknown.
+type position struct{ line, col int32 }
 
 // limits are the value constraints a validator enforces; nil: none.
 type limits struct {
@@ -125,6 +144,10 @@ func Load(data []byte) (*Spec, error) {
 	cfg.SkipCircularReferenceCheck = true
 	cfg.SkipMetadataCollection = true
 	cfg.SkipJSONConversion = true
+	// Keywords beside a $ref are applied by refWithSiblings, by the
+	// document's version; the parser's own merge would apply them in 3.0
+	// too, where they are to be ignored.
+	cfg.MergeReferencedProperties = false
 	doc, err := libopenapi.NewDocumentWithConfiguration(data, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
@@ -138,7 +161,13 @@ func Load(data []byte) (*Spec, error) {
 	}
 	// Errors beside a built model are circular references and the like,
 	// which the cycle-safe walk below copes with.
-	n := &normaliser{byRef: map[string]*schema{}}
+	n := &normaliser{
+		byRef:   map[string]*schema{},
+		anchors: map[string]*schema{},
+		// 3.0 ignores the keywords beside a $ref; 3.1 (JSON Schema
+		// 2020-12) applies them together with the referenced schema.
+		refSiblings: !strings.HasPrefix(doc.GetVersion(), "3.0"),
+	}
 	s := &Spec{ops: map[string]*operation{}}
 	root := securityOf(model.Model.Security)
 	if model.Model.Paths == nil {
@@ -153,6 +182,7 @@ func Load(data []byte) (*Spec, error) {
 			s.ops[opKey(o.method, path)] = o
 		}
 	}
+	n.resolvePending()
 	return s, nil
 }
 
@@ -196,7 +226,19 @@ func securityOf(reqs []*base.SecurityRequirement) []string {
 }
 
 type normaliser struct {
-	byRef map[string]*schema
+	byRef       map[string]*schema
+	anchors     map[string]*schema // $dynamicAnchor name -> the first schema declaring it
+	refSiblings bool
+	withPending []*schema
+	all         []*schema
+}
+
+// posOf reads where a node starts.
+func posOf(node *yaml.Node) position {
+	if node == nil {
+		return position{}
+	}
+	return position{int32(node.Line), int32(node.Column)}
 }
 
 func (n *normaliser) operation(method, path string, item *v3.PathItem, op *v3.Operation, rootSecurity []string) *operation {
@@ -209,6 +251,9 @@ func (n *normaliser) operation(method, path string, item *v3.PathItem, op *v3.Op
 		pathParams: templateParams(path),
 		params:     map[string]*parameter{},
 		responses:  map[string]*response{},
+	}
+	if low := op.GoLow(); low != nil {
+		o.pos = posOf(low.KeyNode)
 	}
 	if op.Security != nil {
 		o.security = securityOf(op.Security)
@@ -226,19 +271,25 @@ func (n *normaliser) operation(method, path string, item *v3.PathItem, op *v3.Op
 				deprecated: p.Deprecated,
 				schema:     n.proxy(p.Schema),
 			}
+			if low := p.GoLow(); low != nil {
+				param.pos = posOf(low.RootNode)
+			}
 			o.params[paramKey(p.In, p.Name)] = param
 		}
 	}
 	if rb := op.RequestBody; rb != nil {
 		o.body = &requestBody{required: rb.Required != nil && *rb.Required, content: n.content(rb.Content)}
+		if low := rb.GoLow(); low != nil {
+			o.body.pos = posOf(low.RootNode)
+		}
 	}
 	if op.Responses != nil {
 		for code, r := range op.Responses.Codes.FromOldest() {
-			o.responses[code] = &response{content: n.responseContent(r)}
+			o.responses[code] = n.response(r)
 			o.statusOrder = append(o.statusOrder, code)
 		}
 		if op.Responses.Default != nil {
-			o.responses["default"] = &response{content: n.responseContent(op.Responses.Default)}
+			o.responses["default"] = n.response(op.Responses.Default)
 			o.statusOrder = append(o.statusOrder, "default")
 		}
 	}
@@ -254,11 +305,15 @@ func paramKey(in, name string) string {
 	return in + ":" + name
 }
 
-func (n *normaliser) responseContent(r *v3.Response) map[string]*schema {
+func (n *normaliser) response(r *v3.Response) *response {
 	if r == nil {
-		return nil
+		return &response{}
 	}
-	return n.content(r.Content)
+	out := &response{content: n.content(r.Content)}
+	if low := r.GoLow(); low != nil {
+		out.pos = posOf(low.RootNode)
+	}
+	return out
 }
 
 func (n *normaliser) content(c *orderedmap.Map[string, *v3.MediaType]) map[string]*schema {
@@ -283,6 +338,9 @@ func (n *normaliser) proxy(p *base.SchemaProxy) *schema {
 	if p == nil {
 		return nil
 	}
+	if low := p.GoLow(); low != nil && low.IsTransformedRefWithSiblings() {
+		return n.refWithSiblings(p)
+	}
 	ref := ""
 	if p.IsReference() {
 		ref = p.GetReference()
@@ -291,13 +349,65 @@ func (n *normaliser) proxy(p *base.SchemaProxy) *schema {
 		}
 	}
 	out := &schema{}
+	n.all = append(n.all, out)
+	if low := p.GoLow(); low != nil {
+		out.pos = posOf(low.GetValueNode())
+	}
 	if ref != "" {
-		out.ref = ref[strings.LastIndex(ref, "/")+1:]
+		out.ref = refName(ref)
 		n.byRef[ref] = out
 	}
 	if s := p.Schema(); s != nil {
 		n.fill(out, s)
 	}
+	return out
+}
+
+func refName(ref string) string { return ref[strings.LastIndex(ref, "/")+1:] }
+
+// refWithSiblings handles `$ref` written beside other keywords, e.g. a
+// description. OpenAPI 3.1 applies both, as allOf would; 3.0 says the
+// siblings are ignored. Either way the referenced schema's own fields stay.
+func (n *normaliser) refWithSiblings(p *base.SchemaProxy) *schema {
+	// The parser rewrites the node as allOf[siblings, $ref]; in 3.1 its
+	// high-level view shows only the siblings, so ask for the allOf.
+	whole := p.Schema()
+	if p.IsTransformedRefWithSiblings() {
+		var err error
+		if whole, err = p.BuildTransformedRefSemanticSchema(nil); err != nil {
+			whole = nil
+		}
+	}
+	if whole == nil {
+		return &schema{}
+	}
+	var target *base.SchemaProxy
+	var siblings []*base.SchemaProxy
+	for _, part := range whole.AllOf {
+		if part != nil && part.IsReference() && target == nil {
+			target = part
+			continue
+		}
+		siblings = append(siblings, part)
+	}
+	if !n.refSiblings || target == nil {
+		return n.proxy(target)
+	}
+	out := &schema{ref: refName(target.GetReference())}
+	n.all = append(n.all, out)
+	if low := p.GoLow(); low != nil {
+		out.pos = posOf(low.GetValueNode())
+	}
+	out.pending = append(out.pending, n.proxy(target))
+	for _, sib := range siblings {
+		if sib == nil {
+			continue
+		}
+		if ss := sib.Schema(); ss != nil {
+			n.fill(out, ss)
+		}
+	}
+	n.withPending = append(n.withPending, out)
 	return out
 }
 
@@ -315,6 +425,10 @@ func (n *normaliser) fill(out *schema, s *base.Schema) {
 		if e != nil {
 			out.enum = append(out.enum, e.Value)
 		}
+	}
+	// const is an enum of one (JSON Schema 2020-12).
+	if s.Const != nil && len(out.enum) == 0 {
+		out.enum = []string{s.Const.Value}
 	}
 	if s.Deprecated != nil && *s.Deprecated {
 		out.deprecated = true
@@ -342,6 +456,15 @@ func (n *normaliser) fill(out *schema, s *base.Schema) {
 	for _, alt := range append(append([]*base.SchemaProxy{}, s.OneOf...), s.AnyOf...) {
 		out.oneOf = append(out.oneOf, n.proxy(alt))
 	}
+	if s.DynamicAnchor != "" {
+		if _, ok := n.anchors[s.DynamicAnchor]; !ok {
+			n.anchors[s.DynamicAnchor] = out
+		}
+	}
+	if s.DynamicRef != "" {
+		out.dynRef = s.DynamicRef
+		n.withPending = append(n.withPending, out)
+	}
 	// allOf parts describe one object together: merging them keeps a single
 	// `allOf: [$ref]` wrapper identical to the plain $ref.
 	for _, part := range s.AllOf {
@@ -349,11 +472,86 @@ func (n *normaliser) fill(out *schema, s *base.Schema) {
 			continue
 		}
 		ps := n.proxy(part)
-		out.merge(ps)
+		out.pending = append(out.pending, ps)
 		if len(s.AllOf) == 1 && out.ref == "" {
 			out.ref = ps.ref
 		}
 	}
+	if len(s.AllOf) > 0 {
+		n.withPending = append(n.withPending, out)
+	}
+}
+
+// resolvePending merges allOf parts and $dynamicRef targets once every
+// schema is converted. A $dynamicRef resolves to the schema declaring the
+// anchor, the static scope JSON Schema falls back to when no outer schema
+// overrides it.
+func (n *normaliser) resolvePending() {
+	for _, s := range n.withPending {
+		if s.dynRef == "" {
+			continue
+		}
+		name := s.dynRef[strings.LastIndex(s.dynRef, "#")+1:]
+		if target, ok := n.anchors[name]; ok && target != s {
+			s.pending = append(s.pending, target)
+			s.dynRef = ""
+		}
+	}
+	done := map[*schema]bool{}
+	var flatten func(s *schema)
+	flatten = func(s *schema) {
+		if done[s] {
+			return
+		}
+		done[s] = true // a part that includes s again merges what s has so far
+		parts := s.pending
+		s.pending = nil
+		for _, part := range parts {
+			if part == nil {
+				continue
+			}
+			flatten(part)
+			s.merge(part)
+		}
+	}
+	for _, s := range n.withPending {
+		flatten(s)
+	}
+	n.withPending = nil
+	for _, s := range n.all {
+		s.foldValueAlternatives()
+	}
+	n.all = nil
+}
+
+// foldValueAlternatives turns a oneOf whose alternatives are each only a
+// const or enum (the usual way to give enum values descriptions) into the
+// enum it means, so its values compare as values and not as shapes.
+func (s *schema) foldValueAlternatives() {
+	if len(s.oneOf) == 0 {
+		return
+	}
+	var values []string
+	for _, a := range s.oneOf {
+		if a == nil || len(a.enum) == 0 || len(a.props) > 0 || a.items != nil || len(a.oneOf) > 0 || len(a.required) > 0 {
+			return
+		}
+		for _, t := range a.types {
+			if !slices.Contains(s.types, t) && len(s.types) > 0 {
+				return
+			}
+		}
+		values = append(values, a.enum...)
+	}
+	for _, a := range s.oneOf {
+		for _, t := range a.types {
+			s.addType(t)
+		}
+	}
+	if len(s.enum) == 0 {
+		s.enum = values
+	}
+	s.oneOf = nil
 }
 
 func (s *schema) addType(t string) {
@@ -386,8 +584,17 @@ func (s *schema) merge(part *schema) {
 	if s.format == "" {
 		s.format = part.format
 	}
-	if len(s.enum) == 0 {
+	switch {
+	case len(s.enum) == 0:
 		s.enum = part.enum
+	case len(part.enum) > 0: // a value must satisfy every part
+		var both []string
+		for _, v := range s.enum {
+			if slices.Contains(part.enum, v) {
+				both = append(both, v)
+			}
+		}
+		s.enum = both
 	}
 	for _, name := range part.propOrder {
 		s.addProp(name, part.props[name])

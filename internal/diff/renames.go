@@ -19,10 +19,10 @@ type Rename struct {
 	To     string // the new document's name
 }
 
-// Renames lists the body fields renamed between old and new, in the order
-// the comparison meets them.
+// Renames lists the body fields renamed between old and new, operation by
+// operation, an object's own fields before those nested in it.
 func Renames(oldSpec, newSpec *Spec) []Rename {
-	c := &comparer{}
+	c := &comparer{pairs: map[pairID]*pairDiff{}}
 	c.specs(oldSpec, newSpec)
 	return c.renames
 }

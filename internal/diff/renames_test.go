@@ -65,8 +65,8 @@ paths:
 	}
 	want := []Rename{
 		{Operation: "POST /{}/v1/auth/signin", Request: true, From: "display_name", To: "displayName"},
-		{Operation: "POST /{}/v1/auth/signin", Status: "200", Parent: "data[]", From: "role_id", To: "role-id"},
 		{Operation: "POST /{}/v1/auth/signin", Status: "200", From: "access_token", To: "accessToken"},
+		{Operation: "POST /{}/v1/auth/signin", Status: "200", Parent: "data[]", From: "role_id", To: "role-id"},
 	}
 	if d := cmp.Diff(want, Renames(o, n)); d != "" {
 		t.Errorf("renames (-want +got):\n%s", d)

@@ -71,6 +71,10 @@ type Finding struct {
 	Operation string `json:"operation"`          // "POST /{app_slug}/v1/auth/signin"
 	Location  string `json:"location,omitempty"` // "request body: display_name"
 	Message   string `json:"message"`
+	// Line and Column point at the changed node in the new document
+	// (1-based); 0 when it has none there, e.g. a removed operation.
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
 	// Accepted is set when an accept-file entry covers this finding; it then
 	// no longer counts towards the exit code.
 	Accepted *Acceptance `json:"accepted,omitempty"`

@@ -70,6 +70,8 @@ const (
 	ResponsePropertyConstraintLoosened      = "response-property-constraint-loosened"
 	ResponseOneOfAlternativeAdded           = "response-oneof-alternative-added"
 	ResponseOneOfAlternativeRemoved         = "response-oneof-alternative-removed"
+	// An alternative only a new request value can trigger.
+	ResponseOneOfAlternativeAddedForNewValue = "response-oneof-alternative-added-for-new-request-value"
 )
 
 var rules = []Rule{
@@ -133,6 +135,7 @@ var rules = []Rule{
 	{ResponsePropertyConstraintLoosened, Warning, "a response field may now exceed the length, range or pattern clients were promised"},
 	{ResponseOneOfAlternativeAdded, Error, "a response may now have a shape clients do not expect"},
 	{ResponseOneOfAlternativeRemoved, Info, "a response shape is no longer returned"},
+	{ResponseOneOfAlternativeAddedForNewValue, Info, "a response may have a new shape, but only for a request value existing clients do not send"},
 }
 
 var ruleByID = func() map[string]Rule {

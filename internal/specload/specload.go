@@ -260,18 +260,7 @@ type versionProbe struct {
 // LoadData parses data (JSON or YAML, told apart by content) named name in
 // messages, resolves its local references and collects its defects.
 func LoadData(data []byte, name string) (*Spec, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, fmt.Errorf("%s: empty spec", name)
-	}
-	var probe versionProbe
-	if isJSON(data) {
-		if err := json.Unmarshal(data, &probe); err != nil {
-			return nil, fmt.Errorf("%s: %w", name, describeJSONError(data, err))
-		}
-	} else if err := yaml.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("%s: invalid YAML: %w", name, err)
-	}
-	version, err := checkVersion(probe)
+	version, err := Probe(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -284,6 +273,30 @@ func LoadData(data []byte, name string) (*Spec, error) {
 		doc.Paths = openapi3.NewPaths()
 	}
 	return &Spec{Doc: doc, Source: name, Version: version, Warnings: Check(doc), Raw: data, derived: &sync.Map{}}, nil
+}
+
+// Probe checks that data is a JSON or YAML document (told apart by
+// content) of a supported OpenAPI version and returns the version. Its
+// errors are the ones every command shows for an unreadable spec: JSON
+// errors at line:column, never a YAML error for a JSON file.
+func Probe(data []byte) (string, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return "", errors.New("empty spec")
+	}
+	var probe versionProbe
+	if isJSON(data) {
+		if err := json.Unmarshal(data, &probe); err != nil {
+			return "", describeJSONError(data, err)
+		}
+	} else if err := yaml.Unmarshal(data, &probe); err != nil {
+		var typeErr *yaml.TypeError
+		if errors.As(err, &typeErr) {
+			// Valid YAML, but a bare string or list: not a document at all.
+			return "", errors.New("not an OpenAPI document: want a JSON object or a YAML mapping with an openapi field")
+		}
+		return "", fmt.Errorf("invalid YAML: %w", err)
+	}
+	return checkVersion(probe)
 }
 
 // parseDoc decodes and resolves the document. JSON, what real specs are

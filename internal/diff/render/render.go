@@ -8,8 +8,11 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/diff"
 	"github.com/heimdall-mock/heimdall-mock/internal/stickyerr"
@@ -24,6 +27,9 @@ type Options struct {
 	// FailOn: unaccepted findings at or above it are failures in JUnit
 	// and errors in annotations. Callers normally pass diff.Error.
 	FailOn diff.Level
+	// Workspace is the folder annotation paths are made relative to
+	// (GitHub's $GITHUB_WORKSPACE); empty: the working directory.
+	Workspace string
 }
 
 // Write renders the report in the named format.
@@ -143,51 +149,88 @@ func levelIcon(l diff.Level) string {
 	return "🔵 info"
 }
 
+// MarkdownLimit is the most characters a GitHub comment may hold.
+const MarkdownLimit = 65536
+
 // Markdown writes a PR comment / job summary: totals, then a table of the
-// breaking and warning findings, with the info ones folded away.
+// breaking and warning findings, with the info ones folded away. It stays
+// under MarkdownLimit: info rows go first, then warnings, and the comment
+// says how many it left out.
 func Markdown(w io.Writer, r *diff.Report) error {
-	ew := &stickyerr.Writer{W: w}
-	ew.Printf("## API changes: `%s` → `%s`\n\n", mdEscape(name(r.Old)), mdEscape(name(r.New)))
-	ew.Printf("**%s**\n\n", summary(r))
-	var serious, minor []diff.Finding
+	var head, tail strings.Builder
+	fmt.Fprintf(&head, "## API changes: `%s` → `%s`\n\n", mdEscape(name(r.Old)), mdEscape(name(r.New)))
+	fmt.Fprintf(&head, "**%s**\n\n", summary(r))
+	var serious, minor []string
 	for _, f := range r.Findings {
+		msg := mdEscape(f.Message)
+		if f.Accepted != nil {
+			msg += " _(accepted: " + mdEscape(f.Accepted.Reason) + ")_"
+		}
+		if len(f.Scenarios) > 0 {
+			msg += " _(scenarios: " + mdEscape(strings.Join(f.Scenarios, ", ")) + ")_"
+		}
+		row := fmt.Sprintf("| %s | `%s` | %s | `%s` |\n", levelIcon(f.Level), mdEscape(f.Operation), msg, f.Rule)
 		if f.Level >= diff.Warning {
-			serious = append(serious, f)
+			serious = append(serious, row)
 		} else {
-			minor = append(minor, f)
+			minor = append(minor, row)
 		}
 	}
-	table := func(fs []diff.Finding) {
-		ew.Printf("| Level | Operation | Change | Rule |\n|---|---|---|---|\n")
-		for _, f := range fs {
-			msg := mdEscape(f.Message)
-			if f.Accepted != nil {
-				msg += " _(accepted: " + mdEscape(f.Accepted.Reason) + ")_"
-			}
-			if len(f.Scenarios) > 0 {
-				msg += " _(scenarios: " + mdEscape(strings.Join(f.Scenarios, ", ")) + ")_"
-			}
-			ew.Printf("| %s | `%s` | %s | `%s` |\n", levelIcon(f.Level), mdEscape(f.Operation), msg, f.Rule)
+	for _, a := range r.Expired {
+		fmt.Fprintf(&tail, "\n> ⚠️ Expired acceptance: `%s` on `%s` (expired %s) no longer accepts.\n", a.Rule, mdEscape(a.Operation), a.Expires)
+	}
+	for _, a := range r.Unused {
+		fmt.Fprintf(&tail, "\n> ℹ️ Unused acceptance: `%s` on `%s` matched no finding.\n", a.Rule, mdEscape(a.Operation))
+	}
+	const tableHead = "| Level | Operation | Change | Rule |\n|---|---|---|---|\n"
+	// Room for the fixed parts and the two notes on what was left out.
+	budget := MarkdownLimit - head.Len() - tail.Len() - 2*len(tableHead) - 600
+	keepSerious := fit(serious, budget)
+	keepMinor := fit(minor, budget-size(serious[:keepSerious]))
+
+	ew := &stickyerr.Writer{W: w}
+	ew.Printf("%s", head.String())
+	if len(serious) > 0 {
+		ew.Printf("%s%s", tableHead, strings.Join(serious[:keepSerious], ""))
+		if left := len(serious) - keepSerious; left > 0 {
+			ew.Printf("\n_%d more breaking changes and warnings are not shown: the comment would exceed GitHub's size limit. The full list is in the JSON or text report._\n", left)
 		}
 		ew.Printf("\n")
-	}
-	if len(serious) > 0 {
-		table(serious)
 	} else {
 		ew.Printf("No breaking changes.\n\n")
 	}
 	if len(minor) > 0 {
 		ew.Printf("<details><summary>%d other changes</summary>\n\n", len(minor))
-		table(minor)
-		ew.Printf("</details>\n")
+		if keepMinor > 0 {
+			ew.Printf("%s%s", tableHead, strings.Join(minor[:keepMinor], ""))
+		}
+		if left := len(minor) - keepMinor; left > 0 {
+			ew.Printf("\n_%d of these info changes are not shown: the comment would exceed GitHub's size limit. The full list is in the JSON or text report._\n", left)
+		}
+		ew.Printf("\n</details>\n")
 	}
-	for _, a := range r.Expired {
-		ew.Printf("\n> ⚠️ Expired acceptance: `%s` on `%s` (expired %s) no longer accepts.\n", a.Rule, mdEscape(a.Operation), a.Expires)
-	}
-	for _, a := range r.Unused {
-		ew.Printf("\n> ℹ️ Unused acceptance: `%s` on `%s` matched no finding.\n", a.Rule, mdEscape(a.Operation))
-	}
+	ew.Printf("%s", tail.String())
 	return ew.Err
+}
+
+// fit counts how many rows, from the first, fit in budget characters.
+func fit(rows []string, budget int) int {
+	used := 0
+	for i, r := range rows {
+		used += utf8.RuneCountInString(r)
+		if used > budget {
+			return i
+		}
+	}
+	return len(rows)
+}
+
+func size(rows []string) int {
+	n := 0
+	for _, r := range rows {
+		n += utf8.RuneCountInString(r)
+	}
+	return n
 }
 
 // jsonReport adds the totals CI scripts check first.
@@ -244,15 +287,33 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-// JUnit writes one test case per changed operation; it fails when the
-// operation has an unaccepted finding at or above the fail-on level.
+// JUnit writes one test case per rule and operation; a case fails when it
+// holds an unaccepted finding at or above the fail-on level. A report
+// without findings is one passing case, so CI shows the check ran.
 func JUnit(w io.Writer, r *diff.Report, opts Options) error {
 	suite := junitSuite{Name: "contract diff " + name(r.Old) + " → " + name(r.New)}
-	for _, g := range r.ByOperation() {
-		tc := junitCase{Name: g.Operation, ClassName: "contract.diff"}
+	type key struct{ rule, op string }
+	var order []key
+	groups := map[key][]diff.Finding{}
+	for _, f := range r.Findings {
+		k := key{f.Rule, f.Operation}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], f)
+	}
+	for _, k := range order {
+		op := k.op
+		if op == "" {
+			op = "(document)"
+		}
+		tc := junitCase{Name: op + " · " + k.rule, ClassName: "contract.diff." + k.rule}
 		var failing, other []string
-		for _, f := range g.Findings {
-			line := fmt.Sprintf("%s %s: %s%s", f.Level, f.Rule, f.Message, acceptedNote(f))
+		for _, f := range groups[k] {
+			line := fmt.Sprintf("%s: %s%s", f.Level, f.Message, acceptedNote(f))
+			if f.Location != "" {
+				line = fmt.Sprintf("%s [%s]: %s%s", f.Level, f.Location, f.Message, acceptedNote(f))
+			}
 			if f.Level >= opts.FailOn && f.Accepted == nil {
 				failing = append(failing, line)
 			} else {
@@ -261,16 +322,19 @@ func JUnit(w io.Writer, r *diff.Report, opts Options) error {
 		}
 		if len(failing) > 0 {
 			tc.Failure = &junitFailure{
-				Message: fmt.Sprintf("%d breaking change(s)", len(failing)),
-				Type:    "breaking-change",
+				Message: fmt.Sprintf("%d breaking change(s): %s", len(failing), k.rule),
+				Type:    k.rule,
 				Text:    strings.Join(failing, "\n"),
 			}
 			suite.Failures++
 		}
 		tc.SystemOut = strings.Join(other, "\n")
 		suite.Cases = append(suite.Cases, tc)
-		suite.Tests++
 	}
+	if len(suite.Cases) == 0 {
+		suite.Cases = append(suite.Cases, junitCase{Name: "no API changes", ClassName: "contract.diff", SystemOut: name(r.Old) + " and " + name(r.New) + " describe the same API"})
+	}
+	suite.Tests = len(suite.Cases)
 	doc := junitSuites{Name: "contract", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
@@ -294,43 +358,101 @@ func ghEscape(s string, property bool) string {
 	return s
 }
 
+// AnnotationsPerKind is how many annotations of one kind (error, warning,
+// notice) GitHub shows per step; it drops the rest.
+const AnnotationsPerKind = 10
+
 // GitHubActions writes one workflow annotation per error or warning
-// finding, against the new spec file.
+// finding, at its line in the new spec file. Beyond GitHub's per-step limit
+// it keeps the most severe and ends with one line saying what it left out.
 func GitHubActions(w io.Writer, r *diff.Report, opts Options) error {
 	ew := &stickyerr.Writer{W: w}
-	file := r.New.Name
-	if strings.Contains(file, "://") {
-		file = ""
-	} else if strings.HasPrefix(file, "git:") {
-		if i := strings.LastIndex(file, ":"); i > 3 {
-			file = file[i+1:]
-		}
+	file := annotationFile(r.New.Name, opts.Workspace)
+	type note struct {
+		kind  string
+		props string
+		msg   string
 	}
+	byKind := map[string][]note{}
 	for _, f := range r.Findings {
-		var cmd string
+		var kind string
 		switch {
 		case f.Accepted != nil:
-			cmd = "notice"
+			kind = "notice"
 		case f.Level == diff.Info:
 			continue // info findings would drown the annotations panel
 		case f.Level >= opts.FailOn:
-			cmd = "error"
+			kind = "error"
 		default:
-			cmd = "warning"
+			kind = "warning"
 		}
 		props := "title=" + ghEscape(f.Rule, true)
 		if file != "" {
-			props = "file=" + ghEscape(file, true) + "," + props
+			pos := ""
+			if f.Line > 0 {
+				pos = fmt.Sprintf(",line=%d", f.Line)
+				if f.Column > 0 {
+					pos += fmt.Sprintf(",col=%d", f.Column)
+				}
+			}
+			props = "file=" + ghEscape(file, true) + pos + "," + props
 		}
-		ew.Printf("::%s %s::%s\n", cmd, props, ghEscape(f.Operation+": "+f.Message+acceptedNote(f), false))
+		byKind[kind] = append(byKind[kind], note{kind, props, f.Operation + ": " + f.Message + acceptedNote(f)})
 	}
 	for _, a := range r.Expired {
-		ew.Printf("::warning title=expired-acceptance::%s\n", ghEscape(fmt.Sprintf("acceptance of %s on %s expired %s", a.Rule, a.Operation, a.Expires), false))
+		byKind["warning"] = append(byKind["warning"], note{"warning", "title=expired-acceptance", fmt.Sprintf("acceptance of %s on %s expired %s", a.Rule, a.Operation, a.Expires)})
 	}
 	for _, a := range r.Unused {
-		ew.Printf("::warning title=unused-acceptance::%s\n", ghEscape(fmt.Sprintf("acceptance of %s on %s matched no finding", a.Rule, a.Operation), false))
+		byKind["warning"] = append(byKind["warning"], note{"warning", "title=unused-acceptance", fmt.Sprintf("acceptance of %s on %s matched no finding", a.Rule, a.Operation)})
+	}
+	var left []string
+	for _, kind := range []string{"error", "warning", "notice"} {
+		notes := byKind[kind]
+		limit := AnnotationsPerKind
+		if kind == "notice" {
+			limit-- // room for the summary line, itself a notice
+		}
+		if len(notes) > limit {
+			left = append(left, fmt.Sprintf("%d %ss", len(notes)-limit, kind))
+			notes = notes[:limit]
+		}
+		for _, n := range notes {
+			ew.Printf("::%s %s::%s\n", n.kind, n.props, ghEscape(n.msg, false))
+		}
+	}
+	if len(left) > 0 {
+		ew.Printf("::notice title=contract diff::%s\n", ghEscape(fmt.Sprintf("%s; %s more not annotated (GitHub shows %d of each kind per step): see the job summary or the JSON report", summary(r), strings.Join(left, ", "), AnnotationsPerKind), false))
 	}
 	return ew.Err
+}
+
+// annotationFile names the new spec as GitHub wants it: a path relative
+// to the workspace. URLs have no file; git:REV:PATH names PATH.
+func annotationFile(src, workspace string) string {
+	switch {
+	case src == "" || strings.Contains(src, "://"):
+		return ""
+	case strings.HasPrefix(src, "git:"):
+		if i := strings.LastIndex(src, ":"); i > 3 {
+			return filepath.ToSlash(src[i+1:])
+		}
+		return ""
+	}
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return filepath.ToSlash(src)
+	}
+	base := workspace
+	if base == "" {
+		if base, err = os.Getwd(); err != nil {
+			return filepath.ToSlash(src)
+		}
+	}
+	rel, err := filepath.Rel(base, abs)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(src) // outside the workspace: GitHub cannot link it anyway
+	}
+	return filepath.ToSlash(rel)
 }
 
 // Changelog writes the diff as release notes: breaking changes first, then

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/diff"
 )
@@ -96,13 +98,33 @@ func TestJUnitParsesAndFails(t *testing.T) {
 	if err := xml.Unmarshal(buf.Bytes(), &suites); err != nil {
 		t.Fatalf("junit XML does not parse: %v\n%s", err, buf.String())
 	}
-	if len(suites.Suites) != 1 || suites.Suites[0].Tests != 2 || suites.Failures != 2 {
-		t.Errorf("want 2 cases, both failing: %+v", suites)
+	// One case per rule and operation: two breaking, two info.
+	if len(suites.Suites) != 1 || suites.Suites[0].Tests != 4 || suites.Failures != 2 {
+		t.Errorf("want 4 cases, 2 failing: %+v", suites)
 	}
 	for _, c := range suites.Suites[0].Cases {
-		if c.Failure == nil || c.Failure.Text == "" {
-			t.Errorf("case %s should fail with details", c.Name)
+		breaking := strings.HasSuffix(c.Name, "operation-removed") || strings.HasSuffix(c.Name, "response-property-became-optional")
+		if breaking != (c.Failure != nil) || breaking && c.Failure.Text == "" {
+			t.Errorf("case %s: failure %+v", c.Name, c.Failure)
 		}
+	}
+}
+
+func TestJUnitUnchangedSpecPasses(t *testing.T) {
+	r, err := diff.Compare([]byte(newSpec), []byte(newSpec), diff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := JUnit(&buf, r, Options{FailOn: diff.Error}); err != nil {
+		t.Fatal(err)
+	}
+	var suites junitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &suites); err != nil {
+		t.Fatal(err)
+	}
+	if suites.Tests != 1 || suites.Failures != 0 || suites.Suites[0].Cases[0].Failure != nil {
+		t.Errorf("an unchanged spec should be one passing case: %+v", suites)
 	}
 }
 
@@ -129,12 +151,75 @@ func TestGitHubActionsAnnotations(t *testing.T) {
 		t.Fatalf("want an annotation per breaking finding:\n%s", buf.String())
 	}
 	for _, l := range lines {
-		if !strings.HasPrefix(l, "::error file=specs/new.yaml,title=") && !strings.HasPrefix(l, "::warning ") {
+		if !strings.HasPrefix(l, "::error file=specs/new.yaml,") && !strings.HasPrefix(l, "::warning ") {
 			t.Errorf("bad annotation %q", l)
 		}
 	}
 	if strings.Contains(buf.String(), "operation-id-changed") {
 		t.Error("info findings should not be annotated")
+	}
+	// The removed name field's required flag points at name in the new spec.
+	if !strings.Contains(buf.String(), "line=13,col=93,title=response-property-became-optional") {
+		t.Errorf("annotation should point at line 13 column 93:\n%s", buf.String())
+	}
+}
+
+// many builds a report with n findings of each level.
+func many(n int) *diff.Report {
+	r := &diff.Report{New: diff.Source{Name: "specs/new.yaml"}}
+	for i := 0; i < n; i++ {
+		for _, l := range []diff.Level{diff.Error, diff.Warning, diff.Info} {
+			r.Findings = append(r.Findings, diff.Finding{Rule: "rule-" + l.String(), Level: l, Operation: fmt.Sprintf("GET /v1/things/%d", i),
+				Message: strings.Repeat("a long explanation of the change ", 4), Line: i + 1, Column: 3})
+		}
+	}
+	return r
+}
+
+func TestGitHubActionsKeepsTheMostSevereWithinTheLimit(t *testing.T) {
+	var buf bytes.Buffer
+	if err := GitHubActions(&buf, many(25), Options{FailOn: diff.Error, Workspace: "."}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	count := map[string]int{}
+	for _, l := range lines {
+		count[strings.SplitN(l, " ", 2)[0]]++
+	}
+	if count["::error"] != AnnotationsPerKind || count["::warning"] != AnnotationsPerKind || count["::notice"] != 1 {
+		t.Fatalf("counts %v:\n%s", count, buf.String())
+	}
+	if !strings.HasPrefix(lines[0], "::error file=specs/new.yaml,line=1,col=3,") {
+		t.Errorf("first annotation %q", lines[0])
+	}
+	last := lines[len(lines)-1]
+	if !strings.Contains(last, "15 errors, 15 warnings more not annotated") {
+		t.Errorf("summary line %q", last)
+	}
+}
+
+func TestMarkdownStaysUnderGitHubsLimit(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Markdown(&buf, many(150)); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if n := utf8.RuneCountInString(out); n > MarkdownLimit {
+		t.Fatalf("%d characters, limit %d", n, MarkdownLimit)
+	}
+	// Info goes first: every breaking row is kept while info rows fit.
+	if got := strings.Count(out, "🔴 breaking"); got != 150 {
+		t.Errorf("%d breaking rows kept, want all 150", got)
+	}
+	if !strings.Contains(out, "of these info changes are not shown") {
+		t.Error("should say that info rows were left out")
+	}
+	buf.Reset()
+	if err := Markdown(&buf, many(2000)); err != nil {
+		t.Fatal(err)
+	}
+	if n := utf8.RuneCountInString(buf.String()); n > MarkdownLimit || !strings.Contains(buf.String(), "more breaking changes and warnings are not shown") {
+		t.Errorf("%d characters; should cut warnings too and say so", n)
 	}
 }
 
