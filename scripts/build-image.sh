@@ -26,7 +26,7 @@ mkdir -p "$stage/home"
 # archive, a foreign owner) still builds, without it.
 buildvcs=true
 git rev-parse --git-dir >/dev/null 2>&1 || buildvcs=false
-CGO_ENABLED=0 GOFLAGS= go build -trimpath -buildvcs="$buildvcs" -ldflags='-s -w' -o "$stage/heimdall-mock" ./cmd/mock
+CGO_ENABLED=0 GOFLAGS= go build -trimpath -buildvcs="$buildvcs" -ldflags='-s -w' -o "$stage/heimdall-mock" ./cmd/heimdall-mock
 cp "$ca" "$stage/ca-certificates.crt"
 printf 'root:x:0:0:root:/root:/sbin/nologin\nmock:x:65532:65532:heimdall-mock:/home/mock:/sbin/nologin\n' >"$stage/passwd"
 printf 'root:x:0:\nmock:x:65532:\n' >"$stage/group"

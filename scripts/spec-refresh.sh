@@ -45,7 +45,7 @@ body="$work/pr-body.md"
 accept_file="contract-accept.yaml"
 scenarios="testdata/scenarios"
 
-go build -o "$work/contract" ./cmd/contract || exit 2
+go build -o "$work/contract" ./cmd/heimdall-contract || exit 2
 contract="$work/contract"
 
 summary() { if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$@" >>"$GITHUB_STEP_SUMMARY"; fi; }

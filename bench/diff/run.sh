@@ -52,7 +52,7 @@ if [ -z "$version" ]; then
 fi
 echo "installing oasdiff $version" >&2
 GOBIN="$tmp/bin" go install "github.com/oasdiff/oasdiff@$version"
-(cd "$root" && go build -o "$tmp/bin/contract" ./cmd/contract)
+(cd "$root" && go build -o "$tmp/bin/contract" ./cmd/heimdall-contract)
 
 # measure CMD...: prints "wall_ms rss_kb" for one run. Peak RSS comes from
 # `time -v`; wall time from the shell's microsecond clock, since time's own

@@ -42,7 +42,7 @@ users=16
 . bench/signin_users.sh
 signin_users "$work" "$users"
 
-go build -o "$work/mock" ./cmd/mock
+go build -o "$work/mock" ./cmd/heimdall-mock
 
 # signer -> the Go signer's signatures/s on both cores (the mock is idle
 # meanwhile).

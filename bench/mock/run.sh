@@ -44,7 +44,7 @@ pids=()
 cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-go build -o "$work/mock" ./cmd/mock
+go build -o "$work/mock" ./cmd/heimdall-mock
 go build -o "$work/bare" ./bench/bare
 go build -o "$work/startup" ./bench/startup
 go test -c -o "$work/heimdall.test" ./internal/heimdall/

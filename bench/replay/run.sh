@@ -13,10 +13,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "== go test -bench BenchmarkReplayMock"
-go test -run '^$' -bench '^BenchmarkReplayMock$' -benchtime 50x ./cmd/contract | grep -E '^Benchmark|steps/s'
+go test -run '^$' -bench '^BenchmarkReplayMock$' -benchtime 50x ./cmd/heimdall-contract | grep -E '^Benchmark|steps/s'
 
 echo "== contract replay --mock testdata/scenarios, $runs runs"
-go build -o "$tmp/contract" ./cmd/contract
+go build -o "$tmp/contract" ./cmd/heimdall-contract
 times=()
 for _ in $(seq "$runs"); do
 	start=$(date +%s%N)

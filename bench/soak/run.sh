@@ -20,7 +20,7 @@ work=$(mktemp -d)
 mock_pid=""
 cleanup() { [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-go build -o "$work/mock" ./cmd/mock
+go build -o "$work/mock" ./cmd/heimdall-mock
 go build -o "$work/soak" ./bench/soak
 "$work/mock" --port "$port" --state-file "$work/state.json" "$@" >"$work/mock.log" 2>&1 &
 mock_pid=$!

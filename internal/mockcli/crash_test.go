@@ -42,7 +42,7 @@ func TestKillNineUnderLoadLosesAtMostTheLastSecond(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "mock")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/mock").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/heimdall-mock").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	state := filepath.Join(dir, "state.json")

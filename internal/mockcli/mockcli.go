@@ -1,6 +1,6 @@
 // Package mockcli is the mock command: flags, start-up report, graceful
 // shutdown with state saving, and spec watching. It lives apart from
-// cmd/mock so tests drive the real command line in-process.
+// cmd/heimdall-mock so tests drive the real command line in-process.
 package mockcli
 
 import (
@@ -34,20 +34,20 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/specs"
 )
 
-const usage = `mock — a local, spec-driven fake of the Heimdall auth API
+const usage = `heimdall-mock — a local, spec-driven fake of the Heimdall auth API
 
 Usage:
-  mock [flags]
+  heimdall-mock [flags]
 
 Examples:
-  mock                                   # the embedded default spec on 127.0.0.1:4010
-  mock --spec ./heimdall.json --strict   # your spec; invalid responses become 500s
-  mock --spec live                       # the production spec (cached; offline falls back)
-  mock --fixtures seed.yaml --state-file state.json
-  mock --port 0 --log-format json        # any free port, JSON logs
-  mock --coverage                        # which operations are stateful, then exit
+  heimdall-mock                                 # the embedded default spec on 127.0.0.1:4010
+  heimdall-mock --spec ./heimdall.json --strict # your spec; invalid responses become 500s
+  heimdall-mock --spec live                     # the production spec (cached; offline falls back)
+  heimdall-mock --fixtures seed.yaml --state-file state.json
+  heimdall-mock --port 0 --log-format json      # any free port, JSON logs
+  heimdall-mock --coverage                      # which operations are stateful, then exit
 
-  mock --version
+  heimdall-mock --version
 
   curl -s localhost:4010/__mock/ready    # 200 once the mock serves
   curl -s localhost:4010/__mock/health   # spec, bootstrap app and API key
@@ -100,7 +100,7 @@ func (l *listFlag) Set(v string) error {
 
 func parse(args []string, stderr io.Writer) (*Options, error) {
 	o := &Options{}
-	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
+	fs := flag.NewFlagSet("heimdall-mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)

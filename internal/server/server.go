@@ -1,6 +1,6 @@
 // Package server assembles the mock: the router built from the spec, the
 // stateful Heimdall domain plugged into it, and the control plane on the
-// same port. cmd/mock and the public heimdalltest package both build their
+// same port. cmd/heimdall-mock and the public heimdalltest package both build their
 // servers here, so a Go test gets exactly what the CLI serves.
 package server
 

@@ -32,7 +32,7 @@ harness_cleanup() {
 
 build_mock() {
   echo "$harness_name: building the mock"
-  (cd "$root" && go build -o "$tmp/mock" ./cmd/mock)
+  (cd "$root" && go build -o "$tmp/mock" ./cmd/heimdall-mock)
 }
 
 # A free port from the kernel; another process could take it before the mock

@@ -24,7 +24,7 @@ import (
 var replayFormats = []string{"text", "junit", "markdown", "json"}
 
 func runReplay(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("contract replay", "usage: contract replay [--target URL | --mock] [flags] DIR_OR_FILES...\n\nexit codes: 0 all passed, 1 a scenario failed, 2 usage or load error\n\nflags:", stderr)
+	fs := newFlagSet("heimdall-contract replay", "usage: heimdall-contract replay [--target URL | --mock] [flags] DIR_OR_FILES...\n\nexit codes: 0 all passed, 1 a scenario failed, 2 usage or load error\n\nflags:", stderr)
 	targetURL := fs.String("target", "", "base URL of the service to replay against (credentials from $HEIMDALL_API_KEY etc.)")
 	useMock := fs.Bool("mock", false, "replay against the in-process mock built from --spec (the default when --target is not given)")
 	specSrc := fs.String("spec", "", "spec the mock serves and responses are validated against: file, URL or \"live\" (default: the embedded spec)")

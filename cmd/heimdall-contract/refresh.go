@@ -18,7 +18,7 @@ import (
 )
 
 func runRefresh(args []string, stdout, stderr io.Writer) int {
-	flags := newFlagSet("contract refresh", "usage: contract refresh --from URL_OR_FILE --to PATH [diff flags]\n\nWrites the spec as JSON with sorted keys and 2-space indents, atomically,\nthen prints the diff against what PATH held before.\n\nexit codes: 0 no finding at or above --fail-on (or no earlier copy), 1 such findings, 2 usage, fetch or write error\n\nflags:", stderr)
+	flags := newFlagSet("heimdall-contract refresh", "usage: heimdall-contract refresh --from URL_OR_FILE --to PATH [diff flags]\n\nWrites the spec as JSON with sorted keys and 2-space indents, atomically,\nthen prints the diff against what PATH held before.\n\nexit codes: 0 no finding at or above --fail-on (or no earlier copy), 1 such findings, 2 usage, fetch or write error\n\nflags:", stderr)
 	from := flags.String("from", "", "where to fetch the spec: an http(s) URL, a file or git:REV:PATH")
 	to := flags.String("to", "", "the file to write the normalised spec to")
 	var cf compareFlags

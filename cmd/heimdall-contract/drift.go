@@ -11,7 +11,7 @@ import (
 var driftFormats = []string{"text", "markdown", "json"}
 
 func runDrift(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("contract drift", "usage: contract drift --a TARGET --b TARGET [flags] DIR_OR_FILES...\n\nTARGET: an http(s) URL, mock (the embedded spec) or mock:SPEC_SRC\n\nexit codes: 0 same statuses and shapes, 1 differences, 2 usage or load error\n\nflags:", stderr)
+	fs := newFlagSet("heimdall-contract drift", "usage: heimdall-contract drift --a TARGET --b TARGET [flags] DIR_OR_FILES...\n\nTARGET: an http(s) URL, mock (the embedded spec) or mock:SPEC_SRC\n\nexit codes: 0 same statuses and shapes, 1 differences, 2 usage or load error\n\nflags:", stderr)
 	a := fs.String("a", "", "first target: an http(s) URL, mock, or mock:SPEC_SRC")
 	b := fs.String("b", "", "second target, as --a")
 	specSrc := fs.String("spec", "", "spec a bare \"mock\" target serves (default: the embedded spec)")

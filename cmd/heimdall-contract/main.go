@@ -106,7 +106,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: contract <command> [flags] [args]")
+	fmt.Fprintln(w, "usage: heimdall-contract <command> [flags] [args]")
 	fmt.Fprintln(w, "\ncommands:")
 	names := slices.Sorted(maps.Keys(commands))
 	for _, n := range names {
@@ -304,7 +304,7 @@ func (of *outputFlags) write(name string, rep *diff.Report, ops []string, level 
 }
 
 func runDiff(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("contract diff", "usage: contract diff [flags] OLD NEW\n\nOLD, NEW: file, http(s) URL or git:REV:PATH\n\nexit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or load error\n\nflags:", stderr)
+	fs := newFlagSet("heimdall-contract diff", "usage: heimdall-contract diff [flags] OLD NEW\n\nOLD, NEW: file, http(s) URL or git:REV:PATH\n\nexit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or load error\n\nflags:", stderr)
 	var cf compareFlags
 	cf.register(fs)
 	var of outputFlags
@@ -368,7 +368,7 @@ func colorWanted(mode string, stdout io.Writer) (bool, error) {
 }
 
 func runChangelog(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("contract changelog", "usage: contract changelog [flags] OLD NEW\n\nflags:", stderr)
+	fs := newFlagSet("heimdall-contract changelog", "usage: heimdall-contract changelog [flags] OLD NEW\n\nflags:", stderr)
 	var cf compareFlags
 	cf.register(fs)
 	pos, err := parseInterspersed(fs, args)

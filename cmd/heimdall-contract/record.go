@@ -15,7 +15,7 @@ import (
 )
 
 func runRecord(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("contract record", "usage: contract record --upstream URL --listen ADDR --out DIR [flags]\n\nPasses traffic through to URL and writes each session as a scenario file:\na session ends after --max-exchanges exchanges, after --idle without\ntraffic, and on SIGINT or SIGTERM. Bootstrap values come from the\nupstream's /__mock/health, else from $HEIMDALL_API_KEY, $HEIMDALL_APP_SLUG, ...\n\nexit codes: 0 recorded (spec violations are reported, not fatal), 2 usage, listen or write error\n\nflags:", stderr)
+	fs := newFlagSet("heimdall-contract record", "usage: heimdall-contract record --upstream URL --listen ADDR --out DIR [flags]\n\nPasses traffic through to URL and writes each session as a scenario file:\na session ends after --max-exchanges exchanges, after --idle without\ntraffic, and on SIGINT or SIGTERM. Bootstrap values come from the\nupstream's /__mock/health, else from $HEIMDALL_API_KEY, $HEIMDALL_APP_SLUG, ...\n\nexit codes: 0 recorded (spec violations are reported, not fatal), 2 usage, listen or write error\n\nflags:", stderr)
 	upstream := fs.String("upstream", "", "base URL of the service to record (a mock, staging, the real service)")
 	listen := fs.String("listen", "127.0.0.1:4020", "address the proxy listens on")
 	out := fs.String("out", "", "folder the scenario files are written to")
