@@ -309,8 +309,8 @@ func (r *Compiled) credentialsFor(spec *openapi3.Operation) [][]credential {
 // credentialFor is where the security scheme name reads its secret. An
 // HTTP scheme (and OAuth 2 and OpenID Connect, whose access tokens travel
 // as bearer tokens) names the auth-scheme its Authorization header must
-// start with; a scheme the document does not define is taken to be a
-// bearer token without a checked prefix.
+// start with; a scheme the document does not define takes any
+// Authorization header.
 func (r *Compiled) credentialFor(name string) credential {
 	c := credential{in: "header", name: "Authorization"}
 	if r.doc.Components == nil {
