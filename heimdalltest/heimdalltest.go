@@ -279,6 +279,11 @@ type Request struct {
 	// Adaptations says how the answer was translated to the served spec's
 	// dialect when it differs from the embedded contract.
 	Adaptations []string `json:"adaptations"`
+	// AnsweredBy is "fault" when an injected fault answered (FaultID is
+	// the id AddFault returned) and "prefer" when a Prefer header chose
+	// the answer; "" for the operation's normal answer.
+	AnsweredBy string `json:"answered_by"`
+	FaultID    string `json:"fault_id"`
 }
 
 // Requests lists the last limit requests the mock answered, newest first.

@@ -111,6 +111,35 @@ func TestFaultsAndReset(t *testing.T) {
 	}
 }
 
+func TestRequestsSayWhetherAFaultOrPreferAnswered(t *testing.T) {
+	srv := heimdalltest.NewServer(t)
+	id := srv.AddFault(t, heimdalltest.Fault{Method: "POST", Path: "/{app_slug}/v1/auth/signin", Status: 503, Times: 1})
+	signin := map[string]any{"identifier": "x", "password": "y"}
+	post(t, srv, "/demo/v1/auth/signin", srv.Bootstrap.APIKey, signin)
+	post(t, srv, "/demo/v1/auth/signin", srv.Bootstrap.APIKey, signin)
+	req, _ := http.NewRequest("GET", srv.URL+"/demo/v1/.well-known/jwks.json", nil)
+	req.Header.Set("Prefer", "code=200")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	reqs := srv.Requests(t, 3) // newest first
+	if len(reqs) != 3 {
+		t.Fatalf("journal has %d requests, want 3", len(reqs))
+	}
+	if r := reqs[2]; r.Status != 503 || r.AnsweredBy != "fault" || r.FaultID != id {
+		t.Errorf("faulted sign-in: %+v, want answered_by fault and fault_id %s", r, id)
+	}
+	if r := reqs[1]; r.Status != 401 || r.AnsweredBy != "" || r.FaultID != "" {
+		t.Errorf("sign-in after the one-shot fault: %+v, want the domain's own answer", r)
+	}
+	if r := reqs[0]; r.AnsweredBy != "prefer" || r.FaultID != "" {
+		t.Errorf("JWKS with Prefer: %+v, want answered_by prefer", r)
+	}
+}
+
 func TestWithoutDomainServesAnySpec(t *testing.T) {
 	spec := []byte(`openapi: 3.0.3
 info: {title: pets, version: "1"}

@@ -92,8 +92,12 @@ export interface JournalEntry {
   request_errors: string[];
   response_errors: string[];
   app_slug?: string;
+  /** What was translated between the mock's domain and an older spec's dialect. */
+  adaptations?: string[];
   /** Set when the answer came from an injected fault or a Prefer header. */
   answered_by?: 'fault' | 'prefer';
+  /** The id addFault returned, when a fault answered. */
+  fault_id?: string;
   request_headers: Record<string, string>;
   request_body?: unknown;
   response_body?: unknown;

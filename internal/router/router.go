@@ -7,6 +7,7 @@ package router
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"compress/zlib"
 	"context"
@@ -105,6 +106,7 @@ type Compiled struct {
 	respOpts  *openapi3filter.Options
 	schemaOps []openapi3.SchemaValidationOption
 	checked   checkedResponses
+	shapes    map[int]*route // errorShapes
 }
 
 // route is an operation with everything the hot path needs precomputed.
@@ -112,7 +114,7 @@ type route struct {
 	op          *Operation
 	kin         *routers.Route
 	bodyTypes   []string // declared request media types
-	credentials []credential
+	credentials [][]credential
 	slugIndex   int // index of the app slug parameter, -1 when none
 	defaultCode int // the status a generated response uses without Prefer
 
@@ -120,8 +122,40 @@ type route struct {
 	cache map[cacheKey]*prepared
 }
 
-// credential is one place a declared security scheme reads its secret from.
-type credential struct{ in, name string }
+// credential is one secret a security scheme reads: where (header, query,
+// cookie; "" for nothing the mock can see), under which name, and for an
+// HTTP scheme the auth-scheme word the header's value starts with.
+type credential struct{ in, name, scheme string }
+
+// find says whether req carries the credential, and when it does not, how
+// the request should have carried it.
+func (c credential) find(req *http.Request) (ok bool, want string) {
+	switch c.in {
+	case "":
+		return true, ""
+	case "query":
+		return req.URL.Query().Get(c.name) != "", "query parameter " + c.name
+	case "cookie":
+		ck, err := req.Cookie(c.name)
+		return err == nil && ck.Value != "", "cookie " + c.name
+	}
+	v := strings.TrimSpace(req.Header.Get(c.name))
+	if c.scheme == "" {
+		return v != "", "header " + c.name
+	}
+	word, rest, _ := strings.Cut(v, " ")
+	return strings.EqualFold(word, c.scheme) && strings.TrimSpace(rest) != "",
+		fmt.Sprintf("header %s: %s <credentials>", c.name, authScheme(c.scheme))
+}
+
+// authScheme spells an HTTP auth-scheme as its RFC does ("Bearer",
+// "Basic"), whatever case the document uses.
+func authScheme(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + strings.ToLower(s[1:])
+}
 
 // New mounts every operation of doc.
 func New(doc *openapi3.T, opts Options) (*Router, error) {
@@ -169,6 +203,7 @@ func Compile(doc *openapi3.T) (*Compiled, error) {
 		}
 	}
 	r.root.finish()
+	r.shapes = errorShapes(r.routes)
 	return r, nil
 }
 
@@ -245,9 +280,11 @@ func (r *Compiled) newRoute(path, method string, item *openapi3.PathItem, spec *
 	return rt
 }
 
-// credentialsFor lists where a request may carry the secret the operation's
-// security requirement asks for; nil when the operation is public.
-func (r *Compiled) credentialsFor(spec *openapi3.Operation) []credential {
+// credentialsFor lists the ways a request may authenticate to the
+// operation: any one of the alternatives, each needing all its
+// credentials (OpenAPI's security requirements). Nil when the operation
+// is public.
+func (r *Compiled) credentialsFor(spec *openapi3.Operation) [][]credential {
 	reqs := r.doc.Security
 	if spec.Security != nil {
 		reqs = *spec.Security
@@ -255,22 +292,45 @@ func (r *Compiled) credentialsFor(spec *openapi3.Operation) []credential {
 	if len(reqs) == 0 {
 		return nil
 	}
-	var out []credential
+	var out [][]credential
 	for _, req := range reqs {
 		if len(req) == 0 {
 			return nil // an empty requirement makes authentication optional
 		}
-		for name := range req {
-			c := credential{in: "header", name: "Authorization"}
-			if r.doc.Components != nil {
-				if s := r.doc.Components.SecuritySchemes[name]; s != nil && s.Value != nil && s.Value.Type == "apiKey" {
-					c = credential{in: s.Value.In, name: s.Value.Name}
-				}
-			}
-			out = append(out, c)
+		var all []credential
+		for _, name := range slices.Sorted(maps.Keys(req)) {
+			all = append(all, r.credentialFor(name))
 		}
+		out = append(out, all)
 	}
 	return out
+}
+
+// credentialFor is where the security scheme name reads its secret. An
+// HTTP scheme (and OAuth 2 and OpenID Connect, whose access tokens travel
+// as bearer tokens) names the auth-scheme its Authorization header must
+// start with; a scheme the document does not define takes any
+// Authorization header.
+func (r *Compiled) credentialFor(name string) credential {
+	c := credential{in: "header", name: "Authorization"}
+	if r.doc.Components == nil {
+		return c
+	}
+	s := r.doc.Components.SecuritySchemes[name]
+	if s == nil || s.Value == nil {
+		return c
+	}
+	switch strings.ToLower(s.Value.Type) {
+	case "apikey":
+		return credential{in: strings.ToLower(s.Value.In), name: s.Value.Name}
+	case "http":
+		c.scheme = s.Value.Scheme
+	case "oauth2", "openidconnect":
+		c.scheme = "Bearer"
+	case "mutualtls":
+		return credential{} // the TLS layer's business: nothing to check here
+	}
+	return c
 }
 
 // defaultStatus is the lowest documented 2xx, else the lowest 3xx (OAuth
@@ -406,7 +466,8 @@ type exchange struct {
 	adaptations []string
 	answeredBy  string // journal.Entry.AnsweredBy
 	faultID     string
-	refused     bool // the mock's own error: a request the spec forbids
+	refused     bool  // the mock's own error: a request the spec forbids
+	pathNode    *node // the path a refused method was sent to (405)
 }
 
 // ServeHTTP runs the pipeline: route, faults, body checks, authentication
@@ -434,7 +495,7 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 	req := x.req
 	n, params := r.root.lookup(req.URL.EscapedPath())
 	if n == nil {
-		x.fail(http.StatusNotFound, apierr.New(http.StatusNotFound, "Cannot "+req.Method+" "+req.URL.RequestURI()))
+		x.refuse(http.StatusNotFound, apierr.New(http.StatusNotFound, "Cannot "+req.Method+" "+req.URL.RequestURI()))
 		return true
 	}
 	method := strings.ToUpper(req.Method)
@@ -449,7 +510,8 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 			x.status = http.StatusNoContent
 			return true
 		}
-		x.fail(http.StatusMethodNotAllowed, apierr.New(http.StatusMethodNotAllowed,
+		x.pathNode = n
+		x.refuse(http.StatusMethodNotAllowed, apierr.New(http.StatusMethodNotAllowed,
 			fmt.Sprintf("Method %s is not allowed on %s; allowed: %s", req.Method, req.URL.Path, n.allow)))
 		return true
 	}
@@ -705,29 +767,37 @@ func depthExceeds(data []byte, limit int) bool {
 }
 
 // checkCredentials answers 401 for a secured operation without a stateful
-// handler when the request carries no credential at all; judging a present
-// credential is the domain's job.
+// handler when the request carries none of the ways the operation
+// authenticates (a bearer scheme takes "Authorization: Bearer <token>",
+// not Basic); whether a present credential is valid is the domain's to
+// judge. The 401 names the HTTP auth-schemes in WWW-Authenticate, as
+// RFC 9110 asks.
 func (r *Router) checkCredentials(x *exchange) bool {
 	if len(x.rt.credentials) == 0 || r.handler(x.rt.op) != nil {
 		return true
 	}
-	for _, c := range x.rt.credentials {
-		switch c.in {
-		case "header":
-			if x.req.Header.Get(c.name) != "" {
-				return true
+	var wants, challenges []string
+	for _, alt := range x.rt.credentials {
+		missing := ""
+		for _, c := range alt {
+			if ok, want := c.find(x.req); !ok && missing == "" {
+				missing = want
 			}
-		case "query":
-			if x.req.URL.Query().Get(c.name) != "" {
-				return true
-			}
-		case "cookie":
-			if _, err := x.req.Cookie(c.name); err == nil {
-				return true
+			if c.scheme != "" && !slices.Contains(challenges, authScheme(c.scheme)) {
+				challenges = append(challenges, authScheme(c.scheme))
 			}
 		}
+		if missing == "" {
+			return true
+		}
+		if !slices.Contains(wants, missing) {
+			wants = append(wants, missing)
+		}
 	}
-	x.reqErrors = append(x.reqErrors, "no credentials for a secured operation")
+	x.reqErrors = append(x.reqErrors, "missing credentials: the operation takes "+strings.Join(wants, " or "))
+	if len(challenges) > 0 {
+		x.header = http.Header{"Www-Authenticate": {strings.Join(challenges, ", ")}}
+	}
 	x.refuse(http.StatusUnauthorized, apierr.New(http.StatusUnauthorized, "Unauthorized"))
 	return false
 }
@@ -857,9 +927,9 @@ func (r *Router) enforceStrict(x *exchange) {
 	x.fail(http.StatusInternalServerError, body)
 }
 
-// refuse is fail for the mock's own errors (400, 401, 413, 415): requests
-// the spec forbids. Their body may be replaced by the spec's own error
-// shape (specShapedError).
+// refuse is fail for the mock's own errors (400, 401, 404, 405, 413,
+// 415): requests the spec forbids or does not know. Their body may be
+// replaced by the spec's own error shape (specShapedError).
 func (x *exchange) refuse(status int, body any) {
 	x.fail(status, body)
 	x.refused = true
@@ -874,25 +944,41 @@ const ReasonHeader = "X-Mock-Reason"
 // errors of that status (its response for the status, else its default
 // response: the example, or data generated from the schema) when no
 // stateful domain serves this spec. A Heimdall spec keeps the real
-// service's NestJS shape, which its spec leaves undocumented.
+// service's NestJS shape, which its spec leaves undocumented; so does a
+// spec that documents the status without a body.
 func (r *Router) specShapedError(x *exchange) {
-	if !x.refused || x.rt == nil || !r.domainless {
+	if !x.refused || !r.domainless {
 		return
 	}
-	resps := x.rt.op.Spec.Responses
+	rt := x.rt
+	if rt == nil {
+		rt = r.errorShape(x.status, x.pathNode)
+	}
+	if rt == nil {
+		return
+	}
+	resps := rt.op.Spec.Responses
 	if resps == nil || (resps.Status(x.status) == nil && resps.Default() == nil) {
 		return
 	}
-	p, errMsg := r.prepare(x.rt, prefer{code: x.status})
+	p, errMsg := r.prepare(rt, prefer{code: x.status})
 	if errMsg != "" || p == nil || len(p.body) == 0 {
 		return // documented without a body: the NestJS one says more
 	}
-	reason := strings.Join(x.reqErrors, "; ")
-	if reason == "" {
-		reason = http.StatusText(x.status)
+	if len(x.reqErrors) == 0 {
+		// 404 and 405 journal no request error of their own; the spec's
+		// body cannot say why, so the journal and the header do.
+		var nest struct {
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(x.respBody, &nest)
+		x.reqErrors = append(x.reqErrors, cmp.Or(nest.Message, http.StatusText(x.status)))
 	}
+	reason := strings.Join(x.reqErrors, "; ")
 	x.contentType, x.respBody = p.contentType, p.body
-	x.header = http.Header{}
+	if x.header == nil {
+		x.header = http.Header{}
+	}
 	for k, v := range p.header {
 		x.header[k] = v
 	}
@@ -903,6 +989,85 @@ func (r *Router) specShapedError(x *exchange) {
 		return c
 	}, reason), "?"))
 	x.respErrors = append(x.respErrors, p.violations...)
+}
+
+// errorShape is the operation whose documented response shapes a 404 or
+// 405 no operation answers: for a wrong method, an operation of the same
+// path documenting that status (or a default) with a body; otherwise the
+// spec's most common such response (errorShapes).
+func (r *Router) errorShape(status int, n *node) *route {
+	if n != nil {
+		for _, m := range slices.Sorted(maps.Keys(n.routes)) {
+			if rt := n.routes[m]; errorBody(rt.op.Spec, status) != nil {
+				return rt
+			}
+		}
+	}
+	return r.shapes[status]
+}
+
+// errorBody is the response op documents for status (exactly, by range or
+// through its default) when it has a body, else nil.
+func errorBody(op *openapi3.Operation, status int) *openapi3.ResponseRef {
+	if op.Responses == nil {
+		return nil
+	}
+	ref := op.Responses.Status(status)
+	if ref == nil {
+		ref = op.Responses.Default()
+	}
+	if ref == nil || ref.Value == nil || len(ref.Value.Content) == 0 {
+		return nil
+	}
+	return ref
+}
+
+// errorShapes picks, for each status a request can get without reaching an
+// operation, the operation documenting the spec's most common error body
+// for it: an API with one error schema answers an unknown path in it.
+// Responses documenting the exact status win over default responses.
+func errorShapes(routes []*route) map[int]*route {
+	out := map[int]*route{}
+	for _, status := range []int{http.StatusNotFound, http.StatusMethodNotAllowed} {
+		for _, exact := range []bool{true, false} {
+			count := map[string]int{}
+			first := map[string]*route{}
+			best := ""
+			for _, rt := range routes {
+				ref := errorBody(rt.op.Spec, status)
+				if ref == nil || (rt.op.Spec.Responses.Status(status) != nil) != exact {
+					continue
+				}
+				sig := responseSignature(ref)
+				if first[sig] == nil {
+					first[sig] = rt
+				}
+				count[sig]++
+				if best == "" || count[sig] > count[best] {
+					best = sig
+				}
+			}
+			if best != "" {
+				out[status] = first[best]
+				break
+			}
+		}
+	}
+	return out
+}
+
+// responseSignature identifies a documented response by what it refers
+// to, so responses sharing a component count as one shape.
+func responseSignature(ref *openapi3.ResponseRef) string {
+	if ref.Ref != "" {
+		return ref.Ref
+	}
+	_, mt := pickMedia(ref.Value.Content)
+	if mt != nil && mt.Schema != nil && mt.Schema.Ref != "" {
+		return mt.Schema.Ref
+	}
+	b, _ := json.Marshal(ref.Value.Content)
+	return string(b)
 }
 
 // fail sets a JSON response from a NestJS-shaped body.

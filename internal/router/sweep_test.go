@@ -1,19 +1,11 @@
 package router
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
-
-	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/fakedata"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
@@ -39,7 +31,7 @@ func TestSweepRealSpecs(t *testing.T) {
 			}
 			failed := 0
 			for i, op := range r.Operations() {
-				req, err := validRequest(spec.Doc, op, uint64(i))
+				req, err := testspecs.ValidRequest(spec.Doc, op.Method, op.Path, uint64(i))
 				if err != nil {
 					t.Errorf("%s %s: building request: %v", op.Method, op.Path, err)
 					failed++
@@ -66,7 +58,7 @@ func TestSweepRealSpecs(t *testing.T) {
 					continue
 				}
 				withBody++
-				req, err := validRequest(spec.Doc, op, uint64(i))
+				req, err := testspecs.ValidRequest(spec.Doc, op.Method, op.Path, uint64(i))
 				if err != nil {
 					continue
 				}
@@ -87,114 +79,6 @@ func TestSweepRealSpecs(t *testing.T) {
 	}
 }
 
-// validRequest builds a request the spec accepts: path, required query and
-// header parameters and the body all generated from their schemas.
-func validRequest(doc *openapi3.T, op *Operation, seed uint64) (*http.Request, error) {
-	params := map[string]*openapi3.Parameter{}
-	for _, list := range []openapi3.Parameters{op.PathItem.Parameters, op.Spec.Parameters} {
-		for _, p := range list {
-			if p != nil && p.Value != nil {
-				params[p.Value.In+" "+p.Value.Name] = p.Value
-			}
-		}
-	}
-	path := op.Path
-	for _, name := range op.ParamNames {
-		value := "sample"
-		if p := params["path "+name]; p != nil {
-			value = scalar(fakedata.Generate(p.Schema, seed^hashName(name)))
-		}
-		path = strings.Replace(path, "{"+name+"}", url.PathEscape(value), 1)
-	}
-	query := url.Values{}
-	header := http.Header{"Authorization": {"Bearer sweep-token"}}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		p := params[k]
-		if !p.Required || p.In == "path" || p.Schema == nil {
-			continue
-		}
-		v := fakedata.Generate(p.Schema, seed^hashName(p.Name))
-		switch p.In {
-		case "query":
-			if list, ok := v.([]any); ok {
-				for _, item := range list {
-					query.Add(p.Name, scalar(item))
-				}
-			} else {
-				query.Set(p.Name, scalar(v))
-			}
-		case "header":
-			header.Set(p.Name, scalar(v))
-		}
-	}
-	target := path
-	if len(query) > 0 {
-		target += "?" + query.Encode()
-	}
-	var body []byte
-	if rb := op.Spec.RequestBody; rb != nil && rb.Value != nil {
-		ct, b, err := requestBody(rb.Value, seed)
-		if err != nil {
-			return nil, err
-		}
-		body = b
-		if ct != "" {
-			header.Set("Content-Type", ct)
-		}
-	}
-	req := httptest.NewRequest(op.Method, target, bytes.NewReader(body))
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	return req, nil
-}
-
-func requestBody(rb *openapi3.RequestBody, seed uint64) (string, []byte, error) {
-	if mt := rb.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-		b, err := json.Marshal(fakedata.Generate(mt.Schema, seed))
-		return "application/json", b, err
-	}
-	if mt := rb.Content.Get("multipart/form-data"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
-		var buf bytes.Buffer
-		mw := multipart.NewWriter(&buf)
-		value, _ := fakedata.Generate(mt.Schema, seed).(map[string]any)
-		names := make([]string, 0, len(mt.Schema.Value.Properties))
-		for n := range mt.Schema.Value.Properties {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			prop := mt.Schema.Value.Properties[n].Value
-			if prop != nil && prop.Format == "binary" {
-				fw, err := mw.CreateFormFile(n, n+".bin")
-				if err != nil {
-					return "", nil, err
-				}
-				_, _ = fw.Write([]byte("sweep"))
-				continue
-			}
-			if v, ok := value[n]; ok {
-				if err := mw.WriteField(n, scalar(v)); err != nil {
-					return "", nil, err
-				}
-			}
-		}
-		if err := mw.Close(); err != nil {
-			return "", nil, err
-		}
-		return mw.FormDataContentType(), buf.Bytes(), nil
-	}
-	if !rb.Required {
-		return "", nil, nil
-	}
-	return "", nil, fmt.Errorf("no generator for request media types %v", keysOf(rb.Content))
-}
-
 func documents2xx(op *Operation) bool {
 	if op.Spec.Responses == nil {
 		return false
@@ -205,34 +89,4 @@ func documents2xx(op *Operation) bool {
 		}
 	}
 	return false
-}
-
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return ""
-	case map[string]any, []any:
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
-	return fmt.Sprint(v)
-}
-
-func hashName(s string) uint64 {
-	h := uint64(1469598103934665603)
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * 1099511628211
-	}
-	return h
-}
-
-func keysOf(c openapi3.Content) []string {
-	out := make([]string, 0, len(c))
-	for k := range c {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -79,7 +79,9 @@ test('a fault answers the SDK, and the journal says so', async () => {
   assert.equal(latest.status, 200);
   assert.equal(faulted.status, 503);
   assert.equal(faulted.answered_by, 'fault');
+  assert.equal(faulted.fault_id, fault.id);
   assert.equal(latest.answered_by, undefined);
+  assert.equal(latest.fault_id, undefined);
   assert.deepEqual((await mock.requests({ status: 503 })).map((r) => r.id), [faulted.id]);
 
   await mock.addFault({ operation_id: 'ConsumerAuthController_signin', delay_ms: 1 });

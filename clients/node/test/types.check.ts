@@ -14,13 +14,14 @@ async function use(): Promise<void> {
   const id: string = fault.id;
   const reqs: JournalEntry[] = await mock.requests({ status: 503, limit: 5 });
   const marked: 'fault' | 'prefer' | undefined = reqs[0]?.answered_by;
+  const byFault: string | undefined = reqs[0]?.fault_id;
   const tokens = await mock.signUp('a@example.com', 'pw', { username: 'a' });
   const access: string = tokens.access_token;
   await mock.reset();
   await mock.stop();
   const bin: string = findBinary({ env: {} });
   const err = new MockNotFoundError('x');
-  void [slug, when, mails, token, id, marked, access, bin, err];
+  void [slug, when, mails, token, id, marked, byFault, access, bin, err];
   // @ts-expect-error advance takes milliseconds or a duration string
   await mock.advance(new Date());
 }
