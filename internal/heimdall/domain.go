@@ -3,6 +3,7 @@ package heimdall
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -264,6 +265,15 @@ func (d *Domain) Export() (json.RawMessage, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return encodeState(d.st)
+}
+
+// ExportTo streams what Export returns to w, one record at a time, so a
+// big state is never held as one document. The state is locked while it
+// writes: give it a local file or a buffer, not a slow network peer.
+func (d *Domain) ExportTo(w io.Writer) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return exportState(w, d.st)
 }
 
 // Import replaces the state with a snapshot from Export. The snapshot is

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -21,10 +22,19 @@ type snapshot struct {
 	*state
 }
 
-// encodeState writes st as a snapshot. The export-only fields (keys,
+// encodeState returns st as a snapshot; see exportState.
+func encodeState(st *state) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := exportState(&buf, st); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// exportState streams st to w as a snapshot. The export-only fields (keys,
 // sessions, codes) are filled for the encoding and cleared afterwards so
 // the live maps stay the single source of truth.
-func encodeState(st *state) ([]byte, error) {
+func exportState(w io.Writer, st *state) error {
 	for _, a := range st.Apps {
 		a.Keys = a.keystore.Export()
 		a.Sessions = make([]*sessionRec, 0, len(a.sessionByID))
@@ -45,11 +55,10 @@ func encodeState(st *state) ([]byte, error) {
 		}
 		st.IdentityProviders = nil
 	}()
-	out, err := json.Marshal(snapshot{Version: snapshotVersion, state: st})
-	if err != nil {
-		return nil, fmt.Errorf("heimdall: encoding state: %w", err)
+	if err := writeSnapshot(w, st); err != nil {
+		return fmt.Errorf("heimdall: encoding state: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // decodeState parses and checks a snapshot and builds its indexes. Keys the
