@@ -408,11 +408,7 @@ func saveEvery(ctx context.Context, srv *server.Server, path string, dirty *atom
 // never leaves a half-written state file for the next start. The file is
 // private to the user: it holds the mock's signing keys.
 func saveState(srv *server.Server, path string) error {
-	data, err := srv.ExportState()
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, data, 0o600)
+	return atomicfile.WriteFunc(path, 0o600, srv.WriteState)
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
