@@ -300,19 +300,7 @@ func (d *Domain) refresh(r *router.Request) *router.Response {
 		}
 		return router.ErrorCode(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
 	}
-	refresh := randomToken(32)
-	s.OldHashes = append(s.OldHashes, s.RefreshHash)
-	if len(s.OldHashes) > maxRefreshHashes+maxRefreshHashes/8 {
-		// Forget the oldest in a batch; presenting one of them is then
-		// an unknown token (401) rather than detected reuse.
-		drop := len(s.OldHashes) - maxRefreshHashes
-		for _, old := range s.OldHashes[:drop] {
-			delete(a.byRefresh, old)
-		}
-		s.OldHashes = append([]string(nil), s.OldHashes[drop:]...)
-	}
-	s.RefreshHash = tokenHash(refresh)
-	a.byRefresh[s.RefreshHash] = s
+	refresh := a.rotateRefresh(s)
 	s.LastUsedAt = &now
 	s.ExpiresAt = now.Add(time.Duration(a.Config.SessionDurationMinutes) * time.Minute)
 	u.LastUsedAt = &now
