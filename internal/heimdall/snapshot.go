@@ -218,8 +218,12 @@ func checkState(st *state) error {
 				return fmt.Errorf("%s.role: unknown role %q", up, u.Role)
 			}
 			for k, c := range u.Contacts {
-				if (c.Type != "email" && c.Type != "phone") || contacts[contactKey(c.Type, c.Value)] {
-					return fmt.Errorf("%s.contacts[%d]: bad type or duplicate value", up, k)
+				if c.Type != "email" && c.Type != "phone" {
+					return fmt.Errorf("%s.contacts[%d].type: %q must be one of the following values: email, phone", up, k, c.Type)
+				}
+				// Emails compare as sign-in does: NFC, case-folded.
+				if contacts[contactKey(c.Type, c.Value)] {
+					return fmt.Errorf("%s.contacts[%d].value: %q is already a contact of a user of this app (compared case-folded)", up, k, c.Value)
 				}
 				contacts[contactKey(c.Type, c.Value)] = true
 			}
@@ -242,6 +246,9 @@ func checkState(st *state) error {
 		if err := checkTenantRows(a, users); err != nil {
 			return fmt.Errorf("%s.%w", p, err)
 		}
+		if err := checkAppRefs(p, a, roles); err != nil {
+			return err
+		}
 	}
 	for i, k := range st.APIKeys {
 		if k.Hash == "" {
@@ -249,6 +256,9 @@ func checkState(st *state) error {
 		}
 		if k.AppID != "" && !ids[k.AppID] {
 			return fmt.Errorf("api_keys[%d].app_id: unknown app", i)
+		}
+		if err := checkAPIKey(i, k); err != nil {
+			return err
 		}
 	}
 	return nil
