@@ -230,17 +230,20 @@ func checkState(st *state) error {
 		}
 		for j, s := range a.Sessions {
 			if !users[s.UserID] {
-				return fmt.Errorf("%s.sessions[%d]: unknown user", p, j)
+				return fmt.Errorf("%s.sessions[%d].user_id: unknown user %q", p, j, s.UserID)
 			}
 		}
 		for j, c := range a.Codes {
 			if !users[c.UserID] {
-				return fmt.Errorf("%s.codes[%d]: unknown user", p, j)
+				return fmt.Errorf("%s.codes[%d].user_id: unknown user %q", p, j, c.UserID)
 			}
 		}
 		for j, f := range a.Factors {
-			if !users[f.UserID] || (f.Type != "totp" && f.Type != "email") {
-				return fmt.Errorf("%s.mfa_factors[%d]: unknown user or type", p, j)
+			if !users[f.UserID] {
+				return fmt.Errorf("%s.mfa_factors[%d].user_id: unknown user %q", p, j, f.UserID)
+			}
+			if f.Type != "totp" && f.Type != "email" {
+				return fmt.Errorf("%s.mfa_factors[%d].type: %q must be one of the following values: totp, email", p, j, f.Type)
 			}
 		}
 		if err := checkTenantRows(a, users); err != nil {
