@@ -408,10 +408,11 @@ type Limits struct {
 	AuditTotal     int // audit events kept over all apps (default 400 000)
 	Outbox         int // mails kept, all apps together (default 1 000)
 	SessionsPerApp int // live sessions per app, oldest revoked first (default 100 000)
+	UsersPerApp    int // users per app; more are refused with 507 (default 100 000)
 }
 
 // DefaultLimits are the caps used for zero Limits fields.
-var DefaultLimits = Limits{AuditPerApp: 100_000, AuditTotal: 400_000, Outbox: 1_000, SessionsPerApp: 100_000}
+var DefaultLimits = Limits{AuditPerApp: 100_000, AuditTotal: 400_000, Outbox: 1_000, SessionsPerApp: 100_000, UsersPerApp: 100_000}
 
 func (l Limits) withDefaults() Limits {
 	def := DefaultLimits
@@ -426,6 +427,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.SessionsPerApp <= 0 {
 		l.SessionsPerApp = def.SessionsPerApp
+	}
+	if l.UsersPerApp <= 0 {
+		l.UsersPerApp = def.UsersPerApp
 	}
 	return l
 }

@@ -533,6 +533,9 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 			return userNotFound()
 		}
 	} else if u = a.byContact[contactKey("email", in.Email)]; u == nil {
+		if resp := d.userRoom(a); resp != nil {
+			return resp
+		}
 		username := in.Username
 		if username == "" {
 			username = localPart(in.Email)
