@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -43,5 +45,25 @@ func TestWriteFailsWithoutTouchingTheTarget(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(blocker); string(got) != "x" {
 		t.Errorf("the file in the way became %q", got)
+	}
+}
+
+func TestWriteFuncThatFailsLeavesTheOldContent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	if err := Write(path, []byte(`{"v":1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFunc(path, 0o600, func(w io.Writer) error {
+		io.WriteString(w, `{"v":`)
+		return errors.New("encoder broke")
+	})
+	if err == nil {
+		t.Fatal("WriteFunc reported no error")
+	}
+	if got, _ := os.ReadFile(path); string(got) != `{"v":1}` {
+		t.Errorf("file holds %q after a failed write, want the old content", got)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Errorf("a temporary file was left behind: %v", entries)
 	}
 }

@@ -10,11 +10,13 @@
 package control
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -41,8 +43,9 @@ type Domain interface {
 	ControlRoutes(mux *http.ServeMux)
 	// Reset returns the domain to its baseline (startup fixtures or bootstrap).
 	Reset()
-	// Export snapshots the whole domain state; Import replaces it.
-	Export() (json.RawMessage, error)
+	// ExportTo streams a snapshot of the whole domain state as one JSON
+	// value; Import replaces the state with one.
+	ExportTo(w io.Writer) error
 	Import(json.RawMessage) error
 	// ApplyFixtures loads a fixture document (JSON or YAML) on top of the
 	// current state and returns the ids it created.
@@ -242,30 +245,59 @@ type clockState struct {
 
 const snapshotVersion = 1
 
+// exportState spools the snapshot to an unlinked temporary file and sends
+// that: the domain is locked only while the file is written, never while a
+// slow client reads, and the document is never whole in memory.
 func (c *controller) exportState(w http.ResponseWriter, r *http.Request) {
-	snap, err := c.Snapshot()
+	spool, err := os.CreateTemp("", "heimdall-mock-state-*.json")
+	if err != nil {
+		// No temporary folder: stream straight to the client instead.
+		w.Header().Set("Content-Type", "application/json")
+		_ = WriteState(c.d, w)
+		return
+	}
+	os.Remove(spool.Name())
+	defer spool.Close()
+	if err := WriteState(c.d, spool); err != nil {
+		Error(w, http.StatusInternalServerError, "export_failed", err.Error())
+		return
+	}
+	size, err := spool.Seek(0, io.SeekCurrent)
+	if err == nil {
+		_, err = spool.Seek(0, io.SeekStart)
+	}
 	if err != nil {
 		Error(w, http.StatusInternalServerError, "export_failed", err.Error())
 		return
 	}
-	WriteJSON(w, http.StatusOK, snap)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.Copy(w, spool)
 }
 
-// Snapshot is the state as GET /__mock/state returns it.
-func (c *controller) Snapshot() (snapshot, error) {
-	snap := snapshot{
+// WriteState streams the snapshot of everything the mock holds (clock,
+// faults, the domain's state) to w, as GET /__mock/state serves it and
+// --state-file holds it.
+func WriteState(d Deps, w io.Writer) error {
+	head, err := json.Marshal(snapshot{
 		Version: snapshotVersion,
-		Clock:   clockState{Now: c.d.Clock.Now().UTC(), Frozen: c.d.Clock.Frozen()},
-		Faults:  c.d.Faults.List(),
+		Clock:   clockState{Now: d.Clock.Now().UTC(), Frozen: d.Clock.Frozen()},
+		Faults:  d.Faults.List(),
+	})
+	if err != nil {
+		return err
 	}
-	if c.d.Domain != nil {
-		dom, err := c.d.Domain.Export()
-		if err != nil {
-			return snap, err
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head[:len(head)-1]) // the object stays open for the domain
+	if d.Domain != nil {
+		bw.WriteString(`,"domain":`)
+		if err := d.Domain.ExportTo(bw); err != nil {
+			return err
 		}
-		snap.Domain = dom
 	}
-	return snap, nil
+	bw.WriteString("}\n")
+	return bw.Flush()
 }
 
 func (c *controller) importState(w http.ResponseWriter, r *http.Request) {
@@ -278,16 +310,6 @@ func (c *controller) importState(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// ExportState returns the encoded snapshot of everything the mock holds;
-// the CLI writes it to --state-file on shutdown.
-func ExportState(d Deps) ([]byte, error) {
-	snap, err := (&controller{d: d}).Snapshot()
-	if err != nil {
-		return nil, err
-	}
-	return json.MarshalIndent(snap, "", "  ")
 }
 
 // ImportState replaces the mock's state with an exported snapshot. It checks

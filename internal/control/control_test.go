@@ -3,6 +3,7 @@ package control
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,8 +28,9 @@ func (f *fakeDomain) ControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /__mock/outbox", func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, 200, []any{}) })
 }
 func (f *fakeDomain) Reset() { f.resets++ }
-func (f *fakeDomain) Export() (json.RawMessage, error) {
-	return json.RawMessage(`{"users":` + f.state + `}`), nil
+func (f *fakeDomain) ExportTo(w io.Writer) error {
+	_, err := io.WriteString(w, `{"users":`+f.state+`}`)
+	return err
 }
 func (f *fakeDomain) Import(data json.RawMessage) error {
 	if f.failNext {

@@ -1,6 +1,7 @@
 package heimdall
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -100,9 +101,25 @@ func (d *Domain) signup(r *router.Request) *router.Response {
 	return tokenResponse(is)
 }
 
+// userRoom refuses a new user once the app holds --max-users of them: 507
+// naming the cap, rather than dropping anyone a test may still sign in
+// as. Caller holds d.mu.
+func (d *Domain) userRoom(a *appRec) *router.Response {
+	if len(a.Users) < d.limits.UsersPerApp {
+		return nil
+	}
+	return router.ErrorCode(http.StatusInsufficientStorage, "mock_user_cap",
+		fmt.Sprintf("App %s holds %d users, the mock's cap (--max-users); delete users, reset the mock or raise the cap", a.Slug, d.limits.UsersPerApp))
+}
+
 // checkUnique refuses a username or email already held in the app by
 // anyone but self. Caller holds d.mu.
 func (d *Domain) checkUnique(a *appRec, username, email string, self *userRec) *router.Response {
+	if self == nil {
+		if resp := d.userRoom(a); resp != nil {
+			return resp
+		}
+	}
 	if username != "" {
 		if o := a.byUsername[foldKey(username)]; o != nil && o != self {
 			return router.ErrorCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use")
@@ -300,19 +317,7 @@ func (d *Domain) refresh(r *router.Request) *router.Response {
 		}
 		return router.ErrorCode(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
 	}
-	refresh := randomToken(32)
-	s.OldHashes = append(s.OldHashes, s.RefreshHash)
-	if len(s.OldHashes) > maxRefreshHashes+maxRefreshHashes/8 {
-		// Forget the oldest in a batch; presenting one of them is then
-		// an unknown token (401) rather than detected reuse.
-		drop := len(s.OldHashes) - maxRefreshHashes
-		for _, old := range s.OldHashes[:drop] {
-			delete(a.byRefresh, old)
-		}
-		s.OldHashes = append([]string(nil), s.OldHashes[drop:]...)
-	}
-	s.RefreshHash = tokenHash(refresh)
-	a.byRefresh[s.RefreshHash] = s
+	refresh := a.rotateRefresh(s)
 	s.LastUsedAt = &now
 	s.ExpiresAt = now.Add(time.Duration(a.Config.SessionDurationMinutes) * time.Minute)
 	u.LastUsedAt = &now

@@ -3,6 +3,7 @@ package heimdall
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -266,6 +267,15 @@ func (d *Domain) Export() (json.RawMessage, error) {
 	return encodeState(d.st)
 }
 
+// ExportTo streams what Export returns to w, one record at a time, so a
+// big state is never held as one document. The state is locked while it
+// writes: give it a local file or a buffer, not a slow network peer.
+func (d *Domain) ExportTo(w io.Writer) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return exportState(w, d.st)
+}
+
 // Import replaces the state with a snapshot from Export. The snapshot is
 // checked and fully built before the swap, so a bad one changes nothing.
 func (d *Domain) Import(raw json.RawMessage) error {
@@ -398,10 +408,11 @@ type Limits struct {
 	AuditTotal     int // audit events kept over all apps (default 400 000)
 	Outbox         int // mails kept, all apps together (default 1 000)
 	SessionsPerApp int // live sessions per app, oldest revoked first (default 100 000)
+	UsersPerApp    int // users per app; more are refused with 507 (default 100 000)
 }
 
 // DefaultLimits are the caps used for zero Limits fields.
-var DefaultLimits = Limits{AuditPerApp: 100_000, AuditTotal: 400_000, Outbox: 1_000, SessionsPerApp: 100_000}
+var DefaultLimits = Limits{AuditPerApp: 100_000, AuditTotal: 400_000, Outbox: 1_000, SessionsPerApp: 100_000, UsersPerApp: 100_000}
 
 func (l Limits) withDefaults() Limits {
 	def := DefaultLimits
@@ -416,6 +427,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.SessionsPerApp <= 0 {
 		l.SessionsPerApp = def.SessionsPerApp
+	}
+	if l.UsersPerApp <= 0 {
+		l.UsersPerApp = def.UsersPerApp
 	}
 	return l
 }

@@ -323,6 +323,9 @@ func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, h
 	if !a.Config.SignupEnabled {
 		return nil, router.ErrorCode(http.StatusForbidden, "signup_disabled", "Signup is disabled for this app")
 	}
+	if resp := d.userRoom(a); resp != nil {
+		return nil, resp
+	}
 	base := localPart(email)
 	if base == "" {
 		base = provider + "-" + id.Sub

@@ -1,6 +1,7 @@
 package heimdall
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/clock"
@@ -40,4 +41,26 @@ func TestLimitsCapSessionsAndAuditRows(t *testing.T) {
 	if len(a.userSess[users[len(users)-1].ID]) == 0 {
 		t.Error("the newest session was dropped")
 	}
+}
+
+// At --max-users a sign-up is refused with 507 naming the cap; nobody is
+// dropped, so every existing user still signs in.
+func TestUserCapRefusesNewUsersAndKeepsTheOld(t *testing.T) {
+	h := newHarness(t)
+	h.d.mu.Lock()
+	h.d.limits.UsersPerApp = len(h.d.st.appBySlug["demo"].Users) + 2
+	h.d.mu.Unlock()
+	h.signup("ada")
+	h.signup("grace")
+	r := h.must(507, "POST", "/demo/v1/auth/signup", h.apiKey, map[string]any{
+		"username": "linus", "email": "linus@example.com", "password": "password-linus",
+	})
+	if r.str("code") != "mock_user_cap" || !strings.Contains(r.str("message"), "--max-users") {
+		t.Errorf("refusal does not name the cap: %s", r.raw)
+	}
+	for _, name := range []string{"ada", "grace"} {
+		h.must(200, "POST", "/demo/v1/auth/signin", "", map[string]any{"identifier": name, "password": "password-" + name})
+	}
+	h.d.Reset()
+	h.signup("linus")
 }

@@ -176,6 +176,8 @@ func factorEmail(u *userRec, f *factorRec) string {
 func (d *Domain) mfaChallenge(a *appRec, u *userRec, factors []*factorRec, tenantID string) *router.Response {
 	now := d.now()
 	token := randomToken(32)
+	// Challenges nobody completes would pile up: drop the expired ones.
+	pruneExpired(a.challenges, func(c *challengeRec) time.Time { return c.ExpiresAt }, now)
 	a.challenges[tokenHash(token)] = &challengeRec{UserID: u.ID, ExpiresAt: now.Add(challengeTTL), TenantID: tenantID}
 	list := make([]map[string]any, 0, len(factors))
 	for _, f := range factors {

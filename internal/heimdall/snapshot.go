@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -21,10 +22,19 @@ type snapshot struct {
 	*state
 }
 
-// encodeState writes st as a snapshot. The export-only fields (keys,
+// encodeState returns st as a snapshot; see exportState.
+func encodeState(st *state) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := exportState(&buf, st); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// exportState streams st to w as a snapshot. The export-only fields (keys,
 // sessions, codes) are filled for the encoding and cleared afterwards so
 // the live maps stay the single source of truth.
-func encodeState(st *state) ([]byte, error) {
+func exportState(w io.Writer, st *state) error {
 	for _, a := range st.Apps {
 		a.Keys = a.keystore.Export()
 		a.Sessions = make([]*sessionRec, 0, len(a.sessionByID))
@@ -45,11 +55,10 @@ func encodeState(st *state) ([]byte, error) {
 		}
 		st.IdentityProviders = nil
 	}()
-	out, err := json.Marshal(snapshot{Version: snapshotVersion, state: st})
-	if err != nil {
-		return nil, fmt.Errorf("heimdall: encoding state: %w", err)
+	if err := writeSnapshot(w, st); err != nil {
+		return fmt.Errorf("heimdall: encoding state: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // decodeState parses and checks a snapshot and builds its indexes. Keys the
@@ -209,29 +218,39 @@ func checkState(st *state) error {
 				return fmt.Errorf("%s.role: unknown role %q", up, u.Role)
 			}
 			for k, c := range u.Contacts {
-				if (c.Type != "email" && c.Type != "phone") || contacts[contactKey(c.Type, c.Value)] {
-					return fmt.Errorf("%s.contacts[%d]: bad type or duplicate value", up, k)
+				if c.Type != "email" && c.Type != "phone" {
+					return fmt.Errorf("%s.contacts[%d].type: %q must be one of the following values: email, phone", up, k, c.Type)
+				}
+				// Emails compare as sign-in does: NFC, case-folded.
+				if contacts[contactKey(c.Type, c.Value)] {
+					return fmt.Errorf("%s.contacts[%d].value: %q is already a contact of a user of this app (compared case-folded)", up, k, c.Value)
 				}
 				contacts[contactKey(c.Type, c.Value)] = true
 			}
 		}
 		for j, s := range a.Sessions {
 			if !users[s.UserID] {
-				return fmt.Errorf("%s.sessions[%d]: unknown user", p, j)
+				return fmt.Errorf("%s.sessions[%d].user_id: unknown user %q", p, j, s.UserID)
 			}
 		}
 		for j, c := range a.Codes {
 			if !users[c.UserID] {
-				return fmt.Errorf("%s.codes[%d]: unknown user", p, j)
+				return fmt.Errorf("%s.codes[%d].user_id: unknown user %q", p, j, c.UserID)
 			}
 		}
 		for j, f := range a.Factors {
-			if !users[f.UserID] || (f.Type != "totp" && f.Type != "email") {
-				return fmt.Errorf("%s.mfa_factors[%d]: unknown user or type", p, j)
+			if !users[f.UserID] {
+				return fmt.Errorf("%s.mfa_factors[%d].user_id: unknown user %q", p, j, f.UserID)
+			}
+			if f.Type != "totp" && f.Type != "email" {
+				return fmt.Errorf("%s.mfa_factors[%d].type: %q must be one of the following values: totp, email", p, j, f.Type)
 			}
 		}
 		if err := checkTenantRows(a, users); err != nil {
 			return fmt.Errorf("%s.%w", p, err)
+		}
+		if err := checkAppRefs(p, a, roles); err != nil {
+			return err
 		}
 	}
 	for i, k := range st.APIKeys {
@@ -240,6 +259,9 @@ func checkState(st *state) error {
 		}
 		if k.AppID != "" && !ids[k.AppID] {
 			return fmt.Errorf("api_keys[%d].app_id: unknown app", i)
+		}
+		if err := checkAPIKey(i, k); err != nil {
+			return err
 		}
 	}
 	return nil

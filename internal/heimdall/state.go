@@ -459,6 +459,26 @@ func (a *appRec) addSession(s *sessionRec) {
 	a.sessOrder = append(a.sessOrder, s)
 }
 
+// rotateRefresh gives s a new refresh token and returns it. The old one is
+// kept for reuse detection, up to maxRefreshHashes a session, so a session
+// refreshed forever holds bounded memory.
+func (a *appRec) rotateRefresh(s *sessionRec) string {
+	refresh := randomToken(32)
+	s.OldHashes = append(s.OldHashes, s.RefreshHash)
+	if len(s.OldHashes) > maxRefreshHashes+maxRefreshHashes/8 {
+		// Forget the oldest in a batch; presenting one of them is then
+		// an unknown token (401) rather than detected reuse.
+		drop := len(s.OldHashes) - maxRefreshHashes
+		for _, old := range s.OldHashes[:drop] {
+			delete(a.byRefresh, old)
+		}
+		s.OldHashes = append([]string(nil), s.OldHashes[drop:]...)
+	}
+	s.RefreshHash = tokenHash(refresh)
+	a.byRefresh[s.RefreshHash] = s
+	return refresh
+}
+
 // capSessions drops the oldest live sessions beyond limit, and compacts
 // the creation-order list when dropped sessions make up most of it.
 func (a *appRec) capSessions(limit int) {

@@ -533,6 +533,9 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 			return userNotFound()
 		}
 	} else if u = a.byContact[contactKey("email", in.Email)]; u == nil {
+		if resp := d.userRoom(a); resp != nil {
+			return resp
+		}
 		username := in.Username
 		if username == "" {
 			username = localPart(in.Email)
@@ -694,10 +697,7 @@ func (d *Domain) switchTenant(r *router.Request) *router.Response {
 			return router.ErrorCode(http.StatusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status)
 		}
 		s, now := p.session, d.now()
-		refresh := randomToken(32)
-		s.OldHashes = append(s.OldHashes, s.RefreshHash)
-		s.RefreshHash = tokenHash(refresh)
-		a.byRefresh[s.RefreshHash] = s
+		refresh := a.rotateRefresh(s)
 		s.TenantID, s.LastUsedAt = t.ID, &now
 		d.audit(a, "user.tenant_switched", p.user.ID, "tenant", t.ID, p.user.ID, map[string]any{"tenant_id": t.ID})
 		is = issued{claims: d.userClaims(r.HTTP, a, p.user, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}

@@ -87,8 +87,8 @@ func (j *Journal) Add(e Entry) {
 	if e.RequestHeaders == nil {
 		e.RequestHeaders = map[string]string{}
 	}
-	// Queries and violation messages can quote a credential too.
-	e.Query = redact.Query(e.Query)
+	// Paths, queries and violation messages can quote a credential too.
+	e.Path, e.Query = redact.Text(e.Path), redact.Query(e.Query)
 	e.RequestErrors, e.ResponseErrors = redact.Texts(e.RequestErrors), redact.Texts(e.ResponseErrors)
 	j.mu.Lock()
 	j.seq++

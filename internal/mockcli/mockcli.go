@@ -133,12 +133,13 @@ func parse(args []string, stderr io.Writer) (*Options, error) {
 	fs.IntVar(&o.Limits.AuditTotal, "max-audit-total", def.AuditTotal, "audit events kept over all apps")
 	fs.IntVar(&o.Limits.Outbox, "max-outbox", def.Outbox, "mails kept in the outbox, all apps together")
 	fs.IntVar(&o.Limits.SessionsPerApp, "max-sessions", def.SessionsPerApp, "live sessions kept per app (oldest revoked; users also have max_sessions each)")
+	fs.IntVar(&o.Limits.UsersPerApp, "max-users", def.UsersPerApp, "users per app; sign-ups beyond it are refused with 507 (nothing is dropped)")
 	fs.BoolVar(&o.HealthCheck, "healthcheck", false, "ask the mock on --port of this host whether it is ready, exit 0 if so, 1 if not (for a container HEALTHCHECK; the image has no curl)")
 	fs.BoolVar(&o.Version, "version", false, "print the version and VCS revision this binary was built from, then exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	for name, n := range map[string]int{"--journal-size": o.JournalSize, "--max-audit": o.Limits.AuditPerApp, "--max-audit-total": o.Limits.AuditTotal, "--max-outbox": o.Limits.Outbox, "--max-sessions": o.Limits.SessionsPerApp} {
+	for name, n := range map[string]int{"--journal-size": o.JournalSize, "--max-audit": o.Limits.AuditPerApp, "--max-audit-total": o.Limits.AuditTotal, "--max-outbox": o.Limits.Outbox, "--max-sessions": o.Limits.SessionsPerApp, "--max-users": o.Limits.UsersPerApp} {
 		if n < 1 {
 			return nil, fmt.Errorf("%s: %d must be at least 1", name, n)
 		}
@@ -408,11 +409,7 @@ func saveEvery(ctx context.Context, srv *server.Server, path string, dirty *atom
 // never leaves a half-written state file for the next start. The file is
 // private to the user: it holds the mock's signing keys.
 func saveState(srv *server.Server, path string) error {
-	data, err := srv.ExportState()
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, data, 0o600)
+	return atomicfile.WriteFunc(path, 0o600, srv.WriteState)
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {

@@ -1138,7 +1138,9 @@ func (r *Router) record(x *exchange) {
 	if l := r.opts.Logger; l != nil {
 		l.LogAttrs(context.Background(), slog.LevelInfo, "request",
 			slog.String("method", x.req.Method),
-			slog.String("path", x.req.URL.Path),
+			// A path can carry a token as a segment, a query a code.
+			slog.String("path", redact.Text(x.req.URL.Path)),
+			slog.String("query", redact.Query(x.req.URL.RawQuery)),
 			slog.String("operation", opID),
 			slog.String("template", template),
 			slog.Int("status", x.status),

@@ -719,6 +719,32 @@ func TestLogLinePerRequest(t *testing.T) {
 	}
 }
 
+func TestLogLineHidesSecretsInPathAndQuery(t *testing.T) {
+	var buf bytes.Buffer
+	f := newFixture(t, func(o *Options) { o.Logger = slogJSON(&buf) })
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJlLXNlY3JldA"
+	f.do(t, call{method: "GET", path: "/v1/apps/me?code=481516&access_token=opaque-secret&page=2"})
+	f.do(t, call{method: "GET", path: "/missing/" + jwt + "/pcft_live_0123456789abcdef0123?token=t0ken-value"})
+	out := buf.String()
+	for _, secret := range []string{"481516", "opaque-secret", "c2lnbmF0dXJlLXNlY3JldA", "pcft_live_0123456789abcdef0123", "t0ken-value"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log holds %q:\n%s", secret, out)
+		}
+	}
+	// What a reader debugs with stays: the route, harmless parameters, the
+	// token's claims.
+	for _, want := range []string{`"path":"/v1/apps/me"`, "page=2", "eyJzdWIiOiJhZGEifQ", `"path":"/missing/`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+	for _, e := range f.journal.List(2) {
+		if strings.Contains(e.Path+e.Query, "c2lnbmF0dXJlLXNlY3JldA") || strings.Contains(e.Path+e.Query, "pcft_live_0123456789abcdef0123") {
+			t.Errorf("journal entry holds a secret: %s?%s", e.Path, e.Query)
+		}
+	}
+}
+
 func TestNewRejectsNilDoc(t *testing.T) {
 	if _, err := New(nil, Options{}); err == nil {
 		t.Error("nil document accepted")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -210,16 +211,25 @@ func TestPoisonedImportIsRefusedNamingPathAndRule(t *testing.T) {
 	s := newServer(t, nil)
 	key := s.Bootstrap("")["api_key"].(string)
 	serve(s, "POST", "/demo/v1/auth/signup", `{"email":"erin@example.com","password":"correct horse battery","username":"erin"}`, map[string]string{"Authorization": "Bearer " + key})
+	serve(s, "POST", "/demo/v1/auth/signup", `{"email":"frank@example.com","password":"correct horse battery","username":"frank"}`, map[string]string{"Authorization": "Bearer " + key})
 	good := serve(s, "GET", "/__mock/state", "", nil).Body.Bytes()
-	poison := func(mutate func(app map[string]any)) string {
+	domainOf := func(raw []byte) map[string]any {
 		var snap map[string]any
-		if err := json.Unmarshal(good, &snap); err != nil {
+		if err := json.Unmarshal(raw, &snap); err != nil {
 			t.Fatal(err)
 		}
-		mutate(snap["domain"].(map[string]any)["apps"].([]any)[0].(map[string]any))
+		return snap
+	}
+	poisonDomain := func(mutate func(dom map[string]any)) string {
+		snap := domainOf(good)
+		mutate(snap["domain"].(map[string]any))
 		out, _ := json.Marshal(snap)
 		return string(out)
 	}
+	poison := func(mutate func(app map[string]any)) string {
+		return poisonDomain(func(dom map[string]any) { mutate(dom["apps"].([]any)[0].(map[string]any)) })
+	}
+	user := func(app map[string]any, i int) map[string]any { return app["users"].([]any)[i].(map[string]any) }
 	for want, body := range map[string]string{
 		`state.domain: import: apps[0].users[0].status: \"weird\" must be one of the following values: active, suspended, deactivated`: poison(func(app map[string]any) {
 			app["users"].([]any)[0].(map[string]any)["status"] = "weird"
@@ -228,11 +238,42 @@ func TestPoisonedImportIsRefusedNamingPathAndRule(t *testing.T) {
 			app["auth_config"].(map[string]any)["session_duration_minutes"] = 0
 		}),
 		`apps[0].status: \"gone\" must be one of`: poison(func(app map[string]any) { app["status"] = "gone" }),
+		// References between records.
+		`apps[0].roles[0].permissions[0]: unknown permission \"ghost.haunt\"`: poison(func(app map[string]any) {
+			role := app["roles"].([]any)[0].(map[string]any)
+			role["permissions"] = append([]any{"ghost.haunt"}, role["permissions"].([]any)...)
+		}),
+		`apps[0].sessions[0].user_id: unknown user \"00000000-0000-0000-0000-00000000dead\"`: poison(func(app map[string]any) {
+			app["sessions"].([]any)[0].(map[string]any)["user_id"] = "00000000-0000-0000-0000-00000000dead"
+		}),
+		// Emails are unique as sign-in compares them: NFC, case-folded.
+		`apps[0].users[1].contacts[0].value: \"ERIN@EXAMPLE.COM\" is already a contact`: poison(func(app map[string]any) {
+			user(app, 1)["contacts"].([]any)[0].(map[string]any)["value"] = "ERIN@EXAMPLE.COM"
+		}),
+		`apps[0].users[0].contacts[0].value: \"erin\" must be an email address`: poison(func(app map[string]any) {
+			user(app, 0)["contacts"].([]any)[0].(map[string]any)["value"] = "erin"
+		}),
+		// Timestamps.
+		`apps[0].users[0].updated_at: 2000-01-01T00:00:00Z is before created_at`: poison(func(app map[string]any) {
+			user(app, 0)["updated_at"] = "2000-01-01T00:00:00Z"
+		}),
+		`apps[0].sessions[0].expires_at: 2000-01-01T00:00:00Z must be after created_at`: poison(func(app map[string]any) {
+			app["sessions"].([]any)[0].(map[string]any)["expires_at"] = "2000-01-01T00:00:00Z"
+		}),
+		// Key permissions format.
+		`api_keys[0].permissions[0]: \"user read\" must be \"*\" or resource.action`: poisonDomain(func(dom map[string]any) {
+			dom["api_keys"].([]any)[0].(map[string]any)["permissions"] = []any{"user read"}
+		}),
 	} {
 		rec := serve(s, "PUT", "/__mock/state", body, nil)
 		if rec.Code != 400 || !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("poisoned import: %d %s, want 400 naming %s", rec.Code, rec.Body, want)
 		}
+	}
+	// Nothing of a refused import was applied.
+	after := domainOf(serve(s, "GET", "/__mock/state", "", nil).Body.Bytes())
+	if before := domainOf(good); !reflect.DeepEqual(after["domain"], before["domain"]) {
+		t.Error("the state changed after refused imports")
 	}
 	if rec := serve(s, "GET", "/v1/apps/"+s.Bootstrap("")["app_id"].(string)+"/end-users", "", map[string]string{"Authorization": "Bearer " + key}); rec.Code != 200 {
 		t.Errorf("list after refused imports: %d %s", rec.Code, rec.Body)

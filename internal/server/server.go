@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -254,10 +255,11 @@ func (s *Server) Bootstrap(baseURL string) map[string]any {
 	return domainAdapter{s.Domain}.BootstrapInfo(baseURL)
 }
 
-// ExportState is the snapshot GET /__mock/state serves; ImportState loads one.
-func (s *Server) ExportState() ([]byte, error) { return control.ExportState(s.deps()) }
+// WriteState streams the snapshot GET /__mock/state serves to w;
+// ImportState loads one.
+func (s *Server) WriteState(w io.Writer) error { return control.WriteState(s.deps(), w) }
 
-// ImportState replaces the state with a snapshot from ExportState.
+// ImportState replaces the state with a snapshot from WriteState.
 func (s *Server) ImportState(data []byte) error { return control.ImportState(s.deps(), data) }
 
 func (s *Server) deps() control.Deps {
@@ -296,7 +298,7 @@ type domainAdapter struct{ d *heimdall.Domain }
 
 func (a domainAdapter) ControlRoutes(mux *http.ServeMux)  { a.d.ControlRoutes(mux) }
 func (a domainAdapter) Reset()                            { a.d.Reset() }
-func (a domainAdapter) Export() (json.RawMessage, error)  { return a.d.Export() }
+func (a domainAdapter) ExportTo(w io.Writer) error        { return a.d.ExportTo(w) }
 func (a domainAdapter) Import(data json.RawMessage) error { return a.d.Import(data) }
 func (a domainAdapter) ApplyFixtures(data []byte) (map[string]any, error) {
 	doc, err := fixtures.Parse(data)
