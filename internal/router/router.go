@@ -462,10 +462,24 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 		}
 	}
 
-	if !r.readBody(x) || !r.checkBody(x) || !r.checkCredentials(x) || !r.validateRequest(x) {
+	if !r.readBody(x) || !r.checkBody(x) || !r.checkCredentials(x) {
 		return true
 	}
 	pref, perr := parsePrefer(req.Header.Values("Prefer"))
+	// A status or an example the client asks for by name is the spec's
+	// answer, so it bypasses the stateful handler (Prism's convention).
+	var h Handler
+	if perr == "" && pref.code == 0 && pref.example == "" {
+		h = r.handler(rt.op)
+	}
+	// The real service's guards run before its validation pipes: a bad
+	// credential is a 401/403 whatever the body holds.
+	if h != nil && !r.guardStateful(x) {
+		return true
+	}
+	if !r.validateRequest(x) {
+		return true
+	}
 	if perr != "" {
 		x.reqErrors = append(x.reqErrors, perr)
 		x.refuse(http.StatusBadRequest, apierr.Validation([]string{perr}))
@@ -474,13 +488,9 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 	if pref != (prefer{}) && x.answeredBy == "" {
 		x.answeredBy = "prefer"
 	}
-	// A status or an example the client asks for by name is the spec's
-	// answer, so it bypasses the stateful handler (Prism's convention).
-	if pref.code == 0 && pref.example == "" {
-		if h := r.handler(rt.op); h != nil {
-			r.dispatchStateful(x, h)
-			return true
-		}
+	if h != nil {
+		r.dispatchStateful(x, h)
+		return true
 	}
 	r.dispatchGenerated(x, pref)
 	return true
@@ -773,6 +783,33 @@ func (r *Router) validateRequest(x *exchange) bool {
 	return false
 }
 
+// guardStateful runs the registry's guard, if any, on a request bound for
+// a stateful handler, before the request is validated; false means the
+// guard answered. What the guard attaches to the request's context
+// reaches the handler.
+func (r *Router) guardStateful(x *exchange) bool {
+	g := r.opts.Registry.guardFunc()
+	if g == nil {
+		return true
+	}
+	req := &Request{HTTP: x.req, Op: x.rt.op, Params: x.params, Body: x.body}
+	resp, panicked := func() (resp *Response, panicked bool) {
+		defer func() {
+			if p := recover(); p != nil {
+				x.respErrors = append(x.respErrors, fmt.Sprintf("guard panic: %v", p))
+				resp, panicked = nil, true
+			}
+		}()
+		return g(req), false
+	}()
+	if resp == nil && !panicked {
+		x.req = req.HTTP
+		return true
+	}
+	r.answerStateful(x, resp, r.adapters[x.rt])
+	return false
+}
+
 func (r *Router) dispatchStateful(x *exchange, h Handler) {
 	body := x.body
 	adapter := r.adapters[x.rt]
@@ -782,7 +819,12 @@ func (r *Router) dispatchStateful(x *exchange, h Handler) {
 		x.adaptations = append(x.adaptations, changes...)
 	}
 	x.req.Body = io.NopCloser(bytes.NewReader(body))
-	resp := callHandler(h, &Request{HTTP: x.req, Op: x.rt.op, Params: x.params, Body: body}, &x.respErrors)
+	r.answerStateful(x, callHandler(h, &Request{HTTP: x.req, Op: x.rt.op, Params: x.params, Body: body}, &x.respErrors), adapter)
+}
+
+// answerStateful sets a stateful handler's (or guard's) response, adapted
+// to the served spec and checked against it.
+func (r *Router) answerStateful(x *exchange, resp *Response, adapter Adapter) {
 	if resp == nil {
 		x.fail(http.StatusInternalServerError, apierr.New(http.StatusInternalServerError, "Internal server error"))
 		return
