@@ -438,6 +438,8 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 			return nil
 		}
 		return d.checkAppKey(r, tok, "")
+	case credClient:
+		return basicClientBody(r)
 	case credTokenArg:
 		if tok == "" && !bodyHasToken(r) {
 			return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")

@@ -159,8 +159,12 @@ func (g *Registry) extraBodies(key string) []string {
 
 // Guard sets the check every request bound to a handler passes first,
 // before request validation, as an authentication guard runs before a
-// validation pipe: nil lets the request through (a guard may attach values
-// to the request's context for the handler), a response is the answer.
+// validation pipe: nil lets the request through, a response is the answer.
+// A guard that lets a request through may attach values to its context
+// for the handler, and may rewrite its Body with what the credential
+// carries (an OAuth client's HTTP Basic credentials stand for the body's
+// client_id and client_secret); both are what validation and the handler
+// see.
 func (g *Registry) Guard(check Handler) {
 	g.mu.Lock()
 	defer g.mu.Unlock()

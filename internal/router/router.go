@@ -391,6 +391,7 @@ type exchange struct {
 	rt      *route
 	params  []string
 	body    []byte
+	sent    []byte // the body as sent, when a guard rewrote body; else nil
 	head    bool
 	dropped bool
 	// extraBody: the body is of a media type the handler accepts beyond
@@ -785,8 +786,9 @@ func (r *Router) validateRequest(x *exchange) bool {
 
 // guardStateful runs the registry's guard, if any, on a request bound for
 // a stateful handler, before the request is validated; false means the
-// guard answered. What the guard attaches to the request's context
-// reaches the handler.
+// guard answered. What the guard attaches to the request's context, and a
+// body it rewrote, reach validation and the handler; the journal keeps
+// the body as sent.
 func (r *Router) guardStateful(x *exchange) bool {
 	g := r.opts.Registry.guardFunc()
 	if g == nil {
@@ -804,6 +806,9 @@ func (r *Router) guardStateful(x *exchange) bool {
 	}()
 	if resp == nil && !panicked {
 		x.req = req.HTTP
+		if !bytes.Equal(req.Body, x.body) {
+			x.sent, x.body = x.body, req.Body
+		}
 		return true
 	}
 	r.answerStateful(x, resp, r.adapters[x.rt])
@@ -980,6 +985,14 @@ func (r *Router) finish(w http.ResponseWriter, x *exchange) {
 	r.record(x)
 }
 
+// sentBody is the request body as the client sent it.
+func (x *exchange) sentBody() []byte {
+	if x.sent != nil {
+		return x.sent
+	}
+	return x.body
+}
+
 // record journals and logs the exchange.
 func (r *Router) record(x *exchange) {
 	// Milliseconds, as the journal holds them: a JSON log handler writes a
@@ -1002,7 +1015,7 @@ func (r *Router) record(x *exchange) {
 			ResponseErrors: x.respErrors,
 			Adaptations:    x.adaptations,
 			RequestHeaders: journal.Headers(x.req.Header),
-			RequestBody:    journal.Body(x.body),
+			RequestBody:    journal.Body(x.sentBody()),
 			ResponseBody:   journal.Body(x.respBody),
 			AnsweredBy:     x.answeredBy,
 			FaultID:        x.faultID,
