@@ -365,12 +365,12 @@ func narrowing(k *apiKeyRec, wanted []string) *router.Response {
 	return nil
 }
 
-// roleGrant refuses an API key that would hand out a role holding more
-// than the key itself. Tokens on the admin lane are not narrowed here: the
+// roleGrant refuses an API key or a platform member that would hand out a
+// role holding more than the caller itself. Tokens on the admin lane are not narrowed here: the
 // spec bounds an M2M caller by role.assign alone, and an end-user admin by
 // its own role already.
 func roleGrant(k *apiKeyRec, a *appRec, role string) *router.Response {
-	if k.via != "" {
+	if k.via == viaM2M || k.via == viaEndUser {
 		return nil
 	}
 	return narrowing(k, a.rolePermissions(role))
@@ -468,6 +468,9 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 			if resp != nil {
 				return resp
 			}
+			if !k.Owner && !grants(k.Permissions, rule.Perm) {
+				return router.Error(http.StatusForbidden, "Missing permission "+rule.Perm)
+			}
 			withCaller(r, k)
 			return nil
 		}
@@ -561,8 +564,8 @@ func (d *Domain) checkAdminKey(r *router.Request, rule accessRule, tok string) *
 
 // platformCaller verifies a platform user token and checks what it
 // claims: a platform user (type), of this workspace (workspace_id), who is
-// a member of it (sub). It stands for the member's rights: the mock's
-// only member is the workspace owner, who may do everything.
+// a member of it (sub). It stands for the member's rights: the owner's
+// are all, another member's those of its role (see platformMemberRec).
 func (d *Domain) platformCaller(r *router.Request, tok string) (*apiKeyRec, *router.Response) {
 	claims, err := d.platformKeystore().Verify(tok, keys.Expect{
 		Issuers: d.acceptedIssuers(r.HTTP, "platform", false), Audience: platformAudience, Now: d.now(),
@@ -584,10 +587,12 @@ func (d *Domain) platformCaller(r *router.Request, tok string) (*apiKeyRec, *rou
 	if ws != d.st.WorkspaceID {
 		return nil, router.ErrorCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Token is for another workspace")
 	}
-	if sub == "" || sub != d.st.OwnerID {
+	m := d.st.platformMember(sub)
+	if m == nil {
 		return nil, router.ErrorCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Not a member of this workspace")
 	}
-	return &apiKeyRec{ID: sub, Name: "platform token", Owner: true, Permissions: []string{"*"}, via: viaPlatform}, nil
+	return &apiKeyRec{ID: sub, Name: "platform token", Owner: m.Role == platformRoleOwner,
+		Permissions: append([]string{}, m.Permissions...), via: viaPlatform}, nil
 }
 
 // tokenCaller authenticates an access token of the app on its admin lane:
