@@ -78,6 +78,8 @@ const (
 	keyWorkspace = "pcft_test_workspace_key_0000000000"
 	m2mScoped    = "svc-scoped"
 	m2mBare      = "svc-bare"
+	memberExact  = "pu_exact"  // a platform member holding the rule's permission
+	memberScoped = "pu_scoped" // a platform member holding nothing useful
 )
 
 // accessWorld is a domain whose baseline holds a second app, keys of
@@ -121,7 +123,8 @@ func (w *accessWorld) mint(in MintRequest) string {
 }
 
 // grantExact gives the demo app a key holding exactly perm (every app
-// permission for a rule without one) and a workspace-wide key with it.
+// permission for a rule without one) and a workspace-wide key with it, and
+// the workspace a platform member holding it and one holding nothing.
 func (w *accessWorld) grantExact(perm string) {
 	perms := []string{perm}
 	if perm == "" {
@@ -132,6 +135,10 @@ func (w *accessWorld) grantExact(perm string) {
 	w.d.addAPIKey(w.d.st.appBySlug[BootstrapAppSlug], "exact", keyExact, perms)
 	k := w.d.addAPIKey(w.d.st.appBySlug[BootstrapAppSlug], "workspace", keyWorkspace, perms)
 	k.AppID = ""
+	w.d.st.PlatformMembers = []*platformMemberRec{
+		{ID: memberExact, Role: "custom", Permissions: perms},
+		{ID: memberScoped, Role: "custom", Permissions: []string{"nothing.here"}},
+	}
 }
 
 // call runs the access guard and the registered handler of op the way
@@ -273,7 +280,12 @@ func TestAccessMatrix(t *testing.T) {
 				}
 				expect("workspace key with "+rule.Perm, keyWorkspace, notRefused, "not refused")
 			}
-			fresh() // the call above may have deleted the app
+			if rule.Perm != "" {
+				expect("platform member without "+rule.Perm, w.mint(MintRequest{Type: typePlatform, Sub: memberScoped}), is(403), "403")
+			}
+			fresh() // the calls above may have deleted the app
+			expect("platform member with "+rule.Perm, w.mint(MintRequest{Type: typePlatform, Sub: memberExact}), notRefused, "not refused")
+			fresh()
 			expect("platform token", platform, notRefused, "not refused")
 		case credAppAdmin:
 			expect("no credential", "", is(401), "401")
