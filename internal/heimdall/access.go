@@ -365,12 +365,12 @@ func narrowing(k *apiKeyRec, wanted []string) *router.Response {
 	return nil
 }
 
-// roleGrant refuses an API key that would hand out a role holding more
-// than the key itself. Tokens on the admin lane are not narrowed here: the
+// roleGrant refuses an API key or a platform member that would hand out a
+// role holding more than the caller itself. Tokens on the admin lane are not narrowed here: the
 // spec bounds an M2M caller by role.assign alone, and an end-user admin by
 // its own role already.
 func roleGrant(k *apiKeyRec, a *appRec, role string) *router.Response {
-	if k.via != "" {
+	if k.via == viaM2M || k.via == viaEndUser {
 		return nil
 	}
 	return narrowing(k, a.rolePermissions(role))
@@ -398,15 +398,10 @@ func withCaller(r *router.Request, k *apiKeyRec) {
 	r.HTTP = r.HTTP.WithContext(context.WithValue(r.HTTP.Context(), callerKey{}, k))
 }
 
-// guardRoutes wraps every registered handler in guard. Keep it last in
+// guardRoutes makes guard the registry's check, run on every request to a
+// stateful handler before the request is validated. Keep it last in
 // Register.
-func (d *Domain) guardRoutes(reg *router.Registry) {
-	for _, key := range reg.Keys() {
-		h, _ := reg.Lookup(key)
-		method, tmpl, _ := strings.Cut(key, " ")
-		reg.Handle(method, tmpl, d.guard(key, h))
-	}
-}
+func (d *Domain) guardRoutes(reg *router.Registry) { reg.Guard(d.guard) }
 
 func missingCredential() *router.Response {
 	return router.Error(http.StatusUnauthorized, "Missing bearer token")
@@ -421,88 +416,80 @@ func keyLacks(perm string) *router.Response {
 	return router.Error(http.StatusForbidden, "API key lacks "+perm+" on this app")
 }
 
-// guard applies the access rule of the operation bound to key before h.
-func (d *Domain) guard(key string, h router.Handler) router.Handler {
-	row, inTable := accessByKey[key]
-	return func(r *router.Request) *router.Response {
-		rule := row
-		if !inTable && r.Op != nil {
-			rule = accessFor(r.Op)
-		}
-		tok := r.Bearer()
-		switch rule.Cred {
-		case credKeyOptional:
-			if tok == "" {
-				d.mu.Lock()
-				a := d.st.appBySlug[r.Param(0)]
-				required := a != nil && a.Config.SignupRequiresPAK
-				d.mu.Unlock()
-				if required {
-					return router.Error(http.StatusUnauthorized, "This app requires an API key to sign up")
-				}
-				return h(r)
-			}
-			if resp := d.checkAppKey(r, tok, ""); resp != nil {
-				return resp
-			}
-		case credTokenArg:
-			if tok == "" && !bodyHasToken(r) {
-				return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")
-			}
-			if tok != "" && !looksLikeJWT(tok) {
-				if resp := d.checkAppKey(r, tok, ""); resp != nil {
-					return resp
-				}
-			}
-		case credKey:
-			if tok == "" {
-				return missingCredential()
-			}
-			if resp := d.checkAppKey(r, tok, rule.Perm); resp != nil {
-				return resp
-			}
-		case credKeyOrUser:
-			if tok == "" {
-				return missingCredential()
-			}
-			if !looksLikeJWT(tok) {
-				if resp := d.checkAppKey(r, tok, rule.Perm); resp != nil {
-					return resp
-				}
-			}
-		case credAdmin:
-			if tok == "" {
-				return missingCredential()
-			}
-			if looksLikeJWT(tok) {
-				k, resp := d.platformCaller(r, tok)
-				if resp != nil {
-					return resp
-				}
-				withCaller(r, k)
-				return h(r)
-			}
-			if resp := d.checkAdminKey(r, rule, tok); resp != nil {
-				return resp
-			}
-		case credAppAdmin:
-			if tok == "" {
-				return missingCredential()
-			}
-			if looksLikeJWT(tok) {
-				k, resp := d.tokenCaller(r, tok, rule.Perm)
-				if resp != nil {
-					return resp
-				}
-				withCaller(r, k)
-				return h(r)
-			}
-			if resp := d.checkAppKey(r, tok, rule.Perm); resp != nil {
-				return resp
-			}
-		}
-		return h(r)
+// guard applies the access rule of the request's operation: a response
+// refuses it, nil lets it through (with the caller attached when a token
+// authenticated it).
+func (d *Domain) guard(r *router.Request) *router.Response {
+	if r.Op == nil {
+		return nil
 	}
+	rule := accessFor(r.Op)
+	tok := r.Bearer()
+	switch rule.Cred {
+	case credKeyOptional:
+		if tok == "" {
+			d.mu.Lock()
+			a := d.st.appBySlug[r.Param(0)]
+			required := a != nil && a.Config.SignupRequiresPAK
+			d.mu.Unlock()
+			if required {
+				return router.Error(http.StatusUnauthorized, "This app requires an API key to sign up")
+			}
+			return nil
+		}
+		return d.checkAppKey(r, tok, "")
+	case credClient:
+		return basicClientBody(r)
+	case credTokenArg:
+		if tok == "" && !bodyHasToken(r) {
+			return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")
+		}
+		if tok != "" && !looksLikeJWT(tok) {
+			return d.checkAppKey(r, tok, "")
+		}
+	case credKey:
+		if tok == "" {
+			return missingCredential()
+		}
+		return d.checkAppKey(r, tok, rule.Perm)
+	case credKeyOrUser:
+		if tok == "" {
+			return missingCredential()
+		}
+		if !looksLikeJWT(tok) {
+			return d.checkAppKey(r, tok, rule.Perm)
+		}
+	case credAdmin:
+		if tok == "" {
+			return missingCredential()
+		}
+		if looksLikeJWT(tok) {
+			k, resp := d.platformCaller(r, tok)
+			if resp != nil {
+				return resp
+			}
+			if !k.Owner && !grants(k.Permissions, rule.Perm) {
+				return router.Error(http.StatusForbidden, "Missing permission "+rule.Perm)
+			}
+			withCaller(r, k)
+			return nil
+		}
+		return d.checkAdminKey(r, rule, tok)
+	case credAppAdmin:
+		if tok == "" {
+			return missingCredential()
+		}
+		if looksLikeJWT(tok) {
+			k, resp := d.tokenCaller(r, tok, rule.Perm)
+			if resp != nil {
+				return resp
+			}
+			withCaller(r, k)
+			return nil
+		}
+		return d.checkAppKey(r, tok, rule.Perm)
+	}
+	return nil
 }
 
 // bodyHasToken reports whether a verify/authorize body names the token.
@@ -577,8 +564,8 @@ func (d *Domain) checkAdminKey(r *router.Request, rule accessRule, tok string) *
 
 // platformCaller verifies a platform user token and checks what it
 // claims: a platform user (type), of this workspace (workspace_id), who is
-// a member of it (sub). It stands for the member's rights: the mock's
-// only member is the workspace owner, who may do everything.
+// a member of it (sub). It stands for the member's rights: the owner's
+// are all, another member's those of its role (see platformMemberRec).
 func (d *Domain) platformCaller(r *router.Request, tok string) (*apiKeyRec, *router.Response) {
 	claims, err := d.platformKeystore().Verify(tok, keys.Expect{
 		Issuers: d.acceptedIssuers(r.HTTP, "platform", false), Audience: platformAudience, Now: d.now(),
@@ -600,10 +587,12 @@ func (d *Domain) platformCaller(r *router.Request, tok string) (*apiKeyRec, *rou
 	if ws != d.st.WorkspaceID {
 		return nil, router.ErrorCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Token is for another workspace")
 	}
-	if sub == "" || sub != d.st.OwnerID {
+	m := d.st.platformMember(sub)
+	if m == nil {
 		return nil, router.ErrorCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Not a member of this workspace")
 	}
-	return &apiKeyRec{ID: sub, Name: "platform token", Owner: true, Permissions: []string{"*"}, via: viaPlatform}, nil
+	return &apiKeyRec{ID: sub, Name: "platform token", Owner: m.Role == platformRoleOwner,
+		Permissions: append([]string{}, m.Permissions...), via: viaPlatform}, nil
 }
 
 // tokenCaller authenticates an access token of the app on its admin lane:

@@ -78,6 +78,8 @@ const (
 	keyWorkspace = "pcft_test_workspace_key_0000000000"
 	m2mScoped    = "svc-scoped"
 	m2mBare      = "svc-bare"
+	memberExact  = "pu_exact"  // a platform member holding the rule's permission
+	memberScoped = "pu_scoped" // a platform member holding nothing useful
 )
 
 // accessWorld is a domain whose baseline holds a second app, keys of
@@ -121,7 +123,8 @@ func (w *accessWorld) mint(in MintRequest) string {
 }
 
 // grantExact gives the demo app a key holding exactly perm (every app
-// permission for a rule without one) and a workspace-wide key with it.
+// permission for a rule without one) and a workspace-wide key with it, and
+// the workspace a platform member holding it and one holding nothing.
 func (w *accessWorld) grantExact(perm string) {
 	perms := []string{perm}
 	if perm == "" {
@@ -132,10 +135,14 @@ func (w *accessWorld) grantExact(perm string) {
 	w.d.addAPIKey(w.d.st.appBySlug[BootstrapAppSlug], "exact", keyExact, perms)
 	k := w.d.addAPIKey(w.d.st.appBySlug[BootstrapAppSlug], "workspace", keyWorkspace, perms)
 	k.AppID = ""
+	w.d.st.PlatformMembers = []*platformMemberRec{
+		{ID: memberExact, Role: "custom", Permissions: perms},
+		{ID: memberScoped, Role: "custom", Permissions: []string{"nothing.here"}},
+	}
 }
 
-// call runs the registered handler of op (access guard included) the way
-// the router would after validation, with an empty JSON object as body.
+// call runs the access guard and the registered handler of op the way
+// the router does, with an empty JSON object as body.
 func (w *accessWorld) call(op *router.Operation, auth string) *router.Response {
 	w.t.Helper()
 	path := op.Path
@@ -158,11 +165,10 @@ func (w *accessWorld) call(op *router.Operation, auth string) *router.Response {
 	if auth != "" {
 		req.Header.Set("Authorization", "Bearer "+auth)
 	}
-	h, ok := w.reg.Lookup(op.Key)
+	resp, ok := w.reg.Serve(op.Key, &router.Request{HTTP: req, Op: op, Params: params, Body: []byte("{}")})
 	if !ok {
 		w.t.Fatalf("%s: no handler", op.Key)
 	}
-	resp := h(&router.Request{HTTP: req, Op: op, Params: params, Body: []byte("{}")})
 	if resp == nil {
 		w.t.Fatalf("%s: no response", op.Key)
 	}
@@ -274,7 +280,12 @@ func TestAccessMatrix(t *testing.T) {
 				}
 				expect("workspace key with "+rule.Perm, keyWorkspace, notRefused, "not refused")
 			}
-			fresh() // the call above may have deleted the app
+			if rule.Perm != "" {
+				expect("platform member without "+rule.Perm, w.mint(MintRequest{Type: typePlatform, Sub: memberScoped}), is(403), "403")
+			}
+			fresh() // the calls above may have deleted the app
+			expect("platform member with "+rule.Perm, w.mint(MintRequest{Type: typePlatform, Sub: memberExact}), notRefused, "not refused")
+			fresh()
 			expect("platform token", platform, notRefused, "not refused")
 		case credAppAdmin:
 			expect("no credential", "", is(401), "401")
@@ -417,4 +428,69 @@ func TestSignupRequiresPAK(t *testing.T) {
 	}
 	h.must(401, "POST", "/demo/v1/auth/signup", "", body("nokey"))
 	h.must(200, "POST", "/demo/v1/auth/signup", h.apiKey, body("withkey"))
+}
+
+// TestCredentialBeforeBody: the real service authenticates before it
+// validates, so a request with an invalid body and a missing, unknown,
+// other-app or under-scoped credential gets the credential's 401/403;
+// only a caller allowed to make the call learns what is wrong with its
+// body (400).
+func TestCredentialBeforeBody(t *testing.T) {
+	h := newHarness(t)
+	app := "/v1/apps/" + BootstrapAppID
+	other := h.must(201, "POST", "/v1/apps", h.apiKey, map[string]any{"slug": "elsewhere", "display_name": "Elsewhere", "workspace_id": BootstrapWorkspaceID}).str("id")
+	otherKey := h.must(201, "POST", "/v1/apps/"+other+"/api-keys", h.apiKey, map[string]any{"name": "theirs", "permissions": []string{"*"}}).str("key")
+	reader := h.must(201, "POST", app+"/api-keys", h.apiKey, map[string]any{"name": "r", "permissions": []string{"user.read"}}).str("key")
+	foreignPlatform := h.platformToken(map[string]any{"claims": map[string]any{"workspace_id": "00000000-0000-4000-8000-0000000000ee"}})
+	ops := []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", app + "/api-keys", map[string]any{"name": 5, "permissions": "all"}},
+		{"PATCH", app + "/end-users/00000000-0000-4000-8000-0000000000ff/status", map[string]any{"status": 7}},
+		{"POST", "/demo/v1/auth/request-password-reset", map[string]any{"email": []int{1}}},
+		{"POST", "/demo/v1/admin/users", map[string]any{"email": false}},
+		{"POST", "/demo/v1/tenants", map[string]any{"display_name": 9}},
+	}
+	for _, op := range ops {
+		name := op.method + " " + op.path
+		if r := h.call(op.method, op.path, "", op.body); r.status != 401 {
+			t.Errorf("%s without a credential → %d, want 401: %s", name, r.status, r.raw)
+		}
+		if r := h.call(op.method, op.path, "pcft_unknown_key", op.body); r.status != 401 {
+			t.Errorf("%s with an unknown key → %d, want 401: %s", name, r.status, r.raw)
+		}
+		if r := h.call(op.method, op.path, otherKey, op.body); r.status != 403 {
+			t.Errorf("%s with another app's key → %d, want 403: %s", name, r.status, r.raw)
+		}
+		if r := h.call(op.method, op.path, reader, op.body); r.status != 403 {
+			t.Errorf("%s with a key lacking the permission → %d, want 403: %s", name, r.status, r.raw)
+		}
+		if r := h.call(op.method, op.path, h.apiKey, op.body); r.status != 400 {
+			t.Errorf("%s with the right key → %d, want 400: %s", name, r.status, r.raw)
+		}
+	}
+	r := h.call("POST", app+"/api-keys", foreignPlatform, map[string]any{"name": 5})
+	if r.status != 403 {
+		t.Errorf("another workspace's platform token with a bad body → %d, want 403: %s", r.status, r.raw)
+	}
+	// Sign-up takes an optional key: a key that is sent must be valid,
+	// whatever the body.
+	if r := h.call("POST", "/demo/v1/auth/signup", "pcft_unknown_key", map[string]any{"email": 1}); r.status != 401 {
+		t.Errorf("signup with an unknown key and a bad body → %d, want 401: %s", r.status, r.raw)
+	}
+	if r := h.call("POST", "/demo/v1/auth/signup", "", map[string]any{"email": 1}); r.status != 400 {
+		t.Errorf("signup without a key and a bad body → %d, want 400: %s", r.status, r.raw)
+	}
+}
+
+// platformToken mints a platform user token through the control plane;
+// req adds to {"type":"platform"} (sub, ttl, claims).
+func (h *harness) platformToken(req map[string]any) string {
+	h.t.Helper()
+	body := map[string]any{"type": "platform"}
+	for k, v := range req {
+		body[k] = v
+	}
+	return h.must(200, "POST", "/__mock/tokens", "", body).str("access_token")
 }

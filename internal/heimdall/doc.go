@@ -101,9 +101,11 @@
 //     and put the code in the outbox; the link points at the settings'
 //     web_origin when set, else at the mock.
 //   - Access: access.go holds one table of every operation's credential
-//     and permission, and one guard applies it before any handler runs
-//     (accessFor falls back to the operation's security for an operation
-//     the table lacks). Kinds: none; an optional API key (signup: none is
+//     and permission, and one guard applies it, as the router's registry
+//     guard, before the request is validated (the real service's guards
+//     run before its validation pipes: a bad credential with a bad body is
+//     401/403, not 400) and before any handler runs (accessFor falls back
+//     to the operation's security for an operation the table lacks). Kinds: none; an optional API key (signup: none is
 //     fine unless the app's signup_requires_pak is set, a key sent must
 //     be the app's); an API key holding a permission (request-*/send-*:
 //     auth.user.verify.create / send-email, auth.user.password-reset.create
@@ -126,14 +128,21 @@
 //     permissions, and every caller sets role permissions only within its
 //     own (403 "Cannot grant actions you don't have: ..."); tokens on the
 //     admin lane assign roles bounded by role.assign alone, as the spec
-//     says. Keys created through the API are scoped to their app.
+//     says. A tenant member's role is such a grant too: a key gives none
+//     beyond its permissions, an end user none beyond its own role in the
+//     tenant, and only a tenant owner makes owners. Keys created through
+//     the API are scoped to their app.
 //   - Platform tokens: POST /__mock/tokens with "type":"platform" mints one
 //     (sub: a platform user id, default the workspace owner; RS256, iss
 //     <base>/platform, aud platform, keys at GET
 //     /__mock/platform/jwks.json). Its claims decide: type must be
 //     platform_user (else 401 wrong_token_type), workspace_id this
-//     workspace and sub a member (else 403 NOT_A_WORKSPACE_MEMBER); the
-//     only member is the workspace owner, who holds every right. A bad
+//     workspace and sub a member (else 403 NOT_A_WORKSPACE_MEMBER). The
+//     workspace owner is always a member and holds every right; the spec
+//     has no route that adds platform users, so PUT
+//     /__mock/platform/members/{sub} does, with a role (admin: every
+//     right; viewer: the read permissions) or explicit permissions, and a
+//     member's token acts, and grants, within them. A bad
 //     signature or exp is 401 with the reason as code. The platform
 //     keystore lives as long as the process: Reset and Import keep it,
 //     exports do not carry it. /v1/apps/{app_id} also accepts the slug.
@@ -284,7 +293,11 @@
 //     CONTACT_UNVERIFIED).
 //   - oauth/token takes client_id/client_secret from a JSON or form body
 //     (application/x-www-form-urlencoded, accepted beyond the spec's JSON)
-//     or HTTP Basic auth with form-encoded parts (RFC 6749 2.3.1); an
+//     or HTTP Basic auth with form-encoded parts (RFC 6749 2.3.1), which
+//     then stand for the JSON body's required client_id/client_secret; a
+//     body naming another client or a second secret is 400
+//     invalid_request, a failed client 401 invalid_client (with
+//     WWW-Authenticate when it tried Basic); an
 //     optional space-separated scope narrows the token to a subset of the
 //     client's scopes (400 invalid_scope otherwise).
 //   - The inspector's view (inspect.go) only reads: it hides sessions past

@@ -1,6 +1,7 @@
 package heimdall
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -54,6 +55,69 @@ func oauthError(status int, code, desc string) *router.Response {
 	return router.ErrorCode(status, code, desc)
 }
 
+// clientAuth picks the client's credentials: HTTP Basic (RFC 6749
+// 2.3.1, each part form-encoded before the Basic encoding) or the body's
+// client_id and client_secret. A request authenticates one way only: a
+// secret in both, or a body client_id other than Basic's, is the invalid
+// request RFC 6749 5.2 names.
+func clientAuth(r *router.Request, bodyID, bodySecret string) (id, secret string, basic bool, resp *router.Response) {
+	bid, bsecret, ok := r.HTTP.BasicAuth()
+	if !ok {
+		return bodyID, bodySecret, false, nil
+	}
+	id, secret = formDecoded(bid), formDecoded(bsecret)
+	switch {
+	case bodySecret != "" && bodySecret != secret:
+		return "", "", true, oauthError(http.StatusBadRequest, "invalid_request", "client_secret in the body and HTTP Basic authentication: use one client authentication method")
+	case bodyID != "" && bodyID != id:
+		return "", "", true, oauthError(http.StatusBadRequest, "invalid_request", "client_id in the body does not match the HTTP Basic client")
+	}
+	return id, secret, true, nil
+}
+
+// invalidClient is the 401 of a client that failed to authenticate; one
+// that tried HTTP Basic is told the scheme (RFC 6749 5.2).
+func invalidClient(basic bool, desc string) *router.Response {
+	resp := oauthError(http.StatusUnauthorized, "invalid_client", desc)
+	if basic {
+		resp.Header = http.Header{"Www-Authenticate": {`Basic realm="oauth"`}}
+	}
+	return resp
+}
+
+// basicClientBody lets HTTP Basic credentials stand for a JSON body's
+// client_id and client_secret, which the spec marks required: the body
+// the request is validated with gets them from the Basic header. A body
+// that contradicts Basic is refused here.
+func basicClientBody(r *router.Request) *router.Response {
+	if _, _, ok := r.HTTP.BasicAuth(); !ok || strings.HasPrefix(r.Header("Content-Type"), "application/x-www-form-urlencoded") {
+		return nil
+	}
+	var body map[string]any
+	if len(r.Body) > 0 && (json.Unmarshal(r.Body, &body) != nil || body == nil) {
+		return nil // not an object: validation says what is wrong
+	}
+	if body == nil {
+		body = map[string]any{}
+	}
+	bodyID, _ := body["client_id"].(string)
+	bodySecret, _ := body["client_secret"].(string)
+	id, secret, _, resp := clientAuth(r, bodyID, bodySecret)
+	if resp != nil {
+		return resp
+	}
+	if bodyID == id && bodySecret == secret {
+		return nil
+	}
+	body["client_id"], body["client_secret"] = id, secret
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil
+	}
+	r.Body = b
+	return nil
+}
+
 func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 	in, err := formOrJSON(r)
 	if err != nil {
@@ -62,13 +126,12 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 	if in["grant_type"] != "client_credentials" {
 		return oauthError(http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
 	}
-	id, secret := in["client_id"], in["client_secret"]
-	if bid, bsecret, ok := r.HTTP.BasicAuth(); ok && id == "" && secret == "" {
-		// RFC 6749 2.3.1: both parts are form-encoded before Basic encoding.
-		id, secret = formDecoded(bid), formDecoded(bsecret)
+	id, secret, basic, resp := clientAuth(r, in["client_id"], in["client_secret"])
+	if resp != nil {
+		return resp
 	}
 	if id == "" || secret == "" {
-		return oauthError(http.StatusUnauthorized, "invalid_client", "client_id and client_secret are required")
+		return invalidClient(basic, "client_id and client_secret are required")
 	}
 	d.mu.Lock()
 	a, resp := d.consumerApp(r.Param(0))
@@ -79,7 +142,7 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 	c := a.clientByID[id]
 	if c == nil || c.ClientID != id || c.SecretHash != tokenHash(secret) || !c.IsActive {
 		d.mu.Unlock()
-		return oauthError(http.StatusUnauthorized, "invalid_client", "Invalid client credentials")
+		return invalidClient(basic, "Invalid client credentials")
 	}
 	scopes := append([]string{}, c.Scopes...)
 	if want := strings.Fields(in["scope"]); len(want) > 0 {

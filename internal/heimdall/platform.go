@@ -1,7 +1,10 @@
 package heimdall
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,12 +39,16 @@ func (d *Domain) platformKeystore() *keys.Keystore {
 func (d *Domain) platformIssuer(r *http.Request) string { return d.baseURL(r) + "/platform" }
 
 // platformControlRoutes publishes the platform keys, so a client can check
-// platform tokens as it would the real ones.
+// platform tokens as it would the real ones, and manages the workspace's
+// members.
 func (d *Domain) platformControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /__mock/platform/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(d.platformKeystore().JWKSJSON())
 	})
+	mux.HandleFunc("GET /__mock/platform/members", d.listPlatformMembers)
+	mux.HandleFunc("PUT /__mock/platform/members/{sub}", d.putPlatformMember)
+	mux.HandleFunc("DELETE /__mock/platform/members/{sub}", d.deletePlatformMember)
 }
 
 // mintPlatform issues a platform user token: sub is a platform user id
@@ -77,3 +84,125 @@ func (d *Domain) mintPlatform(r *http.Request, in MintRequest) (map[string]any, 
 
 // looksLikeJWT tells a JWT from an API key (pcft_...), which has no dots.
 func looksLikeJWT(tok string) bool { return strings.Count(tok, ".") == 2 }
+
+// Platform members. The spec has no route that adds a platform user to a
+// workspace, so the control plane does: a member's role (or an explicit
+// permission list) decides what its platform tokens may do, with the
+// permissions API keys use. The workspace owner is always a member with
+// every right.
+type platformMemberRec struct {
+	ID          string    `json:"id"` // the platform user id: a token's sub
+	Role        string    `json:"role"`
+	Permissions []string  `json:"permissions"`
+	AddedAt     time.Time `json:"added_at"`
+}
+
+const platformRoleOwner = "owner"
+
+// platformRoles are the workspace roles a member may be given and the
+// permissions each holds; "custom" is a role named by its permissions.
+var platformRoles = map[string][]string{
+	platformRoleOwner: {"*"},
+	"admin":           {"*"},
+	"viewer": {permAppRead, permAuditRead, permKeyRead, permTenantRead,
+		"user.read", "role.read", "permission.read"},
+}
+
+// platformMember is the member sub of the workspace, or nil.
+func (st *state) platformMember(sub string) *platformMemberRec {
+	if sub == "" {
+		return nil
+	}
+	if sub == st.OwnerID {
+		return &platformMemberRec{ID: sub, Role: platformRoleOwner, Permissions: platformRoles[platformRoleOwner]}
+	}
+	for _, m := range st.PlatformMembers {
+		if m.ID == sub {
+			return m
+		}
+	}
+	return nil
+}
+
+func platformMemberJSON(m *platformMemberRec) map[string]any {
+	out := map[string]any{"id": m.ID, "role": m.Role, "permissions": append([]string{}, m.Permissions...)}
+	if !m.AddedAt.IsZero() {
+		out["added_at"] = ts(m.AddedAt)
+	}
+	return out
+}
+
+func (d *Domain) listPlatformMembers(w http.ResponseWriter, _ *http.Request) {
+	d.mu.Lock()
+	out := []map[string]any{platformMemberJSON(d.st.platformMember(d.st.OwnerID))}
+	for _, m := range d.st.PlatformMembers {
+		out = append(out, platformMemberJSON(m))
+	}
+	d.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// putPlatformMember adds or changes a member: {"role":"admin|viewer"} or
+// {"permissions":[...]} (role "custom").
+func (d *Domain) putPlatformMember(w http.ResponseWriter, r *http.Request) {
+	sub := r.PathValue("sub")
+	var in struct {
+		Role        string   `json:"role"`
+		Permissions []string `json:"permissions"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		controlError(w, http.StatusBadRequest, "bad_body", err.Error())
+		return
+	}
+	perms, known := platformRoles[in.Role]
+	switch {
+	case in.Role != "" && in.Permissions != nil:
+		controlError(w, http.StatusBadRequest, "bad_body", "give role or permissions, not both")
+		return
+	case in.Permissions != nil:
+		in.Role, perms = "custom", in.Permissions
+	case !known || in.Role == platformRoleOwner:
+		controlError(w, http.StatusBadRequest, "bad_role", "role must be admin or viewer (or give permissions); the workspace has one owner")
+		return
+	}
+	for _, p := range perms {
+		if p == "" || strings.ContainsAny(p, " \t\r\n") {
+			controlError(w, http.StatusBadRequest, "bad_permission", "permissions are resource.action names without spaces")
+			return
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if sub == d.st.OwnerID {
+		controlError(w, http.StatusConflict, "owner", "the workspace owner's rights cannot change")
+		return
+	}
+	status := http.StatusOK
+	m := d.st.platformMember(sub)
+	if m == nil {
+		m = &platformMemberRec{ID: sub, AddedAt: d.now()}
+		d.st.PlatformMembers = append(d.st.PlatformMembers, m)
+		status = http.StatusCreated
+	}
+	m.Role, m.Permissions = in.Role, append([]string{}, perms...)
+	writeJSON(w, status, platformMemberJSON(m))
+}
+
+func (d *Domain) deletePlatformMember(w http.ResponseWriter, r *http.Request) {
+	sub := r.PathValue("sub")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if sub == d.st.OwnerID {
+		controlError(w, http.StatusConflict, "owner", "the workspace owner stays a member")
+		return
+	}
+	n := len(d.st.PlatformMembers)
+	d.st.PlatformMembers = slices.DeleteFunc(d.st.PlatformMembers, func(m *platformMemberRec) bool { return m.ID == sub })
+	if len(d.st.PlatformMembers) == n {
+		controlError(w, http.StatusNotFound, "not_found", "no platform member "+sub)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -110,6 +110,9 @@ func checkNils(st *state) error {
 	if i := slices.Index(st.Outbox, nil); i >= 0 {
 		return fmt.Errorf("outbox[%d]: null", i)
 	}
+	if i := slices.Index(st.PlatformMembers, nil); i >= 0 {
+		return fmt.Errorf("platform_members[%d]: null", i)
+	}
 	for i, a := range st.Apps {
 		for name, bad := range map[string]int{
 			"users": slices.Index(a.Users, nil), "sessions": slices.Index(a.Sessions, nil),

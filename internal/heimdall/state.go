@@ -19,6 +19,9 @@ type state struct {
 	Apps        []*appRec    `json:"apps"`
 	APIKeys     []*apiKeyRec `json:"api_keys"`
 	Outbox      []*outboxRec `json:"outbox"`
+	// PlatformMembers are the workspace's platform users besides its
+	// owner, who is always one (OwnerID).
+	PlatformMembers []*platformMemberRec `json:"platform_members,omitempty"`
 	// IdentityProviders are the fake Apple/Google signing keys; filled by
 	// Export only, like appRec.Keys.
 	IdentityProviders idp.Exported `json:"identity_providers,omitempty"`

@@ -243,6 +243,24 @@ func (c tenantActor) canManage(a *appRec, t *tenantRec) *router.Response {
 	return nil
 }
 
+// grantsRole refuses to give a tenant member a role with more rights than
+// the caller holds: an API key's permissions bound it as they bound every
+// role it assigns, an end user's own role in the tenant bounds it, and
+// only an owner makes owners.
+func (c tenantActor) grantsRole(a *appRec, t *tenantRec, role string) *router.Response {
+	if c.user == nil {
+		return roleGrant(c.key, a, role)
+	}
+	own := c.memberOf(a, t)
+	if own == nil {
+		return router.ErrorCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+	}
+	if role == tenantAdminRoleOwner && own.RoleName != tenantAdminRoleOwner {
+		return router.ErrorCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only an owner may make owners")
+	}
+	return narrowing(&apiKeyRec{Permissions: a.rolePermissions(own.RoleName)}, a.rolePermissions(role))
+}
+
 // openTenant resolves {tenant_id} (404 when unknown) and lets check, the
 // caller's canSee or canManage, refuse it.
 func openTenant(r *router.Request, a *appRec, check func(*appRec, *tenantRec) *router.Response) (*tenantRec, *router.Response) {
@@ -526,6 +544,9 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 	if a.roleByName[in.RoleName] == nil {
 		return unknownMemberRole()
 	}
+	if resp := c.grantsRole(a, t, in.RoleName); resp != nil {
+		return resp
+	}
 	var u *userRec
 	created := false
 	if in.AccountID != "" {
@@ -609,8 +630,8 @@ func (d *Domain) updateTenantMember(r *router.Request, a *appRec, c tenantActor)
 	if a.roleByName[in.RoleName] == nil {
 		return unknownMemberRole()
 	}
-	if c.user != nil && in.RoleName == tenantAdminRoleOwner && c.memberOf(a, t).RoleName != tenantAdminRoleOwner {
-		return router.ErrorCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only an owner may make owners")
+	if resp := c.grantsRole(a, t, in.RoleName); resp != nil {
+		return resp
 	}
 	if in.RoleName != tenantAdminRoleOwner && a.lastOwner(m) && c.user != nil {
 		return badRequest("a tenant must keep an owner")

@@ -2,6 +2,7 @@ package heimdall
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -230,4 +231,49 @@ func TestTenantCreateIsIdempotentPerKey(t *testing.T) {
 	if late := create("k-1"); late.str("id") == first.str("id") {
 		t.Fatal("an expired key still replays")
 	}
+}
+
+// TestTenantMemberRolesDoNotEscalate: giving a tenant member a role is a
+// grant like any other: an API key may not hand out a role holding more
+// than the key, and an end user no role beyond their own in the tenant
+// (owners alone make owners).
+func TestTenantMemberRolesDoNotEscalate(t *testing.T) {
+	h := newHarness(t)
+	app := "/v1/apps/" + BootstrapAppID
+	h.must(201, "POST", app+"/permissions", h.apiKey, map[string]any{"resource": "report", "action": "export"})
+	h.must(201, "POST", app+"/roles", h.apiKey, map[string]any{"name": "exporter"})
+	h.must(200, "PUT", app+"/roles/exporter/permissions", h.apiKey, map[string]any{"permissions": []string{"report.export"}})
+	alice, bob, carol := h.signup("alice"), h.signup("bob"), h.signup("carol")
+	idOf := func(r resp) string { return h.must(200, "GET", "/demo/v1/me", r.str("access_token"), nil).str("id") }
+	bobID, carolID := idOf(bob), idOf(carol)
+
+	// A key that manages members but holds no user rights.
+	k := h.must(201, "POST", app+"/api-keys", h.apiKey, map[string]any{"name": "members", "permissions": []string{
+		permTenantCreate, permTenantRead, permMembersAdd, permMembersSetRole,
+	}}).str("key")
+	for _, base := range []string{app + "/tenants", "/demo/v1/tenants"} {
+		tid := h.must(201, "POST", base, k, map[string]any{"display_name": "Team " + base}).str("id")
+		r := h.must(403, "POST", base+"/"+tid+"/members", k, map[string]any{"account_id": bobID, "role_name": "admin"})
+		if !strings.Contains(fmt.Sprint(r.body["message"]), "Cannot grant actions you don't have") {
+			t.Errorf("%s: add as admin: %s", base, r.raw)
+		}
+		h.must(201, "POST", base+"/"+tid+"/members", k, map[string]any{"account_id": bobID, "role_name": "member"})
+		h.must(403, "PATCH", base+"/"+tid+"/members/"+bobID, k, map[string]any{"role_name": "exporter"})
+		h.must(200, "PATCH", base+"/"+tid+"/members/"+bobID, h.apiKey, map[string]any{"role_name": "exporter"})
+	}
+
+	// An end user: alice owns her tenant, bob is its admin.
+	at := alice.str("access_token")
+	tid := h.must(201, "POST", "/demo/v1/tenants", at, map[string]any{"display_name": "Alice's"}).str("id")
+	members := "/demo/v1/tenants/" + tid + "/members"
+	h.must(201, "POST", members, at, map[string]any{"account_id": bobID, "role_name": "admin"})
+	bt := bob.str("access_token")
+	if r := h.must(403, "POST", members, bt, map[string]any{"account_id": carolID, "role_name": "owner"}); r.body["code"] != "NOT_TENANT_OWNER" {
+		t.Errorf("admin adds an owner: %s", r.raw)
+	}
+	h.must(403, "POST", members, bt, map[string]any{"account_id": carolID, "role_name": "exporter"})
+	h.must(201, "POST", members, bt, map[string]any{"account_id": carolID, "role_name": "member"})
+	h.must(403, "PATCH", members+"/"+carolID, bt, map[string]any{"role_name": "exporter"})
+	h.must(200, "PATCH", members+"/"+carolID, bt, map[string]any{"role_name": "admin"})
+	h.must(200, "PATCH", members+"/"+carolID, at, map[string]any{"role_name": "owner"})
 }

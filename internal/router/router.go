@@ -451,6 +451,7 @@ type exchange struct {
 	rt      *route
 	params  []string
 	body    []byte
+	sent    []byte // the body as sent, when a guard rewrote body; else nil
 	head    bool
 	dropped bool
 	// extraBody: the body is of a media type the handler accepts beyond
@@ -524,10 +525,24 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 		}
 	}
 
-	if !r.readBody(x) || !r.checkBody(x) || !r.checkCredentials(x) || !r.validateRequest(x) {
+	if !r.readBody(x) || !r.checkBody(x) || !r.checkCredentials(x) {
 		return true
 	}
 	pref, perr := parsePrefer(req.Header.Values("Prefer"))
+	// A status or an example the client asks for by name is the spec's
+	// answer, so it bypasses the stateful handler (Prism's convention).
+	var h Handler
+	if perr == "" && pref.code == 0 && pref.example == "" {
+		h = r.handler(rt.op)
+	}
+	// The real service's guards run before its validation pipes: a bad
+	// credential is a 401/403 whatever the body holds.
+	if h != nil && !r.guardStateful(x) {
+		return true
+	}
+	if !r.validateRequest(x) {
+		return true
+	}
 	if perr != "" {
 		x.reqErrors = append(x.reqErrors, perr)
 		x.refuse(http.StatusBadRequest, apierr.Validation([]string{perr}))
@@ -536,13 +551,9 @@ func (r *Router) serve(w http.ResponseWriter, x *exchange) bool {
 	if pref != (prefer{}) && x.answeredBy == "" {
 		x.answeredBy = "prefer"
 	}
-	// A status or an example the client asks for by name is the spec's
-	// answer, so it bypasses the stateful handler (Prism's convention).
-	if pref.code == 0 && pref.example == "" {
-		if h := r.handler(rt.op); h != nil {
-			r.dispatchStateful(x, h)
-			return true
-		}
+	if h != nil {
+		r.dispatchStateful(x, h)
+		return true
 	}
 	r.dispatchGenerated(x, pref)
 	return true
@@ -843,6 +854,37 @@ func (r *Router) validateRequest(x *exchange) bool {
 	return false
 }
 
+// guardStateful runs the registry's guard, if any, on a request bound for
+// a stateful handler, before the request is validated; false means the
+// guard answered. What the guard attaches to the request's context, and a
+// body it rewrote, reach validation and the handler; the journal keeps
+// the body as sent.
+func (r *Router) guardStateful(x *exchange) bool {
+	g := r.opts.Registry.guardFunc()
+	if g == nil {
+		return true
+	}
+	req := &Request{HTTP: x.req, Op: x.rt.op, Params: x.params, Body: x.body}
+	resp, panicked := func() (resp *Response, panicked bool) {
+		defer func() {
+			if p := recover(); p != nil {
+				x.respErrors = append(x.respErrors, fmt.Sprintf("guard panic: %v", p))
+				resp, panicked = nil, true
+			}
+		}()
+		return g(req), false
+	}()
+	if resp == nil && !panicked {
+		x.req = req.HTTP
+		if !bytes.Equal(req.Body, x.body) {
+			x.sent, x.body = x.body, req.Body
+		}
+		return true
+	}
+	r.answerStateful(x, resp, r.adapters[x.rt])
+	return false
+}
+
 func (r *Router) dispatchStateful(x *exchange, h Handler) {
 	body := x.body
 	adapter := r.adapters[x.rt]
@@ -852,7 +894,12 @@ func (r *Router) dispatchStateful(x *exchange, h Handler) {
 		x.adaptations = append(x.adaptations, changes...)
 	}
 	x.req.Body = io.NopCloser(bytes.NewReader(body))
-	resp := callHandler(h, &Request{HTTP: x.req, Op: x.rt.op, Params: x.params, Body: body}, &x.respErrors)
+	r.answerStateful(x, callHandler(h, &Request{HTTP: x.req, Op: x.rt.op, Params: x.params, Body: body}, &x.respErrors), adapter)
+}
+
+// answerStateful sets a stateful handler's (or guard's) response, adapted
+// to the served spec and checked against it.
+func (r *Router) answerStateful(x *exchange, resp *Response, adapter Adapter) {
 	if resp == nil {
 		x.fail(http.StatusInternalServerError, apierr.New(http.StatusInternalServerError, "Internal server error"))
 		return
@@ -1103,6 +1150,14 @@ func (r *Router) finish(w http.ResponseWriter, x *exchange) {
 	r.record(x)
 }
 
+// sentBody is the request body as the client sent it.
+func (x *exchange) sentBody() []byte {
+	if x.sent != nil {
+		return x.sent
+	}
+	return x.body
+}
+
 // record journals and logs the exchange.
 func (r *Router) record(x *exchange) {
 	// Milliseconds, as the journal holds them: a JSON log handler writes a
@@ -1125,7 +1180,7 @@ func (r *Router) record(x *exchange) {
 			ResponseErrors: x.respErrors,
 			Adaptations:    x.adaptations,
 			RequestHeaders: journal.Headers(x.req.Header),
-			RequestBody:    journal.Body(x.body),
+			RequestBody:    journal.Body(x.sentBody()),
 			ResponseBody:   journal.Body(x.respBody),
 			AnsweredBy:     x.answeredBy,
 			FaultID:        x.faultID,

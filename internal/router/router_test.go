@@ -926,3 +926,50 @@ func TestJournalMarksAnswersChosenByAFaultOrPrefer(t *testing.T) {
 		t.Errorf("plain answer journaled as %q", e.AnsweredBy)
 	}
 }
+
+// TestGuardRunsBeforeValidation: the registry's guard judges a stateful
+// request before its body is validated, as an authentication guard runs
+// before a validation pipe; what it lets through is validated, and what
+// it puts in the context reaches the handler. Answers chosen by Prefer
+// never reach the handler, so they skip the guard too.
+func TestGuardRunsBeforeValidation(t *testing.T) {
+	f := newFixture(t, nil)
+	type who struct{}
+	f.reg.Guard(func(r *Request) *Response {
+		if r.Header("X-Key") != "good" {
+			return Error(401, "Invalid API key")
+		}
+		r.HTTP = r.HTTP.WithContext(context.WithValue(r.HTTP.Context(), who{}, "caller-1"))
+		return nil
+	})
+	f.reg.Handle("POST", "/{slug}/v1/auth/signup", func(r *Request) *Response {
+		caller, _ := r.HTTP.Context().Value(who{}).(string)
+		return JSON(201, map[string]any{"token": caller})
+	})
+	bad := `{"email":"not-an-email","password":"short"}`
+	w := f.do(t, call{method: "POST", path: "/acme/v1/auth/signup", body: bad})
+	if w.Code != 401 || !strings.Contains(w.Body.String(), "Invalid API key") {
+		t.Errorf("bad credential, bad body → %d %s, want the guard's 401", w.Code, w.Body)
+	}
+	w = f.do(t, call{method: "POST", path: "/acme/v1/auth/signup", body: bad, header: map[string]string{"X-Key": "good"}})
+	if w.Code != 400 {
+		t.Errorf("good credential, bad body → %d %s, want 400", w.Code, w.Body)
+	}
+	w = f.do(t, call{method: "POST", path: "/acme/v1/auth/signup", body: `{"email":"a@b.co","password":"longenough"}`, header: map[string]string{"X-Key": "good"}})
+	if w.Code != 201 || !strings.Contains(w.Body.String(), "caller-1") {
+		t.Errorf("good credential, good body → %d %s, want 201 with the guard's caller", w.Code, w.Body)
+	}
+	w = f.do(t, call{method: "POST", path: "/acme/v1/auth/signup", body: `{"email":"a@b.co","password":"longenough"}`, header: map[string]string{"Prefer": "example=bob"}})
+	if w.Code != 201 || !strings.Contains(w.Body.String(), "bob-token") {
+		t.Errorf("Prefer → %d %s, want the spec's example", w.Code, w.Body)
+	}
+	// Generated operations keep their own order: a secured one without
+	// any credential is a 401 before validation; the guard is not asked.
+	w = f.do(t, call{method: "GET", path: "/v1/apps?limit=1000"})
+	if w.Code != 401 {
+		t.Errorf("generated secured op without credentials → %d %s", w.Code, w.Body)
+	}
+	if resp, ok := f.reg.Serve(Key("POST", "/{x}/v1/auth/signup"), &Request{HTTP: httptest.NewRequest("POST", "/acme/v1/auth/signup", nil)}); !ok || resp.Status != 401 {
+		t.Errorf("Serve runs the guard first: %v %v", ok, resp)
+	}
+}
