@@ -233,13 +233,19 @@ func loadSpec(src string) (*diff.Spec, error) {
 	return loadSpecData(data)
 }
 
-// loadSpecData checks the document as the mock does before the diff
-// parser sees it, so an unreadable file gets the mock's words for it.
+// loadSpecData explains a document the diff cannot load as the mock
+// would, so an unreadable file gets the mock's words for it. The probe runs
+// only then: it parses the whole document again, which on a large YAML
+// spec costs as much as the diff's own load.
 func loadSpecData(data []byte) (*diff.Spec, error) {
-	if _, err := specload.Probe(data); err != nil {
-		return nil, err
+	s, err := diff.Load(data)
+	if err == nil {
+		return s, nil
 	}
-	return diff.Load(data)
+	if _, perr := specload.Probe(data); perr != nil {
+		return nil, perr
+	}
+	return nil, err
 }
 
 func parseDate(flagName, v string) (time.Time, error) {
