@@ -132,15 +132,10 @@ func Load(data []byte) (*Spec, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("empty document")
 	}
-	var top yaml.Node
-	if err := yaml.Unmarshal(data, &top); err != nil {
+	root, err := parseNodes(data)
+	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
-	root := &top
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = root.Content[0]
-	}
-	root = unalias(root)
 	if root.Kind != yaml.MappingNode {
 		return nil, errors.New("not an OpenAPI document: want a mapping with an openapi field")
 	}
@@ -178,6 +173,26 @@ func Load(data []byte) (*Spec, error) {
 	}
 	n.resolvePending()
 	return s, nil
+}
+
+// parseNodes reads JSON directly and anything else as YAML.
+func parseNodes(data []byte) (*yaml.Node, error) {
+	if trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(trimmed) > 0 && trimmed[0] == '{' {
+		if root, err := jsonNodes(data); err == nil {
+			return root, nil
+		}
+		// Not strict JSON (comments, YAML flow style): the YAML parser
+		// reads it or says why not.
+	}
+	var top yaml.Node
+	if err := yaml.Unmarshal(data, &top); err != nil {
+		return nil, err
+	}
+	root := &top
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	return unalias(root), nil
 }
 
 var httpMethods = map[string]bool{
