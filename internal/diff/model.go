@@ -73,15 +73,21 @@ type response struct {
 }
 
 type schema struct {
-	ref        string   // component name when it came from a $ref
-	types      []string // sorted; "null" when nullable; empty: any
-	format     string
-	enum       []string
-	props      map[string]*schema
-	propOrder  []string
-	required   map[string]bool
-	items      *schema
-	oneOf      []*schema // oneOf or anyOf alternatives
+	ref       string   // component name when it came from a $ref
+	types     []string // sorted; "null" when nullable; empty: any
+	format    string
+	enum      []string
+	props     map[string]*schema
+	propOrder []string
+	required  map[string]bool
+	items     *schema
+	oneOf     []*schema // oneOf or anyOf alternatives
+	// additionalProperties: closed when false; addl when a schema; open
+	// (anything goes) when neither, as when it is absent or true.
+	closed     bool
+	addl       *schema
+	not        *schema
+	cond       *condition // if/then/else
 	deprecated bool
 	limits     limits
 	// dynRef is an unresolved $dynamicRef: two of them are the same schema
@@ -95,6 +101,10 @@ type schema struct {
 	pending []*schema
 	fp      *uint64 // shallow fingerprint, computed on first use
 }
+
+// condition is an if/then/else: then applies to values matching if, else
+// to the others. Either branch may be nil.
+type condition struct{ ifs, then, els *schema }
 
 // position is a 1-based line and column in the document; zero: unknown.
 type position struct{ line, col int32 }
@@ -521,6 +531,7 @@ func (n *normaliser) fill(out *schema, node *yaml.Node) {
 		constant                  *yaml.Node
 		props, itemsNode          *yaml.Node
 		oneOf, anyOf, allOf       *yaml.Node
+		addl, not, ifs, then, els *yaml.Node
 		dynamicAnchor, dynamicRef string
 		lim                       limits
 	)
@@ -579,6 +590,16 @@ func (n *normaliser) fill(out *schema, node *yaml.Node) {
 			anyOf = v
 		case "allOf":
 			allOf = v
+		case "additionalProperties":
+			addl = v
+		case "not":
+			not = v
+		case "if":
+			ifs = v
+		case "then":
+			then = v
+		case "else":
+			els = v
 		case "$dynamicAnchor":
 			dynamicAnchor = scalar(v)
 		case "$dynamicRef":
@@ -602,6 +623,20 @@ func (n *normaliser) fill(out *schema, node *yaml.Node) {
 		for alt := range items(alts) {
 			out.oneOf = append(out.oneOf, n.proxy(alt))
 		}
+	}
+	switch {
+	case addl == nil:
+	case addl.Kind == yaml.MappingNode:
+		out.addl = n.proxy(addl)
+	case scalar(addl) == "false":
+		out.closed = true
+	}
+	if not != nil && not.Kind == yaml.MappingNode {
+		out.not = n.proxy(not)
+	}
+	// then and else mean nothing without an if.
+	if ifs != nil && ifs.Kind == yaml.MappingNode {
+		out.cond = &condition{ifs: n.proxy(ifs), then: n.proxy(then), els: n.proxy(els)}
 	}
 	if dynamicAnchor != "" {
 		if _, ok := n.anchors[dynamicAnchor]; !ok {
@@ -760,6 +795,16 @@ func (s *schema) merge(part *schema) {
 	}
 	s.oneOf = append(s.oneOf, part.oneOf...)
 	s.deprecated = s.deprecated || part.deprecated
+	s.closed = s.closed || part.closed
+	if s.addl == nil {
+		s.addl = part.addl
+	}
+	if s.not == nil {
+		s.not = part.not
+	}
+	if s.cond == nil {
+		s.cond = part.cond
+	}
 	s.limits.merge(part.limits)
 }
 
