@@ -1,9 +1,10 @@
 package diff
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"testing"
 )
 
@@ -16,12 +17,7 @@ func BenchmarkCorpusPairs(b *testing.B) {
 	if sets == nil {
 		b.Skip("HEIMDALL_DIFF_CORPUS not set; build it with bench/diff/corpus.sh")
 	}
-	names := make([]string, 0, len(sets))
-	for name := range sets {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(sets)) {
 		files := sets[name]
 		if len(files) < 2 {
 			continue

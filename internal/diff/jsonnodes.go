@@ -73,68 +73,36 @@ func (p *jsonParser) value(depth int) (*yaml.Node, error) {
 	case '{':
 		n := p.node(yaml.MappingNode)
 		p.i++
-		p.space()
-		if p.i < len(p.data) && p.data[p.i] == '}' {
-			p.i++
-			return n, nil
-		}
-		for {
-			p.space()
+		return n, p.elements('}', "an object", func() error {
 			if p.i >= len(p.data) || p.data[p.i] != '"' {
-				return nil, p.errorf("want a quoted key")
+				return p.errorf("want a quoted key")
 			}
 			k, err := p.str()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			p.space()
 			if p.i >= len(p.data) || p.data[p.i] != ':' {
-				return nil, p.errorf("want ':' after a key")
+				return p.errorf("want ':' after a key")
 			}
 			p.i++
 			p.space()
 			v, err := p.value(depth + 1)
-			if err != nil {
-				return nil, err
+			if err == nil {
+				n.Content = append(n.Content, k, v)
 			}
-			n.Content = append(n.Content, k, v)
-			p.space()
-			if p.i < len(p.data) && p.data[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.i < len(p.data) && p.data[p.i] == '}' {
-				p.i++
-				return n, nil
-			}
-			return nil, p.errorf("want ',' or '}' in an object")
-		}
+			return err
+		})
 	case '[':
 		n := p.node(yaml.SequenceNode)
 		p.i++
-		p.space()
-		if p.i < len(p.data) && p.data[p.i] == ']' {
-			p.i++
-			return n, nil
-		}
-		for {
-			p.space()
+		return n, p.elements(']', "an array", func() error {
 			v, err := p.value(depth + 1)
-			if err != nil {
-				return nil, err
+			if err == nil {
+				n.Content = append(n.Content, v)
 			}
-			n.Content = append(n.Content, v)
-			p.space()
-			if p.i < len(p.data) && p.data[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.i < len(p.data) && p.data[p.i] == ']' {
-				p.i++
-				return n, nil
-			}
-			return nil, p.errorf("want ',' or ']' in an array")
-		}
+			return err
+		})
 	case '"':
 		return p.str()
 	default:
@@ -152,6 +120,33 @@ func (p *jsonParser) value(depth int) (*yaml.Node, error) {
 			return nil, p.errorf("invalid value %q", n.Value)
 		}
 		return n, nil
+	}
+}
+
+// elements reads the comma-separated elements of an object or array up
+// to its closing bracket (the opening one is read), each by one call of
+// element, which starts at the element's first byte.
+func (p *jsonParser) elements(closing byte, what string, element func() error) error {
+	p.space()
+	if p.i < len(p.data) && p.data[p.i] == closing {
+		p.i++
+		return nil
+	}
+	for {
+		p.space()
+		if err := element(); err != nil {
+			return err
+		}
+		p.space()
+		if p.i < len(p.data) && p.data[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.i < len(p.data) && p.data[p.i] == closing {
+			p.i++
+			return nil
+		}
+		return p.errorf("want ',' or '%c' in %s", closing, what)
 	}
 }
 

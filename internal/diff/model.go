@@ -2,6 +2,7 @@ package diff
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"iter"
@@ -796,15 +797,9 @@ func (s *schema) merge(part *schema) {
 	s.oneOf = append(s.oneOf, part.oneOf...)
 	s.deprecated = s.deprecated || part.deprecated
 	s.closed = s.closed || part.closed
-	if s.addl == nil {
-		s.addl = part.addl
-	}
-	if s.not == nil {
-		s.not = part.not
-	}
-	if s.cond == nil {
-		s.cond = part.cond
-	}
+	s.addl = cmp.Or(s.addl, part.addl)
+	s.not = cmp.Or(s.not, part.not)
+	s.cond = cmp.Or(s.cond, part.cond)
 	s.limits.merge(part.limits)
 }
 
@@ -818,25 +813,11 @@ func clone[T any](p *T) *T {
 
 // merge keeps the constraints already set and fills the others.
 func (l *limits) merge(o limits) {
-	if l.minLength == nil {
-		l.minLength = o.minLength
-	}
-	if l.maxLength == nil {
-		l.maxLength = o.maxLength
-	}
-	if l.minimum == nil {
-		l.minimum = o.minimum
-	}
-	if l.maximum == nil {
-		l.maximum = o.maximum
-	}
-	if l.minItems == nil {
-		l.minItems = o.minItems
-	}
-	if l.maxItems == nil {
-		l.maxItems = o.maxItems
-	}
-	if l.pattern == "" {
-		l.pattern = o.pattern
-	}
+	l.minLength = cmp.Or(l.minLength, o.minLength)
+	l.maxLength = cmp.Or(l.maxLength, o.maxLength)
+	l.minimum = cmp.Or(l.minimum, o.minimum)
+	l.maximum = cmp.Or(l.maximum, o.maximum)
+	l.minItems = cmp.Or(l.minItems, o.minItems)
+	l.maxItems = cmp.Or(l.maxItems, o.maxItems)
+	l.pattern = cmp.Or(l.pattern, o.pattern)
 }
