@@ -1,21 +1,19 @@
 package diff
 
 import (
+	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
+	"iter"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
-	"github.com/pb33f/go-yaml"
-	"github.com/pb33f/libopenapi"
-	"github.com/pb33f/libopenapi/datamodel"
-	"github.com/pb33f/libopenapi/datamodel/high/base"
-	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
-	"github.com/pb33f/libopenapi/orderedmap"
+	yaml "go.yaml.in/yaml/v4"
 )
 
 // The comparison runs on a small normalised view of each document rather than
@@ -76,15 +74,21 @@ type response struct {
 }
 
 type schema struct {
-	ref        string   // component name when it came from a $ref
-	types      []string // sorted; "null" when nullable; empty: any
-	format     string
-	enum       []string
-	props      map[string]*schema
-	propOrder  []string
-	required   map[string]bool
-	items      *schema
-	oneOf      []*schema // oneOf or anyOf alternatives
+	ref       string   // component name when it came from a $ref
+	types     []string // sorted; "null" when nullable; empty: any
+	format    string
+	enum      []string
+	props     map[string]*schema
+	propOrder []string
+	required  map[string]bool
+	items     *schema
+	oneOf     []*schema // oneOf or anyOf alternatives
+	// additionalProperties: closed when false; addl when a schema; open
+	// (anything goes) when neither, as when it is absent or true.
+	closed     bool
+	addl       *schema
+	not        *schema
+	cond       *condition // if/then/else
 	deprecated bool
 	limits     limits
 	// dynRef is an unresolved $dynamicRef: two of them are the same schema
@@ -98,6 +102,10 @@ type schema struct {
 	pending []*schema
 	fp      *uint64 // shallow fingerprint, computed on first use
 }
+
+// condition is an if/then/else: then applies to values matching if, else
+// to the others. Either branch may be nil.
+type condition struct{ ifs, then, els *schema }
 
 // position is a 1-based line and column in the document; zero: unknown.
 type position struct{ line, col int32 }
@@ -127,105 +135,235 @@ func templateParams(path string) []string {
 	return names
 }
 
-var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// Load parses and resolves one OpenAPI 3 document (JSON or YAML) with
-// libopenapi and keeps the normalised view the comparison needs; the
-// parser's own model is dropped, so a loaded Spec is small.
+// Load parses one OpenAPI 3 document (JSON or YAML) and keeps the
+// normalised view the comparison needs. It reads the document's node tree
+// directly, following local $refs itself, and builds only what the rules
+// compare; the tree is dropped afterwards, so a loaded Spec is small.
 func Load(data []byte) (*Spec, error) {
-	if len(strings.TrimSpace(string(data))) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("empty document")
 	}
-	cfg := datamodel.NewDocumentConfiguration()
-	cfg.Logger = quietLogger
-	// The walk below is cycle-safe on its own and needs neither the
-	// circular-reference report nor the index metadata: skipping them
-	// saves a third of the parse time.
-	cfg.SkipCircularReferenceCheck = true
-	cfg.SkipMetadataCollection = true
-	cfg.SkipJSONConversion = true
-	// Keywords beside a $ref are applied by refWithSiblings, by the
-	// document's version; the parser's own merge would apply them in 3.0
-	// too, where they are to be ignored.
-	cfg.MergeReferencedProperties = false
-	doc, err := libopenapi.NewDocumentWithConfiguration(data, cfg)
+	root, err := parseNodes(data)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
-	if v := doc.GetVersion(); !strings.HasPrefix(v, "3.") {
-		return nil, fmt.Errorf("not an OpenAPI 3 document (version %q)", v)
+	if root.Kind != yaml.MappingNode {
+		return nil, errors.New("not an OpenAPI document: want a mapping with an openapi field")
 	}
-	model, err := doc.BuildV3Model()
-	if model == nil {
-		return nil, fmt.Errorf("build model: %w", err)
+	version := scalar(field(root, "openapi"))
+	if !strings.HasPrefix(version, "3.") {
+		return nil, fmt.Errorf("not an OpenAPI 3 document (version %q)", version)
 	}
-	// Errors beside a built model are circular references and the like,
-	// which the cycle-safe walk below copes with.
 	n := &normaliser{
-		byRef:   map[string]*schema{},
-		anchors: map[string]*schema{},
+		root:     root,
+		pointers: map[string]*yaml.Node{},
+		byRef:    map[string]*schema{},
+		anchors:  map[string]*schema{},
 		// 3.0 ignores the keywords beside a $ref; 3.1 (JSON Schema
 		// 2020-12) applies them together with the referenced schema.
-		refSiblings: !strings.HasPrefix(doc.GetVersion(), "3.0"),
+		refSiblings: !strings.HasPrefix(version, "3.0"),
 	}
 	s := &Spec{ops: map[string]*operation{}}
-	root := securityOf(model.Model.Security)
-	if model.Model.Paths == nil {
-		return s, nil
-	}
-	for path, item := range model.Model.Paths.PathItems.FromOldest() {
-		if item == nil {
+	rootSecurity := securityOf(field(root, "security"))
+	for path, item := range entries(field(root, "paths")) {
+		if strings.HasPrefix(path.Value, "x-") {
 			continue
 		}
-		for _, m := range methodsOf(item) {
-			o := n.operation(m.method, path, item, m.op, root)
-			s.ops[opKey(o.method, path)] = o
+		item = n.deref(item)
+		if item.Kind != yaml.MappingNode {
+			continue
+		}
+		for method, op := range entries(item) {
+			m := strings.ToUpper(method.Value)
+			if !httpMethods[m] || op.Kind != yaml.MappingNode {
+				continue
+			}
+			o := n.operation(m, path.Value, item, method, op, rootSecurity)
+			s.ops[opKey(o.method, o.path)] = o
 		}
 	}
 	n.resolvePending()
 	return s, nil
 }
 
-type methodOp struct {
-	method string
-	op     *v3.Operation
+// parseNodes reads JSON directly and anything else as YAML.
+func parseNodes(data []byte) (*yaml.Node, error) {
+	if trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(trimmed) > 0 && trimmed[0] == '{' {
+		if root, err := jsonNodes(data); err == nil {
+			return root, nil
+		}
+		// Not strict JSON (comments, YAML flow style): the YAML parser
+		// reads it or says why not.
+	}
+	var top yaml.Node
+	if err := yaml.Unmarshal(data, &top); err != nil {
+		return nil, err
+	}
+	root := &top
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	return unalias(root), nil
 }
 
-func methodsOf(item *v3.PathItem) []methodOp {
-	var out []methodOp
-	for _, m := range []methodOp{
-		{"GET", item.Get}, {"PUT", item.Put}, {"POST", item.Post}, {"DELETE", item.Delete},
-		{"OPTIONS", item.Options}, {"HEAD", item.Head}, {"PATCH", item.Patch}, {"TRACE", item.Trace},
-	} {
-		if m.op != nil {
-			out = append(out, m)
+var httpMethods = map[string]bool{
+	"GET": true, "PUT": true, "POST": true, "DELETE": true,
+	"OPTIONS": true, "HEAD": true, "PATCH": true, "TRACE": true,
+}
+
+// unalias follows YAML aliases (*name) to the node they stand for.
+func unalias(node *yaml.Node) *yaml.Node {
+	for i := 0; node != nil && node.Kind == yaml.AliasNode && i < 32; i++ {
+		node = node.Alias
+	}
+	return node
+}
+
+// entries iterates a mapping's keys and (unaliased) values in document
+// order; anything else yields nothing.
+func entries(m *yaml.Node) iter.Seq2[*yaml.Node, *yaml.Node] {
+	return func(yield func(*yaml.Node, *yaml.Node) bool) {
+		m = unalias(m)
+		if m == nil || m.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if !yield(m.Content[i], unalias(m.Content[i+1])) {
+				return
+			}
 		}
 	}
-	return out
 }
 
-func securityOf(reqs []*base.SecurityRequirement) []string {
-	if reqs == nil {
+// items iterates a sequence's (unaliased) elements.
+func items(seq *yaml.Node) iter.Seq[*yaml.Node] {
+	return func(yield func(*yaml.Node) bool) {
+		seq = unalias(seq)
+		if seq == nil || seq.Kind != yaml.SequenceNode {
+			return
+		}
+		for _, e := range seq.Content {
+			if !yield(unalias(e)) {
+				return
+			}
+		}
+	}
+}
+
+// field is the value under key in a mapping, nil when absent.
+func field(m *yaml.Node, key string) *yaml.Node {
+	for k, v := range entries(m) {
+		if k.Value == key {
+			return v
+		}
+	}
+	return nil
+}
+
+func scalar(node *yaml.Node) string {
+	if node == nil || node.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return node.Value
+}
+
+func isTrue(node *yaml.Node) bool {
+	switch scalar(node) {
+	case "true", "True", "TRUE":
+		return true
+	}
+	return false
+}
+
+func intOf(node *yaml.Node) *int64 {
+	v := scalar(node)
+	if v == "" {
 		return nil
 	}
-	var alts []string
-	for _, r := range reqs {
-		if r == nil || r.Requirements == nil || r.Requirements.Len() == 0 {
-			alts = append(alts, "") // an empty alternative makes auth optional
-			continue
+	if i, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return &i
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		i := int64(f)
+		return &i
+	}
+	return nil
+}
+
+func floatOf(node *yaml.Node) *float64 {
+	if f, err := strconv.ParseFloat(scalar(node), 64); err == nil {
+		return &f
+	}
+	return nil
+}
+
+// resolve finds the node a local reference ("#/components/schemas/Pet")
+// points at; nil for references into other files or to nothing.
+func (n *normaliser) resolve(ref string) *yaml.Node {
+	if node, ok := n.pointers[ref]; ok {
+		return node
+	}
+	var node *yaml.Node
+	if ptr, ok := strings.CutPrefix(ref, "#"); ok {
+		node = n.root
+		for tok := range strings.SplitSeq(strings.TrimPrefix(ptr, "/"), "/") {
+			if ptr == "" || node == nil {
+				break
+			}
+			if unesc, err := url.PathUnescape(tok); err == nil {
+				tok = unesc
+			}
+			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+			if node.Kind == yaml.SequenceNode {
+				i, err := strconv.Atoi(tok)
+				if err != nil || i < 0 || i >= len(node.Content) {
+					node = nil
+					break
+				}
+				node = unalias(node.Content[i])
+				continue
+			}
+			node = field(node, tok)
 		}
+	}
+	n.pointers[ref] = node
+	return node
+}
+
+// deref follows the $ref of a parameter, request body, response or path
+// item to the object it names; an unresolvable one reads as empty.
+func (n *normaliser) deref(node *yaml.Node) *yaml.Node {
+	node = unalias(node)
+	for i := 0; i < 32 && node != nil && node.Kind == yaml.MappingNode; i++ {
+		ref := scalar(field(node, "$ref"))
+		if ref == "" {
+			return node
+		}
+		node = n.resolve(ref)
+	}
+	if node == nil {
+		return &yaml.Node{Kind: yaml.MappingNode}
+	}
+	return node
+}
+
+func securityOf(reqs *yaml.Node) []string {
+	var alts []string
+	for r := range items(reqs) {
 		var names []string
-		for name := range r.Requirements.KeysFromOldest() {
-			names = append(names, name)
+		for name := range entries(r) {
+			names = append(names, name.Value)
 		}
 		sort.Strings(names)
-		alts = append(alts, strings.Join(names, "+"))
+		alts = append(alts, strings.Join(names, "+")) // "": auth is optional
 	}
 	sort.Strings(alts)
 	return alts
 }
 
 type normaliser struct {
+	root        *yaml.Node
+	pointers    map[string]*yaml.Node // resolved local references
 	byRef       map[string]*schema
 	anchors     map[string]*schema // $dynamicAnchor name -> the first schema declaring it
 	refSiblings bool
@@ -241,57 +379,65 @@ func posOf(node *yaml.Node) position {
 	return position{int32(node.Line), int32(node.Column)}
 }
 
-func (n *normaliser) operation(method, path string, item *v3.PathItem, op *v3.Operation, rootSecurity []string) *operation {
+func (n *normaliser) operation(method, path string, item, key, op *yaml.Node, rootSecurity []string) *operation {
 	o := &operation{
 		method:     method,
 		path:       path,
-		id:         op.OperationId,
-		deprecated: op.Deprecated != nil && *op.Deprecated,
+		id:         scalar(field(op, "operationId")),
 		security:   rootSecurity,
 		pathParams: templateParams(path),
 		params:     map[string]*parameter{},
 		responses:  map[string]*response{},
+		pos:        posOf(key),
 	}
-	if low := op.GoLow(); low != nil {
-		o.pos = posOf(low.KeyNode)
-	}
-	if op.Security != nil {
-		o.security = securityOf(op.Security)
+	var params, body, responses *yaml.Node
+	for k, v := range entries(op) {
+		switch k.Value {
+		case "deprecated":
+			o.deprecated = isTrue(v)
+		case "security":
+			o.security = securityOf(v)
+		case "parameters":
+			params = v
+		case "requestBody":
+			body = v
+		case "responses":
+			responses = v
+		}
 	}
 	// Operation-level parameters override path-level ones of the same name.
-	for _, list := range [][]*v3.Parameter{item.Parameters, op.Parameters} {
-		for _, p := range list {
-			if p == nil {
-				continue
-			}
+	for _, list := range []*yaml.Node{field(item, "parameters"), params} {
+		for p := range items(list) {
+			p = n.deref(p)
 			param := &parameter{
-				in:         p.In,
-				name:       p.Name,
-				required:   p.Required != nil && *p.Required,
-				deprecated: p.Deprecated,
-				schema:     n.proxy(p.Schema),
+				in:         scalar(field(p, "in")),
+				name:       scalar(field(p, "name")),
+				required:   isTrue(field(p, "required")),
+				deprecated: isTrue(field(p, "deprecated")),
+				schema:     n.proxy(field(p, "schema")),
+				pos:        posOf(p),
 			}
-			if low := p.GoLow(); low != nil {
-				param.pos = posOf(low.RootNode)
-			}
-			o.params[paramKey(p.In, p.Name)] = param
+			o.params[paramKey(param.in, param.name)] = param
 		}
 	}
-	if rb := op.RequestBody; rb != nil {
-		o.body = &requestBody{required: rb.Required != nil && *rb.Required, content: n.content(rb.Content)}
-		if low := rb.GoLow(); low != nil {
-			o.body.pos = posOf(low.RootNode)
+	if body != nil {
+		rb := n.deref(body)
+		o.body = &requestBody{required: isTrue(field(rb, "required")), content: n.content(field(rb, "content")), pos: posOf(rb)}
+	}
+	var dflt *yaml.Node
+	for code, r := range entries(responses) {
+		switch {
+		case code.Value == "default":
+			dflt = r
+		case strings.HasPrefix(code.Value, "x-"):
+		default:
+			o.responses[code.Value] = n.response(r)
+			o.statusOrder = append(o.statusOrder, code.Value)
 		}
 	}
-	if op.Responses != nil {
-		for code, r := range op.Responses.Codes.FromOldest() {
-			o.responses[code] = n.response(r)
-			o.statusOrder = append(o.statusOrder, code)
-		}
-		if op.Responses.Default != nil {
-			o.responses["default"] = n.response(op.Responses.Default)
-			o.statusOrder = append(o.statusOrder, "default")
-		}
+	if dflt != nil {
+		o.responses["default"] = n.response(dflt)
+		o.statusOrder = append(o.statusOrder, "default")
 	}
 	return o
 }
@@ -305,25 +451,15 @@ func paramKey(in, name string) string {
 	return in + ":" + name
 }
 
-func (n *normaliser) response(r *v3.Response) *response {
-	if r == nil {
-		return &response{}
-	}
-	out := &response{content: n.content(r.Content)}
-	if low := r.GoLow(); low != nil {
-		out.pos = posOf(low.RootNode)
-	}
-	return out
+func (n *normaliser) response(r *yaml.Node) *response {
+	r = n.deref(r)
+	return &response{content: n.content(field(r, "content")), pos: posOf(r)}
 }
 
-func (n *normaliser) content(c *orderedmap.Map[string, *v3.MediaType]) map[string]*schema {
+func (n *normaliser) content(c *yaml.Node) map[string]*schema {
 	out := map[string]*schema{}
-	for mt, media := range c.FromOldest() {
-		if media == nil {
-			out[mt] = nil
-			continue
-		}
-		out[mt] = n.proxy(media.Schema)
+	for mt, media := range entries(c) {
+		out[mt.Value] = n.proxy(field(media, "schema"))
 	}
 	if len(out) == 0 {
 		return nil
@@ -334,32 +470,41 @@ func (n *normaliser) content(c *orderedmap.Map[string, *v3.MediaType]) map[strin
 // proxy converts a (possibly referenced) schema. Referenced schemas are
 // converted once and shared, which also ties recursive schemas into a
 // finite graph.
-func (n *normaliser) proxy(p *base.SchemaProxy) *schema {
-	if p == nil {
+func (n *normaliser) proxy(node *yaml.Node) *schema {
+	node = unalias(node)
+	if node == nil {
 		return nil
 	}
-	if low := p.GoLow(); low != nil && low.IsTransformedRefWithSiblings() {
-		return n.refWithSiblings(p)
-	}
 	ref := ""
-	if p.IsReference() {
-		ref = p.GetReference()
-		if s, ok := n.byRef[ref]; ok {
-			return s
+	if node.Kind == yaml.MappingNode {
+		ref = scalar(field(node, "$ref"))
+	}
+	if ref != "" && len(node.Content) > 2 {
+		return n.refWithSiblings(node, ref)
+	}
+	if ref == "" {
+		out := &schema{pos: posOf(node)}
+		n.all = append(n.all, out)
+		n.fill(out, node)
+		return out
+	}
+	if s, ok := n.byRef[ref]; ok {
+		return s
+	}
+	target := n.resolve(ref)
+	out := &schema{ref: refName(ref), pos: posOf(target)}
+	n.all = append(n.all, out)
+	n.byRef[ref] = out
+	// A chain of references ($ref to a schema that is itself a $ref)
+	// shares what its end converts to.
+	if target != nil && target.Kind == yaml.MappingNode {
+		if next := scalar(field(target, "$ref")); next != "" && len(target.Content) == 2 {
+			out.pending = append(out.pending, n.proxy(target))
+			n.withPending = append(n.withPending, out)
+			return out
 		}
 	}
-	out := &schema{}
-	n.all = append(n.all, out)
-	if low := p.GoLow(); low != nil {
-		out.pos = posOf(low.GetValueNode())
-	}
-	if ref != "" {
-		out.ref = refName(ref)
-		n.byRef[ref] = out
-	}
-	if s := p.Schema(); s != nil {
-		n.fill(out, s)
-	}
+	n.fill(out, target)
 	return out
 }
 
@@ -368,116 +513,157 @@ func refName(ref string) string { return ref[strings.LastIndex(ref, "/")+1:] }
 // refWithSiblings handles `$ref` written beside other keywords, e.g. a
 // description. OpenAPI 3.1 applies both, as allOf would; 3.0 says the
 // siblings are ignored. Either way the referenced schema's own fields stay.
-func (n *normaliser) refWithSiblings(p *base.SchemaProxy) *schema {
-	// The parser rewrites the node as allOf[siblings, $ref]; in 3.1 its
-	// high-level view shows only the siblings, so ask for the allOf.
-	whole := p.Schema()
-	if p.IsTransformedRefWithSiblings() {
-		var err error
-		if whole, err = p.BuildTransformedRefSemanticSchema(nil); err != nil {
-			whole = nil
-		}
-	}
-	if whole == nil {
-		return &schema{}
-	}
-	var target *base.SchemaProxy
-	var siblings []*base.SchemaProxy
-	for _, part := range whole.AllOf {
-		if part != nil && part.IsReference() && target == nil {
-			target = part
-			continue
-		}
-		siblings = append(siblings, part)
-	}
-	if !n.refSiblings || target == nil {
+func (n *normaliser) refWithSiblings(node *yaml.Node, ref string) *schema {
+	target := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "$ref"}, {Kind: yaml.ScalarNode, Value: ref}}}
+	if !n.refSiblings {
 		return n.proxy(target)
 	}
-	out := &schema{ref: refName(target.GetReference())}
+	out := &schema{ref: refName(ref), pos: posOf(node)}
 	n.all = append(n.all, out)
-	if low := p.GoLow(); low != nil {
-		out.pos = posOf(low.GetValueNode())
-	}
 	out.pending = append(out.pending, n.proxy(target))
-	for _, sib := range siblings {
-		if sib == nil {
-			continue
-		}
-		if ss := sib.Schema(); ss != nil {
-			n.fill(out, ss)
-		}
-	}
+	n.fill(out, node)
 	n.withPending = append(n.withPending, out)
 	return out
 }
 
-func (n *normaliser) fill(out *schema, s *base.Schema) {
-	for _, t := range s.Type {
-		out.addType(t)
-	}
-	if s.Nullable != nil && *s.Nullable {
-		out.addType("null")
-	}
-	if s.Format != "" {
-		out.format = s.Format
-	}
-	for _, e := range s.Enum {
-		if e != nil {
-			out.enum = append(out.enum, e.Value)
+// fill reads one schema object's keywords into out; $ref is the caller's.
+func (n *normaliser) fill(out *schema, node *yaml.Node) {
+	var (
+		constant                  *yaml.Node
+		props, itemsNode          *yaml.Node
+		oneOf, anyOf, allOf       *yaml.Node
+		addl, not, ifs, then, els *yaml.Node
+		dynamicAnchor, dynamicRef string
+		lim                       limits
+	)
+	for k, v := range entries(node) {
+		switch k.Value {
+		case "type":
+			if v.Kind == yaml.SequenceNode {
+				for t := range items(v) {
+					out.addType(t.Value)
+				}
+			} else if t := scalar(v); t != "" {
+				out.addType(t)
+			}
+		case "nullable":
+			if isTrue(v) {
+				out.addType("null")
+			}
+		case "format":
+			out.format = scalar(v)
+		case "enum":
+			for e := range items(v) {
+				out.enum = append(out.enum, e.Value)
+			}
+		case "const":
+			constant = v
+		case "deprecated":
+			out.deprecated = out.deprecated || isTrue(v)
+		case "minLength":
+			lim.minLength = intOf(v)
+		case "maxLength":
+			lim.maxLength = intOf(v)
+		case "minimum":
+			lim.minimum = floatOf(v)
+		case "maximum":
+			lim.maximum = floatOf(v)
+		case "minItems":
+			lim.minItems = intOf(v)
+		case "maxItems":
+			lim.maxItems = intOf(v)
+		case "pattern":
+			lim.pattern = scalar(v)
+		case "required":
+			for r := range items(v) {
+				if out.required == nil {
+					out.required = map[string]bool{}
+				}
+				out.required[r.Value] = true
+			}
+		case "properties":
+			props = v
+		case "items":
+			itemsNode = v
+		case "oneOf":
+			oneOf = v
+		case "anyOf":
+			anyOf = v
+		case "allOf":
+			allOf = v
+		case "additionalProperties":
+			addl = v
+		case "not":
+			not = v
+		case "if":
+			ifs = v
+		case "then":
+			then = v
+		case "else":
+			els = v
+		case "$dynamicAnchor":
+			dynamicAnchor = scalar(v)
+		case "$dynamicRef":
+			dynamicRef = scalar(v)
 		}
 	}
 	// const is an enum of one (JSON Schema 2020-12).
-	if s.Const != nil && len(out.enum) == 0 {
-		out.enum = []string{s.Const.Value}
+	if constant != nil && len(out.enum) == 0 {
+		out.enum = []string{constant.Value}
 	}
-	if s.Deprecated != nil && *s.Deprecated {
-		out.deprecated = true
+	out.limits.merge(lim)
+	// Converted in a fixed keyword order, not the document's, so that a
+	// reordered copy of a document converts alike.
+	for name, p := range entries(props) {
+		out.addProp(name.Value, n.proxy(p))
 	}
-	// Copies, not the parser's pointers: those point into its model and
-	// would keep the whole parsed document alive as long as the Spec.
-	out.limits.merge(limits{
-		minLength: clone(s.MinLength), maxLength: clone(s.MaxLength),
-		minimum: clone(s.Minimum), maximum: clone(s.Maximum),
-		minItems: clone(s.MinItems), maxItems: clone(s.MaxItems),
-		pattern: strings.Clone(s.Pattern),
-	})
-	for _, r := range s.Required {
-		if out.required == nil {
-			out.required = map[string]bool{}
-		}
-		out.required[r] = true
+	if itemsNode != nil && itemsNode.Kind == yaml.MappingNode {
+		out.items = n.proxy(itemsNode)
 	}
-	for name, p := range s.Properties.FromOldest() {
-		out.addProp(name, n.proxy(p))
-	}
-	if s.Items != nil && s.Items.IsA() {
-		out.items = n.proxy(s.Items.A)
-	}
-	for _, alt := range append(append([]*base.SchemaProxy{}, s.OneOf...), s.AnyOf...) {
-		out.oneOf = append(out.oneOf, n.proxy(alt))
-	}
-	if s.DynamicAnchor != "" {
-		if _, ok := n.anchors[s.DynamicAnchor]; !ok {
-			n.anchors[s.DynamicAnchor] = out
+	for _, alts := range []*yaml.Node{oneOf, anyOf} {
+		for alt := range items(alts) {
+			out.oneOf = append(out.oneOf, n.proxy(alt))
 		}
 	}
-	if s.DynamicRef != "" {
-		out.dynRef = s.DynamicRef
+	switch {
+	case addl == nil:
+	case addl.Kind == yaml.MappingNode:
+		out.addl = n.proxy(addl)
+	case scalar(addl) == "false":
+		out.closed = true
+	}
+	if not != nil && not.Kind == yaml.MappingNode {
+		out.not = n.proxy(not)
+	}
+	// then and else mean nothing without an if.
+	if ifs != nil && ifs.Kind == yaml.MappingNode {
+		out.cond = &condition{ifs: n.proxy(ifs), then: n.proxy(then), els: n.proxy(els)}
+	}
+	if dynamicAnchor != "" {
+		if _, ok := n.anchors[dynamicAnchor]; !ok {
+			n.anchors[dynamicAnchor] = out
+		}
+	}
+	if dynamicRef != "" {
+		out.dynRef = dynamicRef
 		n.withPending = append(n.withPending, out)
 	}
 	// allOf parts describe one object together: merging them keeps a single
 	// `allOf: [$ref]` wrapper identical to the plain $ref.
-	for _, part := range s.AllOf {
-		if part == nil {
+	var parts []*schema
+	for part := range items(allOf) {
+		parts = append(parts, n.proxy(part))
+	}
+	for _, ps := range parts {
+		if ps == nil {
 			continue
 		}
-		ps := n.proxy(part)
 		out.pending = append(out.pending, ps)
-		if len(s.AllOf) == 1 && out.ref == "" {
+		if len(parts) == 1 && out.ref == "" {
 			out.ref = ps.ref
 		}
 	}
-	if len(s.AllOf) > 0 {
+	if len(parts) > 0 {
 		n.withPending = append(n.withPending, out)
 	}
 }
@@ -610,6 +796,10 @@ func (s *schema) merge(part *schema) {
 	}
 	s.oneOf = append(s.oneOf, part.oneOf...)
 	s.deprecated = s.deprecated || part.deprecated
+	s.closed = s.closed || part.closed
+	s.addl = cmp.Or(s.addl, part.addl)
+	s.not = cmp.Or(s.not, part.not)
+	s.cond = cmp.Or(s.cond, part.cond)
 	s.limits.merge(part.limits)
 }
 
@@ -623,25 +813,11 @@ func clone[T any](p *T) *T {
 
 // merge keeps the constraints already set and fills the others.
 func (l *limits) merge(o limits) {
-	if l.minLength == nil {
-		l.minLength = o.minLength
-	}
-	if l.maxLength == nil {
-		l.maxLength = o.maxLength
-	}
-	if l.minimum == nil {
-		l.minimum = o.minimum
-	}
-	if l.maximum == nil {
-		l.maximum = o.maximum
-	}
-	if l.minItems == nil {
-		l.minItems = o.minItems
-	}
-	if l.maxItems == nil {
-		l.maxItems = o.maxItems
-	}
-	if l.pattern == "" {
-		l.pattern = o.pattern
-	}
+	l.minLength = cmp.Or(l.minLength, o.minLength)
+	l.maxLength = cmp.Or(l.maxLength, o.maxLength)
+	l.minimum = cmp.Or(l.minimum, o.minimum)
+	l.maximum = cmp.Or(l.maximum, o.maximum)
+	l.minItems = cmp.Or(l.minItems, o.minItems)
+	l.maxItems = cmp.Or(l.maxItems, o.maxItems)
+	l.pattern = cmp.Or(l.pattern, o.pattern)
 }

@@ -2,8 +2,8 @@
 // that can reach a client by a named rule with a stable id and a level:
 // error (breaks existing clients), warning (may break some) or info.
 //
-// Documents are parsed and resolved with libopenapi; the comparison walks
-// both resolved models operation by operation, matching operations by what
+// Documents are read from their YAML/JSON node tree into a small resolved
+// view; the comparison walks both views operation by operation, matching operations by what
 // a client sends (method and URL shape), so cosmetic edits such as renamed
 // path parameters, reordered keys, `allOf` single wrappers or description
 // changes raise no alarm.

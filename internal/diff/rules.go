@@ -49,6 +49,14 @@ const (
 	RequestPropertyEnumValueAdded      = "request-property-enum-value-added"
 	RequestPropertyConstraintTightened = "request-property-constraint-tightened"
 	RequestOneOfAlternativeRemoved     = "request-oneof-alternative-removed"
+	RequestObjectClosed                = "request-object-closed"
+	RequestObjectOpened                = "request-object-opened"
+	RequestPropertyNotAdded            = "request-property-not-added"
+	RequestPropertyNotChanged          = "request-property-not-changed"
+	RequestPropertyNotRemoved          = "request-property-not-removed"
+	RequestPropertyConditionAdded      = "request-property-condition-added"
+	RequestPropertyConditionChanged    = "request-property-condition-changed"
+	RequestPropertyConditionRemoved    = "request-property-condition-removed"
 	RequestOneOfAlternativeAdded       = "request-oneof-alternative-added"
 
 	ResponseSuccessStatusRemoved            = "response-success-status-removed"
@@ -70,6 +78,14 @@ const (
 	ResponsePropertyConstraintLoosened      = "response-property-constraint-loosened"
 	ResponseOneOfAlternativeAdded           = "response-oneof-alternative-added"
 	ResponseOneOfAlternativeRemoved         = "response-oneof-alternative-removed"
+	ResponseObjectOpened                    = "response-object-opened"
+	ResponseObjectClosed                    = "response-object-closed"
+	ResponsePropertyNotRemoved              = "response-property-not-removed"
+	ResponsePropertyNotChanged              = "response-property-not-changed"
+	ResponsePropertyNotAdded                = "response-property-not-added"
+	ResponsePropertyConditionRemoved        = "response-property-condition-removed"
+	ResponsePropertyConditionChanged        = "response-property-condition-changed"
+	ResponsePropertyConditionAdded          = "response-property-condition-added"
 	// An alternative only a new request value can trigger.
 	ResponseOneOfAlternativeAddedForNewValue = "response-oneof-alternative-added-for-new-request-value"
 )
@@ -115,6 +131,14 @@ var rules = []Rule{
 	{RequestPropertyConstraintTightened, Error, "a request field's length, range or pattern now refuses values clients send"},
 	{RequestOneOfAlternativeRemoved, Error, "a request shape clients may send is no longer accepted"},
 	{RequestOneOfAlternativeAdded, Info, "a new request shape is accepted"},
+	{RequestObjectClosed, Error, "a request object no longer accepts fields beyond its own (additionalProperties false or a schema where any was allowed)"},
+	{RequestObjectOpened, Info, "a request object accepts more extra fields than before"},
+	{RequestPropertyNotAdded, Error, "a request field must now not match a schema (not) it was free to match"},
+	{RequestPropertyNotChanged, Warning, "the schema a request field must not match (not) changed; values clients send may now be refused"},
+	{RequestPropertyNotRemoved, Info, "a request field no longer has to avoid a schema (not)"},
+	{RequestPropertyConditionAdded, Error, "a request field must now meet an if/then/else condition"},
+	{RequestPropertyConditionChanged, Warning, "a request field's if/then/else condition changed; values clients send may now be refused"},
+	{RequestPropertyConditionRemoved, Info, "a request field no longer has an if/then/else condition"},
 
 	{ResponseSuccessStatusRemoved, Error, "a success status clients check for is no longer returned"},
 	{ResponseStatusRemoved, Info, "an error status is no longer documented"},
@@ -135,6 +159,14 @@ var rules = []Rule{
 	{ResponsePropertyConstraintLoosened, Warning, "a response field may now exceed the length, range or pattern clients were promised"},
 	{ResponseOneOfAlternativeAdded, Error, "a response may now have a shape clients do not expect"},
 	{ResponseOneOfAlternativeRemoved, Info, "a response shape is no longer returned"},
+	{ResponseObjectOpened, Warning, "a response object may now carry fields beyond those it lists; strict clients may reject them"},
+	{ResponseObjectClosed, Info, "a response object now carries fewer extra fields than before"},
+	{ResponsePropertyNotRemoved, Warning, "a response field no longer promises to avoid a schema (not)"},
+	{ResponsePropertyNotChanged, Warning, "the schema a response field promises to avoid (not) changed"},
+	{ResponsePropertyNotAdded, Info, "a response field now promises to avoid a schema (not)"},
+	{ResponsePropertyConditionRemoved, Warning, "a response field no longer promises an if/then/else condition"},
+	{ResponsePropertyConditionChanged, Warning, "a response field's if/then/else condition changed under clients"},
+	{ResponsePropertyConditionAdded, Info, "a response field now promises an if/then/else condition"},
 	{ResponseOneOfAlternativeAddedForNewValue, Info, "a response may have a new shape, but only for a request value existing clients do not send"},
 }
 

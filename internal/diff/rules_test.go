@@ -93,6 +93,23 @@ func obj(props, required string) string {
 	return fmt.Sprintf("{type: object, required: [%s], properties: {%s}}", required, props)
 }
 
+// objA is an object with one listed field; extra is appended to it, e.g.
+// ", additionalProperties: false".
+func objA(extra string) string {
+	return "{type: object, properties: {a: {type: string}}" + extra + "}"
+}
+
+// cardNeedsNumber is an if/then: a card payment must carry a number.
+const cardNeedsNumber = "if: {properties: {kind: {const: card}}}, then: {required: [number], properties: {number: {type: string}}}"
+
+// condObj is a payment object with this if/then/else ("" for none).
+func condObj(cond string) string {
+	if cond != "" {
+		cond = ", " + cond
+	}
+	return "{type: object, properties: {kind: {type: string}, number: {type: string}}" + cond + "}"
+}
+
 func ruleCases() []ruleCase {
 	return []ruleCase{{"operation removed", jsonBody(obj("a: {type: string}", "")), "paths: {}\n", OperationRemoved, ""},
 		{"operation only renamed its path parameter", jsonBody(obj("a: {type: string}", "")),
@@ -153,6 +170,36 @@ func ruleCases() []ruleCase {
 		{"operationId renamed", withParams("[]"), strings.Replace(withParams("[]"), "operationId: list", "operationId: listThings", 1), OperationIDChanged, ""},
 		{"operation deprecated", withParams("[]"), strings.Replace(withParams("[]"), "operationId: list", "operationId: list\n      deprecated: true", 1), OperationDeprecated, ""},
 		{"success status swapped", withParams("[]"), strings.Replace(withParams("[]"), "'200'", "'201'", 1), ResponseSuccessStatusRemoved, ""},
+
+		{"request object closed", jsonBody(objA("")), jsonBody(objA(", additionalProperties: false")), RequestObjectClosed, ""},
+		{"request object opened", jsonBody(objA(", additionalProperties: false")), jsonBody(objA("")), RequestObjectOpened, RequestObjectClosed},
+		{"additionalProperties true is {}", jsonBody(objA(", additionalProperties: true")), jsonBody(objA(", additionalProperties: {}")), "", RequestObjectClosed},
+		{"request map values change type", jsonBody(objA(", additionalProperties: {type: string}")), jsonBody(objA(", additionalProperties: {type: integer}")), RequestPropertyTypeChanged, RequestObjectClosed},
+		{"request object gains a schema for extra fields", jsonBody(objA("")), jsonBody(objA(", additionalProperties: {type: string}")), RequestObjectClosed, ""},
+		{"response object opened", okBody(objA(", additionalProperties: false")), okBody(objA("")), ResponseObjectOpened, ""},
+		{"response object closed", okBody(objA("")), okBody(objA(", additionalProperties: false")), ResponseObjectClosed, ResponseObjectOpened},
+		{"response map values loosened", okBody(objA(", additionalProperties: {type: string}")), okBody(objA("")), ResponseObjectOpened, ""},
+
+		{"request not added", jsonBody(obj("a: {type: string}", "")), jsonBody(obj("a: {type: string, not: {pattern: '^x'}}", "")), RequestPropertyNotAdded, ""},
+		{"request not removed", jsonBody(obj("a: {type: string, not: {pattern: '^x'}}", "")), jsonBody(obj("a: {type: string}", "")), RequestPropertyNotRemoved, RequestPropertyNotAdded},
+		{"request not changed", jsonBody(obj("a: {type: string, not: {pattern: '^x'}}", "")), jsonBody(obj("a: {type: string, not: {pattern: '^y'}}", "")), RequestPropertyNotChanged, ""},
+		{"request not unchanged", jsonBody(obj("a: {type: string, not: {pattern: '^x'}}", "")), jsonBody(obj("a: {type: string, not: {pattern: '^x'}}", "")), "", RequestPropertyNotChanged},
+		{"request excludes one more value", jsonBody(obj("a: {type: string, not: {enum: [x]}}", "")), jsonBody(obj("a: {type: string, not: {enum: [x, y]}}", "")), RequestPropertyEnumValueRemoved, RequestPropertyNotChanged},
+		{"response not removed", okBody(obj("a: {type: string, not: {pattern: '^x'}}", "a")), okBody(obj("a: {type: string}", "a")), ResponsePropertyNotRemoved, ""},
+		{"response not added", okBody(obj("a: {type: string}", "a")), okBody(obj("a: {type: string, not: {pattern: '^x'}}", "a")), ResponsePropertyNotAdded, ResponsePropertyNotRemoved},
+		{"response not changed", okBody(obj("a: {type: string, not: {pattern: '^x'}}", "a")), okBody(obj("a: {type: string, not: {pattern: '^y'}}", "a")), ResponsePropertyNotChanged, ""},
+		{"response excludes one value fewer", okBody(obj("a: {type: string, not: {enum: [x, y]}}", "a")), okBody(obj("a: {type: string, not: {enum: [x]}}", "a")), ResponsePropertyEnumValueAdded, ResponsePropertyNotChanged},
+
+		{"request condition added", jsonBody(condObj("")), jsonBody(condObj(cardNeedsNumber)), RequestPropertyConditionAdded, ""},
+		{"request condition removed", jsonBody(condObj(cardNeedsNumber)), jsonBody(condObj("")), RequestPropertyConditionRemoved, RequestPropertyConditionAdded},
+		{"request condition's if changed", jsonBody(condObj(cardNeedsNumber)), jsonBody(condObj(strings.Replace(cardNeedsNumber, "card", "bank", 1))), RequestPropertyConditionChanged, ""},
+		{"request then branch compared field by field", jsonBody(condObj(cardNeedsNumber)), jsonBody(condObj(strings.Replace(cardNeedsNumber, "number: {type: string}", "number: {type: integer}", 1))), RequestPropertyTypeChanged, RequestPropertyConditionChanged},
+		{"request else branch added", jsonBody(condObj(cardNeedsNumber)), jsonBody(condObj(cardNeedsNumber + ", else: {required: [iban]}")), RequestPropertyConditionAdded, ""},
+		{"response condition removed", okBody(condObj(cardNeedsNumber)), okBody(condObj("")), ResponsePropertyConditionRemoved, ""},
+		{"response condition added", okBody(condObj("")), okBody(condObj(cardNeedsNumber)), ResponsePropertyConditionAdded, ResponsePropertyConditionRemoved},
+		{"response condition's if changed", okBody(condObj(cardNeedsNumber)), okBody(condObj(strings.Replace(cardNeedsNumber, "card", "bank", 1))), ResponsePropertyConditionChanged, ""},
+		{"condition unchanged", okBody(condObj(cardNeedsNumber)), okBody(condObj(cardNeedsNumber)), "", ResponsePropertyConditionChanged},
+
 		{"error status removed", strings.Replace(withParams("[]"), "{'200': {description: ok}}", "{'200': {description: ok}, '404': {description: nf}}", 1), withParams("[]"), ResponseStatusRemoved, ResponseSuccessStatusRemoved},
 	}
 }

@@ -228,6 +228,9 @@ func (sc *schemaComparer) compare(o, n *schema) {
 	sc.enums(o, n)
 	sc.limits(o.limits, n.limits)
 	sc.properties(o, n)
+	sc.additionalProperties(o, n)
+	sc.not(o, n)
+	sc.conditions(o, n)
 	if o.items != nil && n.items != nil {
 		sc.pd.link("[]", sc.c.pair(o.items, n.items, sc.dir))
 	}
@@ -402,7 +405,7 @@ func shallow(h hash.Hash64, s *schema) {
 	fmt.Fprintf(h, "%q%q%q%v%q%d%v", s.types, s.format, s.enum, sortedKeys(s.required), s.dynRef, len(s.oneOf), s.items != nil)
 	l := s.limits
 	fmt.Fprintf(h, "%s%s%s%s%s%s%q", intOr(l.minLength), intOr(l.maxLength), floatOr(l.minimum), floatOr(l.maximum), intOr(l.minItems), intOr(l.maxItems), l.pattern)
-	fmt.Fprintf(h, "%q", sortedProps(s))
+	fmt.Fprintf(h, "%q%v%v%v%v", sortedProps(s), s.closed, s.addl != nil, s.not != nil, s.cond != nil)
 }
 
 func sortedProps(s *schema) []string {

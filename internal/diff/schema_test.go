@@ -275,3 +275,27 @@ func stringKeys(v any) any {
 	}
 	return v
 }
+
+// additionalProperties, not, if/then/else and const as a 3.1 document
+// writes them: findings name the field, "*" for a map's values.
+func TestConstraintKeywords31(t *testing.T) {
+	wantRules(t, compare31(t, jsonBody(obj("tags: {type: object, additionalProperties: {type: string}}", "")),
+		jsonBody(obj("tags: {type: object, additionalProperties: {type: [string, integer], maxLength: 10}}", ""))),
+		"request-property-constraint-tightened@request body: tags.*")
+	wantRules(t, compare31(t, jsonBody(obj("tags: {type: object}", "")), jsonBody(obj("tags: {type: object, additionalProperties: false}", ""))),
+		"request-object-closed@request body: tags")
+	wantRules(t, compare31(t, okBody(obj("tags: {type: object, additionalProperties: false}", "tags")), okBody(obj("tags: {type: object, additionalProperties: true}", "tags"))),
+		"response-object-opened@response 200: tags")
+	// const in a request: the old value is refused, the new one accepted.
+	wantRules(t, compare31(t, jsonBody(obj("kind: {type: string, const: user}", "kind")), jsonBody(obj("kind: {type: string, const: admin}", "kind"))),
+		"request-property-enum-value-removed@request body: kind", "request-property-enum-value-added@request body: kind")
+	wantRules(t, compare31(t, jsonBody(obj("kind: {type: string}", "kind")), jsonBody(obj("kind: {type: string, const: admin}", "kind"))),
+		"request-property-enum-value-removed@request body: kind")
+	wantRules(t, compare31(t, jsonBody(obj("name: {type: string, not: {const: root}}", "")), jsonBody(obj("name: {type: string, not: {enum: [root, admin]}}", ""))),
+		"request-property-enum-value-removed@request body: name")
+	wantRules(t, compare31(t, jsonBody(condObj(cardNeedsNumber)), jsonBody(condObj(strings.Replace(cardNeedsNumber, "number: {type: string}", "number: {type: string, maxLength: 19}", 1)))),
+		"request-property-constraint-tightened@request body: number")
+	// Reordered keywords and branches written the other way round are the same condition.
+	wantRules(t, compare31(t, okBody(condObj(cardNeedsNumber)),
+		okBody(condObj("then: {properties: {number: {type: string}}, required: [number]}, if: {properties: {kind: {const: card}}}"))))
+}
