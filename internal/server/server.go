@@ -319,12 +319,18 @@ func (s *Server) specInfo() control.SpecInfo {
 		Operations: len(s.router.Load().Operations()),
 		Source:     spec.Source,
 		OpenAPI:    spec.Version,
-		Warnings:   make([]string, 0, len(spec.Warnings)),
+		Warnings:   []string{},
 	}
 	if spec.Doc.Info != nil {
 		info.Title, info.Version = spec.Doc.Info.Title, spec.Doc.Info.Version
 	}
-	for _, w := range spec.Warnings {
+	warnings := spec.Warnings
+	if spec.Checked() {
+		warnings = spec.AllWarnings()
+	} else {
+		info.Pending = append(info.Pending, "warnings")
+	}
+	for _, w := range warnings {
 		info.Warnings = append(info.Warnings, w.String())
 	}
 	sh, ok := s.shaper.Load().ready()
