@@ -49,9 +49,9 @@ type Options struct {
 
 // Spec is a loaded document and what is known about it.
 type Spec struct {
-	Doc      *openapi3.T
-	Source   string // what was used: a path, a URL, "embedded:<name>", "live (cached ...)"
-	Version  string // the document's openapi field
+	Doc     *openapi3.T
+	Source  string // what was used: a path, a URL, "embedded:<name>", "live (cached ...)"
+	Version string // the document's openapi field
 	// Warnings are notes from loading (a fallback taken, a cache not
 	// written); AllWarnings adds the document's own defects.
 	Warnings []Warning
