@@ -33,7 +33,7 @@ func TestDefaultJSONIsTheYAMLOfToday(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Error("the JSON form decodes to another document than the YAML")
 	}
-	if diff := cmp.Diff(fromYAML.Warnings, fromJSON.Warnings); diff != "" {
+	if diff := cmp.Diff(fromYAML.AllWarnings(), fromJSON.AllWarnings()); diff != "" {
 		t.Errorf("warnings differ (-yaml +json):\n%s", diff)
 	}
 }

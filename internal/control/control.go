@@ -66,6 +66,10 @@ type SpecInfo struct {
 	// translated to the served spec's dialect (renamed, filled, dropped
 	// fields); empty when the domain's own spec is served.
 	Adaptations []shape.Adaptation `json:"adaptations"`
+	// Pending names what is still computed in the background after the
+	// listener came up ("adaptations"); the fields it names fill in once
+	// done.
+	Pending []string `json:"pending,omitempty"`
 }
 
 // Deps are the engine parts the control plane reads and drives.

@@ -283,6 +283,18 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
+	// The document's own defects are looked for while the mock already
+	// serves; they are printed when found and listed at /__mock/health.
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		loaded := len(spec.Warnings)
+		if ws := spec.AllWarnings(); len(ws) > loaded {
+			fmt.Fprintln(stdout, "spec checked:")
+			printWarnings(stdout, ws[loaded:])
+		}
+	}()
+	defer func() { <-checked }() // nothing is written to stdout after Run returns
 	if ready != nil {
 		ready <- addr
 	}
@@ -435,16 +447,7 @@ func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr stri
 	fmt.Fprintf(w, "heimdall-mock listening on http://%s\n", addr)
 	fmt.Fprintf(w, "  spec:       %s (%s, OpenAPI %s, %d operations: %d stateful, %d generated)\n",
 		spec.Source, title, spec.Version, cov.Stateful+cov.Generated, cov.Stateful, cov.Generated)
-	if n := len(spec.Warnings); n > 0 {
-		fmt.Fprintf(w, "  warnings:   %d (all listed at /__mock/health)\n", n)
-		for i, wr := range spec.Warnings {
-			if i == 5 {
-				fmt.Fprintf(w, "              ... and %d more\n", n-5)
-				break
-			}
-			fmt.Fprintf(w, "              %s\n", wr)
-		}
-	}
+	printWarnings(w, spec.Warnings)
 	if stateNote != "" {
 		fmt.Fprintf(w, "  state:      %s\n", stateNote)
 	}
@@ -463,6 +466,22 @@ func printBanner(w io.Writer, srv *server.Server, spec *specload.Spec, addr stri
 	}
 	fmt.Fprintf(w, "  control:    %s/__mock/health\n", base)
 	fmt.Fprintf(w, "  ready:      %s/__mock/ready\n", base)
+}
+
+// printWarnings lists the first few warnings; /__mock/health has them all.
+func printWarnings(w io.Writer, warnings []specload.Warning) {
+	n := len(warnings)
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  warnings:   %d (all listed at /__mock/health)\n", n)
+	for i, wr := range warnings {
+		if i == 5 {
+			fmt.Fprintf(w, "              ... and %d more\n", n-5)
+			break
+		}
+		fmt.Fprintf(w, "              %s\n", wr)
+	}
 }
 
 // printExposed warns that other machines (and their web pages) can reach
@@ -516,7 +535,7 @@ func watch(ctx context.Context, path string, srv *server.Server, logger *slog.Lo
 			logger.Error("spec reload failed; still serving the previous spec", "spec", path, "error", err)
 			continue
 		}
-		logger.Info("spec reloaded", "spec", path, "operations", len(srv.Router().Operations()), "warnings", len(spec.Warnings))
+		logger.Info("spec reloaded", "spec", path, "operations", len(srv.Router().Operations()), "warnings", len(spec.AllWarnings()))
 	}
 }
 

@@ -64,8 +64,8 @@ type Options struct {
 	Faults           *faults.Registry
 	Logger           *slog.Logger     // one line per request; nil logs nothing
 	Now              func() time.Time // the mock clock, for journal timestamps
-	// Adapters, when set, is asked once per operation at build time for the
-	// translation between its stateful handler's dialect and the spec;
+	// Adapters, when set, is asked once per operation, at the first
+	// stateful request, for the translation between its stateful handler's dialect and the spec;
 	// nil means the handler's bodies fit the spec as they are.
 	Adapters func(method, template string) Adapter
 }
@@ -83,9 +83,13 @@ type Adapter interface {
 // and each is answered by its stateful handler or from the spec.
 type Router struct {
 	*Compiled
-	opts     Options
-	gen      uintptr            // identifies opts.Generate in the shared response cache
-	adapters map[*route]Adapter // per server: the compiled routes are shared
+	opts Options
+	gen  uintptr // identifies opts.Generate in the shared response cache
+	// adapters is per server (the compiled routes are shared) and built at
+	// the first stateful request: planning them compares two whole specs,
+	// which a start that only waits for the listener should not pay for.
+	adapters     map[*route]Adapter
+	adaptersOnce sync.Once
 	// domainless: no operation has a stateful handler, so the spec's own
 	// error responses shape the mock's refusals.
 	domainless bool
@@ -230,17 +234,25 @@ func (c *Compiled) Router(opts Options) *Router {
 			break
 		}
 	}
-	if opts.Adapters != nil {
-		for _, rt := range c.routes {
-			if a := opts.Adapters(rt.op.Method, rt.op.Path); a != nil {
+	return r
+}
+
+// adapter is rt's translation, nil when its bodies need none.
+func (r *Router) adapter(rt *route) Adapter {
+	r.adaptersOnce.Do(func() {
+		if r.opts.Adapters == nil {
+			return
+		}
+		for _, rt := range r.routes {
+			if a := r.opts.Adapters(rt.op.Method, rt.op.Path); a != nil {
 				if r.adapters == nil {
 					r.adapters = map[*route]Adapter{}
 				}
 				r.adapters[rt] = a
 			}
 		}
-	}
-	return r
+	})
+	return r.adapters[rt]
 }
 
 // Doc is the document the routes were built from.
@@ -887,7 +899,7 @@ func (r *Router) guardStateful(x *exchange) bool {
 
 func (r *Router) dispatchStateful(x *exchange, h Handler) {
 	body := x.body
-	adapter := r.adapters[x.rt]
+	adapter := r.adapter(x.rt)
 	if adapter != nil && len(body) > 0 {
 		var changes []string
 		body, changes = adapter.Request(body)

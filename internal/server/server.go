@@ -74,7 +74,7 @@ type Server struct {
 	mu       sync.Mutex // serialises Reload
 	router   atomic.Pointer[router.Router]
 	spec     atomic.Pointer[specload.Spec]
-	shaper   atomic.Pointer[shape.Shaper]
+	shaper   atomic.Pointer[shaperPlan]
 	control  http.Handler
 	api      http.Handler // the current router, behind CORS when on
 }
@@ -150,10 +150,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Reload(spec *specload.Spec) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	shaper, err := s.shaperFor(spec)
-	if err != nil {
-		return err
-	}
+	shaper := s.planShaper(spec)
 	compiled, err := spec.Derived(compiledKey{}, func(doc *openapi3.T) (any, error) { return router.Compile(doc) })
 	if err != nil {
 		return fmt.Errorf("router: %w", err)
@@ -171,7 +168,7 @@ func (s *Server) Reload(spec *specload.Spec) error {
 		Now:              s.Clock.Now,
 		Adapters: func(method, template string) router.Adapter {
 			// A nil plan must reach the router as a nil interface.
-			if op := shaper.For(method, template); op != nil {
+			if op := shaper.wait().For(method, template); op != nil {
 				return op
 			}
 			return nil
@@ -193,6 +190,54 @@ type compiledKey struct{}
 var embeddedDomainSpec = sync.OnceValues(func() (*specload.Spec, error) {
 	return specload.LoadData(specs.DefaultJSON, "embedded:"+specs.DefaultName)
 })
+
+// shaperPlan is a shaper being planned: comparing the domain's spec with
+// a real one reads both through the diff engine, most of a start on the
+// real spec, and nothing but stateful answers needs the result. The
+// listener serves meanwhile; the first stateful request waits for it.
+type shaperPlan struct {
+	done chan struct{}
+	sh   *shape.Shaper
+}
+
+func (p *shaperPlan) wait() *shape.Shaper {
+	<-p.done
+	return p.sh
+}
+
+// ready is the plan when it is done, without waiting.
+func (p *shaperPlan) ready() (*shape.Shaper, bool) {
+	select {
+	case <-p.done:
+		return p.sh, true
+	default:
+		return nil, false
+	}
+}
+
+// shaperKey names a planned shaper among a spec's derived values: every
+// server on one loaded spec with the same domain spec and seed shares it.
+type shaperKey struct {
+	domain *specload.Spec
+	seed   int64
+}
+
+// planShaper starts planning spec's shaper in the background.
+func (s *Server) planShaper(spec *specload.Spec) *shaperPlan {
+	p := &shaperPlan{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		v, err := spec.Derived(shaperKey{s.cfg.DomainSpec, s.cfg.Seed}, func(*openapi3.T) (any, error) { return s.shaperFor(spec) })
+		if err != nil {
+			// Only a broken embedded spec gets here; say so where the
+			// spec's other defects are listed, and translate nothing.
+			s.cfg.Logger.Error("planning answer translations", "error", err)
+			v = &shape.Shaper{Warning: "answers are not translated to this spec: " + err.Error()}
+		}
+		p.sh, _ = v.(*shape.Shaper)
+	}()
+	return p
+}
 
 // shaperFor plans the translation between the domain's spec and spec; nil
 // without the domain (every answer is generated from spec itself).
@@ -276,15 +321,24 @@ func (s *Server) specInfo() control.SpecInfo {
 		Operations: len(s.router.Load().Operations()),
 		Source:     spec.Source,
 		OpenAPI:    spec.Version,
-		Warnings:   make([]string, 0, len(spec.Warnings)),
+		Warnings:   []string{},
 	}
 	if spec.Doc.Info != nil {
 		info.Title, info.Version = spec.Doc.Info.Title, spec.Doc.Info.Version
 	}
-	for _, w := range spec.Warnings {
+	warnings := spec.Warnings
+	if spec.Checked() {
+		warnings = spec.AllWarnings()
+	} else {
+		info.Pending = append(info.Pending, "warnings")
+	}
+	for _, w := range warnings {
 		info.Warnings = append(info.Warnings, w.String())
 	}
-	sh := s.shaper.Load()
+	sh, ok := s.shaper.Load().ready()
+	if !ok {
+		info.Pending = append(info.Pending, "adaptations")
+	}
 	info.Adaptations = sh.Adaptations()
 	if sh != nil && sh.Warning != "" {
 		info.Warnings = append(info.Warnings, sh.Warning)

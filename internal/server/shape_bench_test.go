@@ -66,7 +66,7 @@ func BenchmarkShapedMe(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			s := newServerB(b, c.spec)
-			if got := s.shaper.Load().For("GET", "/{app_slug}/v1/me") != nil; got != c.plan {
+			if got := s.shaper.Load().wait().For("GET", "/{app_slug}/v1/me") != nil; got != c.plan {
 				b.Fatalf("GET /me planned: %v, want %v", got, c.plan)
 			}
 			rec := serve(s, "POST", "/demo/v1/auth/signup", `{"username":"bench","email":"bench@example.com","password":"correct horse battery"}`,

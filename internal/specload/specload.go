@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -48,11 +49,19 @@ type Options struct {
 
 // Spec is a loaded document and what is known about it.
 type Spec struct {
-	Doc      *openapi3.T
-	Source   string // what was used: a path, a URL, "embedded:<name>", "live (cached ...)"
-	Version  string // the document's openapi field
+	Doc     *openapi3.T
+	Source  string // what was used: a path, a URL, "embedded:<name>", "live (cached ...)"
+	Version string // the document's openapi field
+	// Warnings are notes from loading (a fallback taken, a cache not
+	// written); AllWarnings adds the document's own defects.
 	Warnings []Warning
 	Raw      []byte
+
+	// check finds the document's defects once, on first demand: validating
+	// a multi-MB document takes longer than everything else a start does,
+	// so the mock looks for them after its listener is up. A copy of the Spec
+	// shares it; nil (a Spec not made by this package) checks nothing.
+	check *docCheck
 
 	// derived holds what Derived built, keyed by document and key; a copy
 	// of the Spec shares it. Nil (a Spec not made by this package) caches
@@ -83,6 +92,42 @@ func (s *Spec) Derived(key any, build func(*openapi3.T) (any, error)) (any, erro
 	d := v.(*derivedOnce)
 	d.once.Do(func() { d.v, d.err = build(s.Doc) })
 	return d.v, d.err
+}
+
+type docCheck struct {
+	once     sync.Once
+	done     chan struct{}
+	warnings []Warning
+}
+
+func (c *docCheck) run(doc *openapi3.T) {
+	c.once.Do(func() {
+		c.warnings = Check(doc)
+		close(c.done)
+	})
+}
+
+// AllWarnings is Warnings followed by the document's defects (Check),
+// looked for at the first call; a concurrent call waits for that one.
+func (s *Spec) AllWarnings() []Warning {
+	if s.check == nil {
+		return s.Warnings
+	}
+	s.check.run(s.Doc)
+	return append(slices.Clip(s.Warnings), s.check.warnings...)
+}
+
+// Checked reports whether AllWarnings would return without waiting.
+func (s *Spec) Checked() bool {
+	if s.check == nil {
+		return true
+	}
+	select {
+	case <-s.check.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Warning is a defect found in a spec that loading tolerated.
@@ -272,7 +317,7 @@ func LoadData(data []byte, name string) (*Spec, error) {
 	if doc.Paths == nil {
 		doc.Paths = openapi3.NewPaths()
 	}
-	return &Spec{Doc: doc, Source: name, Version: version, Warnings: Check(doc), Raw: data, derived: &sync.Map{}}, nil
+	return &Spec{Doc: doc, Source: name, Version: version, Raw: data, derived: &sync.Map{}, check: &docCheck{done: make(chan struct{})}}, nil
 }
 
 // Probe checks that data is a JSON or YAML document (told apart by

@@ -54,7 +54,7 @@ func TestLoadEmbeddedYAMLAndExampleWarnings(t *testing.T) {
 		"/paths/~1v1~1things~1{id}/get/responses/200/content/application~1json/schema/properties/n/example": false,
 		"/paths/~1v1~1things~1{id}/get/responses/200/content/application~1json/examples/bad/value":          false,
 	}
-	for _, w := range s.Warnings {
+	for _, w := range s.AllWarnings() {
 		if _, ok := want[w.Pointer]; ok {
 			want[w.Pointer] = true
 		}
@@ -64,7 +64,7 @@ func TestLoadEmbeddedYAMLAndExampleWarnings(t *testing.T) {
 	}
 	for p, found := range want {
 		if !found {
-			t.Errorf("no warning at %s; got %v", p, s.Warnings)
+			t.Errorf("no warning at %s; got %v", p, s.AllWarnings())
 		}
 	}
 }
@@ -170,8 +170,8 @@ func TestLoadLiveFallsBackToCacheThenEmbedded(t *testing.T) {
 	if err != nil || !strings.HasPrefix(s.Source, "live (cached ") || s.Version != "3.1.0" {
 		t.Fatalf("cache fallback: %v %+v", err, s)
 	}
-	if len(s.Warnings) == 0 || !strings.Contains(s.Warnings[0].Message, "live spec unavailable") {
-		t.Errorf("fallback not explained: %v", s.Warnings)
+	if len(s.AllWarnings()) == 0 || !strings.Contains(s.AllWarnings()[0].Message, "live spec unavailable") {
+		t.Errorf("fallback not explained: %v", s.AllWarnings())
 	}
 
 	opts.CacheDir = t.TempDir()
@@ -195,7 +195,7 @@ func TestRealSpecsLoadWithTheirDefectsListed(t *testing.T) {
 		if s.Doc.Paths.Len() == 0 {
 			t.Errorf("%s: no paths", filepath.Base(f))
 		}
-		t.Logf("%s: %d paths, %d warnings", filepath.Base(f), s.Doc.Paths.Len(), len(s.Warnings))
+		t.Logf("%s: %d paths, %d warnings", filepath.Base(f), s.Doc.Paths.Len(), len(s.AllWarnings()))
 	}
 	// One sibling API documents an example that breaks its own schema; the
 	// spec must still load, with the defect pointed at.
@@ -205,7 +205,7 @@ func TestRealSpecsLoadWithTheirDefectsListed(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		for _, w := range s.Warnings {
+		for _, w := range s.AllWarnings() {
 			if strings.HasSuffix(w.Pointer, "/example") && strings.HasPrefix(w.Pointer, "/components/schemas/") {
 				found = true
 				t.Logf("%s: %s", filepath.Base(f), w)
@@ -221,13 +221,13 @@ func TestRealSpecsLoadWithTheirDefectsListed(t *testing.T) {
 		t.Fatal(err)
 	}
 	pointed := false
-	for _, w := range s.Warnings {
+	for _, w := range s.AllWarnings() {
 		if strings.HasPrefix(w.Pointer, "/paths/") && strings.Contains(w.Message, "path parameters") {
 			pointed = true
 		}
 	}
 	if !pointed {
-		t.Errorf("undeclared path parameters not reported with a pointer: %v", s.Warnings)
+		t.Errorf("undeclared path parameters not reported with a pointer: %v", s.AllWarnings())
 	}
 }
 
@@ -276,7 +276,7 @@ func TestLoadLiveSaysWhenTheCacheIsUnusable(t *testing.T) {
 		t.Fatalf("embedded fallback: %v %+v", err, s)
 	}
 	var all []string
-	for _, w := range s.Warnings {
+	for _, w := range s.AllWarnings() {
 		all = append(all, w.String())
 	}
 	joined := strings.Join(all, "\n")
