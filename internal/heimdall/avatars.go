@@ -26,12 +26,6 @@ type avatarRec struct {
 // maxAvatarBytes is the spec's upload limit.
 const maxAvatarBytes = 2 << 20
 
-func (d *Domain) registerAvatars(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/me/avatar", d.me(d.setAvatar))
-	reg.Handle("DELETE", "/{app_slug}/v1/me/avatar", d.me(d.removeAvatar))
-	reg.Handle("GET", "/{app_slug}/v1/avatars/{account_id}", d.avatarRedirect)
-}
-
 // avatarControlRoutes serves stored avatar images: the target of the
 // public avatar URL's redirect, standing in for a presigned storage URL.
 func (d *Domain) avatarControlRoutes(mux *http.ServeMux) {

@@ -9,15 +9,6 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
-func (d *Domain) registerCodes(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/auth/request-verification", d.mintCode(verificationSlot))
-	reg.Handle("POST", "/{app_slug}/v1/auth/send-verification-email", d.mailCode(verificationSlot))
-	reg.Handle("POST", "/{app_slug}/v1/auth/verify", d.consumeVerification)
-	reg.Handle("POST", "/{app_slug}/v1/auth/request-password-reset", d.mintCode(resetSlot))
-	reg.Handle("POST", "/{app_slug}/v1/auth/send-password-reset-email", d.mailCode(resetSlot))
-	reg.Handle("POST", "/{app_slug}/v1/auth/reset-password", d.resetPassword)
-}
-
 // PAK permissions the code endpoints require.
 const (
 	permVerifyCreate = "auth.user.verify.create"

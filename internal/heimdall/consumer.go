@@ -10,30 +10,6 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
-func (d *Domain) registerConsumer(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/auth/signup", d.signup)
-	reg.Handle("POST", "/{app_slug}/v1/auth/signin", d.signin)
-	reg.Handle("POST", "/{app_slug}/v1/auth/refresh", d.refresh)
-	reg.Handle("POST", "/{app_slug}/v1/auth/logout", d.logout)
-	reg.Handle("GET", "/{app_slug}/v1/.well-known/jwks.json", d.jwks)
-	reg.Handle("GET", "/{app_slug}/v1/.well-known/openid-configuration", d.discovery)
-	reg.Handle("POST", "/{app_slug}/v1/verify", d.verify)
-	reg.Handle("POST", "/{app_slug}/v1/authorize", d.authorize)
-	reg.Handle("POST", "/{app_slug}/v1/authorize/batch", d.authorizeBatch)
-	reg.Handle("GET", "/{app_slug}/v1/me", d.me(d.getMe))
-	reg.Handle("PATCH", "/{app_slug}/v1/me", d.me(d.updateMe))
-	reg.Handle("DELETE", "/{app_slug}/v1/me", d.me(d.deleteMe))
-	reg.Handle("GET", "/{app_slug}/v1/me/activity", d.me(d.meActivity))
-	reg.Handle("POST", "/{app_slug}/v1/me/change-password", d.changePassword)
-	reg.Handle("GET", "/{app_slug}/v1/me/contacts", d.me(d.meContacts))
-	reg.Handle("POST", "/{app_slug}/v1/me/contacts", d.me(d.addMeContact))
-	reg.Handle("DELETE", "/{app_slug}/v1/me/contacts/{id}", d.me(d.deleteMeContact))
-	reg.Handle("POST", "/{app_slug}/v1/me/contacts/{id}/promote", d.me(d.promoteMeContact))
-	reg.Handle("GET", "/{app_slug}/v1/me/sessions", d.me(d.meSessions))
-	reg.Handle("DELETE", "/{app_slug}/v1/me/sessions/{id}", d.me(d.revokeMeSession))
-	reg.Handle("GET", "/{app_slug}/v1/me/permissions", d.mePermissions)
-}
-
 var invalidCredentials = router.Error(http.StatusUnauthorized, "Invalid credentials")
 
 type signupDTO struct {

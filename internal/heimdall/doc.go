@@ -100,10 +100,9 @@
 //     ENVOI_TEMPLATE_NOT_CONFIGURED from the app's notification settings,
 //     and put the code in the outbox; the link points at the settings'
 //     web_origin when set, else at the mock.
-//   - Access: access.go holds one table of every operation's credential
-//     and permission, and one guard applies it before any handler runs
-//     (accessFor falls back to the operation's security for an operation
-//     the table lacks). Kinds: none; an optional API key (signup: none is
+//   - Access: routes.go holds one table of every operation's credential,
+//     permission and handler, and one guard (access.go) applies the
+//     credential and permission before the handler runs. Kinds: none; an optional API key (signup: none is
 //     fine unless the app's signup_requires_pak is set, a key sent must
 //     be the app's); an API key holding a permission (request-*/send-*:
 //     auth.user.verify.create / send-email, auth.user.password-reset.create

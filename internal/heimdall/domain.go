@@ -455,24 +455,6 @@ func appendCapped[T any](list []T, v T, limit int) []T {
 	return list
 }
 
-// Register binds the stateful handlers.
-func (d *Domain) Register(reg *router.Registry) {
-	d.registerConsumer(reg)
-	d.registerCodes(reg)
-	d.registerM2M(reg)
-	d.registerAdmin(reg)
-	d.registerInvites(reg)
-	d.registerProviders(reg)
-	d.registerMFA(reg)
-	d.registerFederated(reg)
-	d.registerTenants(reg)
-	d.registerWebhooks(reg)
-	d.registerAvatars(reg)
-	d.registerAdminFactors(reg)
-	// Keep last: it wraps every handler registered above.
-	d.guardRoutes(reg)
-}
-
 // badRequest is the class-validator style 400: one message per broken rule.
 func badRequest(msgs ...string) *router.Response {
 	return &router.Response{Status: http.StatusBadRequest, Body: apierr.Validation(msgs)}

@@ -120,14 +120,6 @@ func (a *appRec) consumeNonce(provider, rawNonce string, until, now time.Time) b
 	return true
 }
 
-func (d *Domain) registerFederated(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/auth/oauth/{provider}", d.nativeSignIn)
-	reg.Handle("GET", "/{app_slug}/v1/auth/oauth/{provider}/authorize", d.webAuthorize)
-	reg.Handle("GET", "/{app_slug}/v1/auth/oauth/{provider}/callback", d.webCallbackGet)
-	reg.Handle("POST", "/{app_slug}/v1/auth/oauth/{provider}/callback", d.webCallbackPost)
-	reg.Handle("POST", "/{app_slug}/v1/auth/oauth/exchange", d.webExchange)
-}
-
 // providerAudiences are the client ids an app accepts as aud for a
 // provider: Apple's bundle ids and service id, Google's client ids. The
 // provider must be configured and enabled.

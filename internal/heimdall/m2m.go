@@ -9,14 +9,6 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
-func (d *Domain) registerM2M(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/oauth/token", d.clientCredentials)
-	// Standard OAuth2 clients post forms (RFC 6749 4.4.2), as the discovery
-	// document's client_secret_basic implies, whatever the spec declares.
-	reg.AcceptBodies("POST", "/{app_slug}/v1/oauth/token", "application/x-www-form-urlencoded")
-	reg.Handle("POST", "/{app_slug}/v1/oauth/introspect", d.introspect)
-}
-
 // formOrJSON reads a body that OAuth clients send either way.
 func formOrJSON(r *router.Request) (map[string]string, error) {
 	out := map[string]string{}

@@ -80,19 +80,6 @@ type challengeRec struct {
 	TenantID  string // the sign-in's tenant_id, entered once the challenge is met
 }
 
-func (d *Domain) registerMFA(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/auth/mfa/verify", d.mfaVerify)
-	reg.Handle("POST", "/{app_slug}/v1/auth/mfa/recover", d.mfaRecover)
-	reg.Handle("POST", "/{app_slug}/v1/auth/mfa/send-code", d.mfaSendCode)
-	reg.Handle("GET", "/{app_slug}/v1/me/mfa/factors", d.me(d.listFactors))
-	reg.Handle("POST", "/{app_slug}/v1/me/mfa/factors", d.me(d.startEnrollment))
-	reg.Handle("DELETE", "/{app_slug}/v1/me/mfa/factors/{id}", d.me(d.disableFactor))
-	reg.Handle("POST", "/{app_slug}/v1/me/mfa/factors/{id}/verify", d.me(d.confirmEnrollment))
-	reg.Handle("POST", "/{app_slug}/v1/me/mfa/recovery-codes/regenerate", d.me(d.regenerateRecovery))
-	reg.Handle("POST", "/{app_slug}/v1/me/mfa/step-up", d.me(d.stepUp))
-	reg.Handle("POST", "/{app_slug}/v1/me/mfa/step-up/send-code", d.me(d.stepUpSendCode))
-}
-
 // totpCode is RFC 6238's code for the given 30-second step.
 func totpCode(secret string, step int64) (string, bool) {
 	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(secret))

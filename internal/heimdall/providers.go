@@ -13,15 +13,6 @@ import (
 // knownProviders are the native sign-in providers, with their display names.
 var knownProviders = map[string]string{"apple": "Apple", "google": "Google"}
 
-func (d *Domain) registerProviders(reg *router.Registry) {
-	base := "/v1/apps/{app_id}/auth-config/providers"
-	reg.Handle("GET", base, d.platform(d.listProviders))
-	reg.Handle("GET", base+"/{provider}", d.platform(d.getProvider))
-	reg.Handle("PUT", base+"/{provider}", d.platform(d.upsertProvider))
-	reg.Handle("PATCH", base+"/{provider}", d.platform(d.patchProvider))
-	reg.Handle("DELETE", base+"/{provider}", d.platform(d.deleteProvider))
-}
-
 // setNativeClient configures a provider, enabled, for one client id: the
 // Apple service/bundle id or the Google OAuth client id.
 func setNativeClient(a *appRec, provider, clientID string, now time.Time) {

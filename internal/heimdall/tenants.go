@@ -265,31 +265,6 @@ func unknownMemberRole() *router.Response {
 	return badRequest("role_name must name an existing role")
 }
 
-func (d *Domain) registerTenants(reg *router.Registry) {
-	c := "/{app_slug}/v1/tenants"
-	reg.Handle("GET", c, d.consumerTenantRoute(permTenantRead, d.listTenants))
-	reg.Handle("POST", c, d.consumerTenantRoute(permTenantCreate, d.createTenant))
-	reg.Handle("GET", c+"/{tenant_id}", d.consumerTenantRoute(permTenantRead, d.getTenant))
-	reg.Handle("PATCH", c+"/{tenant_id}", d.consumerTenantRoute(permTenantUpdate, d.updateTenant))
-	reg.Handle("DELETE", c+"/{tenant_id}", d.consumerTenantRoute(permTenantDelete, d.deleteTenant))
-	reg.Handle("GET", c+"/{tenant_id}/members", d.consumerTenantRoute(permTenantRead, d.listTenantMembers))
-	reg.Handle("POST", c+"/{tenant_id}/members", d.consumerTenantRoute(permMembersAdd, d.addTenantMember))
-	reg.Handle("PATCH", c+"/{tenant_id}/members/{account_id}", d.consumerTenantRoute(permMembersSetRole, d.updateTenantMember))
-	reg.Handle("DELETE", c+"/{tenant_id}/members/{account_id}", d.consumerTenantRoute(permMembersRemove, d.removeTenantMember))
-	p := "/v1/apps/{app_id}/tenants"
-	reg.Handle("GET", p, d.platformTenantRoute(d.listTenants))
-	reg.Handle("POST", p, d.platformTenantRoute(d.createTenant))
-	reg.Handle("GET", p+"/{tenant_id}", d.platformTenantRoute(d.getTenant))
-	reg.Handle("PATCH", p+"/{tenant_id}", d.platformTenantRoute(d.updateTenant))
-	reg.Handle("DELETE", p+"/{tenant_id}", d.platformTenantRoute(d.deleteTenant))
-	reg.Handle("GET", p+"/{tenant_id}/members", d.platformTenantRoute(d.listTenantMembers))
-	reg.Handle("POST", p+"/{tenant_id}/members", d.platformTenantRoute(d.addTenantMember))
-	reg.Handle("PATCH", p+"/{tenant_id}/members/{account_id}", d.platformTenantRoute(d.updateTenantMember))
-	reg.Handle("DELETE", p+"/{tenant_id}/members/{account_id}", d.platformTenantRoute(d.removeTenantMember))
-	reg.Handle("GET", "/{app_slug}/v1/auth/me/tenants", d.me(d.myTenants))
-	reg.Handle("POST", "/{app_slug}/v1/auth/switch-tenant", d.switchTenant)
-}
-
 func (d *Domain) listTenants(r *router.Request, a *appRec, c tenantActor) *router.Response {
 	status := r.Query("status")
 	if status != "" && !slices.Contains(tenantStatuses, status) {
