@@ -25,9 +25,9 @@ func (d *Domain) adminRoute(bySlug bool, fn adminFn) router.Handler {
 	return func(r *router.Request) *router.Response {
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		k, resp := d.apiKey(r)
-		if resp != nil {
-			return resp
+		k, denied := d.apiKey(r)
+		if denied != nil {
+			return errorResponse(denied)
 		}
 		ref := r.Param(0)
 		var a *appRec
@@ -70,9 +70,9 @@ func appJSON(a *appRec) map[string]any {
 func (d *Domain) listApps(r *router.Request) *router.Response {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	k, resp := d.apiKey(r)
-	if resp != nil {
-		return resp
+	k, denied := d.apiKey(r)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	ws := r.Query("workspace_id")
 	return listPage(r, d.st.Apps, appSeq, false,
@@ -101,9 +101,9 @@ func (d *Domain) createApp(r *router.Request) *router.Response {
 	// key is drawn outside the lock, since generating one when the pool is
 	// empty takes tens of milliseconds and must not stall other requests.
 	check := func() (*apiKeyRec, *router.Response) {
-		k, resp := d.apiKey(r)
-		if resp != nil {
-			return nil, resp
+		k, denied := d.apiKey(r)
+		if denied != nil {
+			return nil, errorResponse(denied)
 		}
 		if k.AppID != "" {
 			return nil, router.Error(http.StatusForbidden, "An app-scoped API key cannot create apps")
@@ -138,9 +138,9 @@ func (d *Domain) createApp(r *router.Request) *router.Response {
 func (d *Domain) stats(r *router.Request) *router.Response {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	k, resp := d.apiKey(r)
-	if resp != nil {
-		return resp
+	k, denied := d.apiKey(r)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	var apps, users, keysN int
 	for _, a := range d.st.Apps {
@@ -868,15 +868,15 @@ func (d *Domain) deleteRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 // permissionSet reads the {permissions} body that replaces a role's
 // permissions or a client's scopes: every key must exist in the app (400
 // naming the unknown ones); the set comes back sorted, without repeats.
-func permissionSet(r *router.Request, a *appRec) ([]string, *router.Response) {
+func permissionSet(r *router.Request, a *appRec) ([]string, *Error) {
 	var in struct {
 		Permissions []string `json:"permissions"`
 	}
 	if err := r.Decode(&in); err != nil {
-		return nil, badRequest(err.Error())
+		return nil, invalid(err.Error())
 	}
 	if in.Permissions == nil {
-		return nil, badRequest("permissions must be an array")
+		return nil, invalid("permissions must be an array")
 	}
 	var unknown []string
 	for _, p := range in.Permissions {
@@ -885,7 +885,7 @@ func permissionSet(r *router.Request, a *appRec) ([]string, *router.Response) {
 		}
 	}
 	if len(unknown) > 0 {
-		return nil, badRequest(unknown...)
+		return nil, invalid(unknown...)
 	}
 	set := slices.Clone(in.Permissions)
 	sort.Strings(set)
@@ -900,9 +900,9 @@ func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) 
 	if role.Name == "owner" {
 		return router.Error(http.StatusForbidden, "The owner role's permissions cannot be changed")
 	}
-	perms, resp := permissionSet(r, a)
-	if resp != nil {
-		return resp
+	perms, denied := permissionSet(r, a)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	// Caller-narrowed for every kind of caller, as the spec says.
 	if resp := narrowing(k, perms); resp != nil {
@@ -1161,9 +1161,9 @@ func (d *Domain) setClientScopes(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	if c == nil {
 		return clientNotFound()
 	}
-	scopes, resp := permissionSet(r, a)
-	if resp != nil {
-		return resp
+	scopes, denied := permissionSet(r, a)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	if resp := narrowing(k, scopes); resp != nil {
 		return resp

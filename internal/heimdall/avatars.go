@@ -112,9 +112,9 @@ func (d *Domain) removeAvatar(_ *router.Request, a *appRec, p *principal) *route
 func (d *Domain) avatarRedirect(r *router.Request) *router.Response {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		return resp
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	u := a.userByID[r.Param(1)]
 	if u == nil || u.Avatar == nil {

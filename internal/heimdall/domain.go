@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/clock"
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
@@ -327,32 +326,32 @@ func (d *Domain) acceptedIssuers(r *http.Request, slug string, legacy bool) []st
 }
 
 // consumerApp resolves the app of a consumer route. Caller holds d.mu.
-func (d *Domain) consumerApp(slug string) (*appRec, *router.Response) {
+func (d *Domain) consumerApp(slug string) (*appRec, *Error) {
 	if strings.HasPrefix(slug, "__") {
-		return nil, router.Error(http.StatusBadRequest, "App slugs beginning with __ are reserved")
+		return nil, fail(http.StatusBadRequest, "App slugs beginning with __ are reserved")
 	}
 	a := d.st.appBySlug[slug]
 	if a == nil {
-		return nil, router.Error(http.StatusNotFound, "App not found")
+		return nil, fail(http.StatusNotFound, "App not found")
 	}
 	if a.Status != "active" {
-		return nil, router.ErrorCode(http.StatusForbidden, "app_"+a.Status, "App is "+a.Status)
+		return nil, failCode(http.StatusForbidden, "app_"+a.Status, "App is "+a.Status)
 	}
 	return a, nil
 }
 
 // apiKey authenticates a platform API key. Caller holds d.mu.
-func (d *Domain) apiKey(r *router.Request) (*apiKeyRec, *router.Response) {
+func (d *Domain) apiKey(r *router.Request) (*apiKeyRec, *Error) {
 	tok := r.Bearer()
 	if tok == "" {
-		return nil, router.Error(http.StatusUnauthorized, "Missing bearer token")
+		return nil, fail(http.StatusUnauthorized, "Missing bearer token")
 	}
 	if c := callerOf(r); c != nil {
 		return c, nil
 	}
 	k := d.st.keyByHash[tokenHash(tok)]
 	if k == nil {
-		return nil, router.Error(http.StatusUnauthorized, "Invalid API key")
+		return nil, fail(http.StatusUnauthorized, "Invalid API key")
 	}
 	now := d.now()
 	k.LastUsedAt = &now
@@ -360,17 +359,17 @@ func (d *Domain) apiKey(r *router.Request) (*apiKeyRec, *router.Response) {
 }
 
 // pakFor authenticates an API key that must hold perm on app. Caller holds d.mu.
-func (d *Domain) pakFor(r *router.Request, a *appRec, perm string) (*apiKeyRec, *router.Response) {
-	k, resp := d.apiKey(r)
-	if resp != nil {
-		return nil, resp
+func (d *Domain) pakFor(r *router.Request, a *appRec, perm string) (*apiKeyRec, *Error) {
+	k, denied := d.apiKey(r)
+	if denied != nil {
+		return nil, denied
 	}
 	if !k.allows(a, perm) {
 		msg := "API key may not act on this app"
 		if perm != "" {
 			msg = "API key lacks " + perm + " on this app"
 		}
-		return nil, router.Error(http.StatusForbidden, msg)
+		return nil, fail(http.StatusForbidden, msg)
 	}
 	return k, nil
 }
@@ -457,5 +456,5 @@ func appendCapped[T any](list []T, v T, limit int) []T {
 
 // badRequest is the class-validator style 400: one message per broken rule.
 func badRequest(msgs ...string) *router.Response {
-	return &router.Response{Status: http.StatusBadRequest, Body: apierr.Validation(msgs)}
+	return errorResponse(invalid(msgs...))
 }

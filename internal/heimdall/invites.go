@@ -127,10 +127,10 @@ func (d *Domain) acceptInvite(r *router.Request) *router.Response {
 	}
 	hash := hashPassword(in.Password)
 	d.mu.Lock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	inv := a.inviteByRef[in.Code]
 	if inv == nil || inv.Code != in.Code {

@@ -63,10 +63,10 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 		return oauthError(http.StatusUnauthorized, "invalid_client", "client_id and client_secret are required")
 	}
 	d.mu.Lock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	c := a.clientByID[id]
 	if c == nil || c.ClientID != id || c.SecretHash != tokenHash(secret) || !c.IsActive {

@@ -255,10 +255,10 @@ func (d *Domain) mfaVerify(r *router.Request) *router.Response {
 // d.mu. The session's token is signed after the lock is let go.
 func (d *Domain) answerChallenge(r *router.Request, token, wrongCode, wrongMsg string, check func(a *appRec, c *challengeRec, now time.Time) string) *router.Response {
 	d.mu.Lock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	h, c := d.challenge(a, token)
 	if c == nil {
@@ -327,9 +327,9 @@ func (d *Domain) mfaSendCode(r *router.Request) *router.Response {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		return resp
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	_, c := d.challenge(a, in.MFAToken)
 	if c == nil {

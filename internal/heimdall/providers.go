@@ -88,8 +88,8 @@ func providerJSON(p *providerRec) map[string]any {
 	}
 }
 
-func unknownProvider() *router.Response {
-	return router.Error(http.StatusBadRequest, "Unknown provider id")
+func unknownProvider() *Error {
+	return fail(http.StatusBadRequest, "Unknown provider id")
 }
 
 func (d *Domain) listProviders(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
@@ -107,22 +107,22 @@ func (d *Domain) listProviders(_ *router.Request, a *appRec, _ *apiKeyRec) *rout
 
 // configuredProvider resolves {provider} to the app's config of it: 400
 // for a provider the mock does not know, 404 for one not configured.
-func configuredProvider(r *router.Request, a *appRec) (*providerRec, *router.Response) {
+func configuredProvider(r *router.Request, a *appRec) (*providerRec, *Error) {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
 		return nil, unknownProvider()
 	}
 	p := a.provider(name)
 	if p == nil {
-		return nil, router.Error(http.StatusNotFound, "Provider not configured for this app")
+		return nil, fail(http.StatusNotFound, "Provider not configured for this app")
 	}
 	return p, nil
 }
 
 func (d *Domain) getProvider(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	p, resp := configuredProvider(r, a)
-	if resp != nil {
-		return resp
+	p, denied := configuredProvider(r, a)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	return router.JSON(http.StatusOK, providerJSON(p))
 }
@@ -135,7 +135,7 @@ type providerDTO struct {
 func (d *Domain) upsertProvider(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
-		return unknownProvider()
+		return errorResponse(unknownProvider())
 	}
 	var in providerDTO
 	if err := r.Decode(&in); err != nil {
@@ -161,9 +161,9 @@ func (d *Domain) upsertProvider(r *router.Request, a *appRec, k *apiKeyRec) *rou
 }
 
 func (d *Domain) patchProvider(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	p, resp := configuredProvider(r, a)
-	if resp != nil {
-		return resp
+	p, denied := configuredProvider(r, a)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	var in providerDTO
 	if err := r.Decode(&in); err != nil {
@@ -186,7 +186,7 @@ func (d *Domain) patchProvider(r *router.Request, a *appRec, k *apiKeyRec) *rout
 func (d *Domain) deleteProvider(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
-		return unknownProvider()
+		return errorResponse(unknownProvider())
 	}
 	if a.provider(name) != nil {
 		a.Providers = slices.DeleteFunc(a.Providers, func(p *providerRec) bool { return p.Provider == name })

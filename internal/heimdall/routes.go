@@ -1,6 +1,9 @@
 package heimdall
 
-import "github.com/heimdall-mock/heimdall-mock/internal/router"
+import (
+	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
+	"github.com/heimdall-mock/heimdall-mock/internal/router"
+)
 
 // The routes table is the one list of operations the domain answers: for
 // each, the credential it takes, the permission that credential must hold
@@ -287,4 +290,16 @@ func (d *Domain) Register(reg *router.Registry) {
 	// Standard OAuth2 clients post forms (RFC 6749 4.4.2), as the discovery
 	// document's client_secret_basic implies, whatever the spec declares.
 	reg.AcceptBodies("POST", "/{app_slug}/v1/oauth/token", "application/x-www-form-urlencoded")
+}
+
+// errorResponse is the one place a domain refusal becomes the NestJS
+// error body the real service sends.
+func errorResponse(e *Error) *router.Response {
+	switch {
+	case e.Messages != nil:
+		return &router.Response{Status: e.Status, Body: apierr.Validation(e.Messages)}
+	case e.Code != "":
+		return &router.Response{Status: e.Status, Body: apierr.WithCode(e.Status, e.Code, e.Message)}
+	}
+	return &router.Response{Status: e.Status, Body: apierr.New(e.Status, e.Message)}
 }

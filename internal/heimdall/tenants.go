@@ -185,13 +185,13 @@ func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) router.Handler {
 		d.mu.Lock()
 		if d.st.keyByHash[tokenHash(tok)] != nil {
 			defer d.mu.Unlock()
-			a, resp := d.consumerApp(r.Param(0))
-			if resp != nil {
-				return resp
+			a, denied := d.consumerApp(r.Param(0))
+			if denied != nil {
+				return errorResponse(denied)
 			}
-			k, resp := d.pakFor(r, a, perm)
-			if resp != nil {
-				return resp
+			k, denied := d.pakFor(r, a, perm)
+			if denied != nil {
+				return errorResponse(denied)
 			}
 			return fn(r, a, tenantActor{key: k})
 		}
@@ -700,13 +700,13 @@ func (a *appRec) tenantClaims(u *userRec, s *sessionRec, claims map[string]any) 
 
 // signinTenant checks the tenant_id of a sign-in: the user must be a
 // member of that active tenant, else 403. Caller holds d.mu.
-func (a *appRec) signinTenant(u *userRec, ref string) (*tenantRec, *router.Response) {
+func (a *appRec) signinTenant(u *userRec, ref string) (*tenantRec, *Error) {
 	t := a.tenant(ref)
 	if t == nil || a.memberByKey[memberKey(t.ID, u.ID)] == nil {
-		return nil, router.ErrorCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+		return nil, failCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
 	}
 	if t.Status != "active" {
-		return nil, router.ErrorCode(http.StatusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status)
+		return nil, failCode(http.StatusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status)
 	}
 	return t, nil
 }
