@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
+	"github.com/heimdall-mock/heimdall-mock/internal/redact"
 )
 
 // inspectReq is a request as the inspector page would send it: same host
@@ -222,5 +223,34 @@ func BenchmarkInspectToken(b *testing.B) {
 		if rep := d.InspectToken(r, tok); !rep.Verifies {
 			b.Fatalf("token refused: %s %s", rep.Reason, rep.Detail)
 		}
+	}
+}
+
+// The journal keeps tokens without their signature; the inspector still
+// judges everything else of such a copy, says so, and refuses what it can.
+func TestInspectTokenJudgesAJournaledCopyWithoutItsSignature(t *testing.T) {
+	h := newHarness(t)
+	access := h.signup("rita").str("access_token")
+	copyOf := func(tok string) string { return tok[:strings.LastIndex(tok, ".")] + "." + redact.Mask }
+	r := h.inspectReq()
+
+	rep := h.d.InspectToken(r, copyOf(access))
+	if !rep.Verifies || !rep.SignatureRedacted || rep.Session == nil {
+		t.Fatalf("journaled copy of a live token: %+v", rep)
+	}
+	if rep := h.d.InspectToken(r, access); !rep.Verifies || rep.SignatureRedacted {
+		t.Errorf("the real token: verifies=%v signature_redacted=%v", rep.Verifies, rep.SignatureRedacted)
+	}
+	stranger := keys.NewKeystore(testPool(), h.clk.Now())
+	foreign, err := stranger.Sign(map[string]any{"aid": BootstrapAppID, "aud": "demo", "sub": "x", "exp": h.clk.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := h.d.InspectToken(r, copyOf(foreign)); rep.Verifies || rep.Reason != keys.ReasonUnknownKey {
+		t.Errorf("copy of a token from a foreign key: %+v", rep)
+	}
+	h.clk.Advance(2 * time.Hour)
+	if rep := h.d.InspectToken(r, copyOf(access)); rep.Verifies || rep.Reason != keys.ReasonExpired {
+		t.Errorf("copy after 2h: %+v", rep)
 	}
 }

@@ -374,7 +374,8 @@ function claimValue(name, value, now) {
 function renderToken(rep) {
   const verdict = rep.verifies
     ? h('div', { class: 'verdict ok', id: 'token-verdict' }, h('strong', {}, 'Verifies now'),
-      h('p', {}, 'Accepted by app ' + rep.app_slug + ' at mock time ' + fmtTime(rep.now) + '.'))
+      h('p', {}, 'Accepted by app ' + rep.app_slug + ' at mock time ' + fmtTime(rep.now) + '.'),
+      rep.signature_redacted ? h('p', { class: 'muted small' }, 'Signature not checked: the journal keeps tokens without it. Paste the token your client holds to check it too.') : null)
     : h('div', { class: 'verdict bad', id: 'token-verdict' }, h('strong', {}, 'Refused: ' + rep.reason.replace(/_/g, ' ')),
       h('p', {}, rep.detail),
       rep.reason === 'expired' && rep.session ? h('p', {}, 'Its session is still live: a refresh would issue a new access token.') : null);
