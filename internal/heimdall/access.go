@@ -11,8 +11,8 @@ import (
 )
 
 // Access control: which credential each operation takes and which
-// permission that credential must hold. The table below is the only place
-// that says so; guard (one wrapper around every stateful handler) applies
+// permission that credential must hold. The routes table (routes.go) is
+// the only place that says so; guard (one wrapper around every stateful handler) applies
 // it before the handler runs, so handlers never check a credential's scope
 // themselves. Narrowing (a caller never grants more than it holds) is the
 // one check left to the handlers, since only they read the body.
@@ -58,14 +58,6 @@ var credentialNames = map[credential]string{
 
 func (c credential) String() string { return credentialNames[c] }
 
-// accessRule is one operation's row: its credential and, for the kinds that
-// carry permissions, the permission it needs ("" for none).
-type accessRule struct {
-	Method, Path string
-	Cred         credential
-	Perm         string
-}
-
 // Platform API permissions the spec names; the rest follow its
 // resource.action pattern. End-user routes use the app's own catalog
 // (user.*, role.*, permission.*, session.revoke).
@@ -80,201 +72,6 @@ const (
 	permKeyCreate    = "auth.api-key.create"
 	permKeyDelete    = "auth.api-key.delete"
 )
-
-// accessTable lists every operation the domain answers. Parameter names do
-// not matter (rules match as router.Key does). A test checks that every
-// operation of the spec has a row.
-var accessTable = func() []accessRule {
-	const (
-		app = "/v1/apps/{app_id}"
-		eu  = app + "/end-users"
-		cr  = app + "/credentials"
-		pt  = app + "/tenants"
-		wh  = app + "/webhook"
-		pr  = app + "/auth-config/providers"
-		c   = "/{app_slug}/v1"
-		ca  = c + "/admin"
-	)
-	rows := []accessRule{
-		// Platform API: apps.
-		{"GET", "/v1/apps", credAdmin, ""}, // lists only what the caller may see
-		{"POST", "/v1/apps", credAdmin, permAppCreate},
-		{"GET", "/v1/stats/me", credAdmin, ""}, // counts only what the caller may see
-		{"GET", app, credAdmin, permAppRead},
-		{"PATCH", app, credAdmin, permAppUpdate},
-		{"DELETE", app, credAdmin, permAppDelete},
-		{"PATCH", app + "/status", credAdmin, permAppUpdate},
-		{"GET", app + "/members", credAdmin, "user.read"},
-		{"DELETE", app + "/members/{account_id}", credAdmin, "role.assign"},
-		{"GET", app + "/auth-config", credAdmin, permAppRead},
-		{"PATCH", app + "/auth-config", credAdmin, permAppUpdate},
-		{"GET", pr, credAdmin, permAppRead},
-		{"GET", pr + "/{provider}", credAdmin, permAppRead},
-		{"PUT", pr + "/{provider}", credAdmin, permAppUpdate},
-		{"PATCH", pr + "/{provider}", credAdmin, permAppUpdate},
-		{"DELETE", pr + "/{provider}", credAdmin, permAppUpdate},
-		{"GET", app + "/notification-settings", credAdmin, permAppRead},
-		{"PATCH", app + "/notification-settings", credAdmin, permAppUpdate},
-		{"GET", app + "/audit-logs", credAdmin, permAuditRead},
-		{"GET", wh, credAdmin, permAppRead},
-		{"PUT", wh, credAdmin, permAppUpdate},
-		{"DELETE", wh, credAdmin, permAppUpdate},
-		{"POST", wh + "/rotate-secret", credAdmin, permRotateSecret},
-		{"GET", wh + "/attempts", credAdmin, permAppRead},
-		{"GET", app + "/api-keys", credAdmin, permKeyRead},
-		{"POST", app + "/api-keys", credAdmin, permKeyCreate},
-		{"DELETE", app + "/api-keys/{key_id}", credAdmin, permKeyDelete},
-		{"GET", cr, credAdmin, permAppRead},
-		{"POST", cr, credAdmin, permAppCreate},
-		{"GET", cr + "/{client_id}", credAdmin, permAppRead},
-		{"PATCH", cr + "/{client_id}", credAdmin, permAppUpdate},
-		{"DELETE", cr + "/{client_id}", credAdmin, permAppDelete},
-		{"POST", cr + "/{client_id}/rotate", credAdmin, permRotateSecret},
-		{"PUT", cr + "/{client_id}/scopes", credAdmin, permAppUpdate},
-		// Platform API: end users.
-		{"GET", eu, credAdmin, "user.read"},
-		{"GET", eu + "/{user_id}", credAdmin, "user.read"},
-		{"PATCH", eu + "/{user_id}", credAdmin, "user.update"},
-		{"DELETE", eu + "/{user_id}", credAdmin, "user.delete"},
-		{"PATCH", eu + "/{user_id}/status", credAdmin, "user.update"},
-		{"PATCH", eu + "/{user_id}/role", credAdmin, "role.assign"},
-		{"POST", eu + "/{user_id}/sessions/revoke-all", credAdmin, "session.revoke"},
-		{"POST", eu + "/bulk-delete", credAdmin, "user.delete"},
-		{"POST", eu + "/bulk-revoke-sessions", credAdmin, "session.revoke"},
-		{"POST", eu + "/bulk-update-role", credAdmin, "role.assign"},
-		{"POST", eu + "/bulk-update-status", credAdmin, "user.update"},
-		{"GET", eu + "/{user_id}/contacts", credAdmin, "user.read"},
-		{"POST", eu + "/{user_id}/contacts", credAdmin, "user.update"},
-		{"DELETE", eu + "/{user_id}/contacts/{contact_id}", credAdmin, "user.update"},
-		{"POST", eu + "/{user_id}/contacts/{contact_id}/promote", credAdmin, "user.update"},
-		{"POST", eu + "/{user_id}/contacts/{contact_id}/resend-verification", credAdmin, "user.update"},
-		{"POST", eu + "/{user_id}/resend-verification", credAdmin, "user.update"},
-		{"GET", eu + "/invites", credAdmin, "user.read"},
-		{"POST", eu + "/invites", credAdmin, "user.create"},
-		{"DELETE", eu + "/invites/{invite_id}", credAdmin, "user.delete"},
-		// Platform API: roles and permissions.
-		{"POST", app + "/roles/assign", credAdmin, "role.assign"},
-		{"GET", app + "/roles/permissions", credAdmin, "permission.read"},
-		{"GET", app + "/permissions/enforcement", credAdmin, "permission.read"},
-		// Platform API: tenants.
-		{"GET", pt, credAdmin, permTenantRead},
-		{"POST", pt, credAdmin, permTenantCreate},
-		{"GET", pt + "/{tenant_id}", credAdmin, permTenantRead},
-		{"PATCH", pt + "/{tenant_id}", credAdmin, permTenantUpdate},
-		{"DELETE", pt + "/{tenant_id}", credAdmin, permTenantDelete},
-		{"GET", pt + "/{tenant_id}/members", credAdmin, permTenantRead},
-		{"POST", pt + "/{tenant_id}/members", credAdmin, permMembersAdd},
-		{"PATCH", pt + "/{tenant_id}/members/{account_id}", credAdmin, permMembersSetRole},
-		{"DELETE", pt + "/{tenant_id}/members/{account_id}", credAdmin, permMembersRemove},
-
-		// Consumer API: public.
-		{"GET", c + "/.well-known/jwks.json", credNone, ""},
-		{"GET", c + "/.well-known/openid-configuration", credNone, ""},
-		{"POST", c + "/auth/signin", credNone, ""},
-		{"POST", c + "/auth/refresh", credNone, ""},
-		{"POST", c + "/auth/logout", credNone, ""},
-		{"POST", c + "/auth/verify", credNone, ""},
-		{"POST", c + "/auth/reset-password", credNone, ""},
-		{"POST", c + "/auth/accept-invite", credNone, ""},
-		{"POST", c + "/auth/mfa/verify", credNone, ""},
-		{"POST", c + "/auth/mfa/recover", credNone, ""},
-		{"POST", c + "/auth/mfa/send-code", credNone, ""},
-		{"POST", c + "/auth/oauth/{provider}", credNone, ""},
-		{"GET", c + "/auth/oauth/{provider}/authorize", credNone, ""},
-		{"GET", c + "/auth/oauth/{provider}/callback", credNone, ""},
-		{"POST", c + "/auth/oauth/{provider}/callback", credNone, ""},
-		{"POST", c + "/auth/oauth/exchange", credNone, ""},
-		{"GET", c + "/avatars/{account_id}", credNone, ""},
-		{"POST", c + "/oauth/token", credClient, ""},
-		// Consumer API: API keys.
-		{"POST", c + "/auth/signup", credKeyOptional, ""},
-		{"POST", c + "/auth/request-verification", credKey, permVerifyCreate},
-		{"POST", c + "/auth/send-verification-email", credKey, permVerifySend},
-		{"POST", c + "/auth/request-password-reset", credKey, permResetCreate},
-		{"POST", c + "/auth/send-password-reset-email", credKey, permResetSend},
-		{"POST", c + "/verify", credTokenArg, ""},
-		{"POST", c + "/authorize", credTokenArg, ""},
-		{"POST", c + "/authorize/batch", credTokenArg, ""},
-		{"POST", c + "/oauth/introspect", credAnyToken, ""},
-		{"GET", c + "/tenants", credKeyOrUser, permTenantRead},
-		{"POST", c + "/tenants", credKeyOrUser, permTenantCreate},
-		{"GET", c + "/tenants/{tenant_id}", credKeyOrUser, permTenantRead},
-		{"PATCH", c + "/tenants/{tenant_id}", credKeyOrUser, permTenantUpdate},
-		{"DELETE", c + "/tenants/{tenant_id}", credKeyOrUser, permTenantDelete},
-		{"GET", c + "/tenants/{tenant_id}/members", credKeyOrUser, permTenantRead},
-		{"POST", c + "/tenants/{tenant_id}/members", credKeyOrUser, permMembersAdd},
-		{"PATCH", c + "/tenants/{tenant_id}/members/{account_id}", credKeyOrUser, permMembersSetRole},
-		{"DELETE", c + "/tenants/{tenant_id}/members/{account_id}", credKeyOrUser, permMembersRemove},
-		// Consumer API: the signed-in end user.
-		{"GET", c + "/auth/me/tenants", credUser, ""},
-		{"POST", c + "/auth/switch-tenant", credUser, ""},
-		{"POST", c + "/me/change-password", credUser, ""},
-		{"GET", c + "/me/permissions", credUser, ""},
-		{"POST", c + "/me/avatar", credUser, ""},
-		{"DELETE", c + "/me/avatar", credUser, ""},
-		{"GET", c + "/me/mfa/factors", credUser, ""},
-		{"POST", c + "/me/mfa/factors", credUser, ""},
-		{"DELETE", c + "/me/mfa/factors/{id}", credUser, ""},
-		{"POST", c + "/me/mfa/factors/{id}/verify", credUser, ""},
-		{"POST", c + "/me/mfa/recovery-codes/regenerate", credUser, ""},
-		{"POST", c + "/me/mfa/step-up", credUser, ""},
-		{"POST", c + "/me/mfa/step-up/send-code", credUser, ""},
-		// The app's admin lane.
-		{"POST", ca + "/users", credAppAdmin, "user.create"},
-		{"GET", c + "/users/{user_id}/factors", credAppAdmin, "user.read"},
-		{"POST", c + "/users/{user_id}/factors", credAppAdmin, "user.update"},
-		{"DELETE", c + "/users/{user_id}/factors/{factor_id}", credAppAdmin, "user.update"},
-	}
-	for _, m := range []struct{ method, path string }{
-		{"GET", ""}, {"PATCH", ""}, {"DELETE", ""}, {"GET", "/activity"},
-		{"GET", "/contacts"}, {"POST", "/contacts"}, {"DELETE", "/contacts/{id}"},
-		{"POST", "/contacts/{id}/promote"}, {"GET", "/sessions"}, {"DELETE", "/sessions/{id}"},
-	} {
-		rows = append(rows, accessRule{m.method, c + "/me" + m.path, credUser, ""})
-	}
-	// End users, roles and permissions have the same routes on the
-	// Platform API and in the admin lane.
-	for _, lane := range []struct {
-		users, base string
-		cred        credential
-	}{{eu, app, credAdmin}, {ca + "/users", ca, credAppAdmin}} {
-		if lane.cred == credAppAdmin {
-			rows = append(rows,
-				accessRule{"GET", lane.users, credAppAdmin, "user.read"},
-				accessRule{"GET", lane.users + "/{user_id}", credAppAdmin, "user.read"},
-				accessRule{"PATCH", lane.users + "/{user_id}", credAppAdmin, "user.update"},
-				accessRule{"DELETE", lane.users + "/{user_id}", credAppAdmin, "user.delete"},
-				accessRule{"PATCH", lane.users + "/{user_id}/status", credAppAdmin, "user.update"},
-				accessRule{"PATCH", lane.users + "/{user_id}/role", credAppAdmin, "role.assign"},
-			)
-		}
-		rows = append(rows,
-			accessRule{"GET", lane.base + "/roles", lane.cred, "role.read"},
-			accessRule{"POST", lane.base + "/roles", lane.cred, "role.create"},
-			accessRule{"GET", lane.base + "/roles/{role_name}", lane.cred, "role.read"},
-			accessRule{"PATCH", lane.base + "/roles/{role_name}", lane.cred, "role.update"},
-			accessRule{"DELETE", lane.base + "/roles/{role_name}", lane.cred, "role.delete"},
-			accessRule{"PUT", lane.base + "/roles/{role_name}/permissions", lane.cred, "role.update"},
-			accessRule{"GET", lane.base + "/permissions", lane.cred, "permission.read"},
-			accessRule{"POST", lane.base + "/permissions", lane.cred, "permission.create"},
-			accessRule{"DELETE", lane.base + "/permissions/{permission_key}", lane.cred, "permission.delete"},
-		)
-	}
-	return rows
-}()
-
-// accessByKey indexes accessTable by router.Key.
-var accessByKey = func() map[string]accessRule {
-	m := make(map[string]accessRule, len(accessTable))
-	for _, r := range accessTable {
-		k := router.Key(r.Method, r.Path)
-		if _, dup := m[k]; dup {
-			panic("heimdall: two access rules for " + k)
-		}
-		m[k] = r
-	}
-	return m
-}()
 
 // AccessRule is an operation's credential and permission, for docs and
 // tests outside the package.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,45 +12,7 @@ import (
 
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
-	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 )
-
-// TestAccessTableCoversTheSpec: every operation of the newest spec (and of
-// the project's own spec) has a row, every row is an operation, and an
-// operation whose security or whose required Authorization header asks for
-// a credential is not public in the table.
-func TestAccessTableCoversTheSpec(t *testing.T) {
-	own, err := os.ReadFile("../../specs/heimdall.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ownSpec, err := specload.LoadData(own, "heimdall.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, doc := range map[string]*router.Router{"newest": mustRouter(t, newestSpec(t)), "own": mustRouter(t, ownSpec.Doc)} {
-		seen := map[string]bool{}
-		for _, op := range doc.Operations() {
-			seen[op.Key] = true
-			rule, ok := accessByKey[op.Key]
-			if !ok {
-				t.Errorf("%s spec: %s %s has no row in the access table", name, op.Method, op.Path)
-				continue
-			}
-			if declaresCredential(op) && rule.Cred == credNone {
-				t.Errorf("%s spec: %s %s asks for a credential, the table says none", name, op.Method, op.Path)
-			}
-		}
-		if name != "newest" {
-			continue
-		}
-		for key := range accessByKey {
-			if !seen[key] {
-				t.Errorf("the access table has a row for %s, which the newest spec does not document", key)
-			}
-		}
-	}
-}
 
 func declaresCredential(op *router.Operation) bool {
 	if op.Spec.Security != nil {

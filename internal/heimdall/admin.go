@@ -25,9 +25,9 @@ func (d *Domain) adminRoute(bySlug bool, fn adminFn) router.Handler {
 	return func(r *router.Request) *router.Response {
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		k, resp := d.apiKey(r)
-		if resp != nil {
-			return resp
+		k, denied := d.apiKey(r)
+		if denied != nil {
+			return errorResponse(denied)
 		}
 		ref := r.Param(0)
 		var a *appRec
@@ -53,79 +53,6 @@ func (d *Domain) adminRoute(bySlug bool, fn adminFn) router.Handler {
 	}
 }
 
-func (d *Domain) registerAdmin(reg *router.Registry) {
-	reg.Handle("GET", "/v1/apps", d.listApps)
-	reg.Handle("POST", "/v1/apps", d.createApp)
-	reg.Handle("GET", "/v1/stats/me", d.stats)
-	reg.Handle("GET", "/v1/apps/{app_id}", d.platform(d.getApp))
-	reg.Handle("PATCH", "/v1/apps/{app_id}", d.platform(d.updateApp))
-	reg.Handle("DELETE", "/v1/apps/{app_id}", d.platform(d.deleteApp))
-	reg.Handle("PATCH", "/v1/apps/{app_id}/status", d.platform(d.updateAppStatus))
-	reg.Handle("GET", "/v1/apps/{app_id}/members", d.platform(d.listMembers))
-	reg.Handle("DELETE", "/v1/apps/{app_id}/members/{account_id}", d.platform(d.removeMember))
-	reg.Handle("GET", "/v1/apps/{app_id}/auth-config", d.platform(d.getAuthConfig))
-	reg.Handle("PATCH", "/v1/apps/{app_id}/auth-config", d.platform(d.updateAuthConfig))
-	reg.Handle("GET", "/v1/apps/{app_id}/notification-settings", d.platform(d.getNotify))
-	reg.Handle("PATCH", "/v1/apps/{app_id}/notification-settings", d.platform(d.updateNotify))
-	reg.Handle("GET", "/v1/apps/{app_id}/audit-logs", d.platform(d.auditLogs))
-
-	for _, p := range []struct {
-		prefix string
-		wrap   func(adminFn) router.Handler
-	}{{"/v1/apps/{app_id}/end-users", d.platform}, {"/{app_slug}/v1/admin/users", d.consumerAdmin}} {
-		reg.Handle("GET", p.prefix, p.wrap(d.listUsers))
-		reg.Handle("GET", p.prefix+"/{user_id}", p.wrap(forUser(d.getUser)))
-		reg.Handle("PATCH", p.prefix+"/{user_id}", p.wrap(forUser(d.updateUser)))
-		reg.Handle("DELETE", p.prefix+"/{user_id}", p.wrap(forUser(d.deleteUser)))
-		reg.Handle("PATCH", p.prefix+"/{user_id}/status", p.wrap(forUser(d.updateUserStatus)))
-		reg.Handle("PATCH", p.prefix+"/{user_id}/role", p.wrap(forUser(d.updateUserRole)))
-	}
-	reg.Handle("POST", "/{app_slug}/v1/admin/users", d.consumerAdmin(d.adminCreateUser))
-	eu := "/v1/apps/{app_id}/end-users"
-	reg.Handle("POST", eu+"/{user_id}/sessions/revoke-all", d.platform(forUser(d.revokeAll)))
-	reg.Handle("POST", eu+"/bulk-delete", d.platform(d.bulk("delete")))
-	reg.Handle("POST", eu+"/bulk-revoke-sessions", d.platform(d.bulk("revoke")))
-	reg.Handle("POST", eu+"/bulk-update-role", d.platform(d.bulk("role")))
-	reg.Handle("POST", eu+"/bulk-update-status", d.platform(d.bulk("status")))
-	reg.Handle("GET", eu+"/{user_id}/contacts", d.platform(forUser(d.userContacts)))
-	reg.Handle("POST", eu+"/{user_id}/contacts", d.platform(forUser(d.addUserContact)))
-	reg.Handle("DELETE", eu+"/{user_id}/contacts/{contact_id}", d.platform(forUser(d.deleteUserContact)))
-	reg.Handle("POST", eu+"/{user_id}/contacts/{contact_id}/promote", d.platform(forUser(d.promoteUserContact)))
-	reg.Handle("POST", eu+"/{user_id}/contacts/{contact_id}/resend-verification", d.platform(forUser(d.resendVerification)))
-	reg.Handle("POST", eu+"/{user_id}/resend-verification", d.platform(forUser(d.resendVerification)))
-
-	for _, p := range []struct {
-		prefix string
-		wrap   func(adminFn) router.Handler
-	}{{"/v1/apps/{app_id}", d.platform}, {"/{app_slug}/v1/admin", d.consumerAdmin}} {
-		reg.Handle("GET", p.prefix+"/roles", p.wrap(d.listRoles))
-		reg.Handle("POST", p.prefix+"/roles", p.wrap(d.createRole))
-		reg.Handle("GET", p.prefix+"/roles/{role_name}", p.wrap(d.getRole))
-		reg.Handle("PATCH", p.prefix+"/roles/{role_name}", p.wrap(d.updateRole))
-		reg.Handle("DELETE", p.prefix+"/roles/{role_name}", p.wrap(d.deleteRole))
-		reg.Handle("PUT", p.prefix+"/roles/{role_name}/permissions", p.wrap(d.setRolePermissions))
-		reg.Handle("GET", p.prefix+"/permissions", p.wrap(d.listPermissions))
-		reg.Handle("POST", p.prefix+"/permissions", p.wrap(d.createPermission))
-		reg.Handle("DELETE", p.prefix+"/permissions/{permission_key}", p.wrap(d.deletePermission))
-	}
-	reg.Handle("POST", "/v1/apps/{app_id}/roles/assign", d.platform(d.assignRole))
-	reg.Handle("GET", "/v1/apps/{app_id}/roles/permissions", d.platform(d.permissionCatalog))
-	reg.Handle("GET", "/v1/apps/{app_id}/permissions/enforcement", d.platform(d.enforcement))
-
-	reg.Handle("GET", "/v1/apps/{app_id}/api-keys", d.platform(d.listAPIKeys))
-	reg.Handle("POST", "/v1/apps/{app_id}/api-keys", d.platform(d.createAPIKey))
-	reg.Handle("DELETE", "/v1/apps/{app_id}/api-keys/{key_id}", d.platform(d.deleteAPIKey))
-
-	cr := "/v1/apps/{app_id}/credentials"
-	reg.Handle("GET", cr, d.platform(d.listClients))
-	reg.Handle("POST", cr, d.platform(d.createClient))
-	reg.Handle("GET", cr+"/{client_id}", d.platform(d.getClient))
-	reg.Handle("PATCH", cr+"/{client_id}", d.platform(d.updateClient))
-	reg.Handle("DELETE", cr+"/{client_id}", d.platform(d.deleteClient))
-	reg.Handle("POST", cr+"/{client_id}/rotate", d.platform(d.rotateClient))
-	reg.Handle("PUT", cr+"/{client_id}/scopes", d.platform(d.setClientScopes))
-}
-
 var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
 
 func appJSON(a *appRec) map[string]any {
@@ -143,9 +70,9 @@ func appJSON(a *appRec) map[string]any {
 func (d *Domain) listApps(r *router.Request) *router.Response {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	k, resp := d.apiKey(r)
-	if resp != nil {
-		return resp
+	k, denied := d.apiKey(r)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	ws := r.Query("workspace_id")
 	return listPage(r, d.st.Apps, appSeq, false,
@@ -174,9 +101,9 @@ func (d *Domain) createApp(r *router.Request) *router.Response {
 	// key is drawn outside the lock, since generating one when the pool is
 	// empty takes tens of milliseconds and must not stall other requests.
 	check := func() (*apiKeyRec, *router.Response) {
-		k, resp := d.apiKey(r)
-		if resp != nil {
-			return nil, resp
+		k, denied := d.apiKey(r)
+		if denied != nil {
+			return nil, errorResponse(denied)
 		}
 		if k.AppID != "" {
 			return nil, router.Error(http.StatusForbidden, "An app-scoped API key cannot create apps")
@@ -211,9 +138,9 @@ func (d *Domain) createApp(r *router.Request) *router.Response {
 func (d *Domain) stats(r *router.Request) *router.Response {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	k, resp := d.apiKey(r)
-	if resp != nil {
-		return resp
+	k, denied := d.apiKey(r)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	var apps, users, keysN int
 	for _, a := range d.st.Apps {
@@ -941,15 +868,15 @@ func (d *Domain) deleteRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 // permissionSet reads the {permissions} body that replaces a role's
 // permissions or a client's scopes: every key must exist in the app (400
 // naming the unknown ones); the set comes back sorted, without repeats.
-func permissionSet(r *router.Request, a *appRec) ([]string, *router.Response) {
+func permissionSet(r *router.Request, a *appRec) ([]string, *Error) {
 	var in struct {
 		Permissions []string `json:"permissions"`
 	}
 	if err := r.Decode(&in); err != nil {
-		return nil, badRequest(err.Error())
+		return nil, invalid(err.Error())
 	}
 	if in.Permissions == nil {
-		return nil, badRequest("permissions must be an array")
+		return nil, invalid("permissions must be an array")
 	}
 	var unknown []string
 	for _, p := range in.Permissions {
@@ -958,7 +885,7 @@ func permissionSet(r *router.Request, a *appRec) ([]string, *router.Response) {
 		}
 	}
 	if len(unknown) > 0 {
-		return nil, badRequest(unknown...)
+		return nil, invalid(unknown...)
 	}
 	set := slices.Clone(in.Permissions)
 	sort.Strings(set)
@@ -973,9 +900,9 @@ func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) 
 	if role.Name == "owner" {
 		return router.Error(http.StatusForbidden, "The owner role's permissions cannot be changed")
 	}
-	perms, resp := permissionSet(r, a)
-	if resp != nil {
-		return resp
+	perms, denied := permissionSet(r, a)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	// Caller-narrowed for every kind of caller, as the spec says.
 	if resp := narrowing(k, perms); resp != nil {
@@ -1234,9 +1161,9 @@ func (d *Domain) setClientScopes(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	if c == nil {
 		return clientNotFound()
 	}
-	scopes, resp := permissionSet(r, a)
-	if resp != nil {
-		return resp
+	scopes, denied := permissionSet(r, a)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	if resp := narrowing(k, scopes); resp != nil {
 		return resp

@@ -26,12 +26,6 @@ type avatarRec struct {
 // maxAvatarBytes is the spec's upload limit.
 const maxAvatarBytes = 2 << 20
 
-func (d *Domain) registerAvatars(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/me/avatar", d.me(d.setAvatar))
-	reg.Handle("DELETE", "/{app_slug}/v1/me/avatar", d.me(d.removeAvatar))
-	reg.Handle("GET", "/{app_slug}/v1/avatars/{account_id}", d.avatarRedirect)
-}
-
 // avatarControlRoutes serves stored avatar images: the target of the
 // public avatar URL's redirect, standing in for a presigned storage URL.
 func (d *Domain) avatarControlRoutes(mux *http.ServeMux) {
@@ -118,9 +112,9 @@ func (d *Domain) removeAvatar(_ *router.Request, a *appRec, p *principal) *route
 func (d *Domain) avatarRedirect(r *router.Request) *router.Response {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		return resp
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	u := a.userByID[r.Param(1)]
 	if u == nil || u.Avatar == nil {

@@ -9,15 +9,6 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
-func (d *Domain) registerCodes(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/auth/request-verification", d.mintCode(verificationSlot))
-	reg.Handle("POST", "/{app_slug}/v1/auth/send-verification-email", d.mailCode(verificationSlot))
-	reg.Handle("POST", "/{app_slug}/v1/auth/verify", d.consumeVerification)
-	reg.Handle("POST", "/{app_slug}/v1/auth/request-password-reset", d.mintCode(resetSlot))
-	reg.Handle("POST", "/{app_slug}/v1/auth/send-password-reset-email", d.mailCode(resetSlot))
-	reg.Handle("POST", "/{app_slug}/v1/auth/reset-password", d.resetPassword)
-}
-
 // PAK permissions the code endpoints require.
 const (
 	permVerifyCreate = "auth.user.verify.create"
@@ -172,12 +163,12 @@ func (d *Domain) mintCode(slot codeSlot) router.Handler {
 		}
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		a, resp := d.consumerApp(r.Param(0))
-		if resp != nil {
-			return resp
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return errorResponse(denied)
 		}
-		if _, resp := d.pakFor(r, a, slot.mintPerm); resp != nil {
-			return resp
+		if _, denied := d.pakFor(r, a, slot.mintPerm); denied != nil {
+			return errorResponse(denied)
 		}
 		u, c := lookupContact(a, kind, value)
 		if u == nil || !slot.serves(c) {
@@ -209,12 +200,12 @@ func (d *Domain) mailCode(slot codeSlot) router.Handler {
 		}
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		a, resp := d.consumerApp(r.Param(0))
-		if resp != nil {
-			return resp
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return errorResponse(denied)
 		}
-		if _, resp := d.pakFor(r, a, slot.sendPerm); resp != nil {
-			return resp
+		if _, denied := d.pakFor(r, a, slot.sendPerm); denied != nil {
+			return errorResponse(denied)
 		}
 		if resp := mailPrecondition(a, slot.template(a)); resp != nil {
 			return resp
@@ -258,9 +249,9 @@ func (d *Domain) consumeVerification(r *router.Request) *router.Response {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		return resp
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	rec := d.takeCode(a, kindVerification, in.Code)
 	if rec == nil {
@@ -295,9 +286,9 @@ func (d *Domain) resetPassword(r *router.Request) *router.Response {
 	hash := hashPassword(in.NewPassword)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		return resp
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	// The policy is checked before the code is consumed, so a too-short
 	// password does not burn the code.

@@ -11,30 +11,6 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
-func (d *Domain) registerConsumer(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/auth/signup", d.signup)
-	reg.Handle("POST", "/{app_slug}/v1/auth/signin", d.signin)
-	reg.Handle("POST", "/{app_slug}/v1/auth/refresh", d.refresh)
-	reg.Handle("POST", "/{app_slug}/v1/auth/logout", d.logout)
-	reg.Handle("GET", "/{app_slug}/v1/.well-known/jwks.json", d.jwks)
-	reg.Handle("GET", "/{app_slug}/v1/.well-known/openid-configuration", d.discovery)
-	reg.Handle("POST", "/{app_slug}/v1/verify", d.verify)
-	reg.Handle("POST", "/{app_slug}/v1/authorize", d.authorize)
-	reg.Handle("POST", "/{app_slug}/v1/authorize/batch", d.authorizeBatch)
-	reg.Handle("GET", "/{app_slug}/v1/me", d.me(d.getMe))
-	reg.Handle("PATCH", "/{app_slug}/v1/me", d.me(d.updateMe))
-	reg.Handle("DELETE", "/{app_slug}/v1/me", d.me(d.deleteMe))
-	reg.Handle("GET", "/{app_slug}/v1/me/activity", d.me(d.meActivity))
-	reg.Handle("POST", "/{app_slug}/v1/me/change-password", d.changePassword)
-	reg.Handle("GET", "/{app_slug}/v1/me/contacts", d.me(d.meContacts))
-	reg.Handle("POST", "/{app_slug}/v1/me/contacts", d.me(d.addMeContact))
-	reg.Handle("DELETE", "/{app_slug}/v1/me/contacts/{id}", d.me(d.deleteMeContact))
-	reg.Handle("POST", "/{app_slug}/v1/me/contacts/{id}/promote", d.me(d.promoteMeContact))
-	reg.Handle("GET", "/{app_slug}/v1/me/sessions", d.me(d.meSessions))
-	reg.Handle("DELETE", "/{app_slug}/v1/me/sessions/{id}", d.me(d.revokeMeSession))
-	reg.Handle("GET", "/{app_slug}/v1/me/permissions", d.mePermissions)
-}
-
 var invalidCredentials = router.Error(http.StatusUnauthorized, "Invalid credentials")
 
 type signupDTO struct {
@@ -65,10 +41,10 @@ func (d *Domain) signup(r *router.Request) *router.Response {
 	}
 	hash := hashPassword(in.Password) // before the lock: it is the slow part
 	d.mu.Lock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	cfg := a.Config
 	if !cfg.SignupEnabled {
@@ -189,10 +165,10 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 	}
 	slug := r.Param(0)
 	d.mu.Lock()
-	a, resp := d.consumerApp(slug)
-	if resp != nil {
+	a, denied := d.consumerApp(slug)
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	if !a.Config.SigninEnabled {
 		d.mu.Unlock()
@@ -212,10 +188,10 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 	ok := checkPassword(hash, in.Password) && u != nil
 
 	d.mu.Lock()
-	a, resp = d.consumerApp(slug)
-	if resp != nil {
+	a, denied = d.consumerApp(slug)
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	if u == nil || a.userByID[u.ID] != u {
 		d.mu.Unlock()
@@ -232,15 +208,15 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 		d.mu.Unlock()
 		return invalidCredentials
 	}
-	if resp := statusRefusal(u); resp != nil {
+	if denied := statusRefusal(u); denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	var tenant *tenantRec
 	if in.TenantID != "" {
-		if tenant, resp = a.signinTenant(u, in.TenantID); resp != nil {
+		if tenant, denied = a.signinTenant(u, in.TenantID); denied != nil {
 			d.mu.Unlock()
-			return resp
+			return errorResponse(denied)
 		}
 	}
 	if factors := a.enabledFactors(u.ID); len(factors) > 0 {
@@ -261,14 +237,14 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 }
 
 // statusRefusal is the answer for an account that may not sign in.
-func statusRefusal(u *userRec) *router.Response {
+func statusRefusal(u *userRec) *Error {
 	switch u.Status {
 	case "active":
 		return nil
 	case "suspended":
-		return router.ErrorCode(http.StatusForbidden, "account_suspended", "Account is suspended")
+		return failCode(http.StatusForbidden, "account_suspended", "Account is suspended")
 	default:
-		return router.ErrorCode(http.StatusForbidden, "account_deactivated", "Account is deactivated")
+		return failCode(http.StatusForbidden, "account_deactivated", "Account is deactivated")
 	}
 }
 
@@ -285,10 +261,10 @@ func (d *Domain) refresh(r *router.Request) *router.Response {
 		return badRequest("refresh_token should not be empty")
 	}
 	d.mu.Lock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	now := d.now()
 	h := tokenHash(in.RefreshToken)
@@ -313,7 +289,7 @@ func (d *Domain) refresh(r *router.Request) *router.Response {
 		a.dropSession(s)
 		d.mu.Unlock()
 		if u != nil {
-			return statusRefusal(u)
+			return errorResponse(statusRefusal(u))
 		}
 		return router.ErrorCode(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
 	}
@@ -333,9 +309,9 @@ func (d *Domain) logout(r *router.Request) *router.Response {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		return resp
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	// Unknown tokens succeed too: logout is idempotent and must not tell
 	// which refresh tokens exist.
@@ -348,10 +324,10 @@ func (d *Domain) logout(r *router.Request) *router.Response {
 
 func (d *Domain) jwks(r *router.Request) *router.Response {
 	d.mu.Lock()
-	a, resp := d.consumerApp(r.Param(0))
+	a, denied := d.consumerApp(r.Param(0))
 	d.mu.Unlock()
-	if resp != nil {
-		return resp
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	return &router.Response{Status: http.StatusOK, Raw: a.keystore.JWKSJSON(), ContentType: "application/json"}
 }
@@ -359,10 +335,10 @@ func (d *Domain) jwks(r *router.Request) *router.Response {
 func (d *Domain) discovery(r *router.Request) *router.Response {
 	slug := r.Param(0)
 	d.mu.Lock()
-	_, resp := d.consumerApp(slug)
+	_, denied := d.consumerApp(slug)
 	d.mu.Unlock()
-	if resp != nil {
-		return resp
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	iss := d.issuer(r.HTTP, slug)
 	return router.JSON(http.StatusOK, map[string]any{

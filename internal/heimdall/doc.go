@@ -100,12 +100,11 @@
 //     ENVOI_TEMPLATE_NOT_CONFIGURED from the app's notification settings,
 //     and put the code in the outbox; the link points at the settings'
 //     web_origin when set, else at the mock.
-//   - Access: access.go holds one table of every operation's credential
-//     and permission, and one guard applies it, as the router's registry
-//     guard, before the request is validated (the real service's guards
-//     run before its validation pipes: a bad credential with a bad body is
-//     401/403, not 400) and before any handler runs (accessFor falls back
-//     to the operation's security for an operation the table lacks). Kinds: none; an optional API key (signup: none is
+//   - Access: routes.go holds one table of every operation's credential,
+//     permission and handler, and one guard (access.go) applies the
+//     credential and permission as the router's registry guard, before
+//     the request is validated (the real service's guards run before its
+//     validation pipes: a bad credential with a bad body is 401/403). Kinds: none; an optional API key (signup: none is
 //     fine unless the app's signup_requires_pak is set, a key sent must
 //     be the app's); an API key holding a permission (request-*/send-*:
 //     auth.user.verify.create / send-email, auth.user.password-reset.create

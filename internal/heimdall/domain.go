@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/clock"
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
@@ -337,32 +336,32 @@ func (d *Domain) acceptedIssuers(r *http.Request, slug string, legacy bool) []st
 }
 
 // consumerApp resolves the app of a consumer route. Caller holds d.mu.
-func (d *Domain) consumerApp(slug string) (*appRec, *router.Response) {
+func (d *Domain) consumerApp(slug string) (*appRec, *Error) {
 	if strings.HasPrefix(slug, "__") {
-		return nil, router.Error(http.StatusBadRequest, "App slugs beginning with __ are reserved")
+		return nil, fail(http.StatusBadRequest, "App slugs beginning with __ are reserved")
 	}
 	a := d.st.appBySlug[slug]
 	if a == nil {
-		return nil, router.Error(http.StatusNotFound, "App not found")
+		return nil, fail(http.StatusNotFound, "App not found")
 	}
 	if a.Status != "active" {
-		return nil, router.ErrorCode(http.StatusForbidden, "app_"+a.Status, "App is "+a.Status)
+		return nil, failCode(http.StatusForbidden, "app_"+a.Status, "App is "+a.Status)
 	}
 	return a, nil
 }
 
 // apiKey authenticates a platform API key. Caller holds d.mu.
-func (d *Domain) apiKey(r *router.Request) (*apiKeyRec, *router.Response) {
+func (d *Domain) apiKey(r *router.Request) (*apiKeyRec, *Error) {
 	tok := r.Bearer()
 	if tok == "" {
-		return nil, router.Error(http.StatusUnauthorized, "Missing bearer token")
+		return nil, fail(http.StatusUnauthorized, "Missing bearer token")
 	}
 	if c := callerOf(r); c != nil {
 		return c, nil
 	}
 	k := d.st.keyByHash[tokenHash(tok)]
 	if k == nil {
-		return nil, router.Error(http.StatusUnauthorized, "Invalid API key")
+		return nil, fail(http.StatusUnauthorized, "Invalid API key")
 	}
 	now := d.now()
 	k.LastUsedAt = &now
@@ -370,17 +369,17 @@ func (d *Domain) apiKey(r *router.Request) (*apiKeyRec, *router.Response) {
 }
 
 // pakFor authenticates an API key that must hold perm on app. Caller holds d.mu.
-func (d *Domain) pakFor(r *router.Request, a *appRec, perm string) (*apiKeyRec, *router.Response) {
-	k, resp := d.apiKey(r)
-	if resp != nil {
-		return nil, resp
+func (d *Domain) pakFor(r *router.Request, a *appRec, perm string) (*apiKeyRec, *Error) {
+	k, denied := d.apiKey(r)
+	if denied != nil {
+		return nil, denied
 	}
 	if !k.allows(a, perm) {
 		msg := "API key may not act on this app"
 		if perm != "" {
 			msg = "API key lacks " + perm + " on this app"
 		}
-		return nil, router.Error(http.StatusForbidden, msg)
+		return nil, fail(http.StatusForbidden, msg)
 	}
 	return k, nil
 }
@@ -469,25 +468,7 @@ func appendCapped[T any](list []T, v T, limit int) []T {
 	return list
 }
 
-// Register binds the stateful handlers.
-func (d *Domain) Register(reg *router.Registry) {
-	d.registerConsumer(reg)
-	d.registerCodes(reg)
-	d.registerM2M(reg)
-	d.registerAdmin(reg)
-	d.registerInvites(reg)
-	d.registerProviders(reg)
-	d.registerMFA(reg)
-	d.registerFederated(reg)
-	d.registerTenants(reg)
-	d.registerWebhooks(reg)
-	d.registerAvatars(reg)
-	d.registerAdminFactors(reg)
-	// Keep last: it wraps every handler registered above.
-	d.guardRoutes(reg)
-}
-
 // badRequest is the class-validator style 400: one message per broken rule.
 func badRequest(msgs ...string) *router.Response {
-	return &router.Response{Status: http.StatusBadRequest, Body: apierr.Validation(msgs)}
+	return errorResponse(invalid(msgs...))
 }

@@ -120,24 +120,16 @@ func (a *appRec) consumeNonce(provider, rawNonce string, until, now time.Time) b
 	return true
 }
 
-func (d *Domain) registerFederated(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/auth/oauth/{provider}", d.nativeSignIn)
-	reg.Handle("GET", "/{app_slug}/v1/auth/oauth/{provider}/authorize", d.webAuthorize)
-	reg.Handle("GET", "/{app_slug}/v1/auth/oauth/{provider}/callback", d.webCallbackGet)
-	reg.Handle("POST", "/{app_slug}/v1/auth/oauth/{provider}/callback", d.webCallbackPost)
-	reg.Handle("POST", "/{app_slug}/v1/auth/oauth/exchange", d.webExchange)
-}
-
 // providerAudiences are the client ids an app accepts as aud for a
 // provider: Apple's bundle ids and service id, Google's client ids. The
 // provider must be configured and enabled.
-func providerAudiences(a *appRec, provider string) ([]string, *router.Response) {
+func providerAudiences(a *appRec, provider string) ([]string, *Error) {
 	p := a.provider(provider)
 	if p == nil {
-		return nil, router.ErrorCode(http.StatusBadRequest, "provider_not_configured", "Provider "+provider+" is not configured for this app")
+		return nil, failCode(http.StatusBadRequest, "provider_not_configured", "Provider "+provider+" is not configured for this app")
 	}
 	if !p.Enabled {
-		return nil, router.ErrorCode(http.StatusBadRequest, "provider_disabled", "Provider "+provider+" is disabled for this app")
+		return nil, failCode(http.StatusBadRequest, "provider_disabled", "Provider "+provider+" is disabled for this app")
 	}
 	var out []string
 	add := func(v any) {
@@ -159,7 +151,7 @@ func providerAudiences(a *appRec, provider string) ([]string, *router.Response) 
 		}
 	}
 	if len(out) == 0 {
-		return nil, router.ErrorCode(http.StatusBadRequest, "provider_not_configured", "Provider "+provider+" has no client id for this app")
+		return nil, failCode(http.StatusBadRequest, "provider_not_configured", "Provider "+provider+" has no client id for this app")
 	}
 	return out, nil
 }
@@ -198,19 +190,19 @@ func (d *Domain) nativeSignIn(r *router.Request) *router.Response {
 		return router.ErrorCode(http.StatusBadRequest, "web_only_provider", "GitHub signs in through the web redirect flow only (GET .../auth/oauth/github/authorize)")
 	}
 	if !idp.IssuesIDTokens(provider) {
-		return unknownProvider()
+		return errorResponse(unknownProvider())
 	}
 	d.mu.Lock()
-	a, resp := d.consumerApp(slug)
-	if resp != nil {
+	a, denied := d.consumerApp(slug)
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
-	auds, resp := providerAudiences(a, provider)
+	auds, denied := providerAudiences(a, provider)
 	set := d.st.idps
 	d.mu.Unlock()
-	if resp != nil {
-		return resp
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	now := d.now()
 	claims, verr := set.Verify(in.IDToken, idp.Check{Provider: provider, Audiences: auds, RawNonce: in.Nonce, Now: now})
@@ -233,9 +225,9 @@ func (d *Domain) nativeSignIn(r *router.Request) *router.Response {
 func (d *Domain) nativeAccount(slug, provider string, set *idp.Set, claims map[string]any, rawNonce, hintName string, hr *http.Request, now time.Time) (issued, *router.Response) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, resp := d.consumerApp(slug)
-	if resp != nil {
-		return issued{}, resp
+	a, denied := d.consumerApp(slug)
+	if denied != nil {
+		return issued{}, errorResponse(denied)
 	}
 	if d.st.idps != set { // reset or imported meanwhile: those keys are gone
 		return issued{}, refused(&idp.VerifyError{Reason: idp.ReasonSignature, Detail: "the provider keys changed during the request"})
@@ -286,8 +278,8 @@ func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, h
 		return nil, router.ErrorCode(http.StatusForbidden, "signin_disabled", "Signin is disabled for this app")
 	}
 	if u := a.byIdentity[identityKey(provider, id.Sub)]; u != nil {
-		if resp := statusRefusal(u); resp != nil {
-			return nil, resp
+		if denied := statusRefusal(u); denied != nil {
+			return nil, errorResponse(denied)
 		}
 		d.audit(a, "user.signin", u.ID, "end_user", u.ID, u.ID, map[string]any{"provider": provider})
 		return u, nil
@@ -306,8 +298,8 @@ func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, h
 					return nil, router.ErrorCode(http.StatusConflict, "link_required",
 						"An account with this email exists; sign in with its original method to link "+provider)
 				}
-				if resp := statusRefusal(owner); resp != nil {
-					return nil, resp
+				if denied := statusRefusal(owner); denied != nil {
+					return nil, errorResponse(denied)
 				}
 				d.linkIdentity(a, owner, provider, id)
 				d.audit(a, "user.identity_linked", owner.ID, "end_user", owner.ID, owner.ID, map[string]any{"provider": provider})
@@ -414,13 +406,13 @@ func withQuery(raw, name, value string) string {
 // webClientID is the client id the web flow names to the provider: Apple's
 // service id, Google's client id; GitHub needs no configuration in the
 // mock (the admin API has no GitHub provider), so it gets a fixed one.
-func webClientID(a *appRec, provider string) (string, *router.Response) {
+func webClientID(a *appRec, provider string) (string, *Error) {
 	if provider == idp.GitHub {
 		return "github-" + a.Slug, nil
 	}
-	auds, resp := providerAudiences(a, provider)
-	if resp != nil {
-		return "", resp
+	auds, denied := providerAudiences(a, provider)
+	if denied != nil {
+		return "", denied
 	}
 	if p := a.provider(provider); p != nil {
 		for _, k := range []string{"service_id", "client_id"} {
@@ -435,21 +427,21 @@ func webClientID(a *appRec, provider string) (string, *router.Response) {
 func (d *Domain) webAuthorize(r *router.Request) *router.Response {
 	slug, provider := r.Param(0), r.Param(1)
 	if !idp.Known(provider) {
-		return unknownProvider()
+		return errorResponse(unknownProvider())
 	}
 	returnTo := r.Query("return_to")
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, resp := d.consumerApp(slug)
-	if resp != nil {
-		return resp
+	a, denied := d.consumerApp(slug)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	if resp := allowedReturnTo(a, returnTo); resp != nil {
 		return resp
 	}
-	clientID, resp := webClientID(a, provider)
-	if resp != nil {
-		return resp
+	clientID, denied := webClientID(a, provider)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	now := d.now()
 	state, nonce := randomToken(24), randomToken(32)
@@ -524,17 +516,17 @@ func callbackErrorCode(s string) string {
 func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Response {
 	slug, provider := r.Param(0), r.Param(1)
 	if !idp.Known(provider) {
-		return unknownProvider()
+		return errorResponse(unknownProvider())
 	}
 	if in.State == "" {
 		return badRequest("state should not be empty")
 	}
 	now := d.now()
 	d.mu.Lock()
-	a, resp := d.consumerApp(slug)
-	if resp != nil {
+	a, denied := d.consumerApp(slug)
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	st := a.web.states[in.State]
 	delete(a.web.states, in.State) // single use, whatever happens next
@@ -552,9 +544,9 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 	}
 	var auds []string
 	if idp.IssuesIDTokens(provider) {
-		if auds, resp = providerAudiences(a, provider); resp != nil {
+		if auds, denied = providerAudiences(a, provider); denied != nil {
 			d.mu.Unlock()
-			return resp
+			return errorResponse(denied)
 		}
 	}
 	set := d.st.idps
@@ -601,9 +593,9 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, resp = d.consumerApp(slug)
-	if resp != nil {
-		return resp
+	a, denied = d.consumerApp(slug)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	u, resp := d.federatedAccount(a, provider, id, hintName)
 	if resp != nil {
@@ -635,10 +627,10 @@ func (d *Domain) webExchange(r *router.Request) *router.Response {
 	slug := r.Param(0)
 	h := tokenHash(in.Code)
 	d.mu.Lock()
-	a, resp := d.consumerApp(slug)
-	if resp != nil {
+	a, denied := d.consumerApp(slug)
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	now := d.now()
 	res := a.web.results[h]
@@ -666,9 +658,9 @@ func (d *Domain) webExchange(r *router.Request) *router.Response {
 		d.mu.Unlock()
 		return router.ErrorCode(http.StatusUnauthorized, "invalid_code", "The account behind the code no longer exists")
 	}
-	if resp := statusRefusal(u); resp != nil {
+	if denied := statusRefusal(u); denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	is := d.startSession(r.HTTP, a, u, []string{"oauth", res.provider})
 	d.mu.Unlock()

@@ -102,8 +102,8 @@ func (d *Domain) MintIDToken(provider string, in IDTokenRequest) (string, map[st
 			d.mu.Unlock()
 			return "", nil, errField{"app_slug", "no app with slug " + in.AppSlug}
 		}
-		auds, resp := providerAudiences(a, provider)
-		if resp != nil {
+		auds, denied := providerAudiences(a, provider)
+		if denied != nil {
 			d.mu.Unlock()
 			return "", nil, errField{"aud", "app " + in.AppSlug + " has no enabled " + provider + " client id; give aud"}
 		}

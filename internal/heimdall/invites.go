@@ -16,13 +16,6 @@ const (
 	maxInviteUses      = 1000
 )
 
-func (d *Domain) registerInvites(reg *router.Registry) {
-	reg.Handle("GET", "/v1/apps/{app_id}/end-users/invites", d.platform(d.listInvites))
-	reg.Handle("POST", "/v1/apps/{app_id}/end-users/invites", d.platform(d.createInvite))
-	reg.Handle("DELETE", "/v1/apps/{app_id}/end-users/invites/{invite_id}", d.platform(d.revokeInvite))
-	reg.Handle("POST", "/{app_slug}/v1/auth/accept-invite", d.acceptInvite)
-}
-
 func inviteJSON(a *appRec, in *inviteRec) map[string]any {
 	roleID := ""
 	if r := a.roleByName[in.RoleName]; r != nil {
@@ -134,10 +127,10 @@ func (d *Domain) acceptInvite(r *router.Request) *router.Response {
 	}
 	hash := hashPassword(in.Password)
 	d.mu.Lock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	inv := a.inviteByRef[in.Code]
 	if inv == nil || inv.Code != in.Code {

@@ -10,14 +10,6 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
-func (d *Domain) registerM2M(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/oauth/token", d.clientCredentials)
-	// Standard OAuth2 clients post forms (RFC 6749 4.4.2), as the discovery
-	// document's client_secret_basic implies, whatever the spec declares.
-	reg.AcceptBodies("POST", "/{app_slug}/v1/oauth/token", "application/x-www-form-urlencoded")
-	reg.Handle("POST", "/{app_slug}/v1/oauth/introspect", d.introspect)
-}
-
 // formOrJSON reads a body that OAuth clients send either way.
 func formOrJSON(r *router.Request) (map[string]string, error) {
 	out := map[string]string{}
@@ -134,10 +126,10 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 		return invalidClient(basic, "client_id and client_secret are required")
 	}
 	d.mu.Lock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	c := a.clientByID[id]
 	if c == nil || c.ClientID != id || c.SecretHash != tokenHash(secret) || !c.IsActive {

@@ -80,19 +80,6 @@ type challengeRec struct {
 	TenantID  string // the sign-in's tenant_id, entered once the challenge is met
 }
 
-func (d *Domain) registerMFA(reg *router.Registry) {
-	reg.Handle("POST", "/{app_slug}/v1/auth/mfa/verify", d.mfaVerify)
-	reg.Handle("POST", "/{app_slug}/v1/auth/mfa/recover", d.mfaRecover)
-	reg.Handle("POST", "/{app_slug}/v1/auth/mfa/send-code", d.mfaSendCode)
-	reg.Handle("GET", "/{app_slug}/v1/me/mfa/factors", d.me(d.listFactors))
-	reg.Handle("POST", "/{app_slug}/v1/me/mfa/factors", d.me(d.startEnrollment))
-	reg.Handle("DELETE", "/{app_slug}/v1/me/mfa/factors/{id}", d.me(d.disableFactor))
-	reg.Handle("POST", "/{app_slug}/v1/me/mfa/factors/{id}/verify", d.me(d.confirmEnrollment))
-	reg.Handle("POST", "/{app_slug}/v1/me/mfa/recovery-codes/regenerate", d.me(d.regenerateRecovery))
-	reg.Handle("POST", "/{app_slug}/v1/me/mfa/step-up", d.me(d.stepUp))
-	reg.Handle("POST", "/{app_slug}/v1/me/mfa/step-up/send-code", d.me(d.stepUpSendCode))
-}
-
 // totpCode is RFC 6238's code for the given 30-second step.
 func totpCode(secret string, step int64) (string, bool) {
 	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(secret))
@@ -270,10 +257,10 @@ func (d *Domain) mfaVerify(r *router.Request) *router.Response {
 // d.mu. The session's token is signed after the lock is let go.
 func (d *Domain) answerChallenge(r *router.Request, token, wrongCode, wrongMsg string, check func(a *appRec, c *challengeRec, now time.Time) string) *router.Response {
 	d.mu.Lock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(denied)
 	}
 	h, c := d.challenge(a, token)
 	if c == nil {
@@ -342,9 +329,9 @@ func (d *Domain) mfaSendCode(r *router.Request) *router.Response {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, resp := d.consumerApp(r.Param(0))
-	if resp != nil {
-		return resp
+	a, denied := d.consumerApp(r.Param(0))
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	_, c := d.challenge(a, in.MFAToken)
 	if c == nil {

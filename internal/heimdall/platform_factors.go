@@ -9,16 +9,6 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
-// The admin factor routes (/{app_slug}/v1/users/{user_id}/factors) manage
-// another user's MFA with an API key: provisioning creates an enabled
-// factor at once, for accounts set up by a back office.
-func (d *Domain) registerAdminFactors(reg *router.Registry) {
-	p := "/{app_slug}/v1/users/{user_id}/factors"
-	reg.Handle("GET", p, d.consumerAdmin(forUser(d.adminListFactors)))
-	reg.Handle("POST", p, d.consumerAdmin(forUser(d.adminProvisionFactor)))
-	reg.Handle("DELETE", p+"/{factor_id}", d.consumerAdmin(forUser(d.adminDisableFactor)))
-}
-
 func (d *Domain) adminListFactors(_ *router.Request, a *appRec, _ *apiKeyRec, u *userRec) *router.Response {
 	return factorList(a, u)
 }

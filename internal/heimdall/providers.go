@@ -13,15 +13,6 @@ import (
 // knownProviders are the native sign-in providers, with their display names.
 var knownProviders = map[string]string{"apple": "Apple", "google": "Google"}
 
-func (d *Domain) registerProviders(reg *router.Registry) {
-	base := "/v1/apps/{app_id}/auth-config/providers"
-	reg.Handle("GET", base, d.platform(d.listProviders))
-	reg.Handle("GET", base+"/{provider}", d.platform(d.getProvider))
-	reg.Handle("PUT", base+"/{provider}", d.platform(d.upsertProvider))
-	reg.Handle("PATCH", base+"/{provider}", d.platform(d.patchProvider))
-	reg.Handle("DELETE", base+"/{provider}", d.platform(d.deleteProvider))
-}
-
 // setNativeClient configures a provider, enabled, for one client id: the
 // Apple service/bundle id or the Google OAuth client id.
 func setNativeClient(a *appRec, provider, clientID string, now time.Time) {
@@ -97,8 +88,8 @@ func providerJSON(p *providerRec) map[string]any {
 	}
 }
 
-func unknownProvider() *router.Response {
-	return router.Error(http.StatusBadRequest, "Unknown provider id")
+func unknownProvider() *Error {
+	return fail(http.StatusBadRequest, "Unknown provider id")
 }
 
 func (d *Domain) listProviders(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
@@ -116,22 +107,22 @@ func (d *Domain) listProviders(_ *router.Request, a *appRec, _ *apiKeyRec) *rout
 
 // configuredProvider resolves {provider} to the app's config of it: 400
 // for a provider the mock does not know, 404 for one not configured.
-func configuredProvider(r *router.Request, a *appRec) (*providerRec, *router.Response) {
+func configuredProvider(r *router.Request, a *appRec) (*providerRec, *Error) {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
 		return nil, unknownProvider()
 	}
 	p := a.provider(name)
 	if p == nil {
-		return nil, router.Error(http.StatusNotFound, "Provider not configured for this app")
+		return nil, fail(http.StatusNotFound, "Provider not configured for this app")
 	}
 	return p, nil
 }
 
 func (d *Domain) getProvider(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	p, resp := configuredProvider(r, a)
-	if resp != nil {
-		return resp
+	p, denied := configuredProvider(r, a)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	return router.JSON(http.StatusOK, providerJSON(p))
 }
@@ -144,7 +135,7 @@ type providerDTO struct {
 func (d *Domain) upsertProvider(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
-		return unknownProvider()
+		return errorResponse(unknownProvider())
 	}
 	var in providerDTO
 	if err := r.Decode(&in); err != nil {
@@ -170,9 +161,9 @@ func (d *Domain) upsertProvider(r *router.Request, a *appRec, k *apiKeyRec) *rou
 }
 
 func (d *Domain) patchProvider(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
-	p, resp := configuredProvider(r, a)
-	if resp != nil {
-		return resp
+	p, denied := configuredProvider(r, a)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	var in providerDTO
 	if err := r.Decode(&in); err != nil {
@@ -195,7 +186,7 @@ func (d *Domain) patchProvider(r *router.Request, a *appRec, k *apiKeyRec) *rout
 func (d *Domain) deleteProvider(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
-		return unknownProvider()
+		return errorResponse(unknownProvider())
 	}
 	if a.provider(name) != nil {
 		a.Providers = slices.DeleteFunc(a.Providers, func(p *providerRec) bool { return p.Provider == name })

@@ -185,13 +185,13 @@ func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) router.Handler {
 		d.mu.Lock()
 		if d.st.keyByHash[tokenHash(tok)] != nil {
 			defer d.mu.Unlock()
-			a, resp := d.consumerApp(r.Param(0))
-			if resp != nil {
-				return resp
+			a, denied := d.consumerApp(r.Param(0))
+			if denied != nil {
+				return errorResponse(denied)
 			}
-			k, resp := d.pakFor(r, a, perm)
-			if resp != nil {
-				return resp
+			k, denied := d.pakFor(r, a, perm)
+			if denied != nil {
+				return errorResponse(denied)
 			}
 			return fn(r, a, tenantActor{key: k})
 		}
@@ -281,31 +281,6 @@ func tenantNotFound() *router.Response { return router.Error(http.StatusNotFound
 // membership.
 func unknownMemberRole() *router.Response {
 	return badRequest("role_name must name an existing role")
-}
-
-func (d *Domain) registerTenants(reg *router.Registry) {
-	c := "/{app_slug}/v1/tenants"
-	reg.Handle("GET", c, d.consumerTenantRoute(permTenantRead, d.listTenants))
-	reg.Handle("POST", c, d.consumerTenantRoute(permTenantCreate, d.createTenant))
-	reg.Handle("GET", c+"/{tenant_id}", d.consumerTenantRoute(permTenantRead, d.getTenant))
-	reg.Handle("PATCH", c+"/{tenant_id}", d.consumerTenantRoute(permTenantUpdate, d.updateTenant))
-	reg.Handle("DELETE", c+"/{tenant_id}", d.consumerTenantRoute(permTenantDelete, d.deleteTenant))
-	reg.Handle("GET", c+"/{tenant_id}/members", d.consumerTenantRoute(permTenantRead, d.listTenantMembers))
-	reg.Handle("POST", c+"/{tenant_id}/members", d.consumerTenantRoute(permMembersAdd, d.addTenantMember))
-	reg.Handle("PATCH", c+"/{tenant_id}/members/{account_id}", d.consumerTenantRoute(permMembersSetRole, d.updateTenantMember))
-	reg.Handle("DELETE", c+"/{tenant_id}/members/{account_id}", d.consumerTenantRoute(permMembersRemove, d.removeTenantMember))
-	p := "/v1/apps/{app_id}/tenants"
-	reg.Handle("GET", p, d.platformTenantRoute(d.listTenants))
-	reg.Handle("POST", p, d.platformTenantRoute(d.createTenant))
-	reg.Handle("GET", p+"/{tenant_id}", d.platformTenantRoute(d.getTenant))
-	reg.Handle("PATCH", p+"/{tenant_id}", d.platformTenantRoute(d.updateTenant))
-	reg.Handle("DELETE", p+"/{tenant_id}", d.platformTenantRoute(d.deleteTenant))
-	reg.Handle("GET", p+"/{tenant_id}/members", d.platformTenantRoute(d.listTenantMembers))
-	reg.Handle("POST", p+"/{tenant_id}/members", d.platformTenantRoute(d.addTenantMember))
-	reg.Handle("PATCH", p+"/{tenant_id}/members/{account_id}", d.platformTenantRoute(d.updateTenantMember))
-	reg.Handle("DELETE", p+"/{tenant_id}/members/{account_id}", d.platformTenantRoute(d.removeTenantMember))
-	reg.Handle("GET", "/{app_slug}/v1/auth/me/tenants", d.me(d.myTenants))
-	reg.Handle("POST", "/{app_slug}/v1/auth/switch-tenant", d.switchTenant)
 }
 
 func (d *Domain) listTenants(r *router.Request, a *appRec, c tenantActor) *router.Response {
@@ -746,13 +721,13 @@ func (a *appRec) tenantClaims(u *userRec, s *sessionRec, claims map[string]any) 
 
 // signinTenant checks the tenant_id of a sign-in: the user must be a
 // member of that active tenant, else 403. Caller holds d.mu.
-func (a *appRec) signinTenant(u *userRec, ref string) (*tenantRec, *router.Response) {
+func (a *appRec) signinTenant(u *userRec, ref string) (*tenantRec, *Error) {
 	t := a.tenant(ref)
 	if t == nil || a.memberByKey[memberKey(t.ID, u.ID)] == nil {
-		return nil, router.ErrorCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+		return nil, failCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
 	}
 	if t.Status != "active" {
-		return nil, router.ErrorCode(http.StatusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status)
+		return nil, failCode(http.StatusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status)
 	}
 	return t, nil
 }

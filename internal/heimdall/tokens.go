@@ -128,14 +128,14 @@ type principal struct {
 // App errors (unknown slug, ...) are returned as responses directly.
 func (d *Domain) verifyToken(r *router.Request, slug, token string, fn func(a *appRec, p *principal, reason string) *router.Response) *router.Response {
 	d.mu.Lock()
-	a, resp := d.consumerApp(slug)
+	a, denied := d.consumerApp(slug)
 	var ks *keys.Keystore
 	if a != nil {
 		ks = a.keystore
 	}
 	d.mu.Unlock()
-	if resp != nil {
-		return resp
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	var claims map[string]any
 	reason := reasonMissing
@@ -152,9 +152,9 @@ func (d *Domain) verifyToken(r *router.Request, slug, token string, fn func(a *a
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a, resp = d.consumerApp(slug)
-	if resp != nil {
-		return resp
+	a, denied = d.consumerApp(slug)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	if claims == nil {
 		return fn(a, nil, reason)

@@ -339,15 +339,6 @@ func (d *Domain) attempt(j webhookJob) {
 	a.Attempts = appendCapped(a.Attempts, at, maxWebhookAttemptsKept)
 }
 
-func (d *Domain) registerWebhooks(reg *router.Registry) {
-	p := "/v1/apps/{app_id}/webhook"
-	reg.Handle("GET", p, d.platform(d.getWebhook))
-	reg.Handle("PUT", p, d.platform(d.upsertWebhook))
-	reg.Handle("DELETE", p, d.platform(d.deleteWebhook))
-	reg.Handle("POST", p+"/rotate-secret", d.platform(d.rotateWebhookSecret))
-	reg.Handle("GET", p+"/attempts", d.platform(d.listWebhookAttempts))
-}
-
 func webhookJSON(a *appRec, wh *webhookRec, withSecret bool) map[string]any {
 	out := map[string]any{
 		"id": wh.ID, "app_id": a.ID, "url": wh.URL, "event_types": append([]string{}, wh.EventTypes...),
