@@ -126,10 +126,43 @@ func Text(s string) string {
 	if s == "" {
 		return s
 	}
-	s = jwtShape.ReplaceAllString(s, "$1."+Mask)
-	s = apiKeyShape.ReplaceAllString(s, Mask)
-	s = bearerShape.ReplaceAllString(s, "$1 "+Mask)
-	s = jsonField.ReplaceAllStringFunc(s, func(m string) string {
+	// Every string of every journalled body passes here, so each pattern
+	// runs only when the text holds what it needs to match: the regexps
+	// cost far more than these scans, and most values (names, ids, dates,
+	// content types) have none of it.
+	if strings.Contains(s, "eyJ") {
+		s = jwtShape.ReplaceAllString(s, "$1."+Mask)
+	}
+	if strings.Contains(s, "pcft_") {
+		s = apiKeyShape.ReplaceAllString(s, Mask)
+	}
+	if containsFold(s, "bearer") || containsFold(s, "basic") {
+		s = bearerShape.ReplaceAllString(s, "$1 "+Mask)
+	}
+	if strings.IndexByte(s, '"') >= 0 && strings.IndexByte(s, ':') >= 0 {
+		s = maskJSONFields(s)
+		s = maskQuotedAfterFields(s)
+	}
+	if strings.IndexByte(s, '=') >= 0 {
+		s = maskFormFields(s)
+	}
+	return s
+}
+
+// containsFold reports whether s holds the lower-case ASCII word in any
+// case, without allocating a lowered copy of s.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if s[i]|0x20 == word[0] && strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
+}
+
+// maskJSONFields masks the values of secret fields in "name": value text.
+func maskJSONFields(s string) string {
+	return jsonField.ReplaceAllStringFunc(s, func(m string) string {
 		sub := jsonField.FindStringSubmatch(m)
 		if !SecretField(sub[1]) {
 			return m
@@ -144,8 +177,11 @@ func Text(s string) string {
 		}
 		return m[:len(m)-len(val)] + `"` + Mask + `"`
 	})
-	s = maskQuotedAfterFields(s)
-	s = formField.ReplaceAllStringFunc(s, func(m string) string {
+}
+
+// maskFormFields masks the values of secret name=value pairs.
+func maskFormFields(s string) string {
+	return formField.ReplaceAllStringFunc(s, func(m string) string {
 		sub := formField.FindStringSubmatch(m)
 		name := sub[2]
 		if un, err := url.QueryUnescape(name); err == nil {
@@ -160,7 +196,6 @@ func Text(s string) string {
 		}
 		return sub[1] + sub[2] + "=" + url.QueryEscape(Mask)
 	})
-	return s
 }
 
 // maskQuotedAfterFields masks the first quoted string after each mention
@@ -260,6 +295,11 @@ func Body(b []byte) json.RawMessage {
 		}
 	}
 	if len(b) <= MaxBodyBytes && json.Valid(b) {
+		if !jsonNeedsMasking(b) {
+			// Most bodies hold no secret; decoding and re-encoding them
+			// would cost more than the rest of the request.
+			return append(json.RawMessage(nil), b...)
+		}
 		var v any
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
@@ -278,6 +318,53 @@ func Body(b []byte) json.RawMessage {
 		s = s[:cut] + "…[truncated " + strconv.Itoa(len(s)-cut) + " bytes]"
 	}
 	return marshalString(s)
+}
+
+// jsonNeedsMasking says whether valid JSON may hold something Value would
+// mask: a key SecretField names, or a string Text would look into. It
+// errs towards yes; a no must be certain.
+func jsonNeedsMasking(raw []byte) bool {
+	b := string(raw) // one copy, so each string below is a slice of it
+	for i := 0; i < len(b); i++ {
+		if b[i] != '"' {
+			continue
+		}
+		start := i + 1
+		escaped := false
+		for i = start; i < len(b) && b[i] != '"'; i++ {
+			if b[i] == '\\' {
+				escaped = true
+				i++
+			}
+		}
+		str := b[start:min(i, len(b))]
+		j := i + 1
+		for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r') {
+			j++
+		}
+		if escaped { // an escape can spell any character; decode to know
+			return true
+		}
+		if j < len(b) && b[j] == ':' { // a key
+			if SecretField(str) {
+				return true
+			}
+			continue
+		}
+		if textMayHoldSecret(str) {
+			return true
+		}
+	}
+	return false
+}
+
+// textMayHoldSecret is Text's test for whether any of its patterns can
+// match.
+func textMayHoldSecret(s string) bool {
+	return strings.Contains(s, "eyJ") || strings.Contains(s, "pcft_") ||
+		containsFold(s, "bearer") || containsFold(s, "basic") ||
+		(strings.IndexByte(s, '"') >= 0 && strings.IndexByte(s, ':') >= 0) ||
+		strings.IndexByte(s, '=') >= 0
 }
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }

@@ -3,7 +3,9 @@ package redact
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -90,5 +92,40 @@ func TestHeadersQueryAndText(t *testing.T) {
 	msg := Text(`request body has an error: doesn't match schema: Error at "/password": minimum string length is 12, value "` + password + `"` + " with " + apiKey + ` and body.new_password: "` + password + `" is too short`)
 	if l := leaks(msg); len(l) > 0 {
 		t.Errorf("text leaks %v: %s", l, msg)
+	}
+}
+
+// The fast path that keeps secret-free bodies as they came must never keep
+// one Value would have changed.
+func TestBodyFastPathAgreesWithFullRedaction(t *testing.T) {
+	bodies := []string{
+		`{"id":"u1","email":"a@example.com","created_at":"2026-01-01T00:00:00Z"}`,
+		`{"items":[{"name":"x","count":3}],"next":null}`,
+		`{"user":{"password":"hunter2"}}`,
+		`{"access_token":"abc"}`,
+		`{"note":"Bearer abcdef"}`,
+		`{"redirect":"https://app.example/cb?code=xyz"}`,
+		`{"k":"pcft_test_0000000000000000"}`,
+		`{"t":"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln"}`,
+		`{"msg":"{\"password\": \"x\"}"}`,
+		`{"s":"a\u003dcode"}`,
+		`{"pass\u0077ord":"x"}`,
+		`{"otp": 123456}`,
+		`["plain", "strings", 1, true]`,
+	}
+	for _, raw := range bodies {
+		var v any
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		full, _ := json.Marshal(Value(v))
+		var want, got any
+		_ = json.Unmarshal(full, &want)
+		if err := json.Unmarshal(Body([]byte(raw)), &got); err != nil {
+			t.Fatalf("%s: Body gave invalid JSON: %v", raw, err)
+		}
+		if !reflect.DeepEqual(want, got) {
+			t.Errorf("%s:\n Body  %v\n Value %v", raw, got, want)
+		}
 	}
 }
