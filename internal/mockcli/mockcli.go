@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +30,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/server"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
+	"github.com/heimdall-mock/heimdall-mock/internal/startgc"
 	"github.com/heimdall-mock/heimdall-mock/specs"
 )
 
@@ -328,7 +328,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 // the server is built, start-up takes about half as long. The usual setting
 // is back before the first request.
 func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec, *server.Server, error) {
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer startgc.Done()
 	spec, err := specload.Load(ctx, o.Spec, specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName})
 	if err != nil {
 		return nil, nil, err
