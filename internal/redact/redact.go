@@ -97,10 +97,40 @@ func maskValue(field, v string) string {
 	if errorCode.MatchString(v) {
 		return v
 	}
-	if m := jwtShape.FindStringSubmatchIndex(v); m != nil && m[0] == 0 && m[1] == len(v) {
-		return v[:m[3]] + "." + Mask
+	if cut, ok := wholeJWT(v); ok {
+		return v[:cut] + "." + Mask
 	}
 	return Mask
+}
+
+// wholeJWT reports whether v is exactly one jwtShape match, and where its
+// signature's dot is. Every token a sign-in issues passes here, and the
+// regexp cost more than the rest of the response's redaction.
+func wholeJWT(v string) (int, bool) {
+	header, rest, ok := strings.Cut(v, ".")
+	if !ok {
+		return 0, false
+	}
+	claims, sig, ok := strings.Cut(rest, ".")
+	if !ok || !jwtPart(header) || !jwtPart(claims) || sig == "" || !base64URL(sig) {
+		return 0, false
+	}
+	return len(header) + 1 + len(claims), true
+}
+
+// jwtPart is a header or claims segment: base64url of a JSON object.
+func jwtPart(s string) bool {
+	return len(s) >= 5 && strings.HasPrefix(s, "eyJ") && base64URL(s)
+}
+
+func base64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 var (

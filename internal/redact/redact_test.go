@@ -129,3 +129,27 @@ func TestBodyFastPathAgreesWithFullRedaction(t *testing.T) {
 		}
 	}
 }
+
+// wholeJWT is the jwtShape regexp anchored at both ends, written out.
+func TestWholeJWTAgreesWithTheShape(t *testing.T) {
+	for _, v := range []string{
+		"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln",
+		"eyJhb.eyJzd.x",
+		"eyJh.eyJzd.x",      // header too short
+		"eyJhb.eyJzd.",      // no signature
+		"eyJhb.eyJzd.x.y",   // four parts
+		"eyJhb.eyJzd.x y",   // space in the signature
+		"xeyJhb.eyJzd.x",    // does not start the value
+		"eyJhb.eyJzd",       // two parts
+		"eyJhb+/.eyJzd.sig", // not base64url
+		"abc",
+		"",
+	} {
+		m := jwtShape.FindStringSubmatchIndex(v)
+		wantOK := m != nil && m[0] == 0 && m[1] == len(v)
+		cut, ok := wholeJWT(v)
+		if ok != wantOK || (ok && cut != m[3]) {
+			t.Errorf("%q: wholeJWT = %d, %v; the regexp says %v %v", v, cut, ok, wantOK, m)
+		}
+	}
+}
