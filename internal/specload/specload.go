@@ -305,14 +305,17 @@ type versionProbe struct {
 // LoadData parses data (JSON or YAML, told apart by content) named name in
 // messages, resolves its local references and collects its defects.
 func LoadData(data []byte, name string) (*Spec, error) {
-	version, err := Probe(data)
+	doc, version, err := loadPlainJSON(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-
-	doc, err := parseDoc(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		// Not plain JSON, or not a document the direct path can decode:
+		// Probe and kin-openapi's loader give the errors every command
+		// shows, with line numbers.
+		if version, err = Probe(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if doc, err = parseDoc(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	if doc.Paths == nil {
 		doc.Paths = openapi3.NewPaths()
