@@ -155,9 +155,9 @@ func (k *apiKeyRec) beyond(wanted []string) []string {
 
 // narrowing is the 403 for a grant beyond the caller's own rights, worded
 // as the real service words it.
-func narrowing(k *apiKeyRec, wanted []string) *router.Response {
+func narrowing(k *apiKeyRec, wanted []string) *Error {
 	if miss := k.beyond(wanted); len(miss) > 0 {
-		return router.Error(http.StatusForbidden, "Cannot grant actions you don't have: "+strings.Join(miss, ", "))
+		return fail(http.StatusForbidden, "Cannot grant actions you don't have: "+strings.Join(miss, ", "))
 	}
 	return nil
 }
@@ -166,7 +166,7 @@ func narrowing(k *apiKeyRec, wanted []string) *router.Response {
 // role holding more than the caller itself. Tokens on the admin lane are not narrowed here: the
 // spec bounds an M2M caller by role.assign alone, and an end-user admin by
 // its own role already.
-func roleGrant(k *apiKeyRec, a *appRec, role string) *router.Response {
+func roleGrant(k *apiKeyRec, a *appRec, role string) *Error {
 	if k.via == viaM2M || k.via == viaEndUser {
 		return nil
 	}
@@ -200,17 +200,17 @@ func withCaller(r *router.Request, k *apiKeyRec) {
 // Register.
 func (d *Domain) guardRoutes(reg *router.Registry) { reg.Guard(d.guard) }
 
-func missingCredential() *router.Response {
-	return router.Error(http.StatusUnauthorized, "Missing bearer token")
+func missingCredential() *Error {
+	return fail(http.StatusUnauthorized, "Missing bearer token")
 }
 
-func invalidKey() *router.Response { return router.Error(http.StatusUnauthorized, "Invalid API key") }
+func invalidKey() *Error { return fail(http.StatusUnauthorized, "Invalid API key") }
 
-func keyLacks(perm string) *router.Response {
+func keyLacks(perm string) *Error {
 	if perm == "" {
-		return router.Error(http.StatusForbidden, "API key may not act on this app")
+		return fail(http.StatusForbidden, "API key may not act on this app")
 	}
-	return router.Error(http.StatusForbidden, "API key lacks "+perm+" on this app")
+	return fail(http.StatusForbidden, "API key lacks "+perm+" on this app")
 }
 
 // guard applies the access rule of the request's operation: a response
@@ -246,19 +246,19 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 		}
 	case credKey:
 		if tok == "" {
-			return missingCredential()
+			return errorResponse(missingCredential())
 		}
 		return d.checkAppKey(r, tok, rule.Perm)
 	case credKeyOrUser:
 		if tok == "" {
-			return missingCredential()
+			return errorResponse(missingCredential())
 		}
 		if !looksLikeJWT(tok) {
 			return d.checkAppKey(r, tok, rule.Perm)
 		}
 	case credAdmin:
 		if tok == "" {
-			return missingCredential()
+			return errorResponse(missingCredential())
 		}
 		if looksLikeJWT(tok) {
 			k, resp := d.platformCaller(r, tok)
@@ -274,7 +274,7 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 		return d.checkAdminKey(r, rule, tok)
 	case credAppAdmin:
 		if tok == "" {
-			return missingCredential()
+			return errorResponse(missingCredential())
 		}
 		if looksLikeJWT(tok) {
 			k, resp := d.tokenCaller(r, tok, rule.Perm)
@@ -309,17 +309,17 @@ func (d *Domain) checkAppKey(r *router.Request, tok, perm string) *router.Respon
 	defer d.mu.Unlock()
 	k := d.st.keyByHash[tokenHash(tok)]
 	if k == nil {
-		return invalidKey()
+		return errorResponse(invalidKey())
 	}
 	a := d.st.appBySlug[r.Param(0)]
 	if a == nil {
 		return nil
 	}
 	if !k.allows(a, "") {
-		return keyLacks("")
+		return errorResponse(keyLacks(""))
 	}
 	if !k.allows(a, perm) {
-		return keyLacks(perm)
+		return errorResponse(keyLacks(perm))
 	}
 	return nil
 }
@@ -332,13 +332,13 @@ func (d *Domain) checkAdminKey(r *router.Request, rule accessRule, tok string) *
 	defer d.mu.Unlock()
 	k := d.st.keyByHash[tokenHash(tok)]
 	if k == nil {
-		return invalidKey()
+		return errorResponse(invalidKey())
 	}
 	if !strings.Contains(rule.Path, "{") {
 		// /v1/apps and /v1/stats/me: lists filter by the key's app; an
 		// app-scoped key creates no apps (the handler says so).
 		if !k.Owner && !grants(k.Permissions, perm) {
-			return keyLacks(perm)
+			return errorResponse(keyLacks(perm))
 		}
 		return nil
 	}
@@ -351,10 +351,10 @@ func (d *Domain) checkAdminKey(r *router.Request, rule accessRule, tok string) *
 		return nil // the handler answers 404
 	}
 	if !k.allows(a, "") {
-		return keyLacks("")
+		return errorResponse(keyLacks(""))
 	}
 	if !k.allows(a, perm) {
-		return keyLacks(perm)
+		return errorResponse(keyLacks(perm))
 	}
 	return nil
 }

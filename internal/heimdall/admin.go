@@ -494,7 +494,7 @@ func (d *Domain) listUsers(r *router.Request, a *appRec, _ *apiKeyRec) *router.R
 		func(u *userRec) map[string]any { return d.userSummary(a, u) })
 }
 
-func userNotFound() *router.Response { return router.Error(http.StatusNotFound, "User not found") }
+func userNotFound() *Error { return fail(http.StatusNotFound, "User not found") }
 
 // userFn is an admin handler of one end user: the {user_id} path
 // parameter resolved.
@@ -506,7 +506,7 @@ func forUser(fn userFn) adminFn {
 	return func(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 		u := a.userByID[r.Param(1)]
 		if u == nil {
-			return userNotFound()
+			return errorResponse(userNotFound())
 		}
 		return fn(r, a, k, u)
 	}
@@ -545,7 +545,7 @@ func (d *Domain) adminCreateUser(r *router.Request, a *appRec, k *apiKeyRec) *ro
 		return badRequest("role_name must name an existing role")
 	}
 	if resp := roleGrant(k, a, role); resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	var hash string
 	if in.Password != "" {
@@ -555,7 +555,7 @@ func (d *Domain) adminCreateUser(r *router.Request, a *appRec, k *apiKeyRec) *ro
 		hash = hashPassword(in.Password)
 	}
 	if resp := d.checkUnique(a, in.Username, in.Email, nil); resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	u := d.createUser(a, in.Username, in.Email, hash, in.DisplayName, role, false)
 	d.audit(a, "user.created", k.ID, "end_user", u.ID, u.ID, nil)
@@ -582,7 +582,7 @@ func (d *Domain) updateUser(r *router.Request, a *appRec, k *apiKeyRec, u *userR
 			return badRequest("email must be an email")
 		}
 		if resp := d.checkUnique(a, "", email, u); resp != nil {
-			return resp
+			return errorResponse(resp)
 		}
 		// A changed primary email starts unverified, as at signup.
 		if c := u.primary("email"); c == nil {
@@ -649,7 +649,7 @@ func (d *Domain) updateUserRole(r *router.Request, a *appRec, k *apiKeyRec, u *u
 		return router.Error(http.StatusNotFound, "Role not found")
 	}
 	if resp := roleGrant(k, a, in.RoleName); resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	u.Role, u.UpdatedAt = in.RoleName, d.now()
 	d.audit(a, "user.role_changed", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": in.RoleName})
@@ -711,7 +711,7 @@ func (d *Domain) bulk(op string) adminFn {
 				return router.Error(http.StatusNotFound, "Role not found")
 			}
 			if resp := roleGrant(k, a, in.RoleName); resp != nil {
-				return resp
+				return errorResponse(resp)
 			}
 		case "status":
 			if !slices.Contains(userStatuses, in.Status) {
@@ -749,11 +749,11 @@ func (d *Domain) addUserContact(r *router.Request, a *appRec, k *apiKeyRec, u *u
 }
 
 func (d *Domain) deleteUserContact(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
-	return d.deleteContact(a, u, r.Param(2), k.ID)
+	return noContentOr(d.deleteContact(a, u, r.Param(2), k.ID))
 }
 
 func (d *Domain) promoteUserContact(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
-	return d.promoteContact(a, u, r.Param(2), k.ID)
+	return noContentOr(d.promoteContact(a, u, r.Param(2), k.ID))
 }
 
 // resendVerification issues a verification code for the named contact (or
@@ -806,12 +806,12 @@ func (d *Domain) createRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 	return router.JSON(http.StatusCreated, roleJSON(a, role))
 }
 
-func roleNotFound() *router.Response { return router.Error(http.StatusNotFound, "Role not found") }
+func roleNotFound() *Error { return fail(http.StatusNotFound, "Role not found") }
 
 func (d *Domain) getRole(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
-		return roleNotFound()
+		return errorResponse(roleNotFound())
 	}
 	out := roleJSON(a, role)
 	perms := make([]map[string]any, 0, len(role.Permissions))
@@ -827,7 +827,7 @@ func (d *Domain) getRole(r *router.Request, a *appRec, _ *apiKeyRec) *router.Res
 func (d *Domain) updateRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
-		return roleNotFound()
+		return errorResponse(roleNotFound())
 	}
 	var in struct {
 		Description *string `json:"description"`
@@ -846,7 +846,7 @@ func (d *Domain) updateRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 func (d *Domain) deleteRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
-		return roleNotFound()
+		return errorResponse(roleNotFound())
 	}
 	if role.IsSystem {
 		return router.Error(http.StatusForbidden, "System roles cannot be deleted")
@@ -895,7 +895,7 @@ func permissionSet(r *router.Request, a *appRec) ([]string, *Error) {
 func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
-		return roleNotFound()
+		return errorResponse(roleNotFound())
 	}
 	if role.Name == "owner" {
 		return router.Error(http.StatusForbidden, "The owner role's permissions cannot be changed")
@@ -906,7 +906,7 @@ func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) 
 	}
 	// Caller-narrowed for every kind of caller, as the spec says.
 	if resp := narrowing(k, perms); resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	role.Permissions, role.UpdatedAt = perms, d.now()
 	d.audit(a, "role.permissions_set", k.ID, "role", role.ID, "", map[string]any{"permissions": role.Permissions})
@@ -923,14 +923,14 @@ func (d *Domain) assignRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 	}
 	u := a.userByID[in.AccountID]
 	if u == nil {
-		return userNotFound()
+		return errorResponse(userNotFound())
 	}
 	role := a.roleByName[in.Role]
 	if role == nil {
-		return roleNotFound()
+		return errorResponse(roleNotFound())
 	}
 	if resp := roleGrant(k, a, role.Name); resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	u.Role, u.UpdatedAt = role.Name, d.now()
 	d.audit(a, "role.assigned", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": role.Name})
@@ -1041,7 +1041,7 @@ func (d *Domain) createAPIKey(r *router.Request, a *appRec, actor *apiKeyRec) *r
 		return badRequest("name should not be empty")
 	}
 	if resp := narrowing(actor, in.Permissions); resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	plaintext := "pcft_test_" + randomHex(20)
 	k := d.addAPIKey(a, in.Name, plaintext, in.Permissions)
@@ -1098,12 +1098,12 @@ func (d *Domain) createClient(r *router.Request, a *appRec, k *apiKeyRec) *route
 // client finds an M2M client by its id or client_id.
 func client(a *appRec, ref string) *clientRec { return a.clientByID[ref] }
 
-func clientNotFound() *router.Response { return router.Error(http.StatusNotFound, "Client not found") }
+func clientNotFound() *Error { return fail(http.StatusNotFound, "Client not found") }
 
 func (d *Domain) getClient(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
 	c := client(a, r.Param(1))
 	if c == nil {
-		return clientNotFound()
+		return errorResponse(clientNotFound())
 	}
 	out := clientJSON(a, c)
 	scopes := make([]map[string]any, 0, len(c.Scopes))
@@ -1118,7 +1118,7 @@ func (d *Domain) getClient(r *router.Request, a *appRec, _ *apiKeyRec) *router.R
 func (d *Domain) updateClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	c := client(a, r.Param(1))
 	if c == nil {
-		return clientNotFound()
+		return errorResponse(clientNotFound())
 	}
 	var in struct {
 		IsActive *bool `json:"is_active"`
@@ -1136,7 +1136,7 @@ func (d *Domain) updateClient(r *router.Request, a *appRec, k *apiKeyRec) *route
 func (d *Domain) deleteClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	c := client(a, r.Param(1))
 	if c == nil {
-		return clientNotFound()
+		return errorResponse(clientNotFound())
 	}
 	a.Clients = removeBySeq(a.Clients, c.Seq, clientSeq)
 	delete(a.clientByID, c.ID)
@@ -1148,7 +1148,7 @@ func (d *Domain) deleteClient(r *router.Request, a *appRec, k *apiKeyRec) *route
 func (d *Domain) rotateClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	c := client(a, r.Param(1))
 	if c == nil {
-		return clientNotFound()
+		return errorResponse(clientNotFound())
 	}
 	secret := randomToken(32)
 	c.SecretHash = tokenHash(secret)
@@ -1159,14 +1159,14 @@ func (d *Domain) rotateClient(r *router.Request, a *appRec, k *apiKeyRec) *route
 func (d *Domain) setClientScopes(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	c := client(a, r.Param(1))
 	if c == nil {
-		return clientNotFound()
+		return errorResponse(clientNotFound())
 	}
 	scopes, denied := permissionSet(r, a)
 	if denied != nil {
 		return errorResponse(denied)
 	}
 	if resp := narrowing(k, scopes); resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	c.Scopes = scopes
 	d.audit(a, "m2m_client.scopes_set", k.ID, "m2m_client", c.ID, "", map[string]any{"scopes": c.Scopes})

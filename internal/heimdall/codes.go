@@ -115,14 +115,14 @@ func lookupContact(a *appRec, kind, value string) (*userRec, *contactRec) {
 
 // mailPrecondition is the 412 the send-* calls answer when the app's mail
 // setup is incomplete. Caller holds d.mu.
-func mailPrecondition(a *appRec, template *string) *router.Response {
+func mailPrecondition(a *appRec, template *string) *Error {
 	switch {
 	case !a.Notify.Enabled:
-		return router.ErrorCode(http.StatusPreconditionFailed, "ENVOI_NOT_ENABLED", "Mail notifications are not enabled for this app")
+		return failCode(http.StatusPreconditionFailed, "ENVOI_NOT_ENABLED", "Mail notifications are not enabled for this app")
 	case a.Notify.Sender == nil || *a.Notify.Sender == "":
-		return router.ErrorCode(http.StatusPreconditionFailed, "ENVOI_SENDER_NOT_CONFIGURED", "No sender address configured")
+		return failCode(http.StatusPreconditionFailed, "ENVOI_SENDER_NOT_CONFIGURED", "No sender address configured")
 	case template == nil || *template == "":
-		return router.ErrorCode(http.StatusPreconditionFailed, "ENVOI_TEMPLATE_NOT_CONFIGURED", "No mail template configured")
+		return failCode(http.StatusPreconditionFailed, "ENVOI_TEMPLATE_NOT_CONFIGURED", "No mail template configured")
 	}
 	return nil
 }
@@ -208,7 +208,7 @@ func (d *Domain) mailCode(slot codeSlot) router.Handler {
 			return errorResponse(denied)
 		}
 		if resp := mailPrecondition(a, slot.template(a)); resp != nil {
-			return resp
+			return errorResponse(resp)
 		}
 		u, c := lookupContact(a, "email", email)
 		if u == nil || !slot.serves(c) {

@@ -64,7 +64,7 @@ func (d *Domain) signup(r *router.Request) *router.Response {
 	}
 	if resp := d.checkUnique(a, in.Username, in.Email, nil); resp != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(resp)
 	}
 	u := d.createUser(a, in.Username, in.Email, hash, in.DisplayName, cfg.SignupDefaultRole, false)
 	d.audit(a, "user.signup", u.ID, "end_user", u.ID, u.ID, nil)
@@ -80,17 +80,17 @@ func (d *Domain) signup(r *router.Request) *router.Response {
 // userRoom refuses a new user once the app holds --max-users of them: 507
 // naming the cap, rather than dropping anyone a test may still sign in
 // as. Caller holds d.mu.
-func (d *Domain) userRoom(a *appRec) *router.Response {
+func (d *Domain) userRoom(a *appRec) *Error {
 	if len(a.Users) < d.limits.UsersPerApp {
 		return nil
 	}
-	return router.ErrorCode(http.StatusInsufficientStorage, "mock_user_cap",
+	return failCode(http.StatusInsufficientStorage, "mock_user_cap",
 		fmt.Sprintf("App %s holds %d users, the mock's cap (--max-users); delete users, reset the mock or raise the cap", a.Slug, d.limits.UsersPerApp))
 }
 
 // checkUnique refuses a username or email already held in the app by
 // anyone but self. Caller holds d.mu.
-func (d *Domain) checkUnique(a *appRec, username, email string, self *userRec) *router.Response {
+func (d *Domain) checkUnique(a *appRec, username, email string, self *userRec) *Error {
 	if self == nil {
 		if resp := d.userRoom(a); resp != nil {
 			return resp
@@ -98,12 +98,12 @@ func (d *Domain) checkUnique(a *appRec, username, email string, self *userRec) *
 	}
 	if username != "" {
 		if o := a.byUsername[foldKey(username)]; o != nil && o != self {
-			return router.ErrorCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use")
+			return failCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use")
 		}
 	}
 	if email != "" {
 		if o := a.byContact[contactKey("email", email)]; o != nil && o != self {
-			return router.ErrorCode(http.StatusConflict, "EMAIL_TAKEN", "Email already in use")
+			return failCode(http.StatusConflict, "EMAIL_TAKEN", "Email already in use")
 		}
 	}
 	return nil
@@ -551,7 +551,7 @@ func (d *Domain) updateMe(r *router.Request, a *appRec, p *principal) *router.Re
 			return badRequest(p...)
 		}
 		if resp := d.checkUnique(a, name, "", u); resp != nil {
-			return resp
+			return errorResponse(resp)
 		}
 		delete(a.byUsername, foldKey(u.Username))
 		u.Username = name
@@ -684,18 +684,18 @@ func (d *Domain) addContact(r *router.Request, a *appRec, u *userRec) (*contactR
 }
 
 func (d *Domain) deleteMeContact(r *router.Request, a *appRec, p *principal) *router.Response {
-	return d.deleteContact(a, p.user, r.Param(1), p.user.ID)
+	return noContentOr(d.deleteContact(a, p.user, r.Param(1), p.user.ID))
 }
 
 // deleteContact removes a contact; the primary email cannot go, since it
 // is how the account signs in and recovers. Caller holds d.mu.
-func (d *Domain) deleteContact(a *appRec, u *userRec, id, actor string) *router.Response {
+func (d *Domain) deleteContact(a *appRec, u *userRec, id, actor string) *Error {
 	c := u.contact(id)
 	if c == nil {
-		return router.Error(http.StatusNotFound, "Contact not found")
+		return fail(http.StatusNotFound, "Contact not found")
 	}
 	if c.IsPrimary && c.Type == "email" {
-		return router.ErrorCode(http.StatusConflict, "PRIMARY_CONTACT", "The primary email cannot be deleted; promote another email first")
+		return failCode(http.StatusConflict, "PRIMARY_CONTACT", "The primary email cannot be deleted; promote another email first")
 	}
 	u.Contacts = slices.DeleteFunc(u.Contacts, func(x *contactRec) bool { return x == c })
 	delete(a.byContact, contactKey(c.Type, c.Value))
@@ -703,22 +703,22 @@ func (d *Domain) deleteContact(a *appRec, u *userRec, id, actor string) *router.
 		a.dropCode(old)
 	}
 	d.audit(a, "user.contact_deleted", actor, "contact", c.ID, u.ID, nil)
-	return router.NoContent(http.StatusNoContent)
+	return nil
 }
 
 func (d *Domain) promoteMeContact(r *router.Request, a *appRec, p *principal) *router.Response {
-	return d.promoteContact(a, p.user, r.Param(1), p.user.ID)
+	return noContentOr(d.promoteContact(a, p.user, r.Param(1), p.user.ID))
 }
 
 // promoteContact makes a verified contact the primary of its type.
 // Caller holds d.mu.
-func (d *Domain) promoteContact(a *appRec, u *userRec, id, actor string) *router.Response {
+func (d *Domain) promoteContact(a *appRec, u *userRec, id, actor string) *Error {
 	c := u.contact(id)
 	if c == nil {
-		return router.Error(http.StatusNotFound, "Contact not found")
+		return fail(http.StatusNotFound, "Contact not found")
 	}
 	if c.VerifiedAt == nil {
-		return router.ErrorCode(http.StatusConflict, "CONTACT_UNVERIFIED", "Only verified contacts can be promoted")
+		return failCode(http.StatusConflict, "CONTACT_UNVERIFIED", "Only verified contacts can be promoted")
 	}
 	for _, o := range u.Contacts {
 		if o.Type == c.Type {
@@ -727,7 +727,7 @@ func (d *Domain) promoteContact(a *appRec, u *userRec, id, actor string) *router
 	}
 	c.IsPrimary = true
 	d.audit(a, "user.contact_promoted", actor, "contact", c.ID, u.ID, nil)
-	return router.NoContent(http.StatusNoContent)
+	return nil
 }
 
 func (d *Domain) meSessions(_ *router.Request, a *appRec, p *principal) *router.Response {

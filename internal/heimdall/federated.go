@@ -157,8 +157,8 @@ func providerAudiences(a *appRec, provider string) ([]string, *Error) {
 }
 
 // refused is the 401 of a failed ID-token check, naming it in code.
-func refused(verr *idp.VerifyError) *router.Response {
-	return router.ErrorCode(http.StatusUnauthorized, verr.Reason, "ID token refused ("+verr.Reason+"): "+verr.Detail)
+func refused(verr *idp.VerifyError) *Error {
+	return failCode(http.StatusUnauthorized, verr.Reason, "ID token refused ("+verr.Reason+"): "+verr.Detail)
 }
 
 type nativeSigninDTO struct {
@@ -207,7 +207,7 @@ func (d *Domain) nativeSignIn(r *router.Request) *router.Response {
 	now := d.now()
 	claims, verr := set.Verify(in.IDToken, idp.Check{Provider: provider, Audiences: auds, RawNonce: in.Nonce, Now: now})
 	if verr != nil {
-		return refused(verr)
+		return errorResponse(refused(verr))
 	}
 	var hintName string
 	if in.User != nil {
@@ -230,7 +230,7 @@ func (d *Domain) nativeAccount(slug, provider string, set *idp.Set, claims map[s
 		return issued{}, errorResponse(denied)
 	}
 	if d.st.idps != set { // reset or imported meanwhile: those keys are gone
-		return issued{}, refused(&idp.VerifyError{Reason: idp.ReasonSignature, Detail: "the provider keys changed during the request"})
+		return issued{}, errorResponse(refused(&idp.VerifyError{Reason: idp.ReasonSignature, Detail: "the provider keys changed during the request"}))
 	}
 	exp, _ := claims["exp"].(float64)
 	if !a.consumeNonce(provider, rawNonce, time.Unix(int64(exp), 0), now) {
@@ -316,7 +316,7 @@ func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, h
 		return nil, router.ErrorCode(http.StatusForbidden, "signup_disabled", "Signup is disabled for this app")
 	}
 	if resp := d.userRoom(a); resp != nil {
-		return nil, resp
+		return nil, errorResponse(resp)
 	}
 	base := localPart(email)
 	if base == "" {
@@ -370,20 +370,20 @@ func originOf(raw string) (string, bool) {
 
 // allowedReturnTo checks return_to against allowed_redirect_origins: exact
 // origin match, as the spec says, so the callback never redirects elsewhere.
-func allowedReturnTo(a *appRec, returnTo string) *router.Response {
+func allowedReturnTo(a *appRec, returnTo string) *Error {
 	if len(a.Config.AllowedRedirectOrigins) == 0 {
-		return router.ErrorCode(http.StatusBadRequest, "web_flow_disabled", "The web sign-in flow is disabled: the app has no allowed_redirect_origins")
+		return failCode(http.StatusBadRequest, "web_flow_disabled", "The web sign-in flow is disabled: the app has no allowed_redirect_origins")
 	}
 	origin, ok := originOf(returnTo)
 	if !ok {
-		return router.ErrorCode(http.StatusBadRequest, "invalid_return_to", "return_to must be an absolute http(s) URL")
+		return failCode(http.StatusBadRequest, "invalid_return_to", "return_to must be an absolute http(s) URL")
 	}
 	for _, o := range a.Config.AllowedRedirectOrigins {
 		if strings.EqualFold(strings.TrimRight(o, "/"), origin) {
 			return nil
 		}
 	}
-	return router.ErrorCode(http.StatusBadRequest, "return_to_not_allowed", "The origin of return_to is not in the app's allowed_redirect_origins")
+	return failCode(http.StatusBadRequest, "return_to_not_allowed", "The origin of return_to is not in the app's allowed_redirect_origins")
 }
 
 // withQuery appends name=value to a URL's query, keeping the rest of the
@@ -437,7 +437,7 @@ func (d *Domain) webAuthorize(r *router.Request) *router.Response {
 		return errorResponse(denied)
 	}
 	if resp := allowedReturnTo(a, returnTo); resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	clientID, denied := webClientID(a, provider)
 	if denied != nil {
@@ -540,7 +540,7 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 	}
 	if resp := allowedReturnTo(a, st.returnTo); resp != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(resp)
 	}
 	var auds []string
 	if idp.IssuesIDTokens(provider) {
@@ -561,7 +561,7 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 	case in.IDToken != "" && idp.IssuesIDTokens(provider):
 		claims, verr := set.Verify(in.IDToken, idp.Check{Provider: provider, Audiences: auds, RawNonce: st.nonce, Now: now})
 		if verr != nil {
-			return refused(verr)
+			return errorResponse(refused(verr))
 		}
 		id = claimIdentity(claims)
 	case in.Code != "":
@@ -584,7 +584,7 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 		}
 		claims, verr := set.Verify(tok, idp.Check{Provider: provider, Audiences: auds, RawNonce: st.nonce, Now: now})
 		if verr != nil {
-			return refused(verr)
+			return errorResponse(refused(verr))
 		}
 		id = claimIdentity(claims)
 	default:

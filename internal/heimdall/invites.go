@@ -59,7 +59,7 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 		return badRequest("role_name must name an existing role")
 	}
 	if resp := roleGrant(k, a, role); resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	uses, hours := 1, defaultInviteHours
 	if in.MaxUses != nil {
@@ -155,7 +155,7 @@ func (d *Domain) acceptInvite(r *router.Request) *router.Response {
 	}
 	if resp := d.checkUnique(a, username, inv.Email, nil); resp != nil {
 		d.mu.Unlock()
-		return resp
+		return errorResponse(resp)
 	}
 	role := inv.RoleName
 	if a.roleByName[role] == nil { // the role was deleted after inviting

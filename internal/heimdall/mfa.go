@@ -373,7 +373,7 @@ type sentCode struct {
 // holds d.mu.
 func (d *Domain) mailFactorCode(a *appRec, u *userRec, f *factorRec, throttled *router.Response) (*sentCode, *router.Response) {
 	if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
-		return nil, resp
+		return nil, errorResponse(resp)
 	}
 	if throttled != nil {
 		return nil, throttled
@@ -447,7 +447,7 @@ func (d *Domain) startEnrollment(r *router.Request, a *appRec, p *principal) *ro
 			return badRequest("an email factor needs a verified email contact")
 		}
 		if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
-			return resp
+			return errorResponse(resp)
 		}
 		f.ContactID = c.ID
 		f.PendingHash, f.PendingExp = d.sendOTP(a, c.Value, enrollCodeTTL)

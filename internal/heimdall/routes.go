@@ -1,6 +1,8 @@
 package heimdall
 
 import (
+	"net/http"
+
 	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
@@ -292,6 +294,14 @@ func (d *Domain) Register(reg *router.Registry) {
 	// document's client_secret_basic implies, whatever the spec declares.
 	reg.AcceptBodies("POST", "/{app_slug}/v1/oauth/token", "application/x-www-form-urlencoded")
 	d.guardRoutes(reg)
+}
+
+// noContentOr is the 204 of a change that succeeded, or its refusal.
+func noContentOr(e *Error) *router.Response {
+	if e != nil {
+		return errorResponse(e)
+	}
+	return router.NoContent(http.StatusNoContent)
 }
 
 // errorResponse is the one place a domain refusal becomes the NestJS

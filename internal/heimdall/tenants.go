@@ -225,20 +225,20 @@ func (c tenantActor) memberOf(a *appRec, t *tenantRec) *memberRec {
 
 // canSee refuses an end user outside the tenant: 403, per the spec's "not
 // a member" rule; keys see every tenant of their app.
-func (c tenantActor) canSee(a *appRec, t *tenantRec) *router.Response {
+func (c tenantActor) canSee(a *appRec, t *tenantRec) *Error {
 	if c.user != nil && c.memberOf(a, t) == nil {
-		return router.ErrorCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+		return failCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
 	}
 	return nil
 }
 
 // canManage refuses an end user who is not the tenant's owner or admin.
-func (c tenantActor) canManage(a *appRec, t *tenantRec) *router.Response {
+func (c tenantActor) canManage(a *appRec, t *tenantRec) *Error {
 	if resp := c.canSee(a, t); resp != nil {
 		return resp
 	}
 	if m := c.memberOf(a, t); m != nil && m.RoleName != tenantAdminRoleOwner && m.RoleName != tenantAdminRoleAdmin {
-		return router.ErrorCode(http.StatusForbidden, "NOT_TENANT_ADMIN", "Only the tenant's owner or admin may do this")
+		return failCode(http.StatusForbidden, "NOT_TENANT_ADMIN", "Only the tenant's owner or admin may do this")
 	}
 	return nil
 }
@@ -247,23 +247,23 @@ func (c tenantActor) canManage(a *appRec, t *tenantRec) *router.Response {
 // the caller holds: an API key's permissions bound it as they bound every
 // role it assigns, an end user's own role in the tenant bounds it, and
 // only an owner makes owners.
-func (c tenantActor) grantsRole(a *appRec, t *tenantRec, role string) *router.Response {
+func (c tenantActor) grantsRole(a *appRec, t *tenantRec, role string) *Error {
 	if c.user == nil {
 		return roleGrant(c.key, a, role)
 	}
 	own := c.memberOf(a, t)
 	if own == nil {
-		return router.ErrorCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+		return failCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
 	}
 	if role == tenantAdminRoleOwner && own.RoleName != tenantAdminRoleOwner {
-		return router.ErrorCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only an owner may make owners")
+		return failCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only an owner may make owners")
 	}
 	return narrowing(&apiKeyRec{Permissions: a.rolePermissions(own.RoleName)}, a.rolePermissions(role))
 }
 
 // openTenant resolves {tenant_id} (404 when unknown) and lets check, the
 // caller's canSee or canManage, refuse it.
-func openTenant(r *router.Request, a *appRec, check func(*appRec, *tenantRec) *router.Response) (*tenantRec, *router.Response) {
+func openTenant(r *router.Request, a *appRec, check func(*appRec, *tenantRec) *Error) (*tenantRec, *Error) {
 	t := a.tenant(r.Param(1))
 	if t == nil {
 		return nil, tenantNotFound()
@@ -274,13 +274,13 @@ func openTenant(r *router.Request, a *appRec, check func(*appRec, *tenantRec) *r
 	return t, nil
 }
 
-func tenantNotFound() *router.Response { return router.Error(http.StatusNotFound, "Tenant not found") }
+func tenantNotFound() *Error { return fail(http.StatusNotFound, "Tenant not found") }
 
 // unknownMemberRole is a 400, not a 404: the spec's member routes name an
 // unknown role as a bad body and keep 404 for the tenant, account and
 // membership.
-func unknownMemberRole() *router.Response {
-	return badRequest("role_name must name an existing role")
+func unknownMemberRole() *Error {
+	return invalid("role_name must name an existing role")
 }
 
 func (d *Domain) listTenants(r *router.Request, a *appRec, c tenantActor) *router.Response {
@@ -381,7 +381,7 @@ func (d *Domain) createTenant(r *router.Request, a *appRec, c tenantActor) *rout
 func (d *Domain) getTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
 	t, resp := openTenant(r, a, c.canSee)
 	if resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	return router.JSON(http.StatusOK, tenantJSON(a, t))
 }
@@ -389,7 +389,7 @@ func (d *Domain) getTenant(r *router.Request, a *appRec, c tenantActor) *router.
 func (d *Domain) updateTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
 	t, resp := openTenant(r, a, c.canManage)
 	if resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	var in struct {
 		DisplayName *string        `json:"display_name"`
@@ -443,7 +443,7 @@ func (d *Domain) updateTenant(r *router.Request, a *appRec, c tenantActor) *rout
 func (d *Domain) deleteTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
 	t := a.tenant(r.Param(1))
 	if t == nil {
-		return tenantNotFound()
+		return errorResponse(tenantNotFound())
 	}
 	if m := c.memberOf(a, t); c.user != nil && (m == nil || m.RoleName != tenantAdminRoleOwner) {
 		return router.ErrorCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only the tenant's owner may delete it")
@@ -470,7 +470,7 @@ func (d *Domain) deleteTenant(r *router.Request, a *appRec, c tenantActor) *rout
 func (d *Domain) listTenantMembers(r *router.Request, a *appRec, c tenantActor) *router.Response {
 	t, resp := openTenant(r, a, c.canSee)
 	if resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	return listPage(r, a.Memberships, memberSeq, true,
 		func(m *memberRec) bool { return m.TenantID == t.ID },
@@ -492,7 +492,7 @@ func (d *Domain) addMembership(a *appRec, t *tenantRec, accountID, role string, 
 func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *router.Response {
 	t, resp := openTenant(r, a, c.canManage)
 	if resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	var in struct {
 		AccountID   string `json:"account_id"`
@@ -517,20 +517,20 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 		return badRequest("email must be an email")
 	}
 	if a.roleByName[in.RoleName] == nil {
-		return unknownMemberRole()
+		return errorResponse(unknownMemberRole())
 	}
 	if resp := c.grantsRole(a, t, in.RoleName); resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	var u *userRec
 	created := false
 	if in.AccountID != "" {
 		if u = a.userByID[in.AccountID]; u == nil {
-			return userNotFound()
+			return errorResponse(userNotFound())
 		}
 	} else if u = a.byContact[contactKey("email", in.Email)]; u == nil {
 		if resp := d.userRoom(a); resp != nil {
-			return resp
+			return errorResponse(resp)
 		}
 		username := in.Username
 		if username == "" {
@@ -558,18 +558,18 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 	})
 }
 
-func (d *Domain) tenantMember(r *router.Request, a *appRec, c tenantActor, manage bool) (*tenantRec, *memberRec, *router.Response) {
+func (d *Domain) tenantMember(r *router.Request, a *appRec, c tenantActor, manage bool) (*tenantRec, *memberRec, *Error) {
 	check := c.canSee
 	if manage {
 		check = c.canManage
 	}
-	t, resp := openTenant(r, a, check)
-	if resp != nil {
-		return nil, nil, resp
+	t, denied := openTenant(r, a, check)
+	if denied != nil {
+		return nil, nil, denied
 	}
 	m := a.memberByKey[memberKey(t.ID, r.Param(2))]
 	if m == nil {
-		return nil, nil, router.Error(http.StatusNotFound, "Membership not found")
+		return nil, nil, fail(http.StatusNotFound, "Membership not found")
 	}
 	return t, m, nil
 }
@@ -600,13 +600,13 @@ func (d *Domain) updateTenantMember(r *router.Request, a *appRec, c tenantActor)
 	}
 	t, m, resp := d.tenantMember(r, a, c, true)
 	if resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	if a.roleByName[in.RoleName] == nil {
-		return unknownMemberRole()
+		return errorResponse(unknownMemberRole())
 	}
 	if resp := c.grantsRole(a, t, in.RoleName); resp != nil {
-		return resp
+		return errorResponse(resp)
 	}
 	if in.RoleName != tenantAdminRoleOwner && a.lastOwner(m) && c.user != nil {
 		return badRequest("a tenant must keep an owner")
@@ -621,14 +621,14 @@ func (d *Domain) updateTenantMember(r *router.Request, a *appRec, c tenantActor)
 func (d *Domain) removeTenantMember(r *router.Request, a *appRec, c tenantActor) *router.Response {
 	t := a.tenant(r.Param(1))
 	if t == nil {
-		return tenantNotFound()
+		return errorResponse(tenantNotFound())
 	}
 	m := a.memberByKey[memberKey(t.ID, r.Param(2))]
 	// End users may always leave a tenant themselves; removing others
 	// takes the tenant's owner or admin.
 	if !(c.user != nil && m != nil && m.AccountID == c.user.ID) {
 		if resp := c.canManage(a, t); resp != nil {
-			return resp
+			return errorResponse(resp)
 		}
 	}
 	if m == nil {
@@ -684,7 +684,7 @@ func (d *Domain) switchTenant(r *router.Request) *router.Response {
 		}
 		t := a.tenant(in.TenantID)
 		if t == nil {
-			return tenantNotFound()
+			return errorResponse(tenantNotFound())
 		}
 		if a.memberByKey[memberKey(t.ID, p.user.ID)] == nil {
 			return router.ErrorCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")

@@ -354,13 +354,13 @@ func webhookJSON(a *appRec, wh *webhookRec, withSecret bool) map[string]any {
 
 func newWebhookSecret() string { return "whsec_" + randomToken(32) }
 
-func noWebhook() *router.Response { return router.Error(http.StatusNotFound, "No webhook configured") }
+func noWebhook() *Error { return fail(http.StatusNotFound, "No webhook configured") }
 
 // getWebhook answers the config. With none configured the spec's text says
 // null, but its schema is a non-nullable object, so the mock answers 404.
 func (d *Domain) getWebhook(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
 	if a.Webhook == nil {
-		return noWebhook()
+		return errorResponse(noWebhook())
 	}
 	return router.JSON(http.StatusOK, webhookJSON(a, a.Webhook, false))
 }
@@ -406,7 +406,7 @@ func (d *Domain) upsertWebhook(r *router.Request, a *appRec, k *apiKeyRec) *rout
 
 func (d *Domain) deleteWebhook(_ *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	if a.Webhook == nil {
-		return noWebhook()
+		return errorResponse(noWebhook())
 	}
 	id := a.Webhook.ID
 	a.Webhook, a.Deliveries = nil, nil
@@ -417,7 +417,7 @@ func (d *Domain) deleteWebhook(_ *router.Request, a *appRec, k *apiKeyRec) *rout
 func (d *Domain) rotateWebhookSecret(_ *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	wh := a.Webhook
 	if wh == nil {
-		return noWebhook()
+		return errorResponse(noWebhook())
 	}
 	wh.Secret, wh.UpdatedAt = newWebhookSecret(), d.now()
 	d.audit(a, "webhook.secret_rotated", k.ID, "webhook", wh.ID, "", nil)
