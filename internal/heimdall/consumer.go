@@ -11,7 +11,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
-var invalidCredentials = router.Error(http.StatusUnauthorized, "Invalid credentials")
+var errInvalidCredentials = fail(http.StatusUnauthorized, "Invalid credentials")
 
 type signupDTO struct {
 	Username    string `json:"username"`
@@ -40,40 +40,40 @@ func (d *Domain) signup(r *router.Request) *router.Response {
 		return badRequest(problems...)
 	}
 	hash := hashPassword(in.Password) // before the lock: it is the slow part
-	d.mu.Lock()
-	a, denied := d.consumerApp(r.Param(0))
-	if denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
-	}
-	cfg := a.Config
-	if !cfg.SignupEnabled {
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusForbidden, "signup_disabled", "Signup is disabled for this app")
-	}
-	if p := passwordProblems(cfg, in.Password); len(p) > 0 {
-		d.mu.Unlock()
-		return badRequest(p...)
-	}
-	if len(cfg.SignupAllowedEmailDomains) > 0 {
-		domain := strings.ToLower(in.Email[strings.LastIndexByte(in.Email, '@')+1:])
-		if !slices.ContainsFunc(cfg.SignupAllowedEmailDomains, func(s string) bool { return strings.EqualFold(s, domain) }) {
-			d.mu.Unlock()
-			return router.ErrorCode(http.StatusForbidden, "email_domain_not_allowed", "Email domain is not allowed to sign up")
+	var is issued
+	err := d.update(func() error {
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return denied
 		}
+		cfg := a.Config
+		if !cfg.SignupEnabled {
+			return failCode(http.StatusForbidden, "signup_disabled", "Signup is disabled for this app")
+		}
+		if p := passwordProblems(cfg, in.Password); len(p) > 0 {
+			return invalid(p...)
+		}
+		if len(cfg.SignupAllowedEmailDomains) > 0 {
+			domain := strings.ToLower(in.Email[strings.LastIndexByte(in.Email, '@')+1:])
+			if !slices.ContainsFunc(cfg.SignupAllowedEmailDomains, func(s string) bool { return strings.EqualFold(s, domain) }) {
+				return failCode(http.StatusForbidden, "email_domain_not_allowed", "Email domain is not allowed to sign up")
+			}
+		}
+		if taken := d.checkUnique(a, in.Username, in.Email, nil); taken != nil {
+			return taken
+		}
+		u := d.createUser(a, in.Username, in.Email, hash, in.DisplayName, cfg.SignupDefaultRole, false)
+		d.audit(a, "user.signup", u.ID, "end_user", u.ID, u.ID, nil)
+		if a.Notify.Enabled {
+			c := u.primary("email")
+			d.issueCode(r.HTTP, a, kindVerification, u, c, true)
+		}
+		is = d.startSession(r.HTTP, a, u, []string{"pwd"})
+		return nil
+	})
+	if err != nil {
+		return refusal(err)
 	}
-	if resp := d.checkUnique(a, in.Username, in.Email, nil); resp != nil {
-		d.mu.Unlock()
-		return errorResponse(resp)
-	}
-	u := d.createUser(a, in.Username, in.Email, hash, in.DisplayName, cfg.SignupDefaultRole, false)
-	d.audit(a, "user.signup", u.ID, "end_user", u.ID, u.ID, nil)
-	if a.Notify.Enabled {
-		c := u.primary("email")
-		d.issueCode(r.HTTP, a, kindVerification, u, c, true)
-	}
-	is := d.startSession(r.HTTP, a, u, []string{"pwd"})
-	d.mu.Unlock()
 	return tokenResponse(is)
 }
 
@@ -164,75 +164,86 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 		return badRequest(p...)
 	}
 	slug := r.Param(0)
-	d.mu.Lock()
-	a, denied := d.consumerApp(slug)
-	if denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
-	}
-	if !a.Config.SigninEnabled {
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusForbidden, "signin_disabled", "Signin is disabled for this app")
-	}
-	u := findForSignin(a, strings.TrimSpace(in.Identifier))
-	hash := dummyHash
-	if u != nil {
-		if u.LockedUntil != nil && d.now().Before(*u.LockedUntil) {
-			d.mu.Unlock()
-			return router.ErrorCode(http.StatusUnauthorized, "account_locked", "Too many failed sign-in attempts; try again later")
+	// Two sections around the password check, the slow part: the first
+	// finds the account, the second judges the attempt against the
+	// account as it is then (it may have changed or gone meanwhile).
+	var (
+		u    *userRec
+		hash = dummyHash
+	)
+	err := d.read(func() error {
+		a, denied := d.consumerApp(slug)
+		if denied != nil {
+			return denied
 		}
-		hash = u.PasswordHash
+		if !a.Config.SigninEnabled {
+			return failCode(http.StatusForbidden, "signin_disabled", "Signin is disabled for this app")
+		}
+		if u = findForSignin(a, strings.TrimSpace(in.Identifier)); u != nil {
+			if u.LockedUntil != nil && d.now().Before(*u.LockedUntil) {
+				return failCode(http.StatusUnauthorized, "account_locked", "Too many failed sign-in attempts; try again later")
+			}
+			hash = u.PasswordHash
+		}
+		return nil
+	})
+	if err != nil {
+		return refusal(err)
 	}
-	d.mu.Unlock()
 
 	ok := checkPassword(hash, in.Password) && u != nil
 
-	d.mu.Lock()
-	a, denied = d.consumerApp(slug)
-	if denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
-	}
-	if u == nil || a.userByID[u.ID] != u {
-		d.mu.Unlock()
-		return invalidCredentials
-	}
-	if !ok || u.PasswordHash != hash {
-		u.FailedLogins++
-		d.audit(a, "user.signin_failed", u.ID, "end_user", u.ID, u.ID, map[string]any{"failed_attempts": u.FailedLogins})
-		if maxN := a.Config.MaxFailedLoginAttempts; maxN > 0 && u.FailedLogins >= maxN {
-			until := d.now().Add(lockoutDuration)
-			u.LockedUntil, u.FailedLogins = &until, 0
-			d.audit(a, "user.locked", u.ID, "end_user", u.ID, u.ID, map[string]any{"locked_until": ts(until)})
+	var (
+		is        issued
+		challenge *router.Response // the MFA step's answer, when the account has factors
+	)
+	err = d.update(func() error {
+		a, denied := d.consumerApp(slug)
+		if denied != nil {
+			return denied
 		}
-		d.mu.Unlock()
-		return invalidCredentials
-	}
-	if denied := statusRefusal(u); denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
-	}
-	var tenant *tenantRec
-	if in.TenantID != "" {
-		if tenant, denied = a.signinTenant(u, in.TenantID); denied != nil {
-			d.mu.Unlock()
-			return errorResponse(denied)
+		if u == nil || a.userByID[u.ID] != u {
+			return errInvalidCredentials
 		}
-	}
-	if factors := a.enabledFactors(u.ID); len(factors) > 0 {
-		tenantID := ""
-		if tenant != nil {
-			tenantID = tenant.ID
+		if !ok || u.PasswordHash != hash {
+			u.FailedLogins++
+			d.audit(a, "user.signin_failed", u.ID, "end_user", u.ID, u.ID, map[string]any{"failed_attempts": u.FailedLogins})
+			if maxN := a.Config.MaxFailedLoginAttempts; maxN > 0 && u.FailedLogins >= maxN {
+				until := d.now().Add(lockoutDuration)
+				u.LockedUntil, u.FailedLogins = &until, 0
+				d.audit(a, "user.locked", u.ID, "end_user", u.ID, u.ID, map[string]any{"locked_until": ts(until)})
+			}
+			return errInvalidCredentials
 		}
-		resp := d.mfaChallenge(a, u, factors, tenantID)
-		d.mu.Unlock()
-		return resp
+		if denied := statusRefusal(u); denied != nil {
+			return denied
+		}
+		var tenant *tenantRec
+		if in.TenantID != "" {
+			if tenant, denied = a.signinTenant(u, in.TenantID); denied != nil {
+				return denied
+			}
+		}
+		if factors := a.enabledFactors(u.ID); len(factors) > 0 {
+			tenantID := ""
+			if tenant != nil {
+				tenantID = tenant.ID
+			}
+			challenge = d.mfaChallenge(a, u, factors, tenantID)
+			return nil
+		}
+		u.FailedLogins, u.LockedUntil = 0, nil
+		d.audit(a, "user.signin", u.ID, "end_user", u.ID, u.ID, nil)
+		is = d.startSession(r.HTTP, a, u, []string{"pwd"})
+		a.enterTenant(u, tenant, is.claims)
+		return nil
+	})
+	switch {
+	case err != nil:
+		return refusal(err)
+	case challenge != nil:
+		return challenge
 	}
-	u.FailedLogins, u.LockedUntil = 0, nil
-	d.audit(a, "user.signin", u.ID, "end_user", u.ID, u.ID, nil)
-	is := d.startSession(r.HTTP, a, u, []string{"pwd"})
-	a.enterTenant(u, tenant, is.claims)
-	d.mu.Unlock()
 	return tokenResponse(is)
 }
 
@@ -260,45 +271,46 @@ func (d *Domain) refresh(r *router.Request) *router.Response {
 	if in.RefreshToken == "" {
 		return badRequest("refresh_token should not be empty")
 	}
-	d.mu.Lock()
-	a, denied := d.consumerApp(r.Param(0))
-	if denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
-	}
-	now := d.now()
-	h := tokenHash(in.RefreshToken)
-	s := a.byRefresh[h]
-	if s == nil || !now.Before(s.ExpiresAt) {
-		if s != nil {
+	var is issued
+	err := d.update(func() error {
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return denied
+		}
+		now := d.now()
+		h := tokenHash(in.RefreshToken)
+		s := a.byRefresh[h]
+		if s == nil || !now.Before(s.ExpiresAt) {
+			if s != nil {
+				a.dropSession(s)
+			}
+			return failCode(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
+		}
+		if s.RefreshHash != h {
+			// A rotated-out token came back: someone holds a copy. Revoke
+			// the whole session so neither copy works any more.
 			a.dropSession(s)
+			d.audit(a, "session.refresh_reuse_detected", s.UserID, "session", s.ID, s.UserID, nil)
+			return failCode(http.StatusUnauthorized, "refresh_token_reused", "Refresh token already used; session revoked")
 		}
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
-	}
-	if s.RefreshHash != h {
-		// A rotated-out token came back: someone holds a copy. Revoke the
-		// whole session so neither copy works any more.
-		a.dropSession(s)
-		d.audit(a, "session.refresh_reuse_detected", s.UserID, "session", s.ID, s.UserID, nil)
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusUnauthorized, "refresh_token_reused", "Refresh token already used; session revoked")
-	}
-	u := a.userByID[s.UserID]
-	if u == nil || u.Status != "active" {
-		a.dropSession(s)
-		d.mu.Unlock()
-		if u != nil {
-			return errorResponse(statusRefusal(u))
+		u := a.userByID[s.UserID]
+		if u == nil || u.Status != "active" {
+			a.dropSession(s)
+			if u != nil {
+				return statusRefusal(u)
+			}
+			return failCode(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
 		}
-		return router.ErrorCode(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
+		refresh := a.rotateRefresh(s)
+		s.LastUsedAt = &now
+		s.ExpiresAt = now.Add(time.Duration(a.Config.SessionDurationMinutes) * time.Minute)
+		u.LastUsedAt = &now
+		is = issued{claims: d.userClaims(r.HTTP, a, u, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
+		return nil
+	})
+	if err != nil {
+		return refusal(err)
 	}
-	refresh := a.rotateRefresh(s)
-	s.LastUsedAt = &now
-	s.ExpiresAt = now.Add(time.Duration(a.Config.SessionDurationMinutes) * time.Minute)
-	u.LastUsedAt = &now
-	is := issued{claims: d.userClaims(r.HTTP, a, u, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
-	d.mu.Unlock()
 	return tokenResponse(is)
 }
 
@@ -307,38 +319,48 @@ func (d *Domain) logout(r *router.Request) *router.Response {
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, denied := d.consumerApp(r.Param(0))
-	if denied != nil {
-		return errorResponse(denied)
-	}
-	// Unknown tokens succeed too: logout is idempotent and must not tell
-	// which refresh tokens exist.
-	if s := a.byRefresh[tokenHash(in.RefreshToken)]; s != nil && in.RefreshToken != "" {
-		a.dropSession(s)
-		d.audit(a, "user.logout", s.UserID, "session", s.ID, s.UserID, nil)
+	err := d.update(func() error {
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return denied
+		}
+		// Unknown tokens succeed too: logout is idempotent and must not
+		// tell which refresh tokens exist.
+		if s := a.byRefresh[tokenHash(in.RefreshToken)]; s != nil && in.RefreshToken != "" {
+			a.dropSession(s)
+			d.audit(a, "user.logout", s.UserID, "session", s.ID, s.UserID, nil)
+		}
+		return nil
+	})
+	if err != nil {
+		return refusal(err)
 	}
 	return router.NoContent(http.StatusNoContent)
 }
 
 func (d *Domain) jwks(r *router.Request) *router.Response {
-	d.mu.Lock()
-	a, denied := d.consumerApp(r.Param(0))
-	d.mu.Unlock()
-	if denied != nil {
-		return errorResponse(denied)
+	var a *appRec
+	if err := d.read(func() error {
+		var denied *Error
+		if a, denied = d.consumerApp(r.Param(0)); denied != nil {
+			return denied
+		}
+		return nil
+	}); err != nil {
+		return refusal(err)
 	}
 	return &router.Response{Status: http.StatusOK, Raw: a.keystore.JWKSJSON(), ContentType: "application/json"}
 }
 
 func (d *Domain) discovery(r *router.Request) *router.Response {
 	slug := r.Param(0)
-	d.mu.Lock()
-	_, denied := d.consumerApp(slug)
-	d.mu.Unlock()
-	if denied != nil {
-		return errorResponse(denied)
+	if err := d.read(func() error {
+		if _, denied := d.consumerApp(slug); denied != nil {
+			return denied
+		}
+		return nil
+	}); err != nil {
+		return refusal(err)
 	}
 	iss := d.issuer(r.HTTP, slug)
 	return router.JSON(http.StatusOK, map[string]any{

@@ -1,6 +1,7 @@
 package heimdall
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
@@ -294,6 +295,16 @@ func (d *Domain) Register(reg *router.Registry) {
 	// document's client_secret_basic implies, whatever the spec declares.
 	reg.AcceptBodies("POST", "/{app_slug}/v1/oauth/token", "application/x-www-form-urlencoded")
 	d.guardRoutes(reg)
+}
+
+// refusal is the answer for an error from read or update: the domain's
+// refusal as the NestJS body, anything else (a bug) as a 500 naming it.
+func refusal(err error) *router.Response {
+	var e *Error
+	if errors.As(err, &e) {
+		return errorResponse(e)
+	}
+	return router.Error(http.StatusInternalServerError, err.Error())
 }
 
 // noContentOr is the 204 of a change that succeeded, or its refusal.
