@@ -305,58 +305,58 @@ func bodyHasToken(r *router.Request) bool {
 // unknown 401, another app's 403, perm not held 403. An unknown app is
 // left to the handler (404, or 403 for a suspended one).
 func (d *Domain) checkAppKey(r *router.Request, tok, perm string) *router.Response {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	k := d.st.keyByHash[tokenHash(tok)]
-	if k == nil {
-		return errorResponse(invalidKey())
-	}
-	a := d.st.appBySlug[r.Param(0)]
-	if a == nil {
+	return read(d, func() *router.Response {
+		k := d.st.keyByHash[tokenHash(tok)]
+		if k == nil {
+			return errorResponse(invalidKey())
+		}
+		a := d.st.appBySlug[r.Param(0)]
+		if a == nil {
+			return nil
+		}
+		if !k.allows(a, "") {
+			return errorResponse(keyLacks(""))
+		}
+		if !k.allows(a, perm) {
+			return errorResponse(keyLacks(perm))
+		}
 		return nil
-	}
-	if !k.allows(a, "") {
-		return errorResponse(keyLacks(""))
-	}
-	if !k.allows(a, perm) {
-		return errorResponse(keyLacks(perm))
-	}
-	return nil
+	})
 }
 
 // checkAdminKey checks an API key sent to the Platform API: the app is the
 // first path parameter (id, or slug for hand-written calls), if any.
 func (d *Domain) checkAdminKey(r *router.Request, rule accessRule, tok string) *router.Response {
 	perm := rule.Perm
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	k := d.st.keyByHash[tokenHash(tok)]
-	if k == nil {
-		return errorResponse(invalidKey())
-	}
-	if !strings.Contains(rule.Path, "{") {
-		// /v1/apps and /v1/stats/me: lists filter by the key's app; an
-		// app-scoped key creates no apps (the handler says so).
-		if !k.Owner && !grants(k.Permissions, perm) {
+	return read(d, func() *router.Response {
+		k := d.st.keyByHash[tokenHash(tok)]
+		if k == nil {
+			return errorResponse(invalidKey())
+		}
+		if !strings.Contains(rule.Path, "{") {
+			// /v1/apps and /v1/stats/me: lists filter by the key's app; an
+			// app-scoped key creates no apps (the handler says so).
+			if !k.Owner && !grants(k.Permissions, perm) {
+				return errorResponse(keyLacks(perm))
+			}
+			return nil
+		}
+		ref := r.Param(0)
+		a := d.st.appByID[ref]
+		if a == nil {
+			a = d.st.appBySlug[ref]
+		}
+		if a == nil {
+			return nil // the handler answers 404
+		}
+		if !k.allows(a, "") {
+			return errorResponse(keyLacks(""))
+		}
+		if !k.allows(a, perm) {
 			return errorResponse(keyLacks(perm))
 		}
 		return nil
-	}
-	ref := r.Param(0)
-	a := d.st.appByID[ref]
-	if a == nil {
-		a = d.st.appBySlug[ref]
-	}
-	if a == nil {
-		return nil // the handler answers 404
-	}
-	if !k.allows(a, "") {
-		return errorResponse(keyLacks(""))
-	}
-	if !k.allows(a, perm) {
-		return errorResponse(keyLacks(perm))
-	}
-	return nil
+	})
 }
 
 // platformCaller verifies a platform user token and checks what it

@@ -68,15 +68,15 @@ func appJSON(a *appRec) map[string]any {
 }
 
 func (d *Domain) listApps(r *router.Request) *router.Response {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	k, denied := d.apiKey(r)
-	if denied != nil {
-		return errorResponse(denied)
-	}
-	ws := r.Query("workspace_id")
-	return listPage(r, d.st.Apps, appSeq, false,
-		func(a *appRec) bool { return k.allows(a, "") && (ws == "" || a.WorkspaceID == ws) }, appJSON)
+	return read(d, func() *router.Response {
+		k, denied := d.apiKey(r)
+		if denied != nil {
+			return errorResponse(denied)
+		}
+		ws := r.Query("workspace_id")
+		return listPage(r, d.st.Apps, appSeq, false,
+			func(a *appRec) bool { return k.allows(a, "") && (ws == "" || a.WorkspaceID == ws) }, appJSON)
+	})
 }
 
 func (d *Domain) createApp(r *router.Request) *router.Response {
@@ -124,37 +124,37 @@ func (d *Domain) createApp(r *router.Request) *router.Response {
 	}
 	now := d.now()
 	ks := d.keystore(now)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	k, resp := check()
-	if resp != nil {
-		return resp
-	}
-	a := d.newApp(d.st, newID(), in.Slug, in.DisplayName, d.st.OwnerID, now, ks)
-	d.audit(a, "app.created", k.ID, "app", a.ID, "", map[string]any{"slug": a.Slug})
-	return router.JSON(http.StatusCreated, appJSON(a))
+	return update(d, func() *router.Response {
+		k, resp := check()
+		if resp != nil {
+			return resp
+		}
+		a := d.newApp(d.st, newID(), in.Slug, in.DisplayName, d.st.OwnerID, now, ks)
+		d.audit(a, "app.created", k.ID, "app", a.ID, "", map[string]any{"slug": a.Slug})
+		return router.JSON(http.StatusCreated, appJSON(a))
+	})
 }
 
 func (d *Domain) stats(r *router.Request) *router.Response {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	k, denied := d.apiKey(r)
-	if denied != nil {
-		return errorResponse(denied)
-	}
-	var apps, users, keysN int
-	for _, a := range d.st.Apps {
-		if k.allows(a, "") {
-			apps++
-			users += len(a.Users)
+	return read(d, func() *router.Response {
+		k, denied := d.apiKey(r)
+		if denied != nil {
+			return errorResponse(denied)
 		}
-	}
-	for _, x := range d.st.APIKeys {
-		if k.AppID == "" || x.AppID == k.AppID {
-			keysN++
+		var apps, users, keysN int
+		for _, a := range d.st.Apps {
+			if k.allows(a, "") {
+				apps++
+				users += len(a.Users)
+			}
 		}
-	}
-	return router.JSON(http.StatusOK, map[string]any{"apps": apps, "end_users": users, "api_keys_active": keysN})
+		for _, x := range d.st.APIKeys {
+			if k.AppID == "" || x.AppID == k.AppID {
+				keysN++
+			}
+		}
+		return router.JSON(http.StatusOK, map[string]any{"apps": apps, "end_users": users, "api_keys_active": keysN})
+	})
 }
 
 func (d *Domain) getApp(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {

@@ -110,31 +110,31 @@ func (d *Domain) removeAvatar(_ *router.Request, a *appRec, p *principal) *route
 // avatarRedirect is the public, stable avatar URL: 302 to the stored image
 // (served by the mock) or to the provider picture; 404 when there is none.
 func (d *Domain) avatarRedirect(r *router.Request) *router.Response {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, denied := d.consumerApp(r.Param(0))
-	if denied != nil {
-		return errorResponse(denied)
-	}
-	u := a.userByID[r.Param(1)]
-	if u == nil || u.Avatar == nil {
-		return router.Error(http.StatusNotFound, "No avatar")
-	}
-	var loc string
-	switch {
-	case len(u.Avatar.Data) > 0:
-		loc = d.baseURL(r.HTTP) + "/__mock/avatars/" + a.Slug + "/" + u.ID + "?v=" + strconv.FormatInt(u.Avatar.Version, 10)
-	case u.Avatar.PictureURL != "":
-		loc = u.Avatar.PictureURL
-	default:
-		return router.Error(http.StatusNotFound, "No avatar")
-	}
-	out := router.Redirect(http.StatusFound, loc)
-	if out.Header == nil {
-		out.Header = http.Header{}
-	}
-	out.Header.Set("Cache-Control", "public, max-age=60")
-	return out
+	return read(d, func() *router.Response {
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return errorResponse(denied)
+		}
+		u := a.userByID[r.Param(1)]
+		if u == nil || u.Avatar == nil {
+			return router.Error(http.StatusNotFound, "No avatar")
+		}
+		var loc string
+		switch {
+		case len(u.Avatar.Data) > 0:
+			loc = d.baseURL(r.HTTP) + "/__mock/avatars/" + a.Slug + "/" + u.ID + "?v=" + strconv.FormatInt(u.Avatar.Version, 10)
+		case u.Avatar.PictureURL != "":
+			loc = u.Avatar.PictureURL
+		default:
+			return router.Error(http.StatusNotFound, "No avatar")
+		}
+		out := router.Redirect(http.StatusFound, loc)
+		if out.Header == nil {
+			out.Header = http.Header{}
+		}
+		out.Header.Set("Cache-Control", "public, max-age=60")
+		return out
+	})
 }
 
 func (d *Domain) serveAvatar(w http.ResponseWriter, r *http.Request) {

@@ -247,31 +247,31 @@ func (d *Domain) consumeVerification(r *router.Request) *router.Response {
 	if in.Code == "" {
 		return badRequest("code should not be empty")
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, denied := d.consumerApp(r.Param(0))
-	if denied != nil {
-		return errorResponse(denied)
-	}
-	rec := d.takeCode(a, kindVerification, in.Code)
-	if rec == nil {
-		return codeGone
-	}
-	u := a.userByID[rec.UserID]
-	var c *contactRec
-	if u != nil {
-		c = u.contact(rec.ContactID)
-	}
-	if c == nil {
-		return codeGone
-	}
-	now := d.now()
-	if c.VerifiedAt == nil {
-		c.VerifiedAt = &now
-	}
-	d.audit(a, "contact.verified", u.ID, "contact", c.ID, u.ID, map[string]any{"type": c.Type})
-	return router.JSON(http.StatusOK, map[string]any{
-		"account_id": u.ID, "contact_id": c.ID, "type": c.Type, "value": c.Value, "verified_at": ts(*c.VerifiedAt),
+	return update(d, func() *router.Response {
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return errorResponse(denied)
+		}
+		rec := d.takeCode(a, kindVerification, in.Code)
+		if rec == nil {
+			return codeGone
+		}
+		u := a.userByID[rec.UserID]
+		var c *contactRec
+		if u != nil {
+			c = u.contact(rec.ContactID)
+		}
+		if c == nil {
+			return codeGone
+		}
+		now := d.now()
+		if c.VerifiedAt == nil {
+			c.VerifiedAt = &now
+		}
+		d.audit(a, "contact.verified", u.ID, "contact", c.ID, u.ID, map[string]any{"type": c.Type})
+		return router.JSON(http.StatusOK, map[string]any{
+			"account_id": u.ID, "contact_id": c.ID, "type": c.Type, "value": c.Value, "verified_at": ts(*c.VerifiedAt),
+		})
 	})
 }
 
@@ -284,30 +284,30 @@ func (d *Domain) resetPassword(r *router.Request) *router.Response {
 		return badRequest("code should not be empty", "new_password should not be empty")
 	}
 	hash := hashPassword(in.NewPassword)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, denied := d.consumerApp(r.Param(0))
-	if denied != nil {
-		return errorResponse(denied)
-	}
-	// The policy is checked before the code is consumed, so a too-short
-	// password does not burn the code.
-	if probs := passwordProblems(a.Config, in.NewPassword); len(probs) > 0 {
-		return badRequest(probs...)
-	}
-	rec := d.takeCode(a, kindPasswordReset, in.Code)
-	if rec == nil {
-		return codeGone
-	}
-	u := a.userByID[rec.UserID]
-	if u == nil {
-		return codeGone
-	}
-	u.PasswordHash, u.UpdatedAt = hash, d.now()
-	u.FailedLogins, u.LockedUntil = 0, nil
-	for _, s := range append([]*sessionRec(nil), a.userSess[u.ID]...) {
-		a.dropSession(s)
-	}
-	d.audit(a, "user.password_reset", u.ID, "end_user", u.ID, u.ID, nil)
-	return router.NoContent(http.StatusNoContent)
+	return update(d, func() *router.Response {
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return errorResponse(denied)
+		}
+		// The policy is checked before the code is consumed, so a too-short
+		// password does not burn the code.
+		if probs := passwordProblems(a.Config, in.NewPassword); len(probs) > 0 {
+			return badRequest(probs...)
+		}
+		rec := d.takeCode(a, kindPasswordReset, in.Code)
+		if rec == nil {
+			return codeGone
+		}
+		u := a.userByID[rec.UserID]
+		if u == nil {
+			return codeGone
+		}
+		u.PasswordHash, u.UpdatedAt = hash, d.now()
+		u.FailedLogins, u.LockedUntil = 0, nil
+		for _, s := range append([]*sessionRec(nil), a.userSess[u.ID]...) {
+			a.dropSession(s)
+		}
+		d.audit(a, "user.password_reset", u.ID, "end_user", u.ID, u.ID, nil)
+		return router.NoContent(http.StatusNoContent)
+	})
 }

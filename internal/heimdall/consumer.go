@@ -41,7 +41,7 @@ func (d *Domain) signup(r *router.Request) *router.Response {
 	}
 	hash := hashPassword(in.Password) // before the lock: it is the slow part
 	var is issued
-	err := d.update(func() error {
+	err := update(d, func() error {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
 			return denied
@@ -171,7 +171,7 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 		u    *userRec
 		hash = dummyHash
 	)
-	err := d.read(func() error {
+	err := read(d, func() error {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
 			return denied
@@ -197,7 +197,7 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 		is        issued
 		challenge *router.Response // the MFA step's answer, when the account has factors
 	)
-	err = d.update(func() error {
+	err = update(d, func() error {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
 			return denied
@@ -272,7 +272,7 @@ func (d *Domain) refresh(r *router.Request) *router.Response {
 		return badRequest("refresh_token should not be empty")
 	}
 	var is issued
-	err := d.update(func() error {
+	err := update(d, func() error {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
 			return denied
@@ -319,7 +319,7 @@ func (d *Domain) logout(r *router.Request) *router.Response {
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
-	err := d.update(func() error {
+	err := update(d, func() error {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
 			return denied
@@ -340,7 +340,7 @@ func (d *Domain) logout(r *router.Request) *router.Response {
 
 func (d *Domain) jwks(r *router.Request) *router.Response {
 	var a *appRec
-	if err := d.read(func() error {
+	if err := read(d, func() error {
 		var denied *Error
 		if a, denied = d.consumerApp(r.Param(0)); denied != nil {
 			return denied
@@ -354,7 +354,7 @@ func (d *Domain) jwks(r *router.Request) *router.Response {
 
 func (d *Domain) discovery(r *router.Request) *router.Response {
 	slug := r.Param(0)
-	if err := d.read(func() error {
+	if err := read(d, func() error {
 		if _, denied := d.consumerApp(slug); denied != nil {
 			return denied
 		}

@@ -227,17 +227,17 @@ func (d *Domain) SetBaseline(doc *fixtures.Document) error {
 	}
 	st := d.bootstrapState()
 	hashes := fixtureHashes(doc)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, err := d.applyFixtures(st, doc, hashes); err != nil {
-		return err
-	}
-	snap, err := encodeState(st)
-	if err != nil {
-		return err
-	}
-	d.baseline, d.st = snap, st
-	return nil
+	return update(d, func() error {
+		if _, err := d.applyFixtures(st, doc, hashes); err != nil {
+			return err
+		}
+		snap, err := encodeState(st)
+		if err != nil {
+			return err
+		}
+		d.baseline, d.st = snap, st
+		return nil
+	})
 }
 
 // ApplyFixtures adds doc to the current state and returns the ids it
@@ -270,9 +270,9 @@ func (d *Domain) Export() (json.RawMessage, error) {
 // big state is never held as one document. The state is locked while it
 // writes: give it a local file or a buffer, not a slow network peer.
 func (d *Domain) ExportTo(w io.Writer) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return exportState(w, d.st)
+	return read(d, func() error {
+		return exportState(w, d.st)
+	})
 }
 
 // Import replaces the state with a snapshot from Export. The snapshot is
@@ -282,10 +282,10 @@ func (d *Domain) Import(raw json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.st = st
-	return nil
+	return update(d, func() error {
+		d.st = st
+		return nil
+	})
 }
 
 // baseURL is where the mock is reached from, for issuers and links.

@@ -430,28 +430,28 @@ func (d *Domain) webAuthorize(r *router.Request) *router.Response {
 		return errorResponse(unknownProvider())
 	}
 	returnTo := r.Query("return_to")
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, denied := d.consumerApp(slug)
-	if denied != nil {
-		return errorResponse(denied)
-	}
-	if resp := allowedReturnTo(a, returnTo); resp != nil {
-		return errorResponse(resp)
-	}
-	clientID, denied := webClientID(a, provider)
-	if denied != nil {
-		return errorResponse(denied)
-	}
-	now := d.now()
-	state, nonce := randomToken(24), randomToken(32)
-	pruneExpired(a.web.states, func(s *webState) time.Time { return s.expiresAt }, now)
-	a.web.states[state] = &webState{provider: provider, returnTo: returnTo, nonce: nonce, clientID: clientID, expiresAt: now.Add(webStateTTL)}
-	q := url.Values{
-		"client_id": {clientID}, "redirect_uri": {d.issuer(r.HTTP, slug) + "/v1/auth/oauth/" + provider + "/callback"},
-		"response_type": {"code"}, "scope": {"openid email name"}, "state": {state}, "nonce": {nonce},
-	}
-	return router.Redirect(http.StatusFound, d.baseURL(r.HTTP)+"/__mock/idp/"+provider+"/authorize?"+q.Encode())
+	return update(d, func() *router.Response {
+		a, denied := d.consumerApp(slug)
+		if denied != nil {
+			return errorResponse(denied)
+		}
+		if resp := allowedReturnTo(a, returnTo); resp != nil {
+			return errorResponse(resp)
+		}
+		clientID, denied := webClientID(a, provider)
+		if denied != nil {
+			return errorResponse(denied)
+		}
+		now := d.now()
+		state, nonce := randomToken(24), randomToken(32)
+		pruneExpired(a.web.states, func(s *webState) time.Time { return s.expiresAt }, now)
+		a.web.states[state] = &webState{provider: provider, returnTo: returnTo, nonce: nonce, clientID: clientID, expiresAt: now.Add(webStateTTL)}
+		q := url.Values{
+			"client_id": {clientID}, "redirect_uri": {d.issuer(r.HTTP, slug) + "/v1/auth/oauth/" + provider + "/callback"},
+			"response_type": {"code"}, "scope": {"openid email name"}, "state": {state}, "nonce": {nonce},
+		}
+		return router.Redirect(http.StatusFound, d.baseURL(r.HTTP)+"/__mock/idp/"+provider+"/authorize?"+q.Encode())
+	})
 }
 
 func (d *Domain) webCallbackGet(r *router.Request) *router.Response {
@@ -591,25 +591,25 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 		return badRequest("code should not be empty")
 	}
 
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, denied = d.consumerApp(slug)
-	if denied != nil {
-		return errorResponse(denied)
-	}
-	u, resp := d.federatedAccount(a, provider, id, hintName)
-	if resp != nil {
-		if resp.Status == http.StatusConflict {
-			// The spec returns the link conflict through the redirect.
-			body, _ := resp.Body.(apierr.Body)
-			return router.Redirect(http.StatusSeeOther, withQuery(st.returnTo, "heimdall_error", body.Code))
+	return update(d, func() *router.Response {
+		a, denied = d.consumerApp(slug)
+		if denied != nil {
+			return errorResponse(denied)
 		}
-		return resp
-	}
-	code := randomToken(32)
-	pruneExpired(a.web.results, func(w *webResult) time.Time { return w.expiresAt }, now)
-	a.web.results[tokenHash(code)] = &webResult{userID: u.ID, provider: provider, expiresAt: now.Add(webResultTTL)}
-	return router.Redirect(http.StatusSeeOther, withQuery(st.returnTo, "heimdall_code", code))
+		u, resp := d.federatedAccount(a, provider, id, hintName)
+		if resp != nil {
+			if resp.Status == http.StatusConflict {
+				// The spec returns the link conflict through the redirect.
+				body, _ := resp.Body.(apierr.Body)
+				return router.Redirect(http.StatusSeeOther, withQuery(st.returnTo, "heimdall_error", body.Code))
+			}
+			return resp
+		}
+		code := randomToken(32)
+		pruneExpired(a.web.results, func(w *webResult) time.Time { return w.expiresAt }, now)
+		a.web.results[tokenHash(code)] = &webResult{userID: u.ID, provider: provider, expiresAt: now.Add(webResultTTL)}
+		return router.Redirect(http.StatusSeeOther, withQuery(st.returnTo, "heimdall_code", code))
+	})
 }
 
 type exchangeDTO struct {

@@ -1,9 +1,11 @@
 package heimdall
 
-// read and update are the only code that takes the state lock. A handler
+// read and update are the only code that takes the state lock. A caller
 // states which kind of access it needs and cannot return with the lock
 // held, however many early refusals it has; slow work (RSA, password
-// hashing) stays outside them, between two calls.
+// hashing) stays outside them, between two calls. fn's result is theirs:
+// an error (a refusal is an *Error, which refusal() turns into the wire
+// answer) or, for a handler whose whole body runs locked, its response.
 //
 // Both take the same exclusive lock today: many reads refresh derived
 // state on the way (expired sessions, last-seen times, audit rows), so a
@@ -11,14 +13,14 @@ package heimdall
 // names keep that intent visible for when it is.
 
 // read runs fn with the state lock held, for code that only looks.
-func (d *Domain) read(fn func() error) error {
+func read[T any](d *Domain, fn func() T) T {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return fn()
 }
 
 // update runs fn with the state lock held, for code that changes state.
-func (d *Domain) update(fn func() error) error {
+func update[T any](d *Domain, fn func() T) T {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return fn()

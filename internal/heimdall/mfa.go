@@ -327,35 +327,35 @@ func (d *Domain) mfaSendCode(r *router.Request) *router.Response {
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, denied := d.consumerApp(r.Param(0))
-	if denied != nil {
-		return errorResponse(denied)
-	}
-	_, c := d.challenge(a, in.MFAToken)
-	if c == nil {
-		return badChallenge
-	}
-	f := a.factorByID[in.FactorID]
-	if f == nil || f.UserID != c.UserID || f.Type != "email" || !f.Enabled || f.DisabledAt != nil {
-		return badRequest("factor_id must name an enabled email factor on the challenge")
-	}
-	now := d.now()
-	var throttled *router.Response
-	switch {
-	case c.Sends >= maxChallengeSends:
-		throttled = tooManyRequests("mfa_send_throttled", "Too many codes sent; sign in again", now, c.ExpiresAt)
-	case now.Sub(c.LastSend) < sendInterval:
-		throttled = tooManyRequests("mfa_send_throttled", "Too many codes sent; wait before asking again", now, c.LastSend.Add(sendInterval))
-	}
-	sent, resp := d.mailFactorCode(a, a.userByID[c.UserID], f, throttled)
-	if sent == nil {
+	return update(d, func() *router.Response {
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return errorResponse(denied)
+		}
+		_, c := d.challenge(a, in.MFAToken)
+		if c == nil {
+			return badChallenge
+		}
+		f := a.factorByID[in.FactorID]
+		if f == nil || f.UserID != c.UserID || f.Type != "email" || !f.Enabled || f.DisabledAt != nil {
+			return badRequest("factor_id must name an enabled email factor on the challenge")
+		}
+		now := d.now()
+		var throttled *router.Response
+		switch {
+		case c.Sends >= maxChallengeSends:
+			throttled = tooManyRequests("mfa_send_throttled", "Too many codes sent; sign in again", now, c.ExpiresAt)
+		case now.Sub(c.LastSend) < sendInterval:
+			throttled = tooManyRequests("mfa_send_throttled", "Too many codes sent; wait before asking again", now, c.LastSend.Add(sendInterval))
+		}
+		sent, resp := d.mailFactorCode(a, a.userByID[c.UserID], f, throttled)
+		if sent == nil {
+			return resp
+		}
+		c.CodeHash, c.CodeExp = sent.hash, sent.expires
+		c.CodeType, c.Sends, c.LastSend = "email", c.Sends+1, now
 		return resp
-	}
-	c.CodeHash, c.CodeExp = sent.hash, sent.expires
-	c.CodeType, c.Sends, c.LastSend = "email", c.Sends+1, now
-	return resp
+	})
 }
 
 // sentCode is the code mailFactorCode mailed: its hash and end.

@@ -150,20 +150,20 @@ func (d *Domain) verifyToken(r *router.Request, slug, token string, fn func(a *a
 			reason = keys.ReasonMalformed
 		}
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, denied = d.consumerApp(slug)
-	if denied != nil {
-		return errorResponse(denied)
-	}
-	if claims == nil {
-		return fn(a, nil, reason)
-	}
-	if a.keystore != ks { // the state was reset or imported meanwhile
-		return fn(a, nil, keys.ReasonUnknownKey)
-	}
-	p, reason := d.principalOf(a, claims)
-	return fn(a, p, reason)
+	return update(d, func() *router.Response {
+		a, denied = d.consumerApp(slug)
+		if denied != nil {
+			return errorResponse(denied)
+		}
+		if claims == nil {
+			return fn(a, nil, reason)
+		}
+		if a.keystore != ks { // the state was reset or imported meanwhile
+			return fn(a, nil, keys.ReasonUnknownKey)
+		}
+		p, reason := d.principalOf(a, claims)
+		return fn(a, p, reason)
+	})
 }
 
 // principalOf applies the checks a signature cannot: audience (absent only
