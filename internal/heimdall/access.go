@@ -225,10 +225,10 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 	switch rule.Cred {
 	case credKeyOptional:
 		if tok == "" {
-			d.mu.Lock()
-			a := d.st.appBySlug[r.Param(0)]
-			required := a != nil && a.Config.SignupRequiresPAK
-			d.mu.Unlock()
+			required := read(d, func() bool {
+				a := d.st.appBySlug[r.Param(0)]
+				return a != nil && a.Config.SignupRequiresPAK
+			})
 			if required {
 				return router.Error(http.StatusUnauthorized, "This app requires an API key to sign up")
 			}
@@ -263,7 +263,7 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 		if looksLikeJWT(tok) {
 			k, resp := d.platformCaller(r, tok)
 			if resp != nil {
-				return resp
+				return errorResponse(resp)
 			}
 			if !k.Owner && !grants(k.Permissions, rule.Perm) {
 				return router.Error(http.StatusForbidden, "Missing permission "+rule.Perm)
@@ -363,7 +363,7 @@ func (d *Domain) checkAdminKey(r *router.Request, rule accessRule, tok string) *
 // claims: a platform user (type), of this workspace (workspace_id), who is
 // a member of it (sub). It stands for the member's rights: the owner's
 // are all, another member's those of its role (see platformMemberRec).
-func (d *Domain) platformCaller(r *router.Request, tok string) (*apiKeyRec, *router.Response) {
+func (d *Domain) platformCaller(r *router.Request, tok string) (*apiKeyRec, *Error) {
 	claims, err := d.platformKeystore().Verify(tok, keys.Expect{
 		Issuers: d.acceptedIssuers(r.HTTP, "platform", false), Audience: platformAudience, Now: d.now(),
 	})
@@ -372,24 +372,30 @@ func (d *Domain) platformCaller(r *router.Request, tok string) (*apiKeyRec, *rou
 		if reason == "" {
 			reason = keys.ReasonMalformed
 		}
-		return nil, router.ErrorCode(http.StatusUnauthorized, reason, "Invalid platform token")
+		return nil, failCode(http.StatusUnauthorized, reason, "Invalid platform token")
 	}
 	if typ, _ := claims["type"].(string); typ != typePlatformUser {
-		return nil, router.ErrorCode(http.StatusUnauthorized, "wrong_token_type", "Not a platform user token")
+		return nil, failCode(http.StatusUnauthorized, "wrong_token_type", "Not a platform user token")
 	}
 	sub, _ := claims["sub"].(string)
 	ws, _ := claims["workspace_id"].(string)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if ws != d.st.WorkspaceID {
-		return nil, router.ErrorCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Token is for another workspace")
+	var k *apiKeyRec
+	denied := read(d, func() *Error {
+		if ws != d.st.WorkspaceID {
+			return failCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Token is for another workspace")
+		}
+		m := d.st.platformMember(sub)
+		if m == nil {
+			return failCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Not a member of this workspace")
+		}
+		k = &apiKeyRec{ID: sub, Name: "platform token", Owner: m.Role == platformRoleOwner,
+			Permissions: append([]string{}, m.Permissions...), via: viaPlatform}
+		return nil
+	})
+	if denied != nil {
+		return nil, denied
 	}
-	m := d.st.platformMember(sub)
-	if m == nil {
-		return nil, router.ErrorCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Not a member of this workspace")
-	}
-	return &apiKeyRec{ID: sub, Name: "platform token", Owner: m.Role == platformRoleOwner,
-		Permissions: append([]string{}, m.Permissions...), via: viaPlatform}, nil
+	return k, nil
 }
 
 // tokenCaller authenticates an access token of the app on its admin lane:

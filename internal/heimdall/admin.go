@@ -23,33 +23,33 @@ func (d *Domain) consumerAdmin(fn adminFn) router.Handler { return d.adminRoute(
 
 func (d *Domain) adminRoute(bySlug bool, fn adminFn) router.Handler {
 	return func(r *router.Request) *router.Response {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		k, denied := d.apiKey(r)
-		if denied != nil {
-			return errorResponse(denied)
-		}
-		ref := r.Param(0)
-		var a *appRec
-		if bySlug {
-			if strings.HasPrefix(ref, "__") {
-				return router.Error(http.StatusBadRequest, "App slugs beginning with __ are reserved")
+		return update(d, func() *router.Response {
+			k, denied := d.apiKey(r)
+			if denied != nil {
+				return errorResponse(denied)
 			}
-			a = d.st.appBySlug[ref]
-		} else {
-			// Ids are what the API hands out; slugs are accepted too, for
-			// hand-written calls against the mock.
-			if a = d.st.appByID[ref]; a == nil {
+			ref := r.Param(0)
+			var a *appRec
+			if bySlug {
+				if strings.HasPrefix(ref, "__") {
+					return router.Error(http.StatusBadRequest, "App slugs beginning with __ are reserved")
+				}
 				a = d.st.appBySlug[ref]
+			} else {
+				// Ids are what the API hands out; slugs are accepted too, for
+				// hand-written calls against the mock.
+				if a = d.st.appByID[ref]; a == nil {
+					a = d.st.appBySlug[ref]
+				}
 			}
-		}
-		if a == nil {
-			return router.Error(http.StatusNotFound, "App not found")
-		}
-		if !k.allows(a, "") {
-			return router.Error(http.StatusForbidden, "API key may not act on this app")
-		}
-		return fn(r, a, k)
+			if a == nil {
+				return router.Error(http.StatusNotFound, "App not found")
+			}
+			if !k.allows(a, "") {
+				return router.Error(http.StatusForbidden, "API key may not act on this app")
+			}
+			return fn(r, a, k)
+		})
 	}
 }
 
@@ -116,10 +116,9 @@ func (d *Domain) createApp(r *router.Request) *router.Response {
 		}
 		return k, nil
 	}
-	d.mu.Lock()
-	_, resp := check()
-	d.mu.Unlock()
-	if resp != nil {
+	// Refuse before drawing a key (slow when the pool is empty), and
+	// check again once it is drawn: the slug may have been taken meanwhile.
+	if resp := read(d, func() *router.Response { _, resp := check(); return resp }); resp != nil {
 		return resp
 	}
 	now := d.now()

@@ -138,14 +138,14 @@ func (d *Domain) avatarRedirect(r *router.Request) *router.Response {
 }
 
 func (d *Domain) serveAvatar(w http.ResponseWriter, r *http.Request) {
-	d.mu.Lock()
-	var av *avatarRec
-	if a := d.st.appBySlug[r.PathValue("slug")]; a != nil {
-		if u := a.userByID[r.PathValue("account_id")]; u != nil {
-			av = u.Avatar
+	av := read(d, func() *avatarRec {
+		if a := d.st.appBySlug[r.PathValue("slug")]; a != nil {
+			if u := a.userByID[r.PathValue("account_id")]; u != nil {
+				return u.Avatar
+			}
 		}
-	}
-	d.mu.Unlock()
+		return nil
+	})
 	if av == nil || len(av.Data) == 0 {
 		controlError(w, http.StatusNotFound, "not_found", "no uploaded avatar for this account")
 		return

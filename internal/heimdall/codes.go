@@ -161,21 +161,21 @@ func (d *Domain) mintCode(slot codeSlot) router.Handler {
 		if resp != nil {
 			return resp
 		}
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		a, denied := d.consumerApp(r.Param(0))
-		if denied != nil {
-			return errorResponse(denied)
-		}
-		if _, denied := d.pakFor(r, a, slot.mintPerm); denied != nil {
-			return errorResponse(denied)
-		}
-		u, c := lookupContact(a, kind, value)
-		if u == nil || !slot.serves(c) {
-			return noMatch()
-		}
-		code, exp := d.issueCode(r.HTTP, a, slot.kind, u, c, false)
-		return router.JSON(http.StatusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
+		return update(d, func() *router.Response {
+			a, denied := d.consumerApp(r.Param(0))
+			if denied != nil {
+				return errorResponse(denied)
+			}
+			if _, denied := d.pakFor(r, a, slot.mintPerm); denied != nil {
+				return errorResponse(denied)
+			}
+			u, c := lookupContact(a, kind, value)
+			if u == nil || !slot.serves(c) {
+				return noMatch()
+			}
+			code, exp := d.issueCode(r.HTTP, a, slot.kind, u, c, false)
+			return router.JSON(http.StatusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
+		})
 	}
 }
 
@@ -198,24 +198,24 @@ func (d *Domain) mailCode(slot codeSlot) router.Handler {
 		if !validEmail(email) {
 			return badRequest("email must be an email")
 		}
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		a, denied := d.consumerApp(r.Param(0))
-		if denied != nil {
-			return errorResponse(denied)
-		}
-		if _, denied := d.pakFor(r, a, slot.sendPerm); denied != nil {
-			return errorResponse(denied)
-		}
-		if resp := mailPrecondition(a, slot.template(a)); resp != nil {
-			return errorResponse(resp)
-		}
-		u, c := lookupContact(a, "email", email)
-		if u == nil || !slot.serves(c) {
-			return noMatch()
-		}
-		_, exp := d.issueCode(r.HTTP, a, slot.kind, u, c, true)
-		return router.JSON(http.StatusCreated, map[string]any{"expires_at": ts(exp)})
+		return update(d, func() *router.Response {
+			a, denied := d.consumerApp(r.Param(0))
+			if denied != nil {
+				return errorResponse(denied)
+			}
+			if _, denied := d.pakFor(r, a, slot.sendPerm); denied != nil {
+				return errorResponse(denied)
+			}
+			if resp := mailPrecondition(a, slot.template(a)); resp != nil {
+				return errorResponse(resp)
+			}
+			u, c := lookupContact(a, "email", email)
+			if u == nil || !slot.serves(c) {
+				return noMatch()
+			}
+			_, exp := d.issueCode(r.HTTP, a, slot.kind, u, c, true)
+			return router.JSON(http.StatusCreated, map[string]any{"expires_at": ts(exp)})
+		})
 	}
 }
 

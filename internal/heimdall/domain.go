@@ -207,13 +207,14 @@ func (d *Domain) newApp(st *state, id, slug, name, createdBy string, now time.Ti
 // baseline's signing keys, so tokens minted against the baseline verify
 // again and nothing created since survives.
 func (d *Domain) Reset() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	st, err := decodeState(d.baseline, d.pool)
-	if err != nil {
-		panic(fmt.Sprintf("heimdall: the baseline snapshot does not decode: %v", err))
-	}
-	d.st = st
+	update(d, func() error {
+		st, err := decodeState(d.baseline, d.pool)
+		if err != nil {
+			panic(fmt.Sprintf("heimdall: the baseline snapshot does not decode: %v", err))
+		}
+		d.st = st
+		return nil
+	})
 }
 
 // SetBaseline applies doc on top of the bootstrap state and makes the
@@ -250,9 +251,12 @@ func (d *Domain) ApplyFixtures(doc *fixtures.Document) (map[string]any, error) {
 		return nil, err
 	}
 	hashes := fixtureHashes(doc)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.applyFixtures(d.st, doc, hashes)
+	var ids map[string]any
+	err := update(d, func() (err error) {
+		ids, err = d.applyFixtures(d.st, doc, hashes)
+		return err
+	})
+	return ids, err
 }
 
 // Export returns the whole state, signing keys included, as JSON.
@@ -261,9 +265,12 @@ func (d *Domain) ApplyFixtures(doc *fixtures.Document) (map[string]any, error) {
 // secrets are kept as they are: the API lists the one and must check codes
 // against the other.
 func (d *Domain) Export() (json.RawMessage, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return encodeState(d.st)
+	var out json.RawMessage
+	err := read(d, func() (err error) {
+		out, err = encodeState(d.st)
+		return err
+	})
+	return out, err
 }
 
 // ExportTo streams what Export returns to w, one record at a time, so a
