@@ -192,16 +192,19 @@ func (d *Domain) nativeSignIn(r *router.Request) *router.Response {
 	if !idp.IssuesIDTokens(provider) {
 		return errorResponse(unknownProvider())
 	}
-	d.mu.Lock()
-	a, denied := d.consumerApp(slug)
-	if denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
-	}
-	auds, denied := providerAudiences(a, provider)
-	set := d.st.idps
-	d.mu.Unlock()
-	if denied != nil {
+	var (
+		auds []string
+		set  *idp.Set
+	)
+	if denied := read(d, func() *Error {
+		a, denied := d.consumerApp(slug)
+		if denied != nil {
+			return denied
+		}
+		set = d.st.idps
+		auds, denied = providerAudiences(a, provider)
+		return denied
+	}); denied != nil {
 		return errorResponse(denied)
 	}
 	now := d.now()
@@ -223,24 +226,27 @@ func (d *Domain) nativeSignIn(r *router.Request) *router.Response {
 // nativeAccount is the locked half of a native sign-in: the nonce is spent,
 // the account resolved and a session started.
 func (d *Domain) nativeAccount(slug, provider string, set *idp.Set, claims map[string]any, rawNonce, hintName string, hr *http.Request, now time.Time) (issued, *router.Response) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, denied := d.consumerApp(slug)
-	if denied != nil {
-		return issued{}, errorResponse(denied)
-	}
-	if d.st.idps != set { // reset or imported meanwhile: those keys are gone
-		return issued{}, errorResponse(refused(&idp.VerifyError{Reason: idp.ReasonSignature, Detail: "the provider keys changed during the request"}))
-	}
-	exp, _ := claims["exp"].(float64)
-	if !a.consumeNonce(provider, rawNonce, time.Unix(int64(exp), 0), now) {
-		return issued{}, router.ErrorCode(http.StatusUnauthorized, "nonce_replayed", "ID token refused (nonce_replayed): this nonce was already used")
-	}
-	u, resp := d.federatedAccount(a, provider, claimIdentity(claims), hintName)
-	if resp != nil {
-		return issued{}, resp
-	}
-	return d.startSession(hr, a, u, []string{"oauth", provider}), nil
+	var is issued
+	resp := update(d, func() *router.Response {
+		a, denied := d.consumerApp(slug)
+		if denied != nil {
+			return errorResponse(denied)
+		}
+		if d.st.idps != set { // reset or imported meanwhile: those keys are gone
+			return errorResponse(refused(&idp.VerifyError{Reason: idp.ReasonSignature, Detail: "the provider keys changed during the request"}))
+		}
+		exp, _ := claims["exp"].(float64)
+		if !a.consumeNonce(provider, rawNonce, time.Unix(int64(exp), 0), now) {
+			return router.ErrorCode(http.StatusUnauthorized, "nonce_replayed", "ID token refused (nonce_replayed): this nonce was already used")
+		}
+		u, resp := d.federatedAccount(a, provider, claimIdentity(claims), hintName)
+		if resp != nil {
+			return resp
+		}
+		is = d.startSession(hr, a, u, []string{"oauth", provider})
+		return nil
+	})
+	return is, resp
 }
 
 // claimIdentity reads the person out of verified ID-token claims. Apple
@@ -522,35 +528,35 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 		return badRequest("state should not be empty")
 	}
 	now := d.now()
-	d.mu.Lock()
-	a, denied := d.consumerApp(slug)
-	if denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
-	}
-	st := a.web.states[in.State]
-	delete(a.web.states, in.State) // single use, whatever happens next
-	if st == nil || !now.Before(st.expiresAt) {
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusBadRequest, "invalid_state", "Unknown or expired state")
-	}
-	if st.provider != provider {
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusBadRequest, "invalid_state", "The state belongs to another provider")
-	}
-	if resp := allowedReturnTo(a, st.returnTo); resp != nil {
-		d.mu.Unlock()
-		return errorResponse(resp)
-	}
 	var auds []string
-	if idp.IssuesIDTokens(provider) {
-		if auds, denied = providerAudiences(a, provider); denied != nil {
-			d.mu.Unlock()
+	var st *webState
+	var set *idp.Set
+	if resp := update(d, func() *router.Response {
+		a, denied := d.consumerApp(slug)
+		if denied != nil {
 			return errorResponse(denied)
 		}
+		st = a.web.states[in.State]
+		delete(a.web.states, in.State) // single use, whatever happens next
+		if st == nil || !now.Before(st.expiresAt) {
+			return router.ErrorCode(http.StatusBadRequest, "invalid_state", "Unknown or expired state")
+		}
+		if st.provider != provider {
+			return router.ErrorCode(http.StatusBadRequest, "invalid_state", "The state belongs to another provider")
+		}
+		if resp := allowedReturnTo(a, st.returnTo); resp != nil {
+			return errorResponse(resp)
+		}
+		if idp.IssuesIDTokens(provider) {
+			if auds, denied = providerAudiences(a, provider); denied != nil {
+				return errorResponse(denied)
+			}
+		}
+		set = d.st.idps
+		return nil
+	}); resp != nil {
+		return resp
 	}
-	set := d.st.idps
-	d.mu.Unlock()
 
 	if in.Error != "" {
 		return router.Redirect(http.StatusSeeOther, withQuery(st.returnTo, "heimdall_error", callbackErrorCode(in.Error)))
@@ -592,7 +598,7 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 	}
 
 	return update(d, func() *router.Response {
-		a, denied = d.consumerApp(slug)
+		a, denied := d.consumerApp(slug)
 		if denied != nil {
 			return errorResponse(denied)
 		}
@@ -626,43 +632,40 @@ func (d *Domain) webExchange(r *router.Request) *router.Response {
 	}
 	slug := r.Param(0)
 	h := tokenHash(in.Code)
-	d.mu.Lock()
-	a, denied := d.consumerApp(slug)
-	if denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
-	}
-	now := d.now()
-	res := a.web.results[h]
-	if res == nil {
-		for _, other := range d.st.Apps {
-			if other != a && other.web.results[h] != nil {
-				d.mu.Unlock()
-				return router.ErrorCode(http.StatusForbidden, "code_wrong_app", "The code does not belong to this app")
-			}
+	var is issued
+	if resp := update(d, func() *router.Response {
+		a, denied := d.consumerApp(slug)
+		if denied != nil {
+			return errorResponse(denied)
 		}
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusUnauthorized, "invalid_code", "Unknown code")
+		now := d.now()
+		res := a.web.results[h]
+		if res == nil {
+			for _, other := range d.st.Apps {
+				if other != a && other.web.results[h] != nil {
+					return router.ErrorCode(http.StatusForbidden, "code_wrong_app", "The code does not belong to this app")
+				}
+			}
+			return router.ErrorCode(http.StatusUnauthorized, "invalid_code", "Unknown code")
+		}
+		if res.used {
+			return router.ErrorCode(http.StatusUnauthorized, "code_already_used", "The code was already redeemed")
+		}
+		if !now.Before(res.expiresAt) {
+			return router.ErrorCode(http.StatusUnauthorized, "code_expired", "The code expired")
+		}
+		res.used = true
+		u := a.userByID[res.userID]
+		if u == nil {
+			return router.ErrorCode(http.StatusUnauthorized, "invalid_code", "The account behind the code no longer exists")
+		}
+		if denied := statusRefusal(u); denied != nil {
+			return errorResponse(denied)
+		}
+		is = d.startSession(r.HTTP, a, u, []string{"oauth", res.provider})
+		return nil
+	}); resp != nil {
+		return resp
 	}
-	if res.used {
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusUnauthorized, "code_already_used", "The code was already redeemed")
-	}
-	if !now.Before(res.expiresAt) {
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusUnauthorized, "code_expired", "The code expired")
-	}
-	res.used = true
-	u := a.userByID[res.userID]
-	if u == nil {
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusUnauthorized, "invalid_code", "The account behind the code no longer exists")
-	}
-	if denied := statusRefusal(u); denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
-	}
-	is := d.startSession(r.HTTP, a, u, []string{"oauth", res.provider})
-	d.mu.Unlock()
 	return tokenResponse(is)
 }

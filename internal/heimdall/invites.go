@@ -126,50 +126,48 @@ func (d *Domain) acceptInvite(r *router.Request) *router.Response {
 		return badRequest("code should not be empty", "password should not be empty")
 	}
 	hash := hashPassword(in.Password)
-	d.mu.Lock()
-	a, denied := d.consumerApp(r.Param(0))
-	if denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
+	var is issued
+	if resp := update(d, func() *router.Response {
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return errorResponse(denied)
+		}
+		inv := a.inviteByRef[in.Code]
+		if inv == nil || inv.Code != in.Code {
+			return router.Error(http.StatusNotFound, "Invite not found")
+		}
+		if inv.RevokedAt != nil || !d.now().Before(inv.ExpiresAt) || inv.UseCount >= inv.MaxUses {
+			return router.ErrorCode(http.StatusGone, "invite_unavailable", "Invite revoked, expired, or fully used")
+		}
+		if p := passwordProblems(a.Config, in.Password); len(p) > 0 {
+			return badRequest(p...)
+		}
+		username := strings.TrimSpace(in.Username)
+		if p := controlProblems("username", username); p != nil {
+			return badRequest(p...)
+		}
+		if username == "" {
+			username = localPart(inv.Email)
+		}
+		if resp := d.checkUnique(a, username, inv.Email, nil); resp != nil {
+			return errorResponse(resp)
+		}
+		role := inv.RoleName
+		if a.roleByName[role] == nil { // the role was deleted after inviting
+			role = a.Config.SignupDefaultRole
+		}
+		name := in.DisplayName
+		if name == "" {
+			name = inv.Name
+		}
+		// Verified at once: receiving the invite code proved the address.
+		u := d.createUser(a, username, inv.Email, hash, name, role, true)
+		inv.UseCount++
+		d.audit(a, "invite.accepted", u.ID, "invite", inv.ID, u.ID, nil)
+		is = d.startSession(r.HTTP, a, u, []string{"pwd"})
+		return nil
+	}); resp != nil {
+		return resp
 	}
-	inv := a.inviteByRef[in.Code]
-	if inv == nil || inv.Code != in.Code {
-		d.mu.Unlock()
-		return router.Error(http.StatusNotFound, "Invite not found")
-	}
-	if inv.RevokedAt != nil || !d.now().Before(inv.ExpiresAt) || inv.UseCount >= inv.MaxUses {
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusGone, "invite_unavailable", "Invite revoked, expired, or fully used")
-	}
-	if p := passwordProblems(a.Config, in.Password); len(p) > 0 {
-		d.mu.Unlock()
-		return badRequest(p...)
-	}
-	username := strings.TrimSpace(in.Username)
-	if p := controlProblems("username", username); p != nil {
-		d.mu.Unlock()
-		return badRequest(p...)
-	}
-	if username == "" {
-		username = localPart(inv.Email)
-	}
-	if resp := d.checkUnique(a, username, inv.Email, nil); resp != nil {
-		d.mu.Unlock()
-		return errorResponse(resp)
-	}
-	role := inv.RoleName
-	if a.roleByName[role] == nil { // the role was deleted after inviting
-		role = a.Config.SignupDefaultRole
-	}
-	name := in.DisplayName
-	if name == "" {
-		name = inv.Name
-	}
-	// Verified at once: receiving the invite code proved the address.
-	u := d.createUser(a, username, inv.Email, hash, name, role, true)
-	inv.UseCount++
-	d.audit(a, "invite.accepted", u.ID, "invite", inv.ID, u.ID, nil)
-	is := d.startSession(r.HTTP, a, u, []string{"pwd"})
-	d.mu.Unlock()
 	return tokenResponse(is)
 }

@@ -2,6 +2,7 @@ package heimdall
 
 import (
 	"encoding/json"
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"net/http"
 	"net/url"
 	"slices"
@@ -125,37 +126,40 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 	if id == "" || secret == "" {
 		return invalidClient(basic, "client_id and client_secret are required")
 	}
-	d.mu.Lock()
-	a, denied := d.consumerApp(r.Param(0))
-	if denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
-	}
-	c := a.clientByID[id]
-	if c == nil || c.ClientID != id || c.SecretHash != tokenHash(secret) || !c.IsActive {
-		d.mu.Unlock()
-		return invalidClient(basic, "Invalid client credentials")
-	}
-	scopes := append([]string{}, c.Scopes...)
-	if want := strings.Fields(in["scope"]); len(want) > 0 {
-		for _, s := range want {
-			if !slices.Contains(c.Scopes, s) {
-				d.mu.Unlock()
-				return oauthError(http.StatusBadRequest, "invalid_scope", "Scope "+s+" is not granted to this client")
-			}
+	var claims map[string]any
+	var ks *keys.Keystore
+	var scopes []string
+	if resp := update(d, func() *router.Response {
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return errorResponse(denied)
 		}
-		scopes = want
+		c := a.clientByID[id]
+		if c == nil || c.ClientID != id || c.SecretHash != tokenHash(secret) || !c.IsActive {
+			return invalidClient(basic, "Invalid client credentials")
+		}
+		scopes = append([]string{}, c.Scopes...)
+		if want := strings.Fields(in["scope"]); len(want) > 0 {
+			for _, s := range want {
+				if !slices.Contains(c.Scopes, s) {
+					return oauthError(http.StatusBadRequest, "invalid_scope", "Scope "+s+" is not granted to this client")
+				}
+			}
+			scopes = want
+		}
+		now := d.now()
+		c.LastUsedAt = &now
+		claims = map[string]any{
+			"iss": d.issuer(r.HTTP, a.Slug), "aud": a.Slug, "sub": c.ClientID, "client_id": c.ClientID,
+			"aid": a.ID, "type": typeM2M, "scopes": scopes,
+			"iat": now.Unix(), "exp": now.Add(accessTTL).Unix(),
+		}
+		d.audit(a, "m2m.token_issued", c.ClientID, "m2m_client", c.ID, "", nil)
+		ks = a.keystore
+		return nil
+	}); resp != nil {
+		return resp
 	}
-	now := d.now()
-	c.LastUsedAt = &now
-	claims := map[string]any{
-		"iss": d.issuer(r.HTTP, a.Slug), "aud": a.Slug, "sub": c.ClientID, "client_id": c.ClientID,
-		"aid": a.ID, "type": typeM2M, "scopes": scopes,
-		"iat": now.Unix(), "exp": now.Add(accessTTL).Unix(),
-	}
-	d.audit(a, "m2m.token_issued", c.ClientID, "m2m_client", c.ID, "", nil)
-	ks := a.keystore
-	d.mu.Unlock()
 	tok, err := ks.Sign(claims)
 	if err != nil {
 		return router.Error(http.StatusInternalServerError, "signing failed: "+err.Error())

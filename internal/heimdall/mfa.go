@@ -256,30 +256,30 @@ func (d *Domain) mfaVerify(r *router.Request) *router.Response {
 // the amr method the answer proves, "" for a wrong one; it runs under
 // d.mu. The session's token is signed after the lock is let go.
 func (d *Domain) answerChallenge(r *router.Request, token, wrongCode, wrongMsg string, check func(a *appRec, c *challengeRec, now time.Time) string) *router.Response {
-	d.mu.Lock()
-	a, denied := d.consumerApp(r.Param(0))
-	if denied != nil {
-		d.mu.Unlock()
-		return errorResponse(denied)
+	var is issued
+	if resp := update(d, func() *router.Response {
+		a, denied := d.consumerApp(r.Param(0))
+		if denied != nil {
+			return errorResponse(denied)
+		}
+		h, c := d.challenge(a, token)
+		if c == nil {
+			return badChallenge
+		}
+		now := d.now()
+		if c.Tries >= maxChallengeTries {
+			return tooManyRequests("mfa_locked", "Too many wrong codes; sign in again", now, c.ExpiresAt)
+		}
+		method := check(a, c, now)
+		if method == "" {
+			c.Tries++
+			return router.ErrorCode(http.StatusUnauthorized, wrongCode, wrongMsg)
+		}
+		is = d.finishChallenge(r.HTTP, a, h, c, method)
+		return nil
+	}); resp != nil {
+		return resp
 	}
-	h, c := d.challenge(a, token)
-	if c == nil {
-		d.mu.Unlock()
-		return badChallenge
-	}
-	now := d.now()
-	if c.Tries >= maxChallengeTries {
-		d.mu.Unlock()
-		return tooManyRequests("mfa_locked", "Too many wrong codes; sign in again", now, c.ExpiresAt)
-	}
-	method := check(a, c, now)
-	if method == "" {
-		c.Tries++
-		d.mu.Unlock()
-		return router.ErrorCode(http.StatusUnauthorized, wrongCode, wrongMsg)
-	}
-	is := d.finishChallenge(r.HTTP, a, h, c, method)
-	d.mu.Unlock()
 	return tokenResponse(is)
 }
 

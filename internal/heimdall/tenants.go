@@ -182,9 +182,13 @@ func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) router.Handler {
 		if tok == "" {
 			return router.Error(http.StatusUnauthorized, "Missing bearer token")
 		}
-		d.mu.Lock()
-		if d.st.keyByHash[tokenHash(tok)] != nil {
-			defer d.mu.Unlock()
+		// An API key answers under one lock; a token is verified outside it
+		// (verifyToken locks for the lookup around the RSA check).
+		isKey := false
+		if resp := update(d, func() *router.Response {
+			if isKey = d.st.keyByHash[tokenHash(tok)] != nil; !isKey {
+				return nil
+			}
 			a, denied := d.consumerApp(r.Param(0))
 			if denied != nil {
 				return errorResponse(denied)
@@ -194,8 +198,9 @@ func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) router.Handler {
 				return errorResponse(denied)
 			}
 			return fn(r, a, tenantActor{key: k})
+		}); isKey {
+			return resp
 		}
-		d.mu.Unlock()
 		return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
 			if p == nil {
 				return router.ErrorCode(http.StatusUnauthorized, reason, "Invalid API key or token")

@@ -127,14 +127,14 @@ type principal struct {
 // d.mu held and the principal (nil with a reason when the token is bad).
 // App errors (unknown slug, ...) are returned as responses directly.
 func (d *Domain) verifyToken(r *router.Request, slug, token string, fn func(a *appRec, p *principal, reason string) *router.Response) *router.Response {
-	d.mu.Lock()
-	a, denied := d.consumerApp(slug)
 	var ks *keys.Keystore
-	if a != nil {
-		ks = a.keystore
-	}
-	d.mu.Unlock()
-	if denied != nil {
+	if denied := read(d, func() *Error {
+		a, denied := d.consumerApp(slug)
+		if a != nil {
+			ks = a.keystore
+		}
+		return denied
+	}); denied != nil {
 		return errorResponse(denied)
 	}
 	var claims map[string]any
@@ -151,7 +151,7 @@ func (d *Domain) verifyToken(r *router.Request, slug, token string, fn func(a *a
 		}
 	}
 	return update(d, func() *router.Response {
-		a, denied = d.consumerApp(slug)
+		a, denied := d.consumerApp(slug)
 		if denied != nil {
 			return errorResponse(denied)
 		}
