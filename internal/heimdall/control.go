@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/control"
 )
 
 // ControlRoutes mounts the domain's /__mock routes. Their 4xx bodies are
@@ -22,22 +24,12 @@ func (d *Domain) ControlRoutes(mux *http.ServeMux) {
 	d.federatedControlRoutes(mux)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func controlError(w http.ResponseWriter, status int, err, detail string) {
-	writeJSON(w, status, map[string]string{"error": err, "detail": detail})
-}
-
 var outboxKinds = map[string]bool{"": true, kindPasswordReset: true, kindVerification: true, "invite": true, "otp": true}
 
 func (d *Domain) listOutbox(w http.ResponseWriter, r *http.Request) {
 	to, kind := r.URL.Query().Get("to"), r.URL.Query().Get("kind")
 	if !outboxKinds[kind] {
-		controlError(w, http.StatusBadRequest, "bad_kind", "kind must be password_reset, verification, invite or otp")
+		control.Error(w, http.StatusBadRequest, "bad_kind", "kind must be password_reset, verification, invite or otp")
 		return
 	}
 	d.mu.Lock()
@@ -52,7 +44,7 @@ func (d *Domain) listOutbox(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	control.WriteJSON(w, http.StatusOK, out)
 }
 
 func (d *Domain) clearOutbox(w http.ResponseWriter, _ *http.Request) {
@@ -84,7 +76,7 @@ func (e errMint) Error() string { return e.code + ": " + e.detail }
 func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
-		controlError(w, http.StatusBadRequest, "bad_body", err.Error())
+		control.Error(w, http.StatusBadRequest, "bad_body", err.Error())
 		return
 	}
 	var in MintRequest
@@ -92,7 +84,7 @@ func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(strings.NewReader(string(body)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&in); err != nil {
-			controlError(w, http.StatusBadRequest, "bad_body", err.Error())
+			control.Error(w, http.StatusBadRequest, "bad_body", err.Error())
 			return
 		}
 	}
@@ -104,13 +96,13 @@ func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
 			if me.code == "not_found" {
 				status = http.StatusNotFound
 			}
-			controlError(w, status, me.code, me.detail)
+			control.Error(w, status, me.code, me.detail)
 			return
 		}
-		controlError(w, http.StatusInternalServerError, "internal", err.Error())
+		control.Error(w, http.StatusInternalServerError, "internal", err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	control.WriteJSON(w, http.StatusOK, out)
 }
 
 // Mint issues a token as POST /__mock/tokens does; r supplies the base URL.
@@ -243,9 +235,9 @@ func (d *Domain) rotateKeys(w http.ResponseWriter, r *http.Request) {
 	a := d.st.appBySlug[slug]
 	d.mu.Unlock()
 	if a == nil {
-		controlError(w, http.StatusNotFound, "not_found", "no app with slug "+slug)
+		control.Error(w, http.StatusNotFound, "not_found", "no app with slug "+slug)
 		return
 	}
 	kid := a.keystore.Rotate(d.now())
-	writeJSON(w, http.StatusOK, map[string]string{"kid": kid})
+	control.WriteJSON(w, http.StatusOK, map[string]string{"kid": kid})
 }

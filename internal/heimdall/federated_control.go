@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/control"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
 )
 
@@ -32,7 +33,7 @@ func (d *Domain) idpJWKS(w http.ResponseWriter, r *http.Request) {
 	provider := r.PathValue("provider")
 	jwks, ok := d.identityProviders().JWKSJSON(provider)
 	if !ok {
-		controlError(w, http.StatusNotFound, "unknown_provider", "no fake provider "+provider+" publishes keys (apple, google)")
+		control.Error(w, http.StatusNotFound, "unknown_provider", "no fake provider "+provider+" publishes keys (apple, google)")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -121,12 +122,12 @@ func (d *Domain) MintIDToken(provider string, in IDTokenRequest) (string, map[st
 func (d *Domain) idpMintIDToken(w http.ResponseWriter, r *http.Request) {
 	provider := r.PathValue("provider")
 	if !idp.IssuesIDTokens(provider) {
-		controlError(w, http.StatusNotFound, "unknown_provider", "no fake provider "+provider+" issues ID tokens (apple, google)")
+		control.Error(w, http.StatusNotFound, "unknown_provider", "no fake provider "+provider+" issues ID tokens (apple, google)")
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
-		controlError(w, http.StatusBadRequest, "bad_body", err.Error())
+		control.Error(w, http.StatusBadRequest, "bad_body", err.Error())
 		return
 	}
 	var in IDTokenRequest
@@ -134,7 +135,7 @@ func (d *Domain) idpMintIDToken(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&in); err != nil {
-			controlError(w, http.StatusBadRequest, "bad_body", err.Error())
+			control.Error(w, http.StatusBadRequest, "bad_body", err.Error())
 			return
 		}
 	}
@@ -142,10 +143,10 @@ func (d *Domain) idpMintIDToken(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var fe errField
 		if errors.As(err, &fe) {
-			controlError(w, http.StatusBadRequest, "bad_"+fe.field, fe.Error())
+			control.Error(w, http.StatusBadRequest, "bad_"+fe.field, fe.Error())
 			return
 		}
-		controlError(w, http.StatusInternalServerError, "internal", err.Error())
+		control.Error(w, http.StatusInternalServerError, "internal", err.Error())
 		return
 	}
 	out := map[string]any{"id_token": tok, "claims": claims}
@@ -158,5 +159,5 @@ func (d *Domain) idpMintIDToken(w http.ResponseWriter, r *http.Request) {
 		}
 		out["user"] = user
 	}
-	writeJSON(w, http.StatusOK, out)
+	control.WriteJSON(w, http.StatusOK, out)
 }
