@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/control"
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 )
 
 // ControlRoutes mounts the domain's /__mock routes. Their 4xx bodies are
@@ -32,25 +33,27 @@ func (d *Domain) listOutbox(w http.ResponseWriter, r *http.Request) {
 		control.Error(w, http.StatusBadRequest, "bad_kind", "kind must be password_reset, verification, invite or otp")
 		return
 	}
-	d.mu.Lock()
 	out := make([]map[string]any, 0)
-	for i := len(d.st.Outbox) - 1; i >= 0; i-- { // newest first
-		m := d.st.Outbox[i]
-		if (to == "" || strings.EqualFold(m.To, to)) && (kind == "" || m.Kind == kind) {
-			out = append(out, map[string]any{
-				"id": m.ID, "kind": m.Kind, "to": m.To, "token": m.Token, "code": m.Code,
-				"link": m.Link, "app_slug": m.AppSlug, "created_at": ts(m.CreatedAt),
-			})
+	_ = d.read(func() error {
+		for i := len(d.st.Outbox) - 1; i >= 0; i-- { // newest first
+			m := d.st.Outbox[i]
+			if (to == "" || strings.EqualFold(m.To, to)) && (kind == "" || m.Kind == kind) {
+				out = append(out, map[string]any{
+					"id": m.ID, "kind": m.Kind, "to": m.To, "token": m.Token, "code": m.Code,
+					"link": m.Link, "app_slug": m.AppSlug, "created_at": ts(m.CreatedAt),
+				})
+			}
 		}
-	}
-	d.mu.Unlock()
+		return nil
+	})
 	control.WriteJSON(w, http.StatusOK, out)
 }
 
 func (d *Domain) clearOutbox(w http.ResponseWriter, _ *http.Request) {
-	d.mu.Lock()
-	d.st.Outbox = nil
-	d.mu.Unlock()
+	_ = d.update(func() error {
+		d.st.Outbox = nil
+		return nil
+	})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -131,18 +134,39 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 	if len(amr) == 0 {
 		amr = []string{"pwd"}
 	}
-	d.mu.Lock()
+	var claims, out map[string]any
+	var ks *keys.Keystore
+	err := d.update(func() error {
+		var err error
+		claims, out, ks, err = d.mintLocked(r, in, ttl, withSession, amr)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Signing is slow (RSA): it runs after the lock is released.
+	tok, err := ks.Sign(claims)
+	if err != nil {
+		return nil, errMint{"bad_claims", err.Error()}
+	}
+	out["access_token"], out["sub"] = tok, claims["sub"]
+	return out, nil
+}
+
+// mintLocked is Mint's part under the update lock: it finds the app,
+// makes the user and session a token needs, and returns the claims to sign,
+// the answer so far and the app's keystore.
+func (d *Domain) mintLocked(r *http.Request, in MintRequest, ttl time.Duration, withSession bool, amr []string) (claims, out map[string]any, ks *keys.Keystore, err error) {
 	a := d.st.appBySlug[in.AppSlug]
 	if a == nil {
-		d.mu.Unlock()
-		return nil, errMint{"not_found", "no app with slug " + in.AppSlug}
+		return nil, nil, nil, errMint{"not_found", "no app with slug " + in.AppSlug}
 	}
 	now := d.now()
-	claims := map[string]any{
+	claims = map[string]any{
 		"iss": d.issuer(r, a.Slug), "aud": a.Slug, "aid": a.ID, "type": in.Type,
 		"iat": now.Unix(), "exp": now.Add(ttl).Unix(),
 	}
-	out := map[string]any{}
+	out = map[string]any{}
 	switch in.Type {
 	case typeEndUser:
 		u := a.userByID[in.Sub]
@@ -156,8 +180,7 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 			// A session needs a user: make one, so a token for any subject
 			// the caller's own app knows verifies like a real sign-in.
 			if in.Sub != "" && (strings.HasPrefix(in.Sub, "__") || len(in.Sub) > 128) {
-				d.mu.Unlock()
-				return nil, errMint{"bad_sub", "sub must be at most 128 characters and not start with __"}
+				return nil, nil, nil, errMint{"bad_sub", "sub must be at most 128 characters and not start with __"}
 			}
 			u = d.mintedUser(a, in.Sub, in.Role)
 		}
@@ -200,19 +223,12 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 	for k, v := range in.Claims {
 		claims[k] = v
 	}
-	ks := a.keystore
-	d.mu.Unlock()
-	tok, err := ks.Sign(claims)
-	if err != nil {
-		return nil, errMint{"bad_claims", err.Error()}
-	}
-	out["access_token"], out["sub"] = tok, claims["sub"]
-	return out, nil
+	return claims, out, a.keystore, nil
 }
 
 // mintedUser creates the user behind a minted token for an unknown sub:
 // its id is the sub (or a new uuid), its username the sub too, with no
-// email and no password. Caller holds d.mu.
+// email and no password. Caller is inside d.update.
 func (d *Domain) mintedUser(a *appRec, sub, role string) *userRec {
 	if role == "" || a.roleByName[role] == nil {
 		role = a.Config.SignupDefaultRole
@@ -231,9 +247,11 @@ func (d *Domain) mintedUser(a *appRec, sub, role string) *userRec {
 
 func (d *Domain) rotateKeys(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
-	d.mu.Lock()
-	a := d.st.appBySlug[slug]
-	d.mu.Unlock()
+	var a *appRec
+	_ = d.read(func() error {
+		a = d.st.appBySlug[slug]
+		return nil
+	})
 	if a == nil {
 		control.Error(w, http.StatusNotFound, "not_found", "no app with slug "+slug)
 		return

@@ -24,9 +24,12 @@ func (d *Domain) federatedControlRoutes(mux *http.ServeMux) {
 }
 
 func (d *Domain) identityProviders() *idp.Set {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.st.idps
+	var set *idp.Set
+	_ = d.read(func() error {
+		set = d.st.idps
+		return nil
+	})
+	return set
 }
 
 func (d *Domain) idpJWKS(w http.ResponseWriter, r *http.Request) {
@@ -86,23 +89,27 @@ func (d *Domain) MintIDToken(provider string, in IDTokenRequest) (string, map[st
 	if in.AppSlug == "" {
 		in.AppSlug = BootstrapAppSlug
 	}
-	d.mu.Lock()
-	set := d.st.idps
+	var set *idp.Set
 	aud := in.Aud
-	if aud == "" {
+	err := d.read(func() error {
+		set = d.st.idps
+		if aud != "" {
+			return nil
+		}
 		a := d.st.appBySlug[in.AppSlug]
 		if a == nil {
-			d.mu.Unlock()
-			return "", nil, errField{"app_slug", "no app with slug " + in.AppSlug}
+			return errField{"app_slug", "no app with slug " + in.AppSlug}
 		}
 		auds, denied := providerAudiences(a, provider)
 		if denied != nil {
-			d.mu.Unlock()
-			return "", nil, errField{"aud", "app " + in.AppSlug + " has no enabled " + provider + " client id; give aud"}
+			return errField{"aud", "app " + in.AppSlug + " has no enabled " + provider + " client id; give aud"}
 		}
 		aud = auds[0]
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
 	}
-	d.mu.Unlock()
 	id := idp.Identity{Sub: in.Sub, Email: in.Email, EmailVerified: in.EmailVerified == nil || *in.EmailVerified, Name: in.Name}
 	if provider == idp.Apple {
 		id.Name = "" // Apple hands the name to the app beside the token, never in it
