@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/control"
+	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 )
 
@@ -23,6 +24,60 @@ func (d *Domain) ControlRoutes(mux *http.ServeMux) {
 	d.avatarControlRoutes(mux)
 	d.platformControlRoutes(mux)
 	d.federatedControlRoutes(mux)
+}
+
+// ControlModule is the domain as a module of the control plane: its
+// routes, its reset, and its whole state as the snapshot's "domain" part.
+func (d *Domain) ControlModule() control.Domain { return controlModule{d} }
+
+type controlModule struct{ d *Domain }
+
+func (m controlModule) Name() string              { return "domain" }
+func (m controlModule) Routes(mux *http.ServeMux) { m.d.ControlRoutes(mux) }
+func (m controlModule) Reset()                    { m.d.Reset() }
+func (m controlModule) Export(w io.Writer) error  { return m.d.ExportTo(w) }
+func (m controlModule) ApplyFixtures(doc []byte) (map[string]any, error) {
+	parsed, err := fixtures.Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	return m.d.ApplyFixtures(parsed)
+}
+
+// Import builds the whole state from the snapshot before the commit swaps
+// it in, as Domain.Import does, split so the plane can check every part of
+// a snapshot before it changes any. A snapshot without a domain part
+// leaves the state alone.
+func (m controlModule) Import(part json.RawMessage) (func(), error) {
+	if len(part) == 0 {
+		return func() {}, nil
+	}
+	st, err := decodeState(part, m.d.pool)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		_ = m.d.update(func() error {
+			m.d.st = st
+			return nil
+		})
+	}, nil
+}
+
+// BootstrapInfo is the fixed values the health route hands a newcomer,
+// with the issuer and base URL as seen from baseURL.
+func (m controlModule) BootstrapInfo(baseURL string) map[string]any {
+	b := m.d.Bootstrap()
+	return map[string]any{
+		"workspace_id":     b.WorkspaceID,
+		"api_key":          b.APIKey,
+		"app_id":           b.AppID,
+		"app_slug":         b.AppSlug,
+		"base_url":         baseURL,
+		"issuer":           baseURL + "/" + b.AppSlug,
+		"apple_client_id":  b.AppleClientID,
+		"google_client_id": b.GoogleClientID,
+	}
 }
 
 var outboxKinds = map[string]bool{"": true, kindPasswordReset: true, kindVerification: true, "invite": true, "otp": true}
