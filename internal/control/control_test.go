@@ -24,20 +24,23 @@ type fakeDomain struct {
 	failNext bool
 }
 
-func (f *fakeDomain) ControlRoutes(mux *http.ServeMux) {
+func (f *fakeDomain) Name() string { return "domain" }
+func (f *fakeDomain) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /__mock/outbox", func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, 200, []any{}) })
 }
 func (f *fakeDomain) Reset() { f.resets++ }
-func (f *fakeDomain) ExportTo(w io.Writer) error {
+func (f *fakeDomain) Export(w io.Writer) error {
 	_, err := io.WriteString(w, `{"users":`+f.state+`}`)
 	return err
 }
-func (f *fakeDomain) Import(data json.RawMessage) error {
-	if f.failNext {
-		return errors.New("users[0].email: required")
+func (f *fakeDomain) Import(data json.RawMessage) (func(), error) {
+	if data == nil {
+		return func() {}, nil
 	}
-	f.imported = string(data)
-	return nil
+	if f.failNext {
+		return nil, errors.New("users[0].email: required")
+	}
+	return func() { f.imported = string(data) }, nil
 }
 func (f *fakeDomain) ApplyFixtures(doc []byte) (map[string]any, error) {
 	if strings.Contains(string(doc), "bad") {

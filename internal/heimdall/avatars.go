@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/control"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
@@ -147,7 +148,7 @@ func (d *Domain) serveAvatar(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if av == nil || len(av.Data) == 0 {
-		controlError(w, http.StatusNotFound, "not_found", "no uploaded avatar for this account")
+		control.Error(w, http.StatusNotFound, "not_found", "no uploaded avatar for this account")
 		return
 	}
 	w.Header().Set("Content-Type", av.ContentType)

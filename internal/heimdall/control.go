@@ -7,6 +7,10 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/control"
+	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 )
 
 // ControlRoutes mounts the domain's /__mock routes. Their 4xx bodies are
@@ -22,14 +26,58 @@ func (d *Domain) ControlRoutes(mux *http.ServeMux) {
 	d.federatedControlRoutes(mux)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+// ControlModule is the domain as a module of the control plane: its
+// routes, its reset, and its whole state as the snapshot's "domain" part.
+func (d *Domain) ControlModule() control.Domain { return controlModule{d} }
+
+type controlModule struct{ d *Domain }
+
+func (m controlModule) Name() string              { return "domain" }
+func (m controlModule) Routes(mux *http.ServeMux) { m.d.ControlRoutes(mux) }
+func (m controlModule) Reset()                    { m.d.Reset() }
+func (m controlModule) Export(w io.Writer) error  { return m.d.ExportTo(w) }
+func (m controlModule) ApplyFixtures(doc []byte) (map[string]any, error) {
+	parsed, err := fixtures.Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	return m.d.ApplyFixtures(parsed)
 }
 
-func controlError(w http.ResponseWriter, status int, err, detail string) {
-	writeJSON(w, status, map[string]string{"error": err, "detail": detail})
+// Import builds the whole state from the snapshot before the commit swaps
+// it in, as Domain.Import does, split so the plane can check every part of
+// a snapshot before it changes any. A snapshot without a domain part
+// leaves the state alone.
+func (m controlModule) Import(part json.RawMessage) (func(), error) {
+	if len(part) == 0 {
+		return func() {}, nil
+	}
+	st, err := decodeState(part, m.d.pool)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		_ = m.d.update(func() error {
+			m.d.st = st
+			return nil
+		})
+	}, nil
+}
+
+// BootstrapInfo is the fixed values the health route hands a newcomer,
+// with the issuer and base URL as seen from baseURL.
+func (m controlModule) BootstrapInfo(baseURL string) map[string]any {
+	b := m.d.Bootstrap()
+	return map[string]any{
+		"workspace_id":     b.WorkspaceID,
+		"api_key":          b.APIKey,
+		"app_id":           b.AppID,
+		"app_slug":         b.AppSlug,
+		"base_url":         baseURL,
+		"issuer":           baseURL + "/" + b.AppSlug,
+		"apple_client_id":  b.AppleClientID,
+		"google_client_id": b.GoogleClientID,
+	}
 }
 
 var outboxKinds = map[string]bool{"": true, kindPasswordReset: true, kindVerification: true, "invite": true, "otp": true}
@@ -37,28 +85,30 @@ var outboxKinds = map[string]bool{"": true, kindPasswordReset: true, kindVerific
 func (d *Domain) listOutbox(w http.ResponseWriter, r *http.Request) {
 	to, kind := r.URL.Query().Get("to"), r.URL.Query().Get("kind")
 	if !outboxKinds[kind] {
-		controlError(w, http.StatusBadRequest, "bad_kind", "kind must be password_reset, verification, invite or otp")
+		control.Error(w, http.StatusBadRequest, "bad_kind", "kind must be password_reset, verification, invite or otp")
 		return
 	}
-	d.mu.Lock()
 	out := make([]map[string]any, 0)
-	for i := len(d.st.Outbox) - 1; i >= 0; i-- { // newest first
-		m := d.st.Outbox[i]
-		if (to == "" || strings.EqualFold(m.To, to)) && (kind == "" || m.Kind == kind) {
-			out = append(out, map[string]any{
-				"id": m.ID, "kind": m.Kind, "to": m.To, "token": m.Token, "code": m.Code,
-				"link": m.Link, "app_slug": m.AppSlug, "created_at": ts(m.CreatedAt),
-			})
+	_ = d.read(func() error {
+		for i := len(d.st.Outbox) - 1; i >= 0; i-- { // newest first
+			m := d.st.Outbox[i]
+			if (to == "" || strings.EqualFold(m.To, to)) && (kind == "" || m.Kind == kind) {
+				out = append(out, map[string]any{
+					"id": m.ID, "kind": m.Kind, "to": m.To, "token": m.Token, "code": m.Code,
+					"link": m.Link, "app_slug": m.AppSlug, "created_at": ts(m.CreatedAt),
+				})
+			}
 		}
-	}
-	d.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+		return nil
+	})
+	control.WriteJSON(w, http.StatusOK, out)
 }
 
 func (d *Domain) clearOutbox(w http.ResponseWriter, _ *http.Request) {
-	d.mu.Lock()
-	d.st.Outbox = nil
-	d.mu.Unlock()
+	_ = d.update(func() error {
+		d.st.Outbox = nil
+		return nil
+	})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -84,7 +134,7 @@ func (e errMint) Error() string { return e.code + ": " + e.detail }
 func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
-		controlError(w, http.StatusBadRequest, "bad_body", err.Error())
+		control.Error(w, http.StatusBadRequest, "bad_body", err.Error())
 		return
 	}
 	var in MintRequest
@@ -92,7 +142,7 @@ func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(strings.NewReader(string(body)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&in); err != nil {
-			controlError(w, http.StatusBadRequest, "bad_body", err.Error())
+			control.Error(w, http.StatusBadRequest, "bad_body", err.Error())
 			return
 		}
 	}
@@ -104,13 +154,13 @@ func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
 			if me.code == "not_found" {
 				status = http.StatusNotFound
 			}
-			controlError(w, status, me.code, me.detail)
+			control.Error(w, status, me.code, me.detail)
 			return
 		}
-		controlError(w, http.StatusInternalServerError, "internal", err.Error())
+		control.Error(w, http.StatusInternalServerError, "internal", err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	control.WriteJSON(w, http.StatusOK, out)
 }
 
 // Mint issues a token as POST /__mock/tokens does; r supplies the base URL.
@@ -139,18 +189,39 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 	if len(amr) == 0 {
 		amr = []string{"pwd"}
 	}
-	d.mu.Lock()
+	var claims, out map[string]any
+	var ks *keys.Keystore
+	err := d.update(func() error {
+		var err error
+		claims, out, ks, err = d.mintLocked(r, in, ttl, withSession, amr)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Signing is slow (RSA): it runs after the lock is released.
+	tok, err := ks.Sign(claims)
+	if err != nil {
+		return nil, errMint{"bad_claims", err.Error()}
+	}
+	out["access_token"], out["sub"] = tok, claims["sub"]
+	return out, nil
+}
+
+// mintLocked is Mint's part under the update lock: it finds the app,
+// makes the user and session a token needs, and returns the claims to sign,
+// the answer so far and the app's keystore.
+func (d *Domain) mintLocked(r *http.Request, in MintRequest, ttl time.Duration, withSession bool, amr []string) (claims, out map[string]any, ks *keys.Keystore, err error) {
 	a := d.st.appBySlug[in.AppSlug]
 	if a == nil {
-		d.mu.Unlock()
-		return nil, errMint{"not_found", "no app with slug " + in.AppSlug}
+		return nil, nil, nil, errMint{"not_found", "no app with slug " + in.AppSlug}
 	}
 	now := d.now()
-	claims := map[string]any{
+	claims = map[string]any{
 		"iss": d.issuer(r, a.Slug), "aud": a.Slug, "aid": a.ID, "type": in.Type,
 		"iat": now.Unix(), "exp": now.Add(ttl).Unix(),
 	}
-	out := map[string]any{}
+	out = map[string]any{}
 	switch in.Type {
 	case typeEndUser:
 		u := a.userByID[in.Sub]
@@ -164,8 +235,7 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 			// A session needs a user: make one, so a token for any subject
 			// the caller's own app knows verifies like a real sign-in.
 			if in.Sub != "" && (strings.HasPrefix(in.Sub, "__") || len(in.Sub) > 128) {
-				d.mu.Unlock()
-				return nil, errMint{"bad_sub", "sub must be at most 128 characters and not start with __"}
+				return nil, nil, nil, errMint{"bad_sub", "sub must be at most 128 characters and not start with __"}
 			}
 			u = d.mintedUser(a, in.Sub, in.Role)
 		}
@@ -208,19 +278,12 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 	for k, v := range in.Claims {
 		claims[k] = v
 	}
-	ks := a.keystore
-	d.mu.Unlock()
-	tok, err := ks.Sign(claims)
-	if err != nil {
-		return nil, errMint{"bad_claims", err.Error()}
-	}
-	out["access_token"], out["sub"] = tok, claims["sub"]
-	return out, nil
+	return claims, out, a.keystore, nil
 }
 
 // mintedUser creates the user behind a minted token for an unknown sub:
 // its id is the sub (or a new uuid), its username the sub too, with no
-// email and no password. Caller holds d.mu.
+// email and no password. Caller is inside d.update.
 func (d *Domain) mintedUser(a *appRec, sub, role string) *userRec {
 	if role == "" || a.roleByName[role] == nil {
 		role = a.Config.SignupDefaultRole
@@ -239,13 +302,15 @@ func (d *Domain) mintedUser(a *appRec, sub, role string) *userRec {
 
 func (d *Domain) rotateKeys(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
-	d.mu.Lock()
-	a := d.st.appBySlug[slug]
-	d.mu.Unlock()
+	var a *appRec
+	_ = d.read(func() error {
+		a = d.st.appBySlug[slug]
+		return nil
+	})
 	if a == nil {
-		controlError(w, http.StatusNotFound, "not_found", "no app with slug "+slug)
+		control.Error(w, http.StatusNotFound, "not_found", "no app with slug "+slug)
 		return
 	}
 	kid := a.keystore.Rotate(d.now())
-	writeJSON(w, http.StatusOK, map[string]string{"kid": kid})
+	control.WriteJSON(w, http.StatusOK, map[string]string{"kid": kid})
 }

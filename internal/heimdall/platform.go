@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/control"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 )
 
@@ -139,7 +140,7 @@ func (d *Domain) listPlatformMembers(w http.ResponseWriter, _ *http.Request) {
 		out = append(out, platformMemberJSON(m))
 	}
 	d.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	control.WriteJSON(w, http.StatusOK, out)
 }
 
 // putPlatformMember adds or changes a member: {"role":"admin|viewer"} or
@@ -153,30 +154,30 @@ func (d *Domain) putPlatformMember(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		controlError(w, http.StatusBadRequest, "bad_body", err.Error())
+		control.Error(w, http.StatusBadRequest, "bad_body", err.Error())
 		return
 	}
 	perms, known := platformRoles[in.Role]
 	switch {
 	case in.Role != "" && in.Permissions != nil:
-		controlError(w, http.StatusBadRequest, "bad_body", "give role or permissions, not both")
+		control.Error(w, http.StatusBadRequest, "bad_body", "give role or permissions, not both")
 		return
 	case in.Permissions != nil:
 		in.Role, perms = "custom", in.Permissions
 	case !known || in.Role == platformRoleOwner:
-		controlError(w, http.StatusBadRequest, "bad_role", "role must be admin or viewer (or give permissions); the workspace has one owner")
+		control.Error(w, http.StatusBadRequest, "bad_role", "role must be admin or viewer (or give permissions); the workspace has one owner")
 		return
 	}
 	for _, p := range perms {
 		if p == "" || strings.ContainsAny(p, " \t\r\n") {
-			controlError(w, http.StatusBadRequest, "bad_permission", "permissions are resource.action names without spaces")
+			control.Error(w, http.StatusBadRequest, "bad_permission", "permissions are resource.action names without spaces")
 			return
 		}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if sub == d.st.OwnerID {
-		controlError(w, http.StatusConflict, "owner", "the workspace owner's rights cannot change")
+		control.Error(w, http.StatusConflict, "owner", "the workspace owner's rights cannot change")
 		return
 	}
 	status := http.StatusOK
@@ -187,7 +188,7 @@ func (d *Domain) putPlatformMember(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	m.Role, m.Permissions = in.Role, append([]string{}, perms...)
-	writeJSON(w, status, platformMemberJSON(m))
+	control.WriteJSON(w, status, platformMemberJSON(m))
 }
 
 func (d *Domain) deletePlatformMember(w http.ResponseWriter, r *http.Request) {
@@ -195,13 +196,13 @@ func (d *Domain) deletePlatformMember(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if sub == d.st.OwnerID {
-		controlError(w, http.StatusConflict, "owner", "the workspace owner stays a member")
+		control.Error(w, http.StatusConflict, "owner", "the workspace owner stays a member")
 		return
 	}
 	n := len(d.st.PlatformMembers)
 	d.st.PlatformMembers = slices.DeleteFunc(d.st.PlatformMembers, func(m *platformMemberRec) bool { return m.ID == sub })
 	if len(d.st.PlatformMembers) == n {
-		controlError(w, http.StatusNotFound, "not_found", "no platform member "+sub)
+		control.Error(w, http.StatusNotFound, "not_found", "no platform member "+sub)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -6,7 +6,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +23,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 	"github.com/heimdall-mock/heimdall-mock/internal/guard"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
+	"github.com/heimdall-mock/heimdall-mock/internal/idp"
 	"github.com/heimdall-mock/heimdall-mock/internal/inspector"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
@@ -114,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 			}
 		}
 		s.Domain.Register(s.registry)
-		dom = domainAdapter{s.Domain}
+		dom = s.Domain.ControlModule()
 	} else if len(cfg.Fixtures) > 0 {
 		return nil, fmt.Errorf("fixtures: they need the Heimdall domain, which is off")
 	}
@@ -127,7 +127,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.api = api
 	gate := cfg.Control
-	gate.FormPaths = append(gate.FormPaths, heimdall.FormPaths...)
+	gate.FormPaths = append(gate.FormPaths, idp.FormPaths...)
 	s.control = gate.Wrap(control.Handler(control.Deps{
 		Clock:      s.Clock,
 		Journal:    s.Journal,
@@ -137,9 +137,9 @@ func New(cfg Config) (*Server, error) {
 		Coverage:   func() router.Coverage { return s.router.Load().Coverage() },
 		CheckFault: func(f faults.Fault) error { return s.router.Load().CheckFault(f) },
 		BaseURL:    s.BaseURL,
-		Mount: func(mux *http.ServeMux) {
+		Modules: []control.Module{control.RoutesOnly(func(mux *http.ServeMux) {
 			inspector.Mount(mux, inspector.Deps{Domain: s.Domain, Journal: s.Journal})
-		},
+		})},
 	}))
 	return s, nil
 }
@@ -297,7 +297,7 @@ func (s *Server) Bootstrap(baseURL string) map[string]any {
 	if s.Domain == nil {
 		return map[string]any{}
 	}
-	return domainAdapter{s.Domain}.BootstrapInfo(baseURL)
+	return s.Domain.ControlModule().BootstrapInfo(baseURL)
 }
 
 // WriteState streams the snapshot GET /__mock/state serves to w;
@@ -310,7 +310,7 @@ func (s *Server) ImportState(data []byte) error { return control.ImportState(s.d
 func (s *Server) deps() control.Deps {
 	d := control.Deps{Clock: s.Clock, Journal: s.Journal, Faults: s.Faults}
 	if s.Domain != nil {
-		d.Domain = domainAdapter{s.Domain}
+		d.Domain = s.Domain.ControlModule()
 	}
 	return d
 }
@@ -344,34 +344,4 @@ func (s *Server) specInfo() control.SpecInfo {
 		info.Warnings = append(info.Warnings, sh.Warning)
 	}
 	return info
-}
-
-// domainAdapter fits the Heimdall domain to the control plane's interface,
-// which is domain-neutral so the engine also runs without it.
-type domainAdapter struct{ d *heimdall.Domain }
-
-func (a domainAdapter) ControlRoutes(mux *http.ServeMux)  { a.d.ControlRoutes(mux) }
-func (a domainAdapter) Reset()                            { a.d.Reset() }
-func (a domainAdapter) ExportTo(w io.Writer) error        { return a.d.ExportTo(w) }
-func (a domainAdapter) Import(data json.RawMessage) error { return a.d.Import(data) }
-func (a domainAdapter) ApplyFixtures(data []byte) (map[string]any, error) {
-	doc, err := fixtures.Parse(data)
-	if err != nil {
-		return nil, err
-	}
-	return a.d.ApplyFixtures(doc)
-}
-
-func (a domainAdapter) BootstrapInfo(baseURL string) map[string]any {
-	b := a.d.Bootstrap()
-	return map[string]any{
-		"workspace_id":     b.WorkspaceID,
-		"api_key":          b.APIKey,
-		"app_id":           b.AppID,
-		"app_slug":         b.AppSlug,
-		"base_url":         baseURL,
-		"issuer":           baseURL + "/" + b.AppSlug,
-		"apple_client_id":  b.AppleClientID,
-		"google_client_id": b.GoogleClientID,
-	}
 }
