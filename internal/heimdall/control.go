@@ -57,7 +57,7 @@ func (m controlModule) Import(part json.RawMessage) (func(), error) {
 		return nil, err
 	}
 	return func() {
-		_ = m.d.update(func() error {
+		_ = update(m.d, func() error {
 			m.d.st = st
 			return nil
 		})
@@ -89,7 +89,7 @@ func (d *Domain) listOutbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := make([]map[string]any, 0)
-	_ = d.read(func() error {
+	_ = read(d, func() error {
 		for i := len(d.st.Outbox) - 1; i >= 0; i-- { // newest first
 			m := d.st.Outbox[i]
 			if (to == "" || strings.EqualFold(m.To, to)) && (kind == "" || m.Kind == kind) {
@@ -105,7 +105,7 @@ func (d *Domain) listOutbox(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Domain) clearOutbox(w http.ResponseWriter, _ *http.Request) {
-	_ = d.update(func() error {
+	_ = update(d, func() error {
 		d.st.Outbox = nil
 		return nil
 	})
@@ -191,7 +191,7 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 	}
 	var claims, out map[string]any
 	var ks *keys.Keystore
-	err := d.update(func() error {
+	err := update(d, func() error {
 		var err error
 		claims, out, ks, err = d.mintLocked(r, in, ttl, withSession, amr)
 		return err
@@ -303,7 +303,7 @@ func (d *Domain) mintedUser(a *appRec, sub, role string) *userRec {
 func (d *Domain) rotateKeys(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
 	var a *appRec
-	_ = d.read(func() error {
+	_ = read(d, func() error {
 		a = d.st.appBySlug[slug]
 		return nil
 	})

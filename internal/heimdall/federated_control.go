@@ -25,7 +25,7 @@ func (d *Domain) federatedControlRoutes(mux *http.ServeMux) {
 
 func (d *Domain) identityProviders() *idp.Set {
 	var set *idp.Set
-	_ = d.read(func() error {
+	_ = read(d, func() error {
 		set = d.st.idps
 		return nil
 	})
@@ -91,7 +91,7 @@ func (d *Domain) MintIDToken(provider string, in IDTokenRequest) (string, map[st
 	}
 	var set *idp.Set
 	aud := in.Aud
-	err := d.read(func() error {
+	err := read(d, func() error {
 		set = d.st.idps
 		if aud != "" {
 			return nil
