@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -304,4 +305,61 @@ func TestUserSearchTrimsAndCaps(t *testing.T) {
 	if list.Total != 0 || list.Users == nil {
 		t.Errorf("no match must list [] for the page: %+v", list)
 	}
+}
+
+// The page's script reads these names; the views are typed apart from the
+// domain's snapshots, so this pins what each endpoint's objects carry.
+func TestInspectJSONKeepsTheNamesThePageReads(t *testing.T) {
+	srv := newMock(t, true)
+	signup := do(t, srv, "POST", "/demo/v1/auth/signup", heimdall.BootstrapAPIKey,
+		`{"email":"kim@example.com","password":"correct horse battery","username":"kim"}`)
+	var tokens struct {
+		AccessToken string `json:"access_token"`
+	}
+	signup.json(t, &tokens)
+	keysOf := func(v any) string {
+		m, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("not an object: %v", v)
+		}
+		names := make([]string, 0, len(m))
+		for k := range m {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		return strings.Join(names, " ")
+	}
+	want := func(what string, v any, names string) {
+		t.Helper()
+		sorted := strings.Fields(names)
+		slices.Sort(sorted)
+		if got := keysOf(v); got != strings.Join(sorted, " ") {
+			t.Errorf("%s:\n got %s\nwant %s", what, got, names)
+		}
+	}
+	session := "amr created_at expires_at id ip last_used_at mfa_at role rotated_refresh_tokens user_agent user_id"
+	summary := "created_at display_name email email_verified id last_used_at live_sessions mfa_factors phone role status username"
+
+	var apps []map[string]any
+	do(t, srv, "GET", "/__mock/inspect/apps", "", "").json(t, &apps)
+	want("app", apps[0], "auth_config created_at display_name id issuer live_sessions notification_settings providers roles signing_keys slug status users")
+	want("provider", apps[0]["providers"].([]any)[0], "enabled provider")
+	want("signing key", apps[0]["signing_keys"].([]any)[0], "created_at kid retired_at signing")
+
+	var list map[string]any
+	do(t, srv, "GET", "/__mock/inspect/apps/demo/users", "", "").json(t, &list)
+	want("user list", list, "total users")
+	want("user row", list["users"].([]any)[0], summary)
+
+	var user map[string]any
+	do(t, srv, "GET", "/__mock/inspect/apps/demo/users/kim", "", "").json(t, &user)
+	want("user", user, "app_slug contacts factors failed_logins locked_until metadata permissions recovery_codes_left sessions "+summary)
+	want("contact", user["contacts"].([]any)[0], "created_at id is_primary type value verified_at")
+	want("user session", user["sessions"].([]any)[0], "access_token "+session+" token_request_id")
+
+	var rep map[string]any
+	body, _ := json.Marshal(map[string]string{"token": tokens.AccessToken})
+	do(t, srv, "POST", "/__mock/inspect/token", "", string(body)).json(t, &rep)
+	want("token report", rep, "app_slug claims detail expires_at header issued_at now reason session verifies")
+	want("token session", rep["session"], session)
 }
