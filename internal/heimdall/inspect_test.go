@@ -211,13 +211,14 @@ func TestInspectingChangesNothing(t *testing.T) {
 // 10,000 users: a substring search over every username and contact.
 func BenchmarkInspectUsersSearch(b *testing.B) {
 	d := New(Options{Pool: testPool()})
-	d.mu.Lock()
-	a := d.st.appBySlug[BootstrapAppSlug]
-	for i := range 10000 {
-		name := fmt.Sprintf("user%05d", i)
-		d.createUser(a, name, name+"@example.com", "", "", "member", false)
-	}
-	d.mu.Unlock()
+	_ = d.update(func() error {
+		a := d.st.appBySlug[BootstrapAppSlug]
+		for i := range 10000 {
+			name := fmt.Sprintf("user%05d", i)
+			d.createUser(a, name, name+"@example.com", "", "", "member", false)
+		}
+		return nil
+	})
 	b.ReportAllocs()
 	for b.Loop() {
 		list, err := d.InspectUsers(BootstrapAppSlug, "user09", 200)
