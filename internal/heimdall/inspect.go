@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
+	"maps"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -13,226 +14,196 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/redact"
 )
 
-// This file is the inspector's read-only view of the domain: what apps,
-// users, sessions and factors exist, and why a given token does or does not
-// verify right now. Every method takes d.mu only to copy what it shows; none
-// changes the state (expired sessions are hidden, not forgotten), so looking
-// at the mock never alters what a test observes next.
+// This file is what the inspector (internal/inspector) reads of the
+// domain: copies of what apps, users, sessions and factors exist, and the
+// verdict on a token. The inspector words and shapes them for its page;
+// here they are plain values, copied under d.read so none of them shares
+// memory with the live state. Nothing here changes the state (expired
+// sessions are hidden, not forgotten), so looking at the mock never alters
+// what a test observes next.
 
 // ErrNotFound is wrapped by the inspect methods when the app or user named
 // does not exist.
 var ErrNotFound = errors.New("not found")
 
-// maxInspectUsers caps one user listing; the page searches rather than
-// scrolling through more.
-const maxInspectUsers = 500
-
-// Reasons InspectToken gives beyond the keys and domain verification ones.
+// Reasons InspectToken gives beyond the keys.Reason* values, exported so the
+// inspector can explain each one.
 const (
-	ReasonUnknownApp = "unknown_app"
+	ReasonUnknownApp     = "unknown_app"
+	ReasonMissingToken   = reasonMissing
+	ReasonWrongApp       = reasonWrongApp
+	ReasonSessionRevoked = reasonSessionRevoked
+	ReasonClientInactive = reasonClientInactive
+	ReasonUserInactive   = reasonUserInactive
 )
 
-// AppView is an app with its settings and signing keys.
-type AppView struct {
-	ID            string         `json:"id"`
-	Slug          string         `json:"slug"`
-	DisplayName   string         `json:"display_name"`
-	Status        string         `json:"status"`
-	CreatedAt     string         `json:"created_at"`
-	Users         int            `json:"users"`
-	LiveSessions  int            `json:"live_sessions"`
-	Roles         []string       `json:"roles"`
-	Providers     []ProviderView `json:"providers"`
-	AuthConfig    map[string]any `json:"auth_config"`
-	Notifications map[string]any `json:"notification_settings"`
-	Keys          []KeyView      `json:"signing_keys"`
-	Issuer        string         `json:"issuer"`
+// Origin is where a request reached the mock: Host as the client named it,
+// Port that of the listener that took it ("" when unknown). The issuer a
+// token gets, and the ones it may carry, depend on it.
+type Origin struct {
+	Host string
+	Port string
 }
 
-// ProviderView is a native sign-in provider's switch; its secrets stay out.
-type ProviderView struct {
-	Provider string `json:"provider"`
-	Enabled  bool   `json:"enabled"`
+// baseURLAt is baseURL for an origin.
+func (d *Domain) baseURLAt(o Origin) string {
+	if d.publicURL != "" {
+		return d.publicURL
+	}
+	host := "localhost"
+	if o.Host != "" {
+		host = o.Host
+	}
+	return "http://" + host
 }
 
-// KeyView is one signing key: Signing marks the key new tokens are signed
-// with; RetiredAt is when a rotation replaced it (it still verifies).
-type KeyView struct {
-	KID       string  `json:"kid"`
-	CreatedAt string  `json:"created_at"`
-	RetiredAt *string `json:"retired_at"`
-	Signing   bool    `json:"signing"`
-}
-
-// UserSummary is one row of a user listing.
-type UserSummary struct {
-	ID            string  `json:"id"`
-	Username      string  `json:"username"`
-	DisplayName   *string `json:"display_name"`
-	Status        string  `json:"status"`
-	Role          string  `json:"role"`
-	Email         string  `json:"email"`
-	EmailVerified bool    `json:"email_verified"`
-	Phone         string  `json:"phone"`
-	LiveSessions  int     `json:"live_sessions"`
-	Factors       int     `json:"mfa_factors"` // enabled ones
-	CreatedAt     string  `json:"created_at"`
-	LastUsedAt    *string `json:"last_used_at"`
-}
-
-// UserList is a page of users matching a search.
-type UserList struct {
-	Users []UserSummary `json:"users"`
-	Total int           `json:"total"` // matches, of which at most limit are listed
-}
-
-// UserDetail is everything the inspector shows about one user. Password,
-// recovery-code and TOTP secrets never appear.
-type UserDetail struct {
-	UserSummary
-	AppSlug           string         `json:"app_slug"`
-	Contacts          []ContactView  `json:"contacts"`
-	Sessions          []SessionView  `json:"sessions"`
-	MFAFactors        []FactorView   `json:"factors"`
-	Permissions       []string       `json:"permissions"`
-	FailedLogins      int            `json:"failed_logins"`
-	LockedUntil       *string        `json:"locked_until"`
-	RecoveryCodesLeft int            `json:"recovery_codes_left"`
-	Metadata          map[string]any `json:"metadata"`
-}
-
-// ContactView is an email or phone of a user.
-type ContactView struct {
-	ID         string  `json:"id"`
-	Type       string  `json:"type"`
-	Value      string  `json:"value"`
-	IsPrimary  bool    `json:"is_primary"`
-	VerifiedAt *string `json:"verified_at"`
-	CreatedAt  string  `json:"created_at"`
-}
-
-// SessionView is a live session. Role is the effective one (a role pinned
-// by a minted token, else the user's).
-type SessionView struct {
-	ID            string   `json:"id"`
-	UserID        string   `json:"user_id"`
-	Role          string   `json:"role"`
-	AMR           []string `json:"amr"`
-	MFAAt         *string  `json:"mfa_at"`
-	IP            *string  `json:"ip"`
-	UserAgent     *string  `json:"user_agent"`
-	CreatedAt     string   `json:"created_at"`
-	ExpiresAt     string   `json:"expires_at"`
-	LastUsedAt    *string  `json:"last_used_at"`
-	RotatedTokens int      `json:"rotated_refresh_tokens"`
-}
-
-// FactorView is an MFA factor without its secret.
-type FactorView struct {
-	ID         string  `json:"id"`
-	Type       string  `json:"type"`
-	Label      *string `json:"label"`
-	Enabled    bool    `json:"enabled"`
-	EnabledAt  *string `json:"enabled_at"`
-	DisabledAt *string `json:"disabled_at"`
-	CreatedAt  string  `json:"created_at"`
-}
-
-// TokenReport says what a token holds and whether the mock would accept it
-// now. Reason is "" when it verifies, else one of the keys.Reason* values,
-// the domain's (session_revoked, user_inactive, client_inactive,
-// wrong_app, missing_token) or unknown_app; Detail explains it in words.
-type TokenReport struct {
-	Header    map[string]any `json:"header"`
-	Claims    map[string]any `json:"claims"`
-	Verifies  bool           `json:"verifies"`
-	Reason    string         `json:"reason"`
-	Detail    string         `json:"detail"`
-	AppSlug   string         `json:"app_slug"`
-	Session   *SessionView   `json:"session"`
-	IssuedAt  *string        `json:"issued_at"`
-	ExpiresAt *string        `json:"expires_at"`
-	Now       string         `json:"now"` // the mock clock the verdict was given at
-	// SignatureRedacted: the token came from the journal, which keeps no
-	// signatures, so everything but the signature was checked.
-	SignatureRedacted bool `json:"signature_redacted,omitempty"`
-}
-
-// InspectApps lists every app, in creation order.
-func (d *Domain) InspectApps(r *http.Request) []AppView {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	now := d.now()
-	out := make([]AppView, 0, len(d.st.Apps))
-	for _, a := range d.st.Apps {
-		v := AppView{
-			ID: a.ID, Slug: a.Slug, DisplayName: a.DisplayName, Status: a.Status,
-			CreatedAt: ts(a.CreatedAt), Users: len(a.Users),
-			AuthConfig: asMap(a.Config), Notifications: asMap(a.Notify),
-			Issuer: d.issuer(r, a.Slug), Roles: make([]string, 0, len(a.Roles)),
-			Providers: make([]ProviderView, 0, len(a.Providers)),
+// issuersAt is acceptedIssuers, legacy issuer included, for an origin.
+// The inspector's verdict must match /verify's, so the two are pinned
+// against each other by a test until /verify derives its issuers from an
+// Origin too.
+func (d *Domain) issuersAt(o Origin, slug string) []string {
+	out := []string{d.baseURLAt(o) + "/" + slug, legacyIssuer}
+	if d.publicURL != "" {
+		out = append(out, d.publicURL+"/"+slug)
+	}
+	for _, name := range append([]string{"localhost", "127.0.0.1", "::1"}, d.names...) {
+		host := name
+		if o.Port != "" {
+			host = net.JoinHostPort(name, o.Port)
+		} else if strings.Contains(name, ":") {
+			host = "[" + name + "]"
 		}
-		for _, ss := range a.userSess {
-			for _, s := range ss {
-				if now.Before(s.ExpiresAt) {
-					v.LiveSessions++
+		out = append(out, "http://"+host+"/"+slug)
+	}
+	return out
+}
+
+// AppSnapshot is an app with its settings and signing keys.
+type AppSnapshot struct {
+	ID, Slug, DisplayName, Status string
+	CreatedAt                     time.Time
+	Users                         int
+	LiveSessions                  int
+	Roles                         []string
+	Providers                     []ProviderSwitch
+	// AuthConfig and Notifications are the settings records as the state
+	// stores them, so a new setting reaches the page without a new field.
+	AuthConfig    json.RawMessage
+	Notifications json.RawMessage
+	Keys          []KeySnapshot // the signing key first
+	Issuer        string        // what a new token gets, seen from the origin asked from
+}
+
+// ProviderSwitch is a native sign-in provider's switch; its secrets stay out.
+type ProviderSwitch struct {
+	Provider string
+	Enabled  bool
+}
+
+// KeySnapshot is one signing key without its private part. Signing marks
+// the key new tokens are signed with; RetiredAt is when a rotation
+// replaced it (it still verifies).
+type KeySnapshot struct {
+	KID       string
+	CreatedAt time.Time
+	RetiredAt *time.Time
+	Signing   bool
+}
+
+// InspectApps lists every app, in creation order, with the issuer as seen
+// from at.
+func (d *Domain) InspectApps(at Origin) []AppSnapshot {
+	var out []AppSnapshot
+	_ = read(d, func() error {
+		now := d.now()
+		out = make([]AppSnapshot, 0, len(d.st.Apps))
+		for _, a := range d.st.Apps {
+			v := AppSnapshot{
+				ID: a.ID, Slug: a.Slug, DisplayName: a.DisplayName, Status: a.Status,
+				CreatedAt: a.CreatedAt, Users: len(a.Users),
+				AuthConfig: settingsJSON(a.Config), Notifications: settingsJSON(a.Notify),
+				Issuer: d.baseURLAt(at) + "/" + a.Slug, Roles: make([]string, 0, len(a.Roles)),
+				Providers: make([]ProviderSwitch, 0, len(a.Providers)),
+			}
+			for _, ss := range a.userSess {
+				for _, s := range ss {
+					if now.Before(s.ExpiresAt) {
+						v.LiveSessions++
+					}
 				}
 			}
+			for _, role := range a.Roles {
+				v.Roles = append(v.Roles, role.Name)
+			}
+			for _, p := range a.Providers {
+				v.Providers = append(v.Providers, ProviderSwitch{Provider: p.Provider, Enabled: p.Enabled})
+			}
+			for i, k := range a.keystore.Keys() {
+				v.Keys = append(v.Keys, KeySnapshot{KID: k.KID, CreatedAt: k.CreatedAt, RetiredAt: timeCopy(k.RetiredAt), Signing: i == 0})
+			}
+			out = append(out, v)
 		}
-		for _, role := range a.Roles {
-			v.Roles = append(v.Roles, role.Name)
-		}
-		for _, p := range a.Providers {
-			v.Providers = append(v.Providers, ProviderView{Provider: p.Provider, Enabled: p.Enabled})
-		}
-		for i, k := range a.keystore.Keys() {
-			v.Keys = append(v.Keys, KeyView{KID: k.KID, CreatedAt: ts(k.CreatedAt), RetiredAt: tsPtr(k.RetiredAt), Signing: i == 0})
-		}
-		out = append(out, v)
-	}
+		return nil
+	})
 	return out
 }
 
-// asMap turns one of the settings records into the map the page renders
-// generically, so a new setting shows up without touching the inspector.
-func asMap(v any) map[string]any {
+// settingsJSON encodes a settings record; its types are plain, so it
+// cannot fail, and nil is what the inspector would show as an error.
+func settingsJSON(v any) json.RawMessage {
 	data, err := json.Marshal(v)
 	if err != nil {
-		return map[string]any{"error": err.Error()}
+		return nil
 	}
-	var out map[string]any
-	if err := json.Unmarshal(data, &out); err != nil {
-		return map[string]any{"error": err.Error()}
-	}
-	return out
+	return data
+}
+
+// UserSnapshot is one user as a listing shows it.
+type UserSnapshot struct {
+	ID            string
+	Username      string
+	DisplayName   *string
+	Status        string
+	Role          string
+	Email         string // the primary one
+	EmailVerified bool
+	Phone         string // the primary one
+	LiveSessions  int
+	Factors       int // enabled ones
+	CreatedAt     time.Time
+	LastUsedAt    *time.Time
+}
+
+// UserMatches is a page of users matching a search.
+type UserMatches struct {
+	Users []UserSnapshot
+	Total int // matches, of which at most the limit asked for are listed
 }
 
 // InspectUsers lists the users of the app slug whose id, username, display
 // name or any contact contains q (case-insensitive; "" matches all), in
-// creation order, at most limit of them (<= 0 or over 500: 500).
-func (d *Domain) InspectUsers(slug, q string, limit int) (UserList, error) {
-	if limit <= 0 || limit > maxInspectUsers {
-		limit = maxInspectUsers
-	}
-	q = strings.ToLower(strings.TrimSpace(q))
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a := d.st.appBySlug[slug]
-	if a == nil {
-		return UserList{}, fmt.Errorf("%w: no app with slug %q", ErrNotFound, slug)
-	}
-	now := d.now()
-	out := UserList{Users: []UserSummary{}}
-	for _, u := range a.Users {
-		if q != "" && !userMatches(u, q) {
-			continue
+// creation order, at most limit of them (<= 0: all).
+func (d *Domain) InspectUsers(slug, q string, limit int) (UserMatches, error) {
+	q = strings.ToLower(q)
+	var out UserMatches
+	err := read(d, func() error {
+		a := d.st.appBySlug[slug]
+		if a == nil {
+			return fmt.Errorf("%w: no app with slug %q", ErrNotFound, slug)
 		}
-		out.Total++
-		if len(out.Users) < limit {
-			out.Users = append(out.Users, d.inspectRow(a, u, now))
+		now := d.now()
+		for _, u := range a.Users {
+			if q != "" && !userMatches(u, q) {
+				continue
+			}
+			out.Total++
+			if limit <= 0 || len(out.Users) < limit {
+				out.Users = append(out.Users, userSnapshot(a, u, now))
+			}
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 func userMatches(u *userRec, q string) bool {
@@ -250,11 +221,11 @@ func userMatches(u *userRec, q string) bool {
 	return false
 }
 
-// inspectRow shapes one listing row. Caller holds d.mu.
-func (d *Domain) inspectRow(a *appRec, u *userRec, now time.Time) UserSummary {
-	s := UserSummary{
-		ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Status: u.Status, Role: u.Role,
-		CreatedAt: ts(u.CreatedAt), LastUsedAt: tsPtr(u.LastUsedAt),
+// userSnapshot copies one listing row. Caller holds d.mu.
+func userSnapshot(a *appRec, u *userRec, now time.Time) UserSnapshot {
+	s := UserSnapshot{
+		ID: u.ID, Username: u.Username, DisplayName: stringCopy(u.DisplayName), Status: u.Status, Role: u.Role,
+		CreatedAt: u.CreatedAt, LastUsedAt: timeCopy(u.LastUsedAt),
 	}
 	if c := u.primary("email"); c != nil {
 		s.Email, s.EmailVerified = c.Value, c.VerifiedAt != nil
@@ -275,151 +246,228 @@ func (d *Domain) inspectRow(a *appRec, u *userRec, now time.Time) UserSummary {
 	return s
 }
 
-// InspectUser shows one user of the app slug, found by id, username or
-// email.
-func (d *Domain) InspectUser(slug, ref string) (UserDetail, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a := d.st.appBySlug[slug]
-	if a == nil {
-		return UserDetail{}, fmt.Errorf("%w: no app with slug %q", ErrNotFound, slug)
-	}
-	u := a.userByID[ref]
-	if u == nil {
-		u = a.byUsername[foldKey(ref)]
-	}
-	if u == nil {
-		u = a.byContact[contactKey("email", ref)]
-	}
-	if u == nil {
-		return UserDetail{}, fmt.Errorf("%w: no user %q in app %q", ErrNotFound, ref, slug)
-	}
-	now := d.now()
-	out := UserDetail{
-		UserSummary: d.inspectRow(a, u, now), AppSlug: a.Slug,
-		Contacts: make([]ContactView, 0, len(u.Contacts)), Sessions: []SessionView{}, MFAFactors: []FactorView{},
-		Permissions: a.rolePermissions(u.Role), FailedLogins: u.FailedLogins, LockedUntil: tsPtr(u.LockedUntil),
-		RecoveryCodesLeft: len(u.RecoveryHashes), Metadata: u.Metadata,
-	}
-	if out.Metadata == nil {
-		out.Metadata = map[string]any{}
-	}
-	for _, c := range u.Contacts {
-		out.Contacts = append(out.Contacts, ContactView{
-			ID: c.ID, Type: c.Type, Value: c.Value, IsPrimary: c.IsPrimary,
-			VerifiedAt: tsPtr(c.VerifiedAt), CreatedAt: ts(c.CreatedAt),
-		})
-	}
-	for _, s := range a.userSess[u.ID] {
-		if now.Before(s.ExpiresAt) {
-			out.Sessions = append(out.Sessions, sessionView(u, s))
-		}
-	}
-	for _, f := range a.Factors {
-		if f.UserID == u.ID {
-			out.MFAFactors = append(out.MFAFactors, FactorView{
-				ID: f.ID, Type: f.Type, Label: f.Label, Enabled: f.Enabled,
-				EnabledAt: tsPtr(f.EnabledAt), DisabledAt: tsPtr(f.DisabledAt), CreatedAt: ts(f.CreatedAt),
-			})
-		}
-	}
-	return out, nil
+// UserDetailSnapshot is everything the domain shows of one user. Password,
+// recovery-code and TOTP secrets are not in it.
+type UserDetailSnapshot struct {
+	UserSnapshot
+	AppSlug           string
+	Contacts          []ContactSnapshot
+	Sessions          []SessionSnapshot // live ones
+	Factors           []FactorSnapshot
+	Permissions       []string // of the user's role, sorted
+	FailedLogins      int
+	LockedUntil       *time.Time
+	RecoveryCodesLeft int
+	Metadata          map[string]any // never nil
 }
 
-func sessionView(u *userRec, s *sessionRec) SessionView {
+// ContactSnapshot is an email or phone of a user.
+type ContactSnapshot struct {
+	ID         string
+	Type       string
+	Value      string
+	IsPrimary  bool
+	VerifiedAt *time.Time
+	CreatedAt  time.Time
+}
+
+// SessionSnapshot is a session. Role is the effective one (a role pinned
+// by a minted token, else the user's).
+type SessionSnapshot struct {
+	ID            string
+	UserID        string
+	Role          string
+	AMR           []string
+	MFAAt         *time.Time
+	IP            *string
+	UserAgent     *string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	LastUsedAt    *time.Time
+	RotatedTokens int // refresh tokens rotated out of it
+}
+
+// FactorSnapshot is an MFA factor without its secret.
+type FactorSnapshot struct {
+	ID         string
+	Type       string
+	Label      *string
+	Enabled    bool
+	EnabledAt  *time.Time
+	DisabledAt *time.Time
+	CreatedAt  time.Time
+}
+
+// InspectUser shows one user of the app slug, found by id, username or
+// email.
+func (d *Domain) InspectUser(slug, ref string) (UserDetailSnapshot, error) {
+	var out UserDetailSnapshot
+	err := read(d, func() error {
+		a := d.st.appBySlug[slug]
+		if a == nil {
+			return fmt.Errorf("%w: no app with slug %q", ErrNotFound, slug)
+		}
+		u := a.userByID[ref]
+		if u == nil {
+			u = a.byUsername[foldKey(ref)]
+		}
+		if u == nil {
+			u = a.byContact[contactKey("email", ref)]
+		}
+		if u == nil {
+			return fmt.Errorf("%w: no user %q in app %q", ErrNotFound, ref, slug)
+		}
+		now := d.now()
+		out = UserDetailSnapshot{
+			UserSnapshot: userSnapshot(a, u, now), AppSlug: a.Slug,
+			Permissions: a.rolePermissions(u.Role), FailedLogins: u.FailedLogins, LockedUntil: timeCopy(u.LockedUntil),
+			RecoveryCodesLeft: len(u.RecoveryHashes), Metadata: maps.Clone(u.Metadata),
+		}
+		if out.Metadata == nil {
+			out.Metadata = map[string]any{}
+		}
+		for _, c := range u.Contacts {
+			out.Contacts = append(out.Contacts, ContactSnapshot{
+				ID: c.ID, Type: c.Type, Value: c.Value, IsPrimary: c.IsPrimary,
+				VerifiedAt: timeCopy(c.VerifiedAt), CreatedAt: c.CreatedAt,
+			})
+		}
+		for _, s := range a.userSess[u.ID] {
+			if now.Before(s.ExpiresAt) {
+				out.Sessions = append(out.Sessions, sessionSnapshot(u, s))
+			}
+		}
+		for _, f := range a.Factors {
+			if f.UserID == u.ID {
+				out.Factors = append(out.Factors, FactorSnapshot{
+					ID: f.ID, Type: f.Type, Label: stringCopy(f.Label), Enabled: f.Enabled,
+					EnabledAt: timeCopy(f.EnabledAt), DisabledAt: timeCopy(f.DisabledAt), CreatedAt: f.CreatedAt,
+				})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// sessionSnapshot copies s. Caller holds d.mu.
+func sessionSnapshot(u *userRec, s *sessionRec) SessionSnapshot {
 	role := u.Role
 	if s.Role != "" {
 		role = s.Role
 	}
-	return SessionView{
-		ID: s.ID, UserID: s.UserID, Role: role, AMR: append([]string{}, s.AMR...), MFAAt: tsPtr(s.MFAAt),
-		IP: s.IP, UserAgent: s.UserAgent, CreatedAt: ts(s.CreatedAt), ExpiresAt: ts(s.ExpiresAt),
-		LastUsedAt: tsPtr(s.LastUsedAt), RotatedTokens: len(s.OldHashes),
+	return SessionSnapshot{
+		ID: s.ID, UserID: s.UserID, Role: role, AMR: slices.Clone(s.AMR), MFAAt: timeCopy(s.MFAAt),
+		IP: stringCopy(s.IP), UserAgent: stringCopy(s.UserAgent), CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+		LastUsedAt: timeCopy(s.LastUsedAt), RotatedTokens: len(s.OldHashes),
 	}
 }
 
-// InspectToken decodes token and checks it exactly as /verify would for the
-// app it names (by aid, else aud, else the app publishing its kid): the
-// app's keystore, the mock clock, the issuer as seen by r, then audience,
-// app id and the live session or client. A bad token is a report with a
-// reason, never an error.
-func (d *Domain) InspectToken(r *http.Request, token string) TokenReport {
-	token = strings.TrimSpace(token)
-	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
-		token = strings.TrimSpace(token[7:])
-	}
-	rep := TokenReport{Now: ts(d.now())}
+// TokenCheck is the verdict on a token: what it holds, the app it speaks
+// for, and why the mock would refuse it now, if it would.
+type TokenCheck struct {
+	Header map[string]any // nil when the token does not decode
+	Claims map[string]any
+	// Reason is "" when the token verifies, else one of the keys.Reason*
+	// values, the Reason* ones above, or "app_" + the app's status.
+	Reason string
+	// ByKeys marks a refusal by decoding or the signature and claim checks
+	// of the keystore; KeyDetail is then its explanation.
+	ByKeys    bool
+	KeyDetail string
+	// SignatureRedacted: the token is a journal copy, which keeps no
+	// signature, so everything but the signature was checked.
+	SignatureRedacted bool
+	Now               time.Time        // the mock clock the verdict was given at
+	App               *TokenApp        // nil: no app matches the token
+	Session           *SessionSnapshot // the live session its sid names
+	UserStatus        string           // the sub's status when Reason is user_inactive ("" when unknown)
+}
+
+// TokenApp is the app a token speaks for.
+type TokenApp struct {
+	ID, Slug, Status string
+}
+
+// InspectToken checks token exactly as /verify would for the app it names
+// (by aid, else aud, else the app publishing its kid): the app's keystore,
+// the mock clock, the issuers accepted at the origin, then audience, app
+// id and the live session or client. A journal copy, whose signature is
+// masked, is checked for everything but the signature.
+func (d *Domain) InspectToken(token string, at Origin) TokenCheck {
+	out := TokenCheck{Now: d.now()}
 	if token == "" {
-		rep.Reason, rep.Detail = reasonMissing, "no token given"
-		return rep
+		out.Reason = reasonMissing
+		return out
 	}
 	header, claims, err := keys.DecodeUnverified(token)
 	if err != nil {
-		rep.Reason, rep.Detail = keys.ReasonMalformed, strings.TrimPrefix(err.Error(), "keys: ")
-		return rep
+		out.Reason, out.ByKeys, out.KeyDetail = keys.ReasonMalformed, true, strings.TrimPrefix(err.Error(), "keys: ")
+		return out
 	}
-	rep.Header, rep.Claims = header, claims
-	rep.IssuedAt, rep.ExpiresAt = claimTime(claims, "iat"), claimTime(claims, "exp")
+	out.Header, out.Claims = header, claims
 
-	d.mu.Lock()
-	a := d.tokenApp(header, claims)
+	var a *appRec
 	var ks *keys.Keystore
-	if a != nil {
-		ks, rep.AppSlug = a.keystore, a.Slug
-	}
-	d.mu.Unlock()
+	_ = read(d, func() error {
+		if a = d.tokenApp(header, claims); a != nil {
+			ks, out.App = a.keystore, &TokenApp{ID: a.ID, Slug: a.Slug, Status: a.Status}
+		}
+		return nil
+	})
 	if a == nil {
-		rep.Reason, rep.Detail = ReasonUnknownApp, "no app matches the token's aid or aud, and no app publishes its kid"
-		return rep
+		out.Reason = ReasonUnknownApp
+		return out
 	}
-	// The signature is checked outside the mutex, as /verify does.
-	expect := keys.Expect{Issuers: d.acceptedIssuers(r, a.Slug, true), Now: d.now()}
-	if rep.SignatureRedacted = strings.HasSuffix(token, "."+redact.Mask); rep.SignatureRedacted {
+	// The signature is checked outside the lock, as /verify does.
+	expect := keys.Expect{Issuers: d.issuersAt(at, out.App.Slug), Now: d.now()}
+	if out.SignatureRedacted = strings.HasSuffix(token, "."+redact.Mask); out.SignatureRedacted {
 		_, err = ks.VerifyUnsigned(token, expect)
 	} else {
 		_, err = ks.Verify(token, expect)
 	}
 
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	now := d.now()
-	rep.Now = ts(now)
-	if sid, _ := claims["sid"].(string); sid != "" {
-		if s := a.sessionByID[sid]; s != nil && now.Before(s.ExpiresAt) {
-			if u := a.userByID[s.UserID]; u != nil {
-				v := sessionView(u, s)
-				rep.Session = &v
+	_ = read(d, func() error {
+		now := d.now()
+		out.Now = now
+		out.App.Status = a.Status
+		if sid, _ := claims["sid"].(string); sid != "" {
+			if s := a.sessionByID[sid]; s != nil && now.Before(s.ExpiresAt) {
+				if u := a.userByID[s.UserID]; u != nil {
+					v := sessionSnapshot(u, s)
+					out.Session = &v
+				}
 			}
 		}
-	}
-	if err != nil {
-		var ve *keys.VerifyError
-		if errors.As(err, &ve) {
-			rep.Reason, rep.Detail = ve.Reason, ve.Detail
-		} else {
-			rep.Reason, rep.Detail = keys.ReasonMalformed, err.Error()
+		if err != nil {
+			out.ByKeys = true
+			var ve *keys.VerifyError
+			if errors.As(err, &ve) {
+				out.Reason, out.KeyDetail = ve.Reason, ve.Detail
+			} else {
+				out.Reason, out.KeyDetail = keys.ReasonMalformed, err.Error()
+			}
+			return nil
 		}
-		if exp, ok := claims["exp"].(float64); ok && rep.Reason == keys.ReasonExpired {
-			at := time.Unix(int64(exp), 0)
-			rep.Detail = fmt.Sprintf("expired at %s, %s before the mock clock's %s",
-				at.UTC().Format(time.DateTime+" UTC"), now.Sub(at).Round(time.Second), now.UTC().Format(time.DateTime+" UTC"))
+		if d.st.appBySlug[a.Slug] != a || a.keystore != ks { // reset or import meanwhile
+			out.Reason, out.ByKeys, out.KeyDetail = keys.ReasonUnknownKey, true, "the app's keys changed while checking (reset or import)"
+			return nil
 		}
-		return rep
-	}
-	if d.st.appBySlug[a.Slug] != a || a.keystore != ks { // reset or import meanwhile
-		rep.Reason, rep.Detail = keys.ReasonUnknownKey, "the app's keys changed while checking (reset or import)"
-		return rep
-	}
-	if _, reason := d.principalOf(a, claims); reason != "" {
-		rep.Reason, rep.Detail = reason, principalDetail(a, claims, reason)
-		return rep
-	}
-	if a.Status != "active" {
-		rep.Reason, rep.Detail = "app_"+a.Status, "the app is "+a.Status+", so consumer calls answer 403"
-		return rep
-	}
-	rep.Verifies = true
-	return rep
+		if _, reason := d.principalOf(a, claims); reason != "" {
+			out.Reason = reason
+			if reason == reasonUserInactive {
+				if u := a.userByID[fmt.Sprint(claims["sub"])]; u != nil {
+					out.UserStatus = u.Status
+				}
+			}
+			return nil
+		}
+		if a.Status != "active" {
+			out.Reason = "app_" + a.Status
+		}
+		return nil
+	})
+	return out
 }
 
 // tokenApp finds the app a token speaks for. Caller holds d.mu.
@@ -450,36 +498,20 @@ func (d *Domain) tokenApp(header, claims map[string]any) *appRec {
 	return nil
 }
 
-// principalDetail words a domain-level refusal for a person.
-func principalDetail(a *appRec, claims map[string]any, reason string) string {
-	switch reason {
-	case keys.ReasonAudience:
-		return fmt.Sprintf("aud %v is not the app slug %q", claims["aud"], a.Slug)
-	case reasonWrongApp:
-		return fmt.Sprintf("aid %v is not the id of app %q (%s)", claims["aid"], a.Slug, a.ID)
-	case reasonSessionRevoked:
-		if sid, _ := claims["sid"].(string); sid != "" {
-			return "session " + sid + " is not live: revoked, logged out, evicted or expired"
-		}
-		return "the token carries no session id"
-	case reasonUserInactive:
-		if u := a.userByID[fmt.Sprint(claims["sub"])]; u != nil {
-			return "the user is " + u.Status
-		}
-		return "the user is not active"
-	case reasonClientInactive:
-		return fmt.Sprintf("M2M client %v is unknown or inactive", claims["client_id"])
-	case keys.ReasonMalformed:
-		return fmt.Sprintf("type %v is neither end_user nor m2m", claims["type"])
-	}
-	return reason
-}
-
-func claimTime(claims map[string]any, name string) *string {
-	v, ok := claims[name].(float64)
-	if !ok {
+// timeCopy and stringCopy keep a snapshot from sharing a pointer with the
+// state, which later requests may write through.
+func timeCopy(t *time.Time) *time.Time {
+	if t == nil {
 		return nil
 	}
-	s := ts(time.Unix(int64(v), 0))
-	return &s
+	c := *t
+	return &c
+}
+
+func stringCopy(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	return &c
 }

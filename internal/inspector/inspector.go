@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/control"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
@@ -40,7 +41,7 @@ type Deps struct {
 	// Domain is the Heimdall domain; nil (a plain spec mock) makes the
 	// inspect routes answer 501 while the page still shows the journal,
 	// clock and faults.
-	Domain  *heimdall.Domain
+	Domain  Domain
 	Journal *journal.Journal
 }
 
@@ -88,7 +89,7 @@ func servePage(w http.ResponseWriter, r *http.Request, assets fs.FS) {
 type handlers struct{ d Deps }
 
 // domain answers 501 itself when there is no domain to inspect.
-func (h *handlers) domain(w http.ResponseWriter, r *http.Request) *heimdall.Domain {
+func (h *handlers) domain(w http.ResponseWriter, r *http.Request) Domain {
 	if h.d.Domain == nil {
 		control.Error(w, http.StatusNotImplemented, "not_available",
 			"this mock runs without the Heimdall domain, so "+r.URL.Path+" has nothing to show")
@@ -101,7 +102,7 @@ func (h *handlers) apps(w http.ResponseWriter, r *http.Request) {
 	if dom == nil {
 		return
 	}
-	control.WriteJSON(w, http.StatusOK, dom.InspectApps(r))
+	control.WriteJSON(w, http.StatusOK, appViews(dom.InspectApps(originOf(r))))
 }
 
 func (h *handlers) users(w http.ResponseWriter, r *http.Request) {
@@ -109,34 +110,22 @@ func (h *handlers) users(w http.ResponseWriter, r *http.Request) {
 	if dom == nil {
 		return
 	}
-	limit := 0
+	limit := maxUsers
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			control.Error(w, http.StatusBadRequest, "invalid_query", "limit: "+strconv.Quote(s)+" must be a positive integer")
 			return
 		}
-		limit = n
+		limit = min(n, maxUsers)
 	}
-	list, err := dom.InspectUsers(r.PathValue("slug"), r.URL.Query().Get("q"), limit)
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	list, err := dom.InspectUsers(r.PathValue("slug"), q, limit)
 	if err != nil {
 		notFound(w, err)
 		return
 	}
-	control.WriteJSON(w, http.StatusOK, list)
-}
-
-// sessionWithToken is a live session plus the newest access token the
-// journal saw issued for it, so the page can decode what the client holds.
-type sessionWithToken struct {
-	heimdall.SessionView
-	AccessToken string `json:"access_token,omitempty"`
-	RequestID   string `json:"token_request_id,omitempty"` // the journal entry it came from
-}
-
-type userOut struct {
-	heimdall.UserDetail
-	Sessions []sessionWithToken `json:"sessions"`
+	control.WriteJSON(w, http.StatusOK, userList(list))
 }
 
 func (h *handlers) user(w http.ResponseWriter, r *http.Request) {
@@ -149,16 +138,7 @@ func (h *handlers) user(w http.ResponseWriter, r *http.Request) {
 		notFound(w, err)
 		return
 	}
-	out := userOut{UserDetail: u, Sessions: make([]sessionWithToken, 0, len(u.Sessions))}
-	seen := h.issuedTokens(u.Sessions)
-	for _, s := range u.Sessions {
-		st := sessionWithToken{SessionView: s}
-		if t, ok := seen[s.ID]; ok {
-			st.AccessToken, st.RequestID = t.token, t.requestID
-		}
-		out.Sessions = append(out.Sessions, st)
-	}
-	control.WriteJSON(w, http.StatusOK, out)
+	control.WriteJSON(w, http.StatusOK, userDetail(u, h.issuedTokens(u.Sessions)))
 }
 
 type seenToken struct{ token, requestID string }
@@ -166,7 +146,7 @@ type seenToken struct{ token, requestID string }
 // issuedTokens finds, for each session, the newest access token a journaled
 // response carried (sign-up, sign-in, refresh, MFA, minted tokens). The
 // domain keeps no access tokens, only the journal has them.
-func (h *handlers) issuedTokens(sessions []heimdall.SessionView) map[string]seenToken {
+func (h *handlers) issuedTokens(sessions []heimdall.SessionSnapshot) map[string]seenToken {
 	out := map[string]seenToken{}
 	if h.d.Journal == nil || len(sessions) == 0 {
 		return out
@@ -218,7 +198,7 @@ func (h *handlers) token(w http.ResponseWriter, r *http.Request) {
 		control.Error(w, http.StatusBadRequest, "invalid_json", err.Error())
 		return
 	}
-	control.WriteJSON(w, http.StatusOK, dom.InspectToken(r, in.Token))
+	control.WriteJSON(w, http.StatusOK, tokenReport(dom.InspectToken(cleanToken(in.Token), originOf(r))))
 }
 
 func readAll(r *http.Request, limit int64) ([]byte, error) {

@@ -138,7 +138,11 @@ func New(cfg Config) (*Server, error) {
 		CheckFault: func(f faults.Fault) error { return s.router.Load().CheckFault(f) },
 		BaseURL:    s.BaseURL,
 		Modules: []control.Module{control.RoutesOnly(func(mux *http.ServeMux) {
-			inspector.Mount(mux, inspector.Deps{Domain: s.Domain, Journal: s.Journal})
+			deps := inspector.Deps{Journal: s.Journal}
+			if s.Domain != nil { // a nil *Domain would be a non-nil interface
+				deps.Domain = s.Domain
+			}
+			inspector.Mount(mux, deps)
 		})},
 	}))
 	return s, nil
