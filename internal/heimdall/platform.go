@@ -62,12 +62,13 @@ func (d *Domain) mintPlatform(r *http.Request, in MintRequest) (map[string]any, 
 			return nil, errMint{"bad_ttl", "ttl: " + err.Error()}
 		}
 	}
-	d.mu.Lock()
-	sub, ws := in.Sub, d.st.WorkspaceID
-	if sub == "" {
-		sub = d.st.OwnerID
-	}
-	d.mu.Unlock()
+	sub, ws := in.Sub, ""
+	read(d, func() error {
+		if ws = d.st.WorkspaceID; sub == "" {
+			sub = d.st.OwnerID
+		}
+		return nil
+	})
 	now := d.now()
 	claims := map[string]any{
 		"iss": d.platformIssuer(r), "aud": platformAudience, "sub": sub, "type": typePlatformUser,
@@ -134,12 +135,13 @@ func platformMemberJSON(m *platformMemberRec) map[string]any {
 }
 
 func (d *Domain) listPlatformMembers(w http.ResponseWriter, _ *http.Request) {
-	d.mu.Lock()
-	out := []map[string]any{platformMemberJSON(d.st.platformMember(d.st.OwnerID))}
-	for _, m := range d.st.PlatformMembers {
-		out = append(out, platformMemberJSON(m))
-	}
-	d.mu.Unlock()
+	out := read(d, func() []map[string]any {
+		out := []map[string]any{platformMemberJSON(d.st.platformMember(d.st.OwnerID))}
+		for _, m := range d.st.PlatformMembers {
+			out = append(out, platformMemberJSON(m))
+		}
+		return out
+	})
 	control.WriteJSON(w, http.StatusOK, out)
 }
 
@@ -174,36 +176,38 @@ func (d *Domain) putPlatformMember(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if sub == d.st.OwnerID {
-		control.Error(w, http.StatusConflict, "owner", "the workspace owner's rights cannot change")
-		return
-	}
-	status := http.StatusOK
-	m := d.st.platformMember(sub)
-	if m == nil {
-		m = &platformMemberRec{ID: sub, AddedAt: d.now()}
-		d.st.PlatformMembers = append(d.st.PlatformMembers, m)
-		status = http.StatusCreated
-	}
-	m.Role, m.Permissions = in.Role, append([]string{}, perms...)
-	control.WriteJSON(w, status, platformMemberJSON(m))
+	update(d, func() error {
+		if sub == d.st.OwnerID {
+			control.Error(w, http.StatusConflict, "owner", "the workspace owner's rights cannot change")
+			return nil
+		}
+		status := http.StatusOK
+		m := d.st.platformMember(sub)
+		if m == nil {
+			m = &platformMemberRec{ID: sub, AddedAt: d.now()}
+			d.st.PlatformMembers = append(d.st.PlatformMembers, m)
+			status = http.StatusCreated
+		}
+		m.Role, m.Permissions = in.Role, append([]string{}, perms...)
+		control.WriteJSON(w, status, platformMemberJSON(m))
+		return nil
+	})
 }
 
 func (d *Domain) deletePlatformMember(w http.ResponseWriter, r *http.Request) {
 	sub := r.PathValue("sub")
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if sub == d.st.OwnerID {
-		control.Error(w, http.StatusConflict, "owner", "the workspace owner stays a member")
-		return
-	}
-	n := len(d.st.PlatformMembers)
-	d.st.PlatformMembers = slices.DeleteFunc(d.st.PlatformMembers, func(m *platformMemberRec) bool { return m.ID == sub })
-	if len(d.st.PlatformMembers) == n {
-		control.Error(w, http.StatusNotFound, "not_found", "no platform member "+sub)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	update(d, func() error {
+		if sub == d.st.OwnerID {
+			control.Error(w, http.StatusConflict, "owner", "the workspace owner stays a member")
+			return nil
+		}
+		n := len(d.st.PlatformMembers)
+		d.st.PlatformMembers = slices.DeleteFunc(d.st.PlatformMembers, func(m *platformMemberRec) bool { return m.ID == sub })
+		if len(d.st.PlatformMembers) == n {
+			control.Error(w, http.StatusNotFound, "not_found", "no platform member "+sub)
+			return nil
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
 }

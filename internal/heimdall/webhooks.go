@@ -191,18 +191,17 @@ func (d *Domain) startWebhookLoop() {
 // The domain keeps answering requests; events are queued but no longer
 // sent.
 func (d *Domain) Close() {
-	d.mu.Lock()
-	d.hooks.closed = true
-	stop := d.hooks.stop
-	d.hooks.stop = nil
-	d.mu.Unlock()
+	stop := update(d, func() chan struct{} {
+		d.hooks.closed = true
+		stop := d.hooks.stop
+		d.hooks.stop = nil
+		return stop
+	})
 	if stop != nil {
 		close(stop)
 	}
 	d.hooks.wg.Wait()
-	d.mu.Lock()
-	client := d.hooks.client
-	d.mu.Unlock()
+	client := read(d, func() *http.Client { return d.hooks.client })
 	if client != nil {
 		client.CloseIdleConnections()
 	}
@@ -232,31 +231,31 @@ type webhookJob struct {
 
 // deliverDue starts every attempt whose time has come on the mock clock.
 func (d *Domain) deliverDue() {
-	d.mu.Lock()
-	if d.hooks.closed {
-		d.mu.Unlock()
-		return
-	}
-	now := d.now()
 	var jobs []webhookJob
-	for _, a := range d.st.Apps {
-		wh := a.Webhook
-		if wh == nil || wh.DisabledAt != nil {
-			continue
+	update(d, func() error {
+		if d.hooks.closed {
+			return nil
 		}
-		for _, dl := range a.Deliveries {
-			if d.hooks.inflight[dl.ID] || now.Before(dl.NextAttemptAt) {
+		now := d.now()
+		for _, a := range d.st.Apps {
+			wh := a.Webhook
+			if wh == nil || wh.DisabledAt != nil {
 				continue
 			}
-			d.hooks.inflight[dl.ID] = true
-			jobs = append(jobs, webhookJob{
-				appID: a.ID, url: wh.URL, secret: wh.Secret, eventID: dl.ID, eventType: dl.EventType,
-				payload: dl.Payload, number: dl.Attempts + 1,
-			})
+			for _, dl := range a.Deliveries {
+				if d.hooks.inflight[dl.ID] || now.Before(dl.NextAttemptAt) {
+					continue
+				}
+				d.hooks.inflight[dl.ID] = true
+				jobs = append(jobs, webhookJob{
+					appID: a.ID, url: wh.URL, secret: wh.Secret, eventID: dl.ID, eventType: dl.EventType,
+					payload: dl.Payload, number: dl.Attempts + 1,
+				})
+			}
 		}
-	}
-	d.hooks.wg.Add(len(jobs))
-	d.mu.Unlock()
+		d.hooks.wg.Add(len(jobs))
+		return nil
+	})
 	for _, j := range jobs {
 		go func() {
 			defer d.hooks.wg.Done()
@@ -302,41 +301,42 @@ func (d *Domain) attempt(j webhookJob) {
 	}
 	latency := time.Since(start).Milliseconds()
 
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.hooks.inflight, j.eventID)
-	a := d.st.appByID[j.appID]
-	if a == nil || a.Webhook == nil {
-		return // reset, imported or removed meanwhile
-	}
-	i := slices.IndexFunc(a.Deliveries, func(x *deliveryRec) bool { return x.ID == j.eventID })
-	if i < 0 {
-		return
-	}
-	dl, wh, now := a.Deliveries[i], a.Webhook, d.now()
-	at := &attemptRec{
-		Seq: d.st.nextSeq(), ID: newID(), EventID: j.eventID, EventType: j.eventType, Number: j.number,
-		StatusCode: status, Error: errMsg, LatencyMS: &latency, AttemptedAt: sentAt, URL: j.url,
-	}
-	dl.Attempts = j.number
-	if errMsg == nil {
-		wh.ConsecutiveFailures = 0
-		a.Deliveries = slices.Delete(a.Deliveries, i, i+1)
-	} else {
-		wh.ConsecutiveFailures++
-		if dl.Attempts >= webhookMaxAttempts {
+	update(d, func() error {
+		delete(d.hooks.inflight, j.eventID)
+		a := d.st.appByID[j.appID]
+		if a == nil || a.Webhook == nil {
+			return nil // reset, imported or removed meanwhile
+		}
+		i := slices.IndexFunc(a.Deliveries, func(x *deliveryRec) bool { return x.ID == j.eventID })
+		if i < 0 {
+			return nil
+		}
+		dl, wh, now := a.Deliveries[i], a.Webhook, d.now()
+		at := &attemptRec{
+			Seq: d.st.nextSeq(), ID: newID(), EventID: j.eventID, EventType: j.eventType, Number: j.number,
+			StatusCode: status, Error: errMsg, LatencyMS: &latency, AttemptedAt: sentAt, URL: j.url,
+		}
+		dl.Attempts = j.number
+		if errMsg == nil {
+			wh.ConsecutiveFailures = 0
 			a.Deliveries = slices.Delete(a.Deliveries, i, i+1)
 		} else {
-			// From the attempt's own time, not from when its answer came
-			// back: a clock moved meanwhile must not move the retry too.
-			dl.NextAttemptAt = sentAt.Add(webhookFirstRetry << (dl.Attempts - 1))
-			at.NextRetryAt = ptr(dl.NextAttemptAt)
+			wh.ConsecutiveFailures++
+			if dl.Attempts >= webhookMaxAttempts {
+				a.Deliveries = slices.Delete(a.Deliveries, i, i+1)
+			} else {
+				// From the attempt's own time, not from when its answer came
+				// back: a clock moved meanwhile must not move the retry too.
+				dl.NextAttemptAt = sentAt.Add(webhookFirstRetry << (dl.Attempts - 1))
+				at.NextRetryAt = ptr(dl.NextAttemptAt)
+			}
+			if wh.ConsecutiveFailures >= webhookDisableAfter && wh.DisabledAt == nil {
+				wh.DisabledAt, wh.DisabledReason = &now, ptr("consecutive_failures")
+			}
 		}
-		if wh.ConsecutiveFailures >= webhookDisableAfter && wh.DisabledAt == nil {
-			wh.DisabledAt, wh.DisabledReason = &now, ptr("consecutive_failures")
-		}
-	}
-	a.Attempts = appendCapped(a.Attempts, at, maxWebhookAttemptsKept)
+		a.Attempts = appendCapped(a.Attempts, at, maxWebhookAttemptsKept)
+		return nil
+	})
 }
 
 func webhookJSON(a *appRec, wh *webhookRec, withSecret bool) map[string]any {
