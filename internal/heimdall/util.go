@@ -193,6 +193,12 @@ func tsPtr(t *time.Time) *string {
 	return &s
 }
 
+// Timestamp and TimestampPtr are ts and tsPtr for the views of other
+// packages (the inspector), which must write times as the API does.
+func Timestamp(t time.Time) string { return ts(t) }
+
+func TimestampPtr(t *time.Time) *string { return tsPtr(t) }
+
 // page is one page of a cursor-paginated list.
 type page struct {
 	HasMore    bool    `json:"has_more"`

@@ -361,13 +361,9 @@ func claimTime(claims map[string]any, name string) *string {
 	return &s
 }
 
-// ts formats a time the way the API does (RFC 3339 with milliseconds, UTC).
-func ts(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
-
-func tsPtr(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := ts(*t)
-	return &s
-}
+// ts and tsPtr write times as the API does, so the page shows what a
+// client of the mock sees.
+var (
+	ts    = heimdall.Timestamp
+	tsPtr = heimdall.TimestampPtr
+)
