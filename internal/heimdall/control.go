@@ -17,7 +17,6 @@ import (
 // {"error","detail"}, the control plane's shape, not NestJS's.
 func (d *Domain) ControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /__mock/outbox", d.listOutbox)
-	mux.HandleFunc("GET /__mock/links/{slug}/{action}", d.linkPageHandler)
 	mux.HandleFunc("DELETE /__mock/outbox", d.clearOutbox)
 	mux.HandleFunc("POST /__mock/tokens", d.mintToken)
 	mux.HandleFunc("POST /__mock/apps/{slug}/keys/rotate", d.rotateKeys)

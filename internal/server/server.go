@@ -27,6 +27,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/inspector"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
+	"github.com/heimdall-mock/heimdall-mock/internal/linkpage"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 	"github.com/heimdall-mock/heimdall-mock/internal/shape"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
@@ -143,6 +144,10 @@ func New(cfg Config) (*Server, error) {
 				deps.Domain = s.Domain
 			}
 			inspector.Mount(mux, deps)
+		}), control.RoutesOnly(func(mux *http.ServeMux) {
+			if s.Domain != nil { // the mailed links exist only with the domain
+				linkpage.Mount(mux)
+			}
 		})},
 	}))
 	return s, nil
