@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"math/rand/v2"
 	"net/http"
 	"reflect"
 	"strings"
@@ -150,6 +151,54 @@ func TestWholeJWTAgreesWithTheShape(t *testing.T) {
 		cut, ok := wholeJWT(v)
 		if ok != wantOK || (ok && cut != m[3]) {
 			t.Errorf("%q: wholeJWT = %d, %v; the regexp says %v %v", v, cut, ok, wantOK, m)
+		}
+	}
+}
+
+// Random bodies built from secret and harmless names and values: whatever
+// the fast path keeps as it came must be what full redaction gives.
+func TestBodyFastPathOnRandomBodies(t *testing.T) {
+	names := []string{"id", "email", "name", "password", "access_token", "refresh_token", "code",
+		"statusCode", "error", "message", "client_secret", "note", "url", "items", "x-api-key", "otp"}
+	values := []any{"alice", "a@example.com", "2026-01-01T00:00:00Z", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln",
+		"pcft_test_0000000000000000", "Bearer abc.def", "basic xyz", "https://x.example/cb?code=abc&state=1",
+		`{"password": "p"}`, "EMAIL_TAKEN", "a\u003db", 42.0, true, nil, "line\nbreak", "tab\there"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var build func(depth int) any
+	build = func(depth int) any {
+		switch n := rng.IntN(6); {
+		case depth > 0 && n == 0:
+			m := map[string]any{}
+			for range rng.IntN(4) + 1 {
+				m[names[rng.IntN(len(names))]] = build(depth - 1)
+			}
+			return m
+		case depth > 0 && n == 1:
+			list := []any{}
+			for range rng.IntN(3) + 1 {
+				list = append(list, build(depth-1))
+			}
+			return list
+		default:
+			return values[rng.IntN(len(values))]
+		}
+	}
+	for i := 0; i < 3000; i++ {
+		doc := map[string]any{names[rng.IntN(len(names))]: build(3), names[rng.IntN(len(names))]: build(2)}
+		raw, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		_ = json.Unmarshal(raw, &v)
+		full, _ := json.Marshal(Value(v))
+		var want, got any
+		_ = json.Unmarshal(full, &want)
+		if err := json.Unmarshal(Body(raw), &got); err != nil {
+			t.Fatalf("%s: Body gave invalid JSON: %v", raw, err)
+		}
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s:\n Body  %v\n Value %v", raw, got, want)
 		}
 	}
 }
