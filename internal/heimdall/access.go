@@ -230,7 +230,7 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 				return a != nil && a.Config.SignupRequiresPAK
 			})
 			if required {
-				return router.Error(http.StatusUnauthorized, "This app requires an API key to sign up")
+				return errorResponse(fail(http.StatusUnauthorized, "This app requires an API key to sign up"))
 			}
 			return nil
 		}
@@ -239,7 +239,7 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 		return basicClientBody(r)
 	case credTokenArg:
 		if tok == "" && !bodyHasToken(r) {
-			return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")
+			return errorResponse(fail(http.StatusUnauthorized, "Provide a token in the body or the Authorization header"))
 		}
 		if tok != "" && !looksLikeJWT(tok) {
 			return d.checkAppKey(r, tok, "")
@@ -266,7 +266,7 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 				return errorResponse(resp)
 			}
 			if !k.Owner && !grants(k.Permissions, rule.Perm) {
-				return router.Error(http.StatusForbidden, "Missing permission "+rule.Perm)
+				return errorResponse(fail(http.StatusForbidden, "Missing permission "+rule.Perm))
 			}
 			withCaller(r, k)
 			return nil
@@ -405,11 +405,11 @@ func (d *Domain) tokenCaller(r *router.Request, tok, perm string) (*apiKeyRec, *
 	var k *apiKeyRec
 	resp := d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
 		if p == nil {
-			return router.ErrorCode(http.StatusUnauthorized, reason, "Invalid or expired token")
+			return errorResponse(failCode(http.StatusUnauthorized, reason, "Invalid or expired token"))
 		}
 		held := p.permissions()
 		if !grants(held, perm) {
-			return router.Error(http.StatusForbidden, "Missing permission "+perm)
+			return errorResponse(fail(http.StatusForbidden, "Missing permission "+perm))
 		}
 		k = &apiKeyRec{ID: p.sub, AppID: a.ID, Name: p.typ + " token", Permissions: held, via: p.typ}
 		return nil

@@ -32,7 +32,7 @@ func (d *Domain) adminRoute(bySlug bool, fn adminFn) router.Handler {
 			var a *appRec
 			if bySlug {
 				if strings.HasPrefix(ref, "__") {
-					return router.Error(http.StatusBadRequest, "App slugs beginning with __ are reserved")
+					return errorResponse(fail(http.StatusBadRequest, "App slugs beginning with __ are reserved"))
 				}
 				a = d.st.appBySlug[ref]
 			} else {
@@ -43,10 +43,10 @@ func (d *Domain) adminRoute(bySlug bool, fn adminFn) router.Handler {
 				}
 			}
 			if a == nil {
-				return router.Error(http.StatusNotFound, "App not found")
+				return errorResponse(fail(http.StatusNotFound, "App not found"))
 			}
 			if !k.allows(a, "") {
-				return router.Error(http.StatusForbidden, "API key may not act on this app")
+				return errorResponse(fail(http.StatusForbidden, "API key may not act on this app"))
 			}
 			return fn(r, a, k)
 		})
@@ -106,13 +106,13 @@ func (d *Domain) createApp(r *router.Request) *router.Response {
 			return nil, errorResponse(denied)
 		}
 		if k.AppID != "" {
-			return nil, router.Error(http.StatusForbidden, "An app-scoped API key cannot create apps")
+			return nil, errorResponse(fail(http.StatusForbidden, "An app-scoped API key cannot create apps"))
 		}
 		if in.WorkspaceID != "" && in.WorkspaceID != d.st.WorkspaceID {
-			return nil, router.Error(http.StatusForbidden, "Not a member of this workspace")
+			return nil, errorResponse(fail(http.StatusForbidden, "Not a member of this workspace"))
 		}
 		if d.st.appBySlug[in.Slug] != nil {
-			return nil, router.ErrorCode(http.StatusConflict, "SLUG_TAKEN", "App slug already in use")
+			return nil, errorResponse(failCode(http.StatusConflict, "SLUG_TAKEN", "App slug already in use"))
 		}
 		return k, nil
 	}
@@ -175,7 +175,7 @@ func (d *Domain) updateApp(r *router.Request, a *appRec, k *apiKeyRec) *router.R
 			return badRequest("slug must be 2-63 lower-case letters, digits or dashes, not beginning with __")
 		}
 		if d.st.appBySlug[*in.Slug] != nil {
-			return router.ErrorCode(http.StatusConflict, "SLUG_TAKEN", "App slug already in use")
+			return errorResponse(failCode(http.StatusConflict, "SLUG_TAKEN", "App slug already in use"))
 		}
 		delete(d.st.appBySlug, a.Slug)
 		details = map[string]any{"slug": *in.Slug, "previous_slug": a.Slug} // fires app.slug_changed
@@ -252,7 +252,7 @@ func (d *Domain) listMembers(r *router.Request, a *appRec, _ *apiKeyRec) *router
 func (d *Domain) removeMember(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	u := a.userByID[r.Param(1)]
 	if u == nil || u.Role == "" {
-		return router.Error(http.StatusNotFound, "Member not found")
+		return errorResponse(fail(http.StatusNotFound, "Member not found"))
 	}
 	u.Role, u.UpdatedAt = "", d.now()
 	d.audit(a, "member.removed", k.ID, "end_user", u.ID, u.ID, nil)
@@ -645,7 +645,7 @@ func (d *Domain) updateUserRole(r *router.Request, a *appRec, k *apiKeyRec, u *u
 		return badRequest(err.Error())
 	}
 	if a.roleByName[in.RoleName] == nil {
-		return router.Error(http.StatusNotFound, "Role not found")
+		return errorResponse(fail(http.StatusNotFound, "Role not found"))
 	}
 	if resp := roleGrant(k, a, in.RoleName); resp != nil {
 		return errorResponse(resp)
@@ -707,7 +707,7 @@ func (d *Domain) bulk(op string) adminFn {
 		switch op {
 		case "role":
 			if a.roleByName[in.RoleName] == nil {
-				return router.Error(http.StatusNotFound, "Role not found")
+				return errorResponse(fail(http.StatusNotFound, "Role not found"))
 			}
 			if resp := roleGrant(k, a, in.RoleName); resp != nil {
 				return errorResponse(resp)
@@ -763,10 +763,10 @@ func (d *Domain) resendVerification(r *router.Request, a *appRec, k *apiKeyRec, 
 		c = u.contact(id)
 	}
 	if c == nil {
-		return router.Error(http.StatusNotFound, "Contact not found")
+		return errorResponse(fail(http.StatusNotFound, "Contact not found"))
 	}
 	if c.VerifiedAt != nil {
-		return router.ErrorCode(http.StatusConflict, "ALREADY_VERIFIED", "Contact is already verified")
+		return errorResponse(failCode(http.StatusConflict, "ALREADY_VERIFIED", "Contact is already verified"))
 	}
 	code, exp := d.issueCode(r.HTTP, a, kindVerification, u, c, a.Notify.Enabled && c.Type == "email")
 	return router.JSON(http.StatusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
@@ -798,7 +798,7 @@ func (d *Domain) createRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 		return badRequest("name must be lower-case letters, digits, dashes or underscores")
 	}
 	if a.roleByName[in.Name] != nil {
-		return router.ErrorCode(http.StatusConflict, "ROLE_EXISTS", "Role already exists")
+		return errorResponse(failCode(http.StatusConflict, "ROLE_EXISTS", "Role already exists"))
 	}
 	role := d.addRole(a, in.Name, in.Description)
 	d.audit(a, "role.created", k.ID, "role", role.ID, "", map[string]any{"name": in.Name})
@@ -848,15 +848,15 @@ func (d *Domain) deleteRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 		return errorResponse(roleNotFound())
 	}
 	if role.IsSystem {
-		return router.Error(http.StatusForbidden, "System roles cannot be deleted")
+		return errorResponse(fail(http.StatusForbidden, "System roles cannot be deleted"))
 	}
 	for _, u := range a.Users {
 		if u.Role == role.Name {
-			return router.ErrorCode(http.StatusConflict, "ROLE_IN_USE", "Role is assigned to members; reassign them first")
+			return errorResponse(failCode(http.StatusConflict, "ROLE_IN_USE", "Role is assigned to members; reassign them first"))
 		}
 	}
 	if a.Config.SignupDefaultRole == role.Name {
-		return router.ErrorCode(http.StatusConflict, "ROLE_IN_USE", "Role is the signup default role")
+		return errorResponse(failCode(http.StatusConflict, "ROLE_IN_USE", "Role is the signup default role"))
 	}
 	a.Roles = removeBySeq(a.Roles, role.Seq, roleSeq)
 	delete(a.roleByName, role.Name)
@@ -897,7 +897,7 @@ func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) 
 		return errorResponse(roleNotFound())
 	}
 	if role.Name == "owner" {
-		return router.Error(http.StatusForbidden, "The owner role's permissions cannot be changed")
+		return errorResponse(fail(http.StatusForbidden, "The owner role's permissions cannot be changed"))
 	}
 	perms, denied := permissionSet(r, a)
 	if denied != nil {
@@ -979,7 +979,7 @@ func (d *Domain) createPermission(r *router.Request, a *appRec, k *apiKeyRec) *r
 	}
 	key := in.Resource + "." + in.Action
 	if a.permByKey[key] != nil {
-		return router.ErrorCode(http.StatusConflict, "PERMISSION_EXISTS", "Permission already exists")
+		return errorResponse(failCode(http.StatusConflict, "PERMISSION_EXISTS", "Permission already exists"))
 	}
 	p := d.addPermission(a, key, in.Description)
 	d.audit(a, "permission.created", k.ID, "permission", p.ID, "", map[string]any{"key": key})
@@ -993,10 +993,10 @@ func (d *Domain) deletePermission(r *router.Request, a *appRec, k *apiKeyRec) *r
 	}
 	p := a.permByKey[key]
 	if p == nil {
-		return router.Error(http.StatusNotFound, "Permission not found")
+		return errorResponse(fail(http.StatusNotFound, "Permission not found"))
 	}
 	if p.IsSystem {
-		return router.Error(http.StatusForbidden, "System permissions cannot be deleted")
+		return errorResponse(fail(http.StatusForbidden, "System permissions cannot be deleted"))
 	}
 	a.Permissions = removeBySeq(a.Permissions, p.Seq, permSeq)
 	delete(a.permByKey, key)
@@ -1055,7 +1055,7 @@ func (d *Domain) deleteAPIKey(r *router.Request, a *appRec, actor *apiKeyRec) *r
 	id := r.Param(1)
 	i := slices.IndexFunc(d.st.APIKeys, func(k *apiKeyRec) bool { return k.ID == id && k.AppID == a.ID })
 	if i < 0 {
-		return router.Error(http.StatusNotFound, "API key not found")
+		return errorResponse(fail(http.StatusNotFound, "API key not found"))
 	}
 	k := d.st.APIKeys[i]
 	d.st.APIKeys = slices.Delete(d.st.APIKeys, i, i+1)

@@ -81,11 +81,11 @@ func (d *Domain) setAvatar(r *router.Request, a *appRec, p *principal) *router.R
 		return badRequest(err.Error())
 	}
 	if len(data) > maxAvatarBytes {
-		return router.Error(http.StatusRequestEntityTooLarge, "Avatar must be at most 2 MB")
+		return errorResponse(fail(http.StatusRequestEntityTooLarge, "Avatar must be at most 2 MB"))
 	}
 	ct := sniffImage(data)
 	if ct == "" {
-		return router.Error(http.StatusUnsupportedMediaType, "Avatar must be a PNG, JPEG or WEBP image")
+		return errorResponse(fail(http.StatusUnsupportedMediaType, "Avatar must be a PNG, JPEG or WEBP image"))
 	}
 	u := p.user
 	// The real service re-encodes to webp; the mock keeps the bytes as sent.
@@ -118,7 +118,7 @@ func (d *Domain) avatarRedirect(r *router.Request) *router.Response {
 		}
 		u := a.userByID[r.Param(1)]
 		if u == nil || u.Avatar == nil {
-			return router.Error(http.StatusNotFound, "No avatar")
+			return errorResponse(fail(http.StatusNotFound, "No avatar"))
 		}
 		var loc string
 		switch {
@@ -127,7 +127,7 @@ func (d *Domain) avatarRedirect(r *router.Request) *router.Response {
 		case u.Avatar.PictureURL != "":
 			loc = u.Avatar.PictureURL
 		default:
-			return router.Error(http.StatusNotFound, "No avatar")
+			return errorResponse(fail(http.StatusNotFound, "No avatar"))
 		}
 		out := router.Redirect(http.StatusFound, loc)
 		if out.Header == nil {

@@ -237,7 +237,7 @@ func (d *Domain) takeCode(a *appRec, kind, code string) *codeRec {
 	return c
 }
 
-var codeGone = router.ErrorCode(http.StatusGone, "code_invalid", "Code invalid, expired, or already used")
+var codeGone = errorResponse(failCode(http.StatusGone, "code_invalid", "Code invalid, expired, or already used"))
 
 func (d *Domain) consumeVerification(r *router.Request) *router.Response {
 	var in codeDTO

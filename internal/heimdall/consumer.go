@@ -406,7 +406,7 @@ func (d *Domain) verify(r *router.Request) *router.Response {
 	}
 	tok := bodyOrBearer(r, in)
 	if tok == "" {
-		return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")
+		return errorResponse(fail(http.StatusUnauthorized, "Provide a token in the body or the Authorization header"))
 	}
 	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
 		if p == nil {
@@ -453,7 +453,7 @@ func (d *Domain) authorize(r *router.Request) *router.Response {
 	}
 	tok := bodyOrBearer(r, in)
 	if tok == "" {
-		return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")
+		return errorResponse(fail(http.StatusUnauthorized, "Provide a token in the body or the Authorization header"))
 	}
 	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
 		if p == nil {
@@ -474,7 +474,7 @@ func (d *Domain) authorizeBatch(r *router.Request) *router.Response {
 	}
 	tok := bodyOrBearer(r, in)
 	if tok == "" {
-		return router.Error(http.StatusUnauthorized, "Provide a token in the body or the Authorization header")
+		return errorResponse(fail(http.StatusUnauthorized, "Provide a token in the body or the Authorization header"))
 	}
 	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
 		var held []string
@@ -500,14 +500,14 @@ func (d *Domain) me(fn func(r *router.Request, a *appRec, p *principal) *router.
 	return func(r *router.Request) *router.Response {
 		tok := r.Bearer()
 		if tok == "" {
-			return router.Error(http.StatusUnauthorized, "Missing bearer token")
+			return errorResponse(fail(http.StatusUnauthorized, "Missing bearer token"))
 		}
 		return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
 			if p == nil {
-				return router.ErrorCode(http.StatusUnauthorized, reason, "Invalid or expired token")
+				return errorResponse(failCode(http.StatusUnauthorized, reason, "Invalid or expired token"))
 			}
 			if p.typ != typeEndUser {
-				return router.Error(http.StatusForbidden, "M2M tokens cannot call /me; use oauth/introspect")
+				return errorResponse(fail(http.StatusForbidden, "M2M tokens cannot call /me; use oauth/introspect"))
 			}
 			return fn(r, a, p)
 		})
@@ -627,7 +627,7 @@ func (d *Domain) changePassword(r *router.Request) *router.Response {
 		newHash := hashPassword(in.New)
 		u := p.user
 		if u.PasswordHash == "" || !checkPassword(u.PasswordHash, in.Current) {
-			return router.Error(http.StatusUnauthorized, "Current password incorrect")
+			return errorResponse(fail(http.StatusUnauthorized, "Current password incorrect"))
 		}
 		if probs := passwordProblems(a.Config, in.New); len(probs) > 0 {
 			return badRequest(probs...)
@@ -696,7 +696,7 @@ func (d *Domain) addContact(r *router.Request, a *appRec, u *userRec) (*contactR
 	}
 	key := contactKey(in.Type, in.Value)
 	if a.byContact[key] != nil {
-		return nil, router.ErrorCode(http.StatusConflict, "CONTACT_TAKEN", "Contact already in use")
+		return nil, errorResponse(failCode(http.StatusConflict, "CONTACT_TAKEN", "Contact already in use"))
 	}
 	c := &contactRec{ID: newID(), Type: in.Type, Value: in.Value, CreatedAt: d.now()}
 	c.IsPrimary = in.IsPrimary && u.primary(in.Type) == nil
@@ -768,11 +768,11 @@ func (d *Domain) meSessions(_ *router.Request, a *appRec, p *principal) *router.
 
 func (d *Domain) revokeMeSession(r *router.Request, a *appRec, p *principal) *router.Response {
 	if a.Config.EnforceAppPermissions && !slices.Contains(p.permissions(), "session.revoke") {
-		return router.Error(http.StatusForbidden, "Missing permission session.revoke")
+		return errorResponse(fail(http.StatusForbidden, "Missing permission session.revoke"))
 	}
 	s := a.sessionByID[r.Param(1)]
 	if s == nil || s.UserID != p.user.ID {
-		return router.Error(http.StatusNotFound, "Session not found")
+		return errorResponse(fail(http.StatusNotFound, "Session not found"))
 	}
 	a.dropSession(s)
 	d.audit(a, "session.revoked", p.user.ID, "session", s.ID, p.user.ID, nil)

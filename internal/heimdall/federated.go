@@ -187,7 +187,7 @@ func (d *Domain) nativeSignIn(r *router.Request) *router.Response {
 		return badRequest(probs...)
 	}
 	if provider == idp.GitHub {
-		return router.ErrorCode(http.StatusBadRequest, "web_only_provider", "GitHub signs in through the web redirect flow only (GET .../auth/oauth/github/authorize)")
+		return errorResponse(failCode(http.StatusBadRequest, "web_only_provider", "GitHub signs in through the web redirect flow only (GET .../auth/oauth/github/authorize)"))
 	}
 	if !idp.IssuesIDTokens(provider) {
 		return errorResponse(unknownProvider())
@@ -237,7 +237,7 @@ func (d *Domain) nativeAccount(slug, provider string, set *idp.Set, claims map[s
 		}
 		exp, _ := claims["exp"].(float64)
 		if !a.consumeNonce(provider, rawNonce, time.Unix(int64(exp), 0), now) {
-			return router.ErrorCode(http.StatusUnauthorized, "nonce_replayed", "ID token refused (nonce_replayed): this nonce was already used")
+			return errorResponse(failCode(http.StatusUnauthorized, "nonce_replayed", "ID token refused (nonce_replayed): this nonce was already used"))
 		}
 		u, resp := d.federatedAccount(a, provider, claimIdentity(claims), hintName)
 		if resp != nil {
@@ -278,10 +278,10 @@ func claimIdentity(claims map[string]any) idp.Identity {
 // Caller holds d.mu.
 func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, hintName string) (*userRec, *router.Response) {
 	if id.Sub == "" {
-		return nil, router.ErrorCode(http.StatusUnauthorized, "invalid_signature", "ID token refused: it names no subject (sub)")
+		return nil, errorResponse(failCode(http.StatusUnauthorized, "invalid_signature", "ID token refused: it names no subject (sub)"))
 	}
 	if !a.Config.SigninEnabled {
-		return nil, router.ErrorCode(http.StatusForbidden, "signin_disabled", "Signin is disabled for this app")
+		return nil, errorResponse(failCode(http.StatusForbidden, "signin_disabled", "Signin is disabled for this app"))
 	}
 	if u := a.byIdentity[identityKey(provider, id.Sub)]; u != nil {
 		if denied := statusRefusal(u); denied != nil {
@@ -297,12 +297,12 @@ func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, h
 			c := owner.primary("email")
 			if c != nil && sameIdentity(c.Value, email) && c.VerifiedAt != nil {
 				if a.Config.OAuthLinkPolicy == "reject" {
-					return nil, router.ErrorCode(http.StatusConflict, "account_exists_with_different_provider",
-						"An account with this email exists; sign in with its original method")
+					return nil, errorResponse(failCode(http.StatusConflict, "account_exists_with_different_provider",
+						"An account with this email exists; sign in with its original method"))
 				}
 				if a.Config.OAuthLinkPolicy != "auto" || !id.EmailVerified || private {
-					return nil, router.ErrorCode(http.StatusConflict, "link_required",
-						"An account with this email exists; sign in with its original method to link "+provider)
+					return nil, errorResponse(failCode(http.StatusConflict, "link_required",
+						"An account with this email exists; sign in with its original method to link "+provider))
 				}
 				if denied := statusRefusal(owner); denied != nil {
 					return nil, errorResponse(denied)
@@ -319,7 +319,7 @@ func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, h
 		}
 	}
 	if !a.Config.SignupEnabled {
-		return nil, router.ErrorCode(http.StatusForbidden, "signup_disabled", "Signup is disabled for this app")
+		return nil, errorResponse(failCode(http.StatusForbidden, "signup_disabled", "Signup is disabled for this app"))
 	}
 	if resp := d.userRoom(a); resp != nil {
 		return nil, errorResponse(resp)
@@ -539,10 +539,10 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 		st = a.web.states[in.State]
 		delete(a.web.states, in.State) // single use, whatever happens next
 		if st == nil || !now.Before(st.expiresAt) {
-			return router.ErrorCode(http.StatusBadRequest, "invalid_state", "Unknown or expired state")
+			return errorResponse(failCode(http.StatusBadRequest, "invalid_state", "Unknown or expired state"))
 		}
 		if st.provider != provider {
-			return router.ErrorCode(http.StatusBadRequest, "invalid_state", "The state belongs to another provider")
+			return errorResponse(failCode(http.StatusBadRequest, "invalid_state", "The state belongs to another provider"))
 		}
 		if resp := allowedReturnTo(a, st.returnTo); resp != nil {
 			return errorResponse(resp)
@@ -573,7 +573,7 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 	case in.Code != "":
 		grant, err := set.Redeem(provider, in.Code, now)
 		if err != nil {
-			return router.ErrorCode(http.StatusUnauthorized, "invalid_grant", "The provider refused the authorization code: unknown, used or expired")
+			return errorResponse(failCode(http.StatusUnauthorized, "invalid_grant", "The provider refused the authorization code: unknown, used or expired"))
 		}
 		if hintName == "" && provider == idp.Apple {
 			hintName = grant.Identity.Name // Apple posts the name beside the token, never in it
@@ -586,7 +586,7 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 		// verified like a native one, nonce binding included.
 		tok, _, err := set.Mint(provider, idp.TokenRequest{Identity: grant.Identity, Audience: grant.ClientID, Nonce: grant.Nonce, ExpiresIn: 10 * time.Minute, Now: now})
 		if err != nil {
-			return router.Error(http.StatusInternalServerError, "minting the provider token failed: "+err.Error())
+			return errorResponse(fail(http.StatusInternalServerError, "minting the provider token failed: "+err.Error()))
 		}
 		claims, verr := set.Verify(tok, idp.Check{Provider: provider, Audiences: auds, RawNonce: st.nonce, Now: now})
 		if verr != nil {
@@ -643,21 +643,21 @@ func (d *Domain) webExchange(r *router.Request) *router.Response {
 		if res == nil {
 			for _, other := range d.st.Apps {
 				if other != a && other.web.results[h] != nil {
-					return router.ErrorCode(http.StatusForbidden, "code_wrong_app", "The code does not belong to this app")
+					return errorResponse(failCode(http.StatusForbidden, "code_wrong_app", "The code does not belong to this app"))
 				}
 			}
-			return router.ErrorCode(http.StatusUnauthorized, "invalid_code", "Unknown code")
+			return errorResponse(failCode(http.StatusUnauthorized, "invalid_code", "Unknown code"))
 		}
 		if res.used {
-			return router.ErrorCode(http.StatusUnauthorized, "code_already_used", "The code was already redeemed")
+			return errorResponse(failCode(http.StatusUnauthorized, "code_already_used", "The code was already redeemed"))
 		}
 		if !now.Before(res.expiresAt) {
-			return router.ErrorCode(http.StatusUnauthorized, "code_expired", "The code expired")
+			return errorResponse(failCode(http.StatusUnauthorized, "code_expired", "The code expired"))
 		}
 		res.used = true
 		u := a.userByID[res.userID]
 		if u == nil {
-			return router.ErrorCode(http.StatusUnauthorized, "invalid_code", "The account behind the code no longer exists")
+			return errorResponse(failCode(http.StatusUnauthorized, "invalid_code", "The account behind the code no longer exists"))
 		}
 		if denied := statusRefusal(u); denied != nil {
 			return errorResponse(denied)

@@ -75,7 +75,7 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 		return badRequest("expires_in_hours must be between 1 and 720")
 	}
 	if a.byContact[contactKey("email", in.Email)] != nil {
-		return router.ErrorCode(http.StatusConflict, "EMAIL_TAKEN", "An end user with this email already exists")
+		return errorResponse(failCode(http.StatusConflict, "EMAIL_TAKEN", "An end user with this email already exists"))
 	}
 	now := d.now()
 	code := randomToken(18)
@@ -102,7 +102,7 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 func (d *Domain) revokeInvite(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
 	inv := a.inviteByRef[r.Param(1)]
 	if inv == nil || inv.ID != r.Param(1) {
-		return router.Error(http.StatusNotFound, "Invite not found")
+		return errorResponse(fail(http.StatusNotFound, "Invite not found"))
 	}
 	if inv.RevokedAt == nil {
 		now := d.now()
@@ -134,10 +134,10 @@ func (d *Domain) acceptInvite(r *router.Request) *router.Response {
 		}
 		inv := a.inviteByRef[in.Code]
 		if inv == nil || inv.Code != in.Code {
-			return router.Error(http.StatusNotFound, "Invite not found")
+			return errorResponse(fail(http.StatusNotFound, "Invite not found"))
 		}
 		if inv.RevokedAt != nil || !d.now().Before(inv.ExpiresAt) || inv.UseCount >= inv.MaxUses {
-			return router.ErrorCode(http.StatusGone, "invite_unavailable", "Invite revoked, expired, or fully used")
+			return errorResponse(failCode(http.StatusGone, "invite_unavailable", "Invite revoked, expired, or fully used"))
 		}
 		if p := passwordProblems(a.Config, in.Password); len(p) > 0 {
 			return badRequest(p...)

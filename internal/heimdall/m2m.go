@@ -45,7 +45,7 @@ func formDecoded(s string) string {
 }
 
 func oauthError(status int, code, desc string) *router.Response {
-	return router.ErrorCode(status, code, desc)
+	return errorResponse(failCode(status, code, desc))
 }
 
 // clientAuth picks the client's credentials: HTTP Basic (RFC 6749
@@ -162,7 +162,7 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 	}
 	tok, err := ks.Sign(claims)
 	if err != nil {
-		return router.Error(http.StatusInternalServerError, "signing failed: "+err.Error())
+		return errorResponse(fail(http.StatusInternalServerError, "signing failed: "+err.Error()))
 	}
 	return router.JSON(http.StatusOK, map[string]any{
 		"access_token": tok, "token_type": "Bearer", "expires_in": int(accessTTL.Seconds()),
@@ -173,7 +173,7 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 func (d *Domain) introspect(r *router.Request) *router.Response {
 	bearer := r.Bearer()
 	if bearer == "" {
-		return router.Error(http.StatusUnauthorized, "Missing bearer token")
+		return errorResponse(fail(http.StatusUnauthorized, "Missing bearer token"))
 	}
 	in, err := formOrJSON(r)
 	if err != nil {

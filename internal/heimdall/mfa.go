@@ -200,7 +200,7 @@ func (d *Domain) challenge(a *appRec, token string) (string, *challengeRec) {
 // locked or used-up challenge answers until it expires, after which only a
 // new sign-in helps.
 func tooManyRequests(code, msg string, now, until time.Time) *router.Response {
-	resp := router.ErrorCode(http.StatusTooManyRequests, code, msg)
+	resp := errorResponse(failCode(http.StatusTooManyRequests, code, msg))
 	secs := int64((until.Sub(now) + time.Second - 1) / time.Second)
 	if secs < 1 {
 		secs = 1
@@ -212,7 +212,7 @@ func tooManyRequests(code, msg string, now, until time.Time) *router.Response {
 	return resp
 }
 
-var badChallenge = router.ErrorCode(http.StatusUnauthorized, "mfa_token_invalid", "MFA challenge invalid or expired")
+var badChallenge = errorResponse(failCode(http.StatusUnauthorized, "mfa_token_invalid", "MFA challenge invalid or expired"))
 
 // finishChallenge starts the session a completed challenge was for.
 // Caller holds d.mu.
@@ -273,7 +273,7 @@ func (d *Domain) answerChallenge(r *router.Request, token, wrongCode, wrongMsg s
 		method := check(a, c, now)
 		if method == "" {
 			c.Tries++
-			return router.ErrorCode(http.StatusUnauthorized, wrongCode, wrongMsg)
+			return errorResponse(failCode(http.StatusUnauthorized, wrongCode, wrongMsg))
 		}
 		is = d.finishChallenge(r.HTTP, a, h, c, method)
 		return nil
@@ -380,7 +380,7 @@ func (d *Domain) mailFactorCode(a *appRec, u *userRec, f *factorRec, throttled *
 	}
 	addr := factorEmail(u, f)
 	if addr == "" {
-		return nil, router.ErrorCode(http.StatusGone, "contact_gone", "The factor's email contact no longer exists")
+		return nil, errorResponse(failCode(http.StatusGone, "contact_gone", "The factor's email contact no longer exists"))
 	}
 	now, key := d.now(), strings.ToLower(addr)
 	if last, ok := a.otpSentAt[key]; ok && now.Sub(last) < sendInterval {
@@ -484,7 +484,7 @@ func (d *Domain) confirmEnrollment(r *router.Request, a *appRec, p *principal) *
 	}
 	f := a.factorByID[r.Param(1)]
 	if f == nil || f.UserID != p.user.ID || f.DisabledAt != nil {
-		return router.Error(http.StatusNotFound, "Factor not found")
+		return errorResponse(fail(http.StatusNotFound, "Factor not found"))
 	}
 	if f.Enabled {
 		return badRequest("factor is already enabled")
@@ -523,7 +523,7 @@ func (d *Domain) confirmEnrollment(r *router.Request, a *appRec, p *principal) *
 func (d *Domain) disableFactor(r *router.Request, a *appRec, p *principal) *router.Response {
 	f := a.factorByID[r.Param(1)]
 	if f == nil || f.UserID != p.user.ID || f.DisabledAt != nil {
-		return router.Error(http.StatusNotFound, "Factor not found")
+		return errorResponse(fail(http.StatusNotFound, "Factor not found"))
 	}
 	now := d.now()
 	f.DisabledAt, f.Enabled = &now, false
@@ -568,7 +568,7 @@ func (d *Domain) stepUp(r *router.Request, a *appRec, p *principal) *router.Resp
 			until := now.Add(stepUpLock)
 			s.StepUpLocked, s.StepUpFailures = &until, 0
 		}
-		return router.ErrorCode(http.StatusUnauthorized, "mfa_code_invalid", "Invalid code")
+		return errorResponse(failCode(http.StatusUnauthorized, "mfa_code_invalid", "Invalid code"))
 	}
 	s.StepUpFailures, s.StepUpLocked, s.MFAAt = 0, nil, &now
 	if !slices.Contains(s.AMR, method) {

@@ -39,10 +39,10 @@ func (d *Domain) adminProvisionFactor(r *router.Request, a *appRec, k *apiKeyRec
 			c = u.contact(in.ContactID)
 		}
 		if c == nil || c.Type != "email" {
-			return router.Error(http.StatusNotFound, "Email contact not found")
+			return errorResponse(fail(http.StatusNotFound, "Email contact not found"))
 		}
 		if c.VerifiedAt == nil {
-			return router.ErrorCode(http.StatusPreconditionFailed, "CONTACT_UNVERIFIED", "The email contact is not verified")
+			return errorResponse(failCode(http.StatusPreconditionFailed, "CONTACT_UNVERIFIED", "The email contact is not verified"))
 		}
 		f.ContactID = c.ID
 		enrollment = map[string]any{"email_masked": maskEmail(c.Value)}
@@ -59,7 +59,7 @@ func (d *Domain) adminProvisionFactor(r *router.Request, a *appRec, k *apiKeyRec
 func (d *Domain) adminDisableFactor(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
 	f := a.factorByID[r.Param(2)]
 	if f == nil || f.UserID != u.ID || f.DisabledAt != nil {
-		return router.Error(http.StatusNotFound, "Factor not found")
+		return errorResponse(fail(http.StatusNotFound, "Factor not found"))
 	}
 	now := d.now()
 	f.DisabledAt, f.Enabled = &now, false

@@ -304,7 +304,7 @@ func refusal(err error) *router.Response {
 	if errors.As(err, &e) {
 		return errorResponse(e)
 	}
-	return router.Error(http.StatusInternalServerError, err.Error())
+	return errorResponse(fail(http.StatusInternalServerError, err.Error()))
 }
 
 // noContentOr is the 204 of a change that succeeded, or its refusal.

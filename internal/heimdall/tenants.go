@@ -180,7 +180,7 @@ func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) router.Handler {
 	return func(r *router.Request) *router.Response {
 		tok := r.Bearer()
 		if tok == "" {
-			return router.Error(http.StatusUnauthorized, "Missing bearer token")
+			return errorResponse(fail(http.StatusUnauthorized, "Missing bearer token"))
 		}
 		// An API key answers under one lock; a token is verified outside it
 		// (verifyToken locks for the lookup around the RSA check).
@@ -203,10 +203,10 @@ func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) router.Handler {
 		}
 		return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
 			if p == nil {
-				return router.ErrorCode(http.StatusUnauthorized, reason, "Invalid API key or token")
+				return errorResponse(failCode(http.StatusUnauthorized, reason, "Invalid API key or token"))
 			}
 			if p.typ != typeEndUser {
-				return router.Error(http.StatusForbidden, "M2M tokens cannot manage tenants")
+				return errorResponse(fail(http.StatusForbidden, "M2M tokens cannot manage tenants"))
 			}
 			return fn(r, a, tenantActor{user: p.user})
 		})
@@ -351,7 +351,7 @@ func (d *Domain) createTenant(r *router.Request, a *appRec, c tenantActor) *rout
 		}
 		slug = *in.Slug
 		if a.tenantByRef["slug:"+slug] != nil {
-			return router.ErrorCode(http.StatusConflict, "SLUG_TAKEN", "Tenant slug already in use")
+			return errorResponse(failCode(http.StatusConflict, "SLUG_TAKEN", "Tenant slug already in use"))
 		}
 	} else {
 		// A derived slug never conflicts: a taken one gets a random suffix.
@@ -419,7 +419,7 @@ func (d *Domain) updateTenant(r *router.Request, a *appRec, c tenantActor) *rout
 		return badRequest(problems...)
 	}
 	if in.Slug != nil && *in.Slug != t.Slug && a.tenantByRef["slug:"+*in.Slug] != nil {
-		return router.ErrorCode(http.StatusConflict, "SLUG_TAKEN", "Tenant slug already in use")
+		return errorResponse(failCode(http.StatusConflict, "SLUG_TAKEN", "Tenant slug already in use"))
 	}
 	a.unindexTenant(t)
 	changed := []string{}
@@ -451,7 +451,7 @@ func (d *Domain) deleteTenant(r *router.Request, a *appRec, c tenantActor) *rout
 		return errorResponse(tenantNotFound())
 	}
 	if m := c.memberOf(a, t); c.user != nil && (m == nil || m.RoleName != tenantAdminRoleOwner) {
-		return router.ErrorCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only the tenant's owner may delete it")
+		return errorResponse(failCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only the tenant's owner may delete it"))
 	}
 	a.unindexTenant(t)
 	a.Tenants = removeBySeq(a.Tenants, t.Seq, tenantSeq)
@@ -543,7 +543,7 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 		}
 		if a.byUsername[foldKey(username)] != nil {
 			if in.Username != "" {
-				return router.ErrorCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use")
+				return errorResponse(failCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use"))
 			}
 			username += "-" + randomHex(3)
 		}
@@ -552,7 +552,7 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 		d.audit(a, "user.created", c.id(), "end_user", u.ID, u.ID, map[string]any{"via": "tenant_member"})
 	}
 	if a.memberByKey[memberKey(t.ID, u.ID)] != nil {
-		return router.ErrorCode(http.StatusConflict, "MEMBER_EXISTS", "Account is already a member of this tenant")
+		return errorResponse(failCode(http.StatusConflict, "MEMBER_EXISTS", "Account is already a member of this tenant"))
 	}
 	by := c.id()
 	m := d.addMembership(a, t, u.ID, in.RoleName, &by)
@@ -637,7 +637,7 @@ func (d *Domain) removeTenantMember(r *router.Request, a *appRec, c tenantActor)
 		}
 	}
 	if m == nil {
-		return router.Error(http.StatusNotFound, "Membership not found")
+		return errorResponse(fail(http.StatusNotFound, "Membership not found"))
 	}
 	if c.user != nil && a.lastOwner(m) {
 		return badRequest("a tenant must keep an owner")
@@ -692,10 +692,10 @@ func (d *Domain) switchTenant(r *router.Request) *router.Response {
 			return errorResponse(tenantNotFound())
 		}
 		if a.memberByKey[memberKey(t.ID, p.user.ID)] == nil {
-			return router.ErrorCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+			return errorResponse(failCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant"))
 		}
 		if t.Status != "active" {
-			return router.ErrorCode(http.StatusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status)
+			return errorResponse(failCode(http.StatusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status))
 		}
 		s, now := p.session, d.now()
 		refresh := a.rotateRefresh(s)

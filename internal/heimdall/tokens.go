@@ -89,7 +89,7 @@ func (d *Domain) userClaims(r *http.Request, a *appRec, u *userRec, s *sessionRe
 func tokenResponse(is issued) *router.Response {
 	tok, err := is.ks.Sign(is.claims)
 	if err != nil {
-		return router.Error(http.StatusInternalServerError, "signing failed: "+err.Error())
+		return errorResponse(fail(http.StatusInternalServerError, "signing failed: "+err.Error()))
 	}
 	return router.JSON(http.StatusOK, map[string]any{
 		"access_token": tok, "refresh_token": is.refresh,
