@@ -43,24 +43,13 @@ func (m controlModule) ApplyFixtures(doc []byte) (map[string]any, error) {
 	return m.d.ApplyFixtures(parsed)
 }
 
-// Import builds the whole state from the snapshot before the commit swaps
-// it in, as Domain.Import does, split so the plane can check every part of
-// a snapshot before it changes any. A snapshot without a domain part
-// leaves the state alone.
+// Import checks the snapshot's domain part; one without it leaves the
+// state alone.
 func (m controlModule) Import(part json.RawMessage) (func(), error) {
 	if len(part) == 0 {
 		return func() {}, nil
 	}
-	st, err := decodeState(part, m.d.pool)
-	if err != nil {
-		return nil, err
-	}
-	return func() {
-		_ = update(m.d, func() error {
-			m.d.st = st
-			return nil
-		})
-	}, nil
+	return m.d.prepareImport(part)
 }
 
 // BootstrapInfo is the fixed values the health route hands a newcomer,

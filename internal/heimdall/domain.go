@@ -285,14 +285,28 @@ func (d *Domain) ExportTo(w io.Writer) error {
 // Import replaces the state with a snapshot from Export. The snapshot is
 // checked and fully built before the swap, so a bad one changes nothing.
 func (d *Domain) Import(raw json.RawMessage) error {
-	st, err := decodeState(raw, d.pool)
+	commit, err := d.prepareImport(raw)
 	if err != nil {
 		return err
 	}
-	return update(d, func() error {
-		d.st = st
-		return nil
-	})
+	commit()
+	return nil
+}
+
+// prepareImport builds the whole state from a snapshot and returns the
+// swap that installs it, so the control plane can check every part of a
+// snapshot before it changes any.
+func (d *Domain) prepareImport(raw json.RawMessage) (commit func(), err error) {
+	st, err := decodeState(raw, d.pool)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		update(d, func() error {
+			d.st = st
+			return nil
+		})
+	}, nil
 }
 
 // baseURL is where the mock is reached from, for issuers and links.
