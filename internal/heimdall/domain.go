@@ -309,51 +309,29 @@ func (d *Domain) prepareImport(raw json.RawMessage) (commit func(), err error) {
 	}, nil
 }
 
-// baseURL is where the mock is reached from, for issuers and links.
-func (d *Domain) baseURL(r *http.Request) string {
-	if d.publicURL != "" {
-		return d.publicURL
+// OriginOf is where r reached the mock: the name the client used and the
+// port of the listener that took it (nil r: neither).
+func OriginOf(r *http.Request) Origin {
+	if r == nil {
+		return Origin{}
 	}
-	host := "localhost"
-	if r != nil && r.Host != "" {
-		host = r.Host
+	o := Origin{Host: r.Host}
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		_, o.Port, _ = net.SplitHostPort(la.String())
+	} else if _, p, err := net.SplitHostPort(r.Host); err == nil {
+		o.Port = p
 	}
-	return "http://" + host
+	return o
 }
+
+// baseURL is where the mock is reached from, for issuers and links.
+func (d *Domain) baseURL(r *http.Request) string { return d.baseURLAt(OriginOf(r)) }
 
 func (d *Domain) issuer(r *http.Request, slug string) string { return d.baseURL(r) + "/" + slug }
 
-// acceptedIssuers are the issuers the mock's own checks accept for slug
-// ("platform" for platform tokens): the one a new token gets, the same path
-// under every name of this mock (loopback names and d.names on the port r
-// arrived on, --public-url), and the legacy issuer when legacy is set. A
-// token minted via localhost is thus accepted via 127.0.0.1.
+// acceptedIssuers is issuersAt for the origin of r.
 func (d *Domain) acceptedIssuers(r *http.Request, slug string, legacy bool) []string {
-	out := []string{d.issuer(r, slug)}
-	if legacy {
-		out = append(out, legacyIssuer)
-	}
-	if d.publicURL != "" {
-		out = append(out, d.publicURL+"/"+slug)
-	}
-	port := ""
-	if r != nil {
-		if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-			_, port, _ = net.SplitHostPort(la.String())
-		} else if _, p, err := net.SplitHostPort(r.Host); err == nil {
-			port = p
-		}
-	}
-	for _, name := range append([]string{"localhost", "127.0.0.1", "::1"}, d.names...) {
-		host := name
-		if port != "" {
-			host = net.JoinHostPort(name, port)
-		} else if strings.Contains(name, ":") {
-			host = "[" + name + "]"
-		}
-		out = append(out, "http://"+host+"/"+slug)
-	}
-	return out
+	return d.issuersAt(OriginOf(r), slug, legacy)
 }
 
 // consumerApp resolves the app of a consumer route. Caller holds d.mu.

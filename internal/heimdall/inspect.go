@@ -57,12 +57,16 @@ func (d *Domain) baseURLAt(o Origin) string {
 	return "http://" + host
 }
 
-// issuersAt is acceptedIssuers, legacy issuer included, for an origin.
-// The inspector's verdict must match /verify's, so the two are pinned
-// against each other by a test until /verify derives its issuers from an
-// Origin too.
-func (d *Domain) issuersAt(o Origin, slug string) []string {
-	out := []string{d.baseURLAt(o) + "/" + slug, legacyIssuer}
+// issuersAt are the issuers the mock's own checks accept for slug
+// ("platform" for platform tokens) from a client at o: the one a new token
+// gets, the legacy issuer when legacy is set, and the same path under
+// every name of this mock (--public-url, loopback names and d.names on
+// o's port). A token minted via localhost is thus accepted via 127.0.0.1.
+func (d *Domain) issuersAt(o Origin, slug string, legacy bool) []string {
+	out := []string{d.baseURLAt(o) + "/" + slug}
+	if legacy {
+		out = append(out, legacyIssuer)
+	}
 	if d.publicURL != "" {
 		out = append(out, d.publicURL+"/"+slug)
 	}
@@ -420,7 +424,7 @@ func (d *Domain) InspectToken(token string, at Origin) TokenCheck {
 		return out
 	}
 	// The signature is checked outside the lock, as /verify does.
-	expect := keys.Expect{Issuers: d.issuersAt(at, out.App.Slug), Now: d.now()}
+	expect := keys.Expect{Issuers: d.issuersAt(at, out.App.Slug, true), Now: d.now()}
 	if out.SignatureRedacted = strings.HasSuffix(token, "."+redact.Mask); out.SignatureRedacted {
 		_, err = ks.VerifyUnsigned(token, expect)
 	} else {

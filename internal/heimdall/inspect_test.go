@@ -304,7 +304,7 @@ func TestIssuersAtAnOriginAreTheOnesVerifyAccepts(t *testing.T) {
 		{"names without a port", named, req("http://mock.lan/x"), Origin{Host: "mock.lan"}},
 	}
 	for _, c := range cases {
-		if got, want := c.d.issuersAt(c.at, "demo"), c.d.acceptedIssuers(c.r, "demo", true); !slices.Equal(got, want) {
+		if got, want := c.d.issuersAt(c.at, "demo", true), c.d.acceptedIssuers(c.r, "demo", true); !slices.Equal(got, want) {
 			t.Errorf("%s: accepted issuers\n got %q\nwant %q", c.name, got, want)
 		}
 		if got, want := c.d.baseURLAt(c.at)+"/demo", c.d.issuer(c.r, "demo"); got != want {

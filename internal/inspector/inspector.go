@@ -102,7 +102,7 @@ func (h *handlers) apps(w http.ResponseWriter, r *http.Request) {
 	if dom == nil {
 		return
 	}
-	control.WriteJSON(w, http.StatusOK, appViews(dom.InspectApps(originOf(r))))
+	control.WriteJSON(w, http.StatusOK, appViews(dom.InspectApps(heimdall.OriginOf(r))))
 }
 
 func (h *handlers) users(w http.ResponseWriter, r *http.Request) {
@@ -198,7 +198,7 @@ func (h *handlers) token(w http.ResponseWriter, r *http.Request) {
 		control.Error(w, http.StatusBadRequest, "invalid_json", err.Error())
 		return
 	}
-	control.WriteJSON(w, http.StatusOK, tokenReport(dom.InspectToken(cleanToken(in.Token), originOf(r))))
+	control.WriteJSON(w, http.StatusOK, tokenReport(dom.InspectToken(cleanToken(in.Token), heimdall.OriginOf(r))))
 }
 
 func readAll(r *http.Request, limit int64) ([]byte, error) {

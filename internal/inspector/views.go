@@ -3,8 +3,6 @@ package inspector
 import (
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -164,18 +162,6 @@ type TokenReport struct {
 	// SignatureRedacted: the token came from the journal, which keeps no
 	// signatures, so everything but the signature was checked.
 	SignatureRedacted bool `json:"signature_redacted,omitempty"`
-}
-
-// originOf is where r reached the mock: the issuers a token may carry
-// depend on the name the client used and the port of the listener.
-func originOf(r *http.Request) heimdall.Origin {
-	o := heimdall.Origin{Host: r.Host}
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		_, o.Port, _ = net.SplitHostPort(la.String())
-	} else if _, p, err := net.SplitHostPort(r.Host); err == nil {
-		o.Port = p
-	}
-	return o
 }
 
 func appViews(apps []heimdall.AppSnapshot) []AppView {

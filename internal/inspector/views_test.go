@@ -54,7 +54,7 @@ func TestOriginIsTheNameUsedAndTheListenersPort(t *testing.T) {
 		{onListener(httptest.NewRequest("GET", "http://proxy.test/x", nil), "127.0.0.1:9999"), heimdall.Origin{Host: "proxy.test", Port: "9999"}},
 	}
 	for _, c := range cases {
-		if got := originOf(c.r); got != c.want {
+		if got := heimdall.OriginOf(c.r); got != c.want {
 			t.Errorf("%s: %+v, want %+v", c.r.Host, got, c.want)
 		}
 	}
