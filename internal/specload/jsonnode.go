@@ -11,25 +11,15 @@ import (
 	yaml "go.yaml.in/yaml/v4"
 )
 
-// decodeJSON decodes a JSON document without a YAML parser: one pass turns
-// the text into the node tree kin-openapi's decoder reads, then its typed
-// decode and reference resolution run as for any document. Reading JSON
-// through the YAML scanner took most of a start-up, and kin-openapi's own
-// JSON path decodes every level twice (once for the fields, once for the
-// extensions). The nodes carry no positions; the caller reloads through the
-// YAML path when decoding fails, so only an error pays for line numbers.
-func decodeJSON(data []byte) (*openapi3.T, error) {
-	root, err := jsonNodes(data)
-	if err != nil {
-		return nil, err
-	}
-	return decodeNodes(root)
-}
-
-// loadPlainJSON is LoadData's fast path: one parse of the text gives both
-// the version and the document, where Probe would read the whole text a
-// second time (a tenth of a multi-MB spec's load). Any error sends the
-// caller down the general path, which words it.
+// loadPlainJSON is LoadData's fast path for JSON, without a YAML parser:
+// one pass turns the text into the node tree kin-openapi's decoder reads
+// and gives the version too (Probe would read the whole text again, a
+// tenth of a multi-MB spec's load); kin-openapi's typed decode and
+// reference resolution then run as for any document. Reading JSON through
+// the YAML scanner took most of a start-up, and kin-openapi's own JSON
+// path decodes every level twice (once for the fields, once for the
+// extensions). The nodes carry no positions: any error sends the caller
+// down the general path, which words it with line numbers.
 func loadPlainJSON(data []byte) (*openapi3.T, string, error) {
 	if !isJSON(data) {
 		return nil, "", errNotPlainJSON

@@ -95,3 +95,12 @@ func BenchmarkDirectJSONDecodeNewest(b *testing.B) {
 		}
 	}
 }
+
+// decodeJSON is the direct path's document decode on its own.
+func decodeJSON(data []byte) (*openapi3.T, error) {
+	root, err := jsonNodes(data)
+	if err != nil {
+		return nil, err
+	}
+	return decodeNodes(root)
+}

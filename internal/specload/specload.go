@@ -347,18 +347,12 @@ func Probe(data []byte) (string, error) {
 	return checkVersion(probe)
 }
 
-// parseDoc decodes and resolves the document. JSON, what real specs are
-// published as, takes the direct path (decodeJSON); YAML, and JSON that
-// path refuses or cannot decode, goes through kin-openapi's loader, which
-// reads JSON through its YAML parser and so names the line and JSON
-// pointer of a wrongly typed element, e.g. "line 2: cannot unmarshal
+// parseDoc decodes and resolves what the direct JSON path (loadPlainJSON)
+// did not take: YAML, and JSON it refuses or cannot decode. kin-openapi's
+// loader reads JSON through its YAML parser and so names the line and
+// JSON pointer of a wrongly typed element, e.g. "line 2: cannot unmarshal
 // !!int into string field "type" in /paths/~1a/get/...".
 func parseDoc(data []byte) (*openapi3.T, error) {
-	if isJSON(data) {
-		if doc, err := decodeJSON(data); err == nil {
-			return doc, nil
-		}
-	}
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = false // a spec from the network must not read local files
 	return loader.LoadFromData(data)
