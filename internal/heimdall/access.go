@@ -1,13 +1,10 @@
 package heimdall
 
 import (
-	"context"
-	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // Access control: which credential each operation takes and which
@@ -134,7 +131,7 @@ func (k *apiKeyRec) beyond(wanted []string) []string {
 // as the real service words it.
 func narrowing(k *apiKeyRec, wanted []string) *Error {
 	if miss := k.beyond(wanted); len(miss) > 0 {
-		return fail(http.StatusForbidden, "Cannot grant actions you don't have: "+strings.Join(miss, ", "))
+		return fail(statusForbidden, "Cannot grant actions you don't have: "+strings.Join(miss, ", "))
 	}
 	return nil
 }
@@ -158,48 +155,33 @@ const (
 	viaM2M      = typeM2M
 )
 
-type callerKey struct{}
-
 // callerOf is the caller guard authenticated from a token (platform, M2M
 // or end user), seen by handlers as a key record; nil for API keys, which
 // handlers look up themselves.
-func callerOf(r *router.Request) *apiKeyRec {
-	k, _ := r.HTTP.Context().Value(callerKey{}).(*apiKeyRec)
-	return k
-}
+func callerOf(r *Call) *apiKeyRec { return r.caller }
 
-func withCaller(r *router.Request, k *apiKeyRec) {
-	r.HTTP = r.HTTP.WithContext(context.WithValue(r.HTTP.Context(), callerKey{}, k))
-}
-
-// guardRoutes makes guard the registry's check, run on every request to a
-// stateful handler before the request is validated. Keep it last in
-// Register.
-func (d *Domain) guardRoutes(reg *router.Registry) { reg.Guard(d.guard) }
+func withCaller(r *Call, k *apiKeyRec) { r.caller = k }
 
 func missingCredential() *Error {
-	return fail(http.StatusUnauthorized, "Missing bearer token")
+	return fail(statusUnauthorized, "Missing bearer token")
 }
 
-func invalidKey() *Error { return fail(http.StatusUnauthorized, "Invalid API key") }
+func invalidKey() *Error { return fail(statusUnauthorized, "Invalid API key") }
 
 func keyLacks(perm string) *Error {
 	if perm == "" {
-		return fail(http.StatusForbidden, "API key may not act on this app")
+		return fail(statusForbidden, "API key may not act on this app")
 	}
-	return fail(http.StatusForbidden, "API key lacks "+perm+" on this app")
+	return fail(statusForbidden, "API key lacks "+perm+" on this app")
 }
 
 // guard applies the access rule of the request's operation: a response
 // refuses it, nil lets it through (with the caller attached when a token
 // authenticated it).
-func (d *Domain) guard(r *router.Request) *router.Response {
+func (d *Domain) guard(r *Call) *Reply {
 	// The guard runs only for operations with a bound handler, and
 	// Register binds exactly the table's rows, so every one has a rule.
-	if r.Op == nil {
-		return nil
-	}
-	rule, ok := accessByKey[r.Op.Key]
+	rule, ok := accessByKey[r.Operation]
 	if !ok {
 		return nil
 	}
@@ -212,7 +194,7 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 				return a != nil && a.Config.SignupRequiresPAK
 			})
 			if required {
-				return errorResponse(fail(http.StatusUnauthorized, "This app requires an API key to sign up"))
+				return errorResponse(fail(statusUnauthorized, "This app requires an API key to sign up"))
 			}
 			return nil
 		}
@@ -221,7 +203,7 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 		return basicClientBody(r)
 	case credTokenArg:
 		if tok == "" && !bodyHasToken(r) {
-			return errorResponse(fail(http.StatusUnauthorized, "Provide a token in the body or the Authorization header"))
+			return errorResponse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
 		}
 		if tok != "" && !looksLikeJWT(tok) {
 			return d.checkAppKey(r, tok, "")
@@ -248,7 +230,7 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 				return errorResponse(resp)
 			}
 			if !k.Owner && !grants(k.Permissions, rule.Perm) {
-				return errorResponse(fail(http.StatusForbidden, "Missing permission "+rule.Perm))
+				return errorResponse(fail(statusForbidden, "Missing permission "+rule.Perm))
 			}
 			withCaller(r, k)
 			return nil
@@ -272,7 +254,7 @@ func (d *Domain) guard(r *router.Request) *router.Response {
 }
 
 // bodyHasToken reports whether a verify/authorize body names the token.
-func bodyHasToken(r *router.Request) bool {
+func bodyHasToken(r *Call) bool {
 	var in struct {
 		Token any `json:"token"`
 	}
@@ -286,8 +268,8 @@ func bodyHasToken(r *router.Request) bool {
 // checkAppKey checks an API key sent to a consumer route (app by slug):
 // unknown 401, another app's 403, perm not held 403. An unknown app is
 // left to the handler (404, or 403 for a suspended one).
-func (d *Domain) checkAppKey(r *router.Request, tok, perm string) *router.Response {
-	return read(d, func() *router.Response {
+func (d *Domain) checkAppKey(r *Call, tok, perm string) *Reply {
+	return read(d, func() *Reply {
 		k := d.st.keyByHash[tokenHash(tok)]
 		if k == nil {
 			return errorResponse(invalidKey())
@@ -308,9 +290,9 @@ func (d *Domain) checkAppKey(r *router.Request, tok, perm string) *router.Respon
 
 // checkAdminKey checks an API key sent to the Platform API: the app is the
 // first path parameter (id, or slug for hand-written calls), if any.
-func (d *Domain) checkAdminKey(r *router.Request, rule accessRule, tok string) *router.Response {
+func (d *Domain) checkAdminKey(r *Call, rule accessRule, tok string) *Reply {
 	perm := rule.Perm
-	return read(d, func() *router.Response {
+	return read(d, func() *Reply {
 		k := d.st.keyByHash[tokenHash(tok)]
 		if k == nil {
 			return errorResponse(invalidKey())
@@ -345,30 +327,30 @@ func (d *Domain) checkAdminKey(r *router.Request, rule accessRule, tok string) *
 // claims: a platform user (type), of this workspace (workspace_id), who is
 // a member of it (sub). It stands for the member's rights: the owner's
 // are all, another member's those of its role (see platformMemberRec).
-func (d *Domain) platformCaller(r *router.Request, tok string) (*apiKeyRec, *Error) {
+func (d *Domain) platformCaller(r *Call, tok string) (*apiKeyRec, *Error) {
 	claims, err := d.platformKeystore().Verify(tok, keys.Expect{
-		Issuers: d.acceptedIssuers(r.HTTP, "platform", false), Audience: platformAudience, Now: d.now(),
+		Issuers: d.acceptedIssuers(r.Origin, "platform", false), Audience: platformAudience, Now: d.now(),
 	})
 	if err != nil {
 		reason := keys.ReasonOf(err)
 		if reason == "" {
 			reason = keys.ReasonMalformed
 		}
-		return nil, failCode(http.StatusUnauthorized, reason, "Invalid platform token")
+		return nil, failCode(statusUnauthorized, reason, "Invalid platform token")
 	}
 	if typ, _ := claims["type"].(string); typ != typePlatformUser {
-		return nil, failCode(http.StatusUnauthorized, "wrong_token_type", "Not a platform user token")
+		return nil, failCode(statusUnauthorized, "wrong_token_type", "Not a platform user token")
 	}
 	sub, _ := claims["sub"].(string)
 	ws, _ := claims["workspace_id"].(string)
 	var k *apiKeyRec
 	denied := read(d, func() *Error {
 		if ws != d.st.WorkspaceID {
-			return failCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Token is for another workspace")
+			return failCode(statusForbidden, "NOT_A_WORKSPACE_MEMBER", "Token is for another workspace")
 		}
 		m := d.st.platformMember(sub)
 		if m == nil {
-			return failCode(http.StatusForbidden, "NOT_A_WORKSPACE_MEMBER", "Not a member of this workspace")
+			return failCode(statusForbidden, "NOT_A_WORKSPACE_MEMBER", "Not a member of this workspace")
 		}
 		k = &apiKeyRec{ID: sub, Name: "platform token", Owner: m.Role == platformRoleOwner,
 			Permissions: append([]string{}, m.Permissions...), via: viaPlatform}
@@ -383,15 +365,15 @@ func (d *Domain) platformCaller(r *router.Request, tok string) (*apiKeyRec, *Err
 // tokenCaller authenticates an access token of the app on its admin lane:
 // an M2M token must hold perm among its scopes, an end user's role must
 // hold it. The caller acts with exactly those permissions.
-func (d *Domain) tokenCaller(r *router.Request, tok, perm string) (*apiKeyRec, *router.Response) {
+func (d *Domain) tokenCaller(r *Call, tok, perm string) (*apiKeyRec, *Reply) {
 	var k *apiKeyRec
-	resp := d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+	resp := d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 		if p == nil {
-			return errorResponse(failCode(http.StatusUnauthorized, reason, "Invalid or expired token"))
+			return errorResponse(failCode(statusUnauthorized, reason, "Invalid or expired token"))
 		}
 		held := p.permissions()
 		if !grants(held, perm) {
-			return errorResponse(fail(http.StatusForbidden, "Missing permission "+perm))
+			return errorResponse(fail(statusForbidden, "Missing permission "+perm))
 		}
 		k = &apiKeyRec{ID: p.sub, AppID: a.ID, Name: p.typ + " token", Permissions: held, via: p.typ}
 		return nil

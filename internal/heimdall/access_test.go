@@ -76,7 +76,7 @@ func newAccessWorld(t *testing.T) *accessWorld {
 
 func (w *accessWorld) mint(in MintRequest) string {
 	w.t.Helper()
-	out, err := w.d.Mint(w.req, in)
+	out, err := w.d.Mint(OriginOf(w.req), in)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -1,29 +1,27 @@
 package heimdall
 
 import (
-	"net/http"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // adminFn is an admin handler: the app is resolved, the key checked and
 // d.mu held.
-type adminFn func(r *router.Request, a *appRec, k *apiKeyRec) *router.Response
+type adminFn func(r *Call, a *appRec, k *apiKeyRec) *Reply
 
 // platform wraps a /v1/apps/{app_id}/... handler.
-func (d *Domain) platform(fn adminFn) router.Handler { return d.adminRoute(false, fn) }
+func (d *Domain) platform(fn adminFn) Handler { return d.adminRoute(false, fn) }
 
 // consumerAdmin wraps a /{app_slug}/v1/admin/... handler.
-func (d *Domain) consumerAdmin(fn adminFn) router.Handler { return d.adminRoute(true, fn) }
+func (d *Domain) consumerAdmin(fn adminFn) Handler { return d.adminRoute(true, fn) }
 
-func (d *Domain) adminRoute(bySlug bool, fn adminFn) router.Handler {
-	return func(r *router.Request) *router.Response {
-		return update(d, func() *router.Response {
+func (d *Domain) adminRoute(bySlug bool, fn adminFn) Handler {
+	return func(r *Call) *Reply {
+		return update(d, func() *Reply {
 			k, denied := d.apiKey(r)
 			if denied != nil {
 				return errorResponse(denied)
@@ -32,7 +30,7 @@ func (d *Domain) adminRoute(bySlug bool, fn adminFn) router.Handler {
 			var a *appRec
 			if bySlug {
 				if strings.HasPrefix(ref, "__") {
-					return errorResponse(fail(http.StatusBadRequest, "App slugs beginning with __ are reserved"))
+					return errorResponse(fail(statusBadRequest, "App slugs beginning with __ are reserved"))
 				}
 				a = d.st.appBySlug[ref]
 			} else {
@@ -43,10 +41,10 @@ func (d *Domain) adminRoute(bySlug bool, fn adminFn) router.Handler {
 				}
 			}
 			if a == nil {
-				return errorResponse(fail(http.StatusNotFound, "App not found"))
+				return errorResponse(fail(statusNotFound, "App not found"))
 			}
 			if !k.allows(a, "") {
-				return errorResponse(fail(http.StatusForbidden, "API key may not act on this app"))
+				return errorResponse(fail(statusForbidden, "API key may not act on this app"))
 			}
 			return fn(r, a, k)
 		})
@@ -67,8 +65,8 @@ func appJSON(a *appRec) map[string]any {
 	}
 }
 
-func (d *Domain) listApps(r *router.Request) *router.Response {
-	return read(d, func() *router.Response {
+func (d *Domain) listApps(r *Call) *Reply {
+	return read(d, func() *Reply {
 		k, denied := d.apiKey(r)
 		if denied != nil {
 			return errorResponse(denied)
@@ -79,7 +77,7 @@ func (d *Domain) listApps(r *router.Request) *router.Response {
 	})
 }
 
-func (d *Domain) createApp(r *router.Request) *router.Response {
+func (d *Domain) createApp(r *Call) *Reply {
 	var in struct {
 		DisplayName string `json:"display_name"`
 		Slug        string `json:"slug"`
@@ -100,42 +98,42 @@ func (d *Domain) createApp(r *router.Request) *router.Response {
 	// cost no key) and after (the state may have changed meanwhile). The
 	// key is drawn outside the lock, since generating one when the pool is
 	// empty takes tens of milliseconds and must not stall other requests.
-	check := func() (*apiKeyRec, *router.Response) {
+	check := func() (*apiKeyRec, *Reply) {
 		k, denied := d.apiKey(r)
 		if denied != nil {
 			return nil, errorResponse(denied)
 		}
 		if k.AppID != "" {
-			return nil, errorResponse(fail(http.StatusForbidden, "An app-scoped API key cannot create apps"))
+			return nil, errorResponse(fail(statusForbidden, "An app-scoped API key cannot create apps"))
 		}
 		if in.WorkspaceID != "" && in.WorkspaceID != d.st.WorkspaceID {
-			return nil, errorResponse(fail(http.StatusForbidden, "Not a member of this workspace"))
+			return nil, errorResponse(fail(statusForbidden, "Not a member of this workspace"))
 		}
 		if d.st.appBySlug[in.Slug] != nil {
-			return nil, errorResponse(failCode(http.StatusConflict, "SLUG_TAKEN", "App slug already in use"))
+			return nil, errorResponse(failCode(statusConflict, "SLUG_TAKEN", "App slug already in use"))
 		}
 		return k, nil
 	}
 	// Refuse before drawing a key (slow when the pool is empty), and
 	// check again once it is drawn: the slug may have been taken meanwhile.
-	if resp := read(d, func() *router.Response { _, resp := check(); return resp }); resp != nil {
+	if resp := read(d, func() *Reply { _, resp := check(); return resp }); resp != nil {
 		return resp
 	}
 	now := d.now()
 	ks := d.keystore(now)
-	return update(d, func() *router.Response {
+	return update(d, func() *Reply {
 		k, resp := check()
 		if resp != nil {
 			return resp
 		}
 		a := d.newApp(d.st, newID(), in.Slug, in.DisplayName, d.st.OwnerID, now, ks)
 		d.audit(a, "app.created", k.ID, "app", a.ID, "", map[string]any{"slug": a.Slug})
-		return router.JSON(http.StatusCreated, appJSON(a))
+		return replyJSON(statusCreated, appJSON(a))
 	})
 }
 
-func (d *Domain) stats(r *router.Request) *router.Response {
-	return read(d, func() *router.Response {
+func (d *Domain) stats(r *Call) *Reply {
+	return read(d, func() *Reply {
 		k, denied := d.apiKey(r)
 		if denied != nil {
 			return errorResponse(denied)
@@ -152,15 +150,15 @@ func (d *Domain) stats(r *router.Request) *router.Response {
 				keysN++
 			}
 		}
-		return router.JSON(http.StatusOK, map[string]any{"apps": apps, "end_users": users, "api_keys_active": keysN})
+		return replyJSON(statusOK, map[string]any{"apps": apps, "end_users": users, "api_keys_active": keysN})
 	})
 }
 
-func (d *Domain) getApp(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	return router.JSON(http.StatusOK, appJSON(a))
+func (d *Domain) getApp(_ *Call, a *appRec, _ *apiKeyRec) *Reply {
+	return replyJSON(statusOK, appJSON(a))
 }
 
-func (d *Domain) updateApp(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) updateApp(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in struct {
 		DisplayName *string        `json:"display_name"`
 		Slug        *string        `json:"slug"`
@@ -175,7 +173,7 @@ func (d *Domain) updateApp(r *router.Request, a *appRec, k *apiKeyRec) *router.R
 			return badRequest("slug must be 2-63 lower-case letters, digits or dashes, not beginning with __")
 		}
 		if d.st.appBySlug[*in.Slug] != nil {
-			return errorResponse(failCode(http.StatusConflict, "SLUG_TAKEN", "App slug already in use"))
+			return errorResponse(failCode(statusConflict, "SLUG_TAKEN", "App slug already in use"))
 		}
 		delete(d.st.appBySlug, a.Slug)
 		details = map[string]any{"slug": *in.Slug, "previous_slug": a.Slug} // fires app.slug_changed
@@ -193,12 +191,12 @@ func (d *Domain) updateApp(r *router.Request, a *appRec, k *apiKeyRec) *router.R
 	}
 	a.UpdatedAt = d.now()
 	d.audit(a, "app.updated", k.ID, "app", a.ID, "", details)
-	return router.JSON(http.StatusOK, appJSON(a))
+	return replyJSON(statusOK, appJSON(a))
 }
 
 // deleteApp needs auth.delete (the access table); the app's own keys go
 // with it.
-func (d *Domain) deleteApp(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) deleteApp(_ *Call, a *appRec, _ *apiKeyRec) *Reply {
 	d.st.Apps = removeBySeq(d.st.Apps, a.Seq, appSeq)
 	delete(d.st.appByID, a.ID)
 	delete(d.st.appBySlug, a.Slug)
@@ -209,10 +207,10 @@ func (d *Domain) deleteApp(_ *router.Request, a *appRec, _ *apiKeyRec) *router.R
 		}
 		return false
 	})
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
-func (d *Domain) updateAppStatus(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) updateAppStatus(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in struct {
 		Status string `json:"status"`
 	}
@@ -229,10 +227,10 @@ func (d *Domain) updateAppStatus(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	}
 	a.Status, a.UpdatedAt = in.Status, d.now()
 	d.audit(a, "app.status_changed", k.ID, "app", a.ID, "", map[string]any{"status": in.Status})
-	return router.JSON(http.StatusOK, appJSON(a))
+	return replyJSON(statusOK, appJSON(a))
 }
 
-func (d *Domain) listMembers(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) listMembers(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	return listPage(r, a.Users, userSeq, false,
 		func(u *userRec) bool { return u.Role != "" && a.roleByName[u.Role] != nil },
 		func(u *userRec) map[string]any {
@@ -249,14 +247,14 @@ func (d *Domain) listMembers(r *router.Request, a *appRec, _ *apiKeyRec) *router
 }
 
 // removeMember takes the account's role away; the account itself stays.
-func (d *Domain) removeMember(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) removeMember(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	u := a.userByID[r.Param(1)]
 	if u == nil || u.Role == "" {
-		return errorResponse(fail(http.StatusNotFound, "Member not found"))
+		return errorResponse(fail(statusNotFound, "Member not found"))
 	}
 	u.Role, u.UpdatedAt = "", d.now()
 	d.audit(a, "member.removed", k.ID, "end_user", u.ID, u.ID, nil)
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
 func configJSON(c authConfig) map[string]any {
@@ -279,8 +277,8 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func (d *Domain) getAuthConfig(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	return router.JSON(http.StatusOK, configJSON(a.Config))
+func (d *Domain) getAuthConfig(_ *Call, a *appRec, _ *apiKeyRec) *Reply {
+	return replyJSON(statusOK, configJSON(a.Config))
 }
 
 // configPatch is a partial auth config: the admin PATCH body, and (without
@@ -335,7 +333,7 @@ func (p configPatch) apply(c *authConfig) {
 	setIfGiven(&c.SignupRequiresPAK, p.SignupRequiresPAK)
 }
 
-func (d *Domain) updateAuthConfig(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) updateAuthConfig(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in configPatch
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -345,7 +343,7 @@ func (d *Domain) updateAuthConfig(r *router.Request, a *appRec, k *apiKeyRec) *r
 	}
 	in.apply(&a.Config)
 	d.audit(a, "auth_config.updated", k.ID, "app", a.ID, "", nil)
-	return router.JSON(http.StatusOK, configJSON(a.Config))
+	return replyJSON(statusOK, configJSON(a.Config))
 }
 
 func notifyJSON(a *appRec) map[string]any {
@@ -358,11 +356,11 @@ func notifyJSON(a *appRec) map[string]any {
 	}
 }
 
-func (d *Domain) getNotify(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
-	return router.JSON(http.StatusOK, notifyJSON(a))
+func (d *Domain) getNotify(_ *Call, a *appRec, _ *apiKeyRec) *Reply {
+	return replyJSON(statusOK, notifyJSON(a))
 }
 
-func (d *Domain) updateNotify(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) updateNotify(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	// Absent fields are kept; null clears a field; that needs the raw map.
 	var in map[string]any
 	if err := r.Decode(&in); err != nil {
@@ -400,10 +398,10 @@ func (d *Domain) updateNotify(r *router.Request, a *appRec, k *apiKeyRec) *route
 	}
 	n.UpdatedAt = d.now()
 	d.audit(a, "notification_settings.updated", k.ID, "app", a.ID, "", nil)
-	return router.JSON(http.StatusOK, notifyJSON(a))
+	return replyJSON(statusOK, notifyJSON(a))
 }
 
-func (d *Domain) auditLogs(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) auditLogs(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	action, actor := r.Query("action"), r.Query("actor_id")
 	return listPage(r, a.auditFor(action, actor), auditSeq, true,
 		func(e *auditRec) bool {
@@ -484,7 +482,7 @@ var userStatuses = []string{"active", "suspended", "deactivated"}
 
 var appStatuses = []string{"active", "suspended", "archived"}
 
-func (d *Domain) listUsers(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) listUsers(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	status, search := r.Query("status"), r.Query("search")
 	if status != "" && !slices.Contains(userStatuses, status) {
 		return badRequest("status must be one of the following values: active, suspended, deactivated")
@@ -493,16 +491,16 @@ func (d *Domain) listUsers(r *router.Request, a *appRec, _ *apiKeyRec) *router.R
 		func(u *userRec) map[string]any { return d.userSummary(a, u) })
 }
 
-func userNotFound() *Error { return fail(http.StatusNotFound, "User not found") }
+func userNotFound() *Error { return fail(statusNotFound, "User not found") }
 
 // userFn is an admin handler of one end user: the {user_id} path
 // parameter resolved.
-type userFn func(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response
+type userFn func(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply
 
 // forUser resolves {user_id} (the second path parameter) before fn, and
 // answers 404 for an unknown one.
 func forUser(fn userFn) adminFn {
-	return func(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	return func(r *Call, a *appRec, k *apiKeyRec) *Reply {
 		u := a.userByID[r.Param(1)]
 		if u == nil {
 			return errorResponse(userNotFound())
@@ -511,11 +509,11 @@ func forUser(fn userFn) adminFn {
 	}
 }
 
-func (d *Domain) getUser(r *router.Request, a *appRec, _ *apiKeyRec, u *userRec) *router.Response {
-	return router.JSON(http.StatusOK, d.userSummary(a, u))
+func (d *Domain) getUser(r *Call, a *appRec, _ *apiKeyRec, u *userRec) *Reply {
+	return replyJSON(statusOK, d.userSummary(a, u))
 }
 
-func (d *Domain) adminCreateUser(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) adminCreateUser(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in struct {
 		Email       string `json:"email"`
 		Username    string `json:"username"`
@@ -558,13 +556,13 @@ func (d *Domain) adminCreateUser(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	}
 	u := d.createUser(a, in.Username, in.Email, hash, in.DisplayName, role, false)
 	d.audit(a, "user.created", k.ID, "end_user", u.ID, u.ID, nil)
-	return router.JSON(http.StatusCreated, map[string]any{
+	return replyJSON(statusCreated, map[string]any{
 		"id": u.ID, "username": u.Username, "email": in.Email, "display_name": u.DisplayName,
 		"email_verified": false, "role": role, "status": u.Status, "created_at": ts(u.CreatedAt),
 	})
 }
 
-func (d *Domain) updateUser(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) updateUser(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	var in struct {
 		DisplayName *string `json:"display_name"`
 		Email       *string `json:"email"`
@@ -599,13 +597,13 @@ func (d *Domain) updateUser(r *router.Request, a *appRec, k *apiKeyRec, u *userR
 	}
 	u.UpdatedAt = d.now()
 	d.audit(a, "user.updated", k.ID, "end_user", u.ID, u.ID, nil)
-	return router.JSON(http.StatusOK, d.userSummary(a, u))
+	return replyJSON(statusOK, d.userSummary(a, u))
 }
 
-func (d *Domain) deleteUser(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) deleteUser(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	a.removeUser(u)
 	d.audit(a, "user.deleted", k.ID, "end_user", u.ID, "", nil)
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
 // setStatus changes a user's status; leaving active ends every session.
@@ -623,7 +621,7 @@ func (d *Domain) revokeSessions(a *appRec, u *userRec) {
 	}
 }
 
-func (d *Domain) updateUserStatus(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) updateUserStatus(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	var in struct {
 		Status string `json:"status"`
 	}
@@ -634,10 +632,10 @@ func (d *Domain) updateUserStatus(r *router.Request, a *appRec, k *apiKeyRec, u 
 		return badRequest("status must be one of the following values: active, suspended, deactivated")
 	}
 	d.setStatus(a, u, in.Status, k.ID)
-	return router.JSON(http.StatusOK, d.userSummary(a, u))
+	return replyJSON(statusOK, d.userSummary(a, u))
 }
 
-func (d *Domain) updateUserRole(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) updateUserRole(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	var in struct {
 		RoleName string `json:"role_name"`
 	}
@@ -645,25 +643,25 @@ func (d *Domain) updateUserRole(r *router.Request, a *appRec, k *apiKeyRec, u *u
 		return badRequest(err.Error())
 	}
 	if a.roleByName[in.RoleName] == nil {
-		return errorResponse(fail(http.StatusNotFound, "Role not found"))
+		return errorResponse(fail(statusNotFound, "Role not found"))
 	}
 	if resp := roleGrant(k, a, in.RoleName); resp != nil {
 		return errorResponse(resp)
 	}
 	u.Role, u.UpdatedAt = in.RoleName, d.now()
 	d.audit(a, "user.role_changed", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": in.RoleName})
-	return router.JSON(http.StatusOK, map[string]any{"user_id": u.ID, "role_name": in.RoleName})
+	return replyJSON(statusOK, map[string]any{"user_id": u.ID, "role_name": in.RoleName})
 }
 
-func (d *Domain) revokeAll(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) revokeAll(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	d.revokeSessions(a, u)
 	d.audit(a, "user.sessions_revoked", k.ID, "end_user", u.ID, u.ID, nil)
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
 // bulk returns the handler of one bulk end-user operation.
 func (d *Domain) bulk(op string) adminFn {
-	return func(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+	return func(r *Call, a *appRec, k *apiKeyRec) *Reply {
 		var in struct {
 			Selection struct {
 				Mode   string   `json:"mode"`
@@ -707,7 +705,7 @@ func (d *Domain) bulk(op string) adminFn {
 		switch op {
 		case "role":
 			if a.roleByName[in.RoleName] == nil {
-				return errorResponse(fail(http.StatusNotFound, "Role not found"))
+				return errorResponse(fail(statusNotFound, "Role not found"))
 			}
 			if resp := roleGrant(k, a, in.RoleName); resp != nil {
 				return errorResponse(resp)
@@ -730,46 +728,46 @@ func (d *Domain) bulk(op string) adminFn {
 			}
 		}
 		d.audit(a, "user.bulk_"+op, k.ID, "app", a.ID, "", map[string]any{"affected_users": len(targets)})
-		return router.JSON(http.StatusOK, map[string]any{"affected_users": len(targets)})
+		return replyJSON(statusOK, map[string]any{"affected_users": len(targets)})
 	}
 }
 
-func (d *Domain) userContacts(r *router.Request, a *appRec, _ *apiKeyRec, u *userRec) *router.Response {
-	return router.JSON(http.StatusOK, contactList(u))
+func (d *Domain) userContacts(r *Call, a *appRec, _ *apiKeyRec, u *userRec) *Reply {
+	return replyJSON(statusOK, contactList(u))
 }
 
-func (d *Domain) addUserContact(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) addUserContact(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	c, resp := d.addContact(r, a, u)
 	if resp != nil {
 		return resp
 	}
 	d.audit(a, "user.contact_added", k.ID, "contact", c.ID, u.ID, nil)
-	return router.JSON(http.StatusCreated, contactJSON(c))
+	return replyJSON(statusCreated, contactJSON(c))
 }
 
-func (d *Domain) deleteUserContact(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) deleteUserContact(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	return noContentOr(d.deleteContact(a, u, r.Param(2), k.ID))
 }
 
-func (d *Domain) promoteUserContact(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) promoteUserContact(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	return noContentOr(d.promoteContact(a, u, r.Param(2), k.ID))
 }
 
 // resendVerification issues a verification code for the named contact (or
 // the primary email), mailing it when the app's mail is on.
-func (d *Domain) resendVerification(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) resendVerification(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	c := u.primary("email")
 	if id := r.Param(2); id != "" {
 		c = u.contact(id)
 	}
 	if c == nil {
-		return errorResponse(fail(http.StatusNotFound, "Contact not found"))
+		return errorResponse(fail(statusNotFound, "Contact not found"))
 	}
 	if c.VerifiedAt != nil {
-		return errorResponse(failCode(http.StatusConflict, "ALREADY_VERIFIED", "Contact is already verified"))
+		return errorResponse(failCode(statusConflict, "ALREADY_VERIFIED", "Contact is already verified"))
 	}
-	code, exp := d.issueCode(r.HTTP, a, kindVerification, u, c, a.Notify.Enabled && c.Type == "email")
-	return router.JSON(http.StatusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
+	code, exp := d.issueCode(r.Origin, a, kindVerification, u, c, a.Notify.Enabled && c.Type == "email")
+	return replyJSON(statusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
 }
 
 func roleJSON(a *appRec, r *roleRec) map[string]any {
@@ -779,14 +777,14 @@ func roleJSON(a *appRec, r *roleRec) map[string]any {
 	}
 }
 
-func (d *Domain) listRoles(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) listRoles(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	return listPage(r, a.Roles, roleSeq, false, nil,
 		func(x *roleRec) map[string]any { return roleJSON(a, x) })
 }
 
 var roleNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
-func (d *Domain) createRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) createRole(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in struct {
 		Name        string `json:"name"`
 		Description string `json:"description"`
@@ -798,16 +796,16 @@ func (d *Domain) createRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 		return badRequest("name must be lower-case letters, digits, dashes or underscores")
 	}
 	if a.roleByName[in.Name] != nil {
-		return errorResponse(failCode(http.StatusConflict, "ROLE_EXISTS", "Role already exists"))
+		return errorResponse(failCode(statusConflict, "ROLE_EXISTS", "Role already exists"))
 	}
 	role := d.addRole(a, in.Name, in.Description)
 	d.audit(a, "role.created", k.ID, "role", role.ID, "", map[string]any{"name": in.Name})
-	return router.JSON(http.StatusCreated, roleJSON(a, role))
+	return replyJSON(statusCreated, roleJSON(a, role))
 }
 
-func roleNotFound() *Error { return fail(http.StatusNotFound, "Role not found") }
+func roleNotFound() *Error { return fail(statusNotFound, "Role not found") }
 
-func (d *Domain) getRole(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) getRole(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
 		return errorResponse(roleNotFound())
@@ -820,10 +818,10 @@ func (d *Domain) getRole(r *router.Request, a *appRec, _ *apiKeyRec) *router.Res
 		}
 	}
 	out["permissions"] = perms
-	return router.JSON(http.StatusOK, out)
+	return replyJSON(statusOK, out)
 }
 
-func (d *Domain) updateRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) updateRole(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
 		return errorResponse(roleNotFound())
@@ -839,35 +837,35 @@ func (d *Domain) updateRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 	}
 	role.UpdatedAt = d.now()
 	d.audit(a, "role.updated", k.ID, "role", role.ID, "", nil)
-	return router.JSON(http.StatusOK, roleJSON(a, role))
+	return replyJSON(statusOK, roleJSON(a, role))
 }
 
-func (d *Domain) deleteRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) deleteRole(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
 		return errorResponse(roleNotFound())
 	}
 	if role.IsSystem {
-		return errorResponse(fail(http.StatusForbidden, "System roles cannot be deleted"))
+		return errorResponse(fail(statusForbidden, "System roles cannot be deleted"))
 	}
 	for _, u := range a.Users {
 		if u.Role == role.Name {
-			return errorResponse(failCode(http.StatusConflict, "ROLE_IN_USE", "Role is assigned to members; reassign them first"))
+			return errorResponse(failCode(statusConflict, "ROLE_IN_USE", "Role is assigned to members; reassign them first"))
 		}
 	}
 	if a.Config.SignupDefaultRole == role.Name {
-		return errorResponse(failCode(http.StatusConflict, "ROLE_IN_USE", "Role is the signup default role"))
+		return errorResponse(failCode(statusConflict, "ROLE_IN_USE", "Role is the signup default role"))
 	}
 	a.Roles = removeBySeq(a.Roles, role.Seq, roleSeq)
 	delete(a.roleByName, role.Name)
 	d.audit(a, "role.deleted", k.ID, "role", role.ID, "", map[string]any{"name": role.Name})
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
 // permissionSet reads the {permissions} body that replaces a role's
 // permissions or a client's scopes: every key must exist in the app (400
 // naming the unknown ones); the set comes back sorted, without repeats.
-func permissionSet(r *router.Request, a *appRec) ([]string, *Error) {
+func permissionSet(r *Call, a *appRec) ([]string, *Error) {
 	var in struct {
 		Permissions []string `json:"permissions"`
 	}
@@ -891,13 +889,13 @@ func permissionSet(r *router.Request, a *appRec) ([]string, *Error) {
 	return slices.Compact(set), nil
 }
 
-func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) setRolePermissions(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
 		return errorResponse(roleNotFound())
 	}
 	if role.Name == "owner" {
-		return errorResponse(fail(http.StatusForbidden, "The owner role's permissions cannot be changed"))
+		return errorResponse(fail(statusForbidden, "The owner role's permissions cannot be changed"))
 	}
 	perms, denied := permissionSet(r, a)
 	if denied != nil {
@@ -909,10 +907,10 @@ func (d *Domain) setRolePermissions(r *router.Request, a *appRec, k *apiKeyRec) 
 	}
 	role.Permissions, role.UpdatedAt = perms, d.now()
 	d.audit(a, "role.permissions_set", k.ID, "role", role.ID, "", map[string]any{"permissions": role.Permissions})
-	return router.JSON(http.StatusOK, map[string]any{"role": role.Name, "permissions": role.Permissions})
+	return replyJSON(statusOK, map[string]any{"role": role.Name, "permissions": role.Permissions})
 }
 
-func (d *Domain) assignRole(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) assignRole(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in struct {
 		AccountID string `json:"account_id"`
 		Role      string `json:"role"`
@@ -933,7 +931,7 @@ func (d *Domain) assignRole(r *router.Request, a *appRec, k *apiKeyRec) *router.
 	}
 	u.Role, u.UpdatedAt = role.Name, d.now()
 	d.audit(a, "role.assigned", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": role.Name})
-	return router.JSON(http.StatusOK, map[string]any{
+	return replyJSON(statusOK, map[string]any{
 		"id": u.ID, "account_id": u.ID, "app_id": a.ID, "role_id": role.ID, "joined_at": ts(u.CreatedAt),
 	})
 }
@@ -949,23 +947,23 @@ func permJSON(a *appRec, p *permRec, withSystem bool) map[string]any {
 	return out
 }
 
-func (d *Domain) listPermissions(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) listPermissions(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	// The consumer-admin list carries is_system; the platform one does not
 	// declare it, and extra fields are harmless, so both get it.
 	out := make([]map[string]any, 0, len(a.Permissions))
 	for _, p := range a.Permissions {
 		out = append(out, permJSON(a, p, true))
 	}
-	return router.JSON(http.StatusOK, out)
+	return replyJSON(statusOK, out)
 }
 
-func (d *Domain) permissionCatalog(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) permissionCatalog(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	return d.listPermissions(r, a, k)
 }
 
 var permPartRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-func (d *Domain) createPermission(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) createPermission(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in struct {
 		Resource    string `json:"resource"`
 		Action      string `json:"action"`
@@ -979,24 +977,24 @@ func (d *Domain) createPermission(r *router.Request, a *appRec, k *apiKeyRec) *r
 	}
 	key := in.Resource + "." + in.Action
 	if a.permByKey[key] != nil {
-		return errorResponse(failCode(http.StatusConflict, "PERMISSION_EXISTS", "Permission already exists"))
+		return errorResponse(failCode(statusConflict, "PERMISSION_EXISTS", "Permission already exists"))
 	}
 	p := d.addPermission(a, key, in.Description)
 	d.audit(a, "permission.created", k.ID, "permission", p.ID, "", map[string]any{"key": key})
-	return router.JSON(http.StatusCreated, permJSON(a, p, false))
+	return replyJSON(statusCreated, permJSON(a, p, false))
 }
 
-func (d *Domain) deletePermission(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) deletePermission(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	key := r.Param(1)
 	if res, act, ok := strings.Cut(key, "."); !ok || res == "" || act == "" {
 		return badRequest("permission key must be in resource.action format")
 	}
 	p := a.permByKey[key]
 	if p == nil {
-		return errorResponse(fail(http.StatusNotFound, "Permission not found"))
+		return errorResponse(fail(statusNotFound, "Permission not found"))
 	}
 	if p.IsSystem {
-		return errorResponse(fail(http.StatusForbidden, "System permissions cannot be deleted"))
+		return errorResponse(fail(statusForbidden, "System permissions cannot be deleted"))
 	}
 	a.Permissions = removeBySeq(a.Permissions, p.Seq, permSeq)
 	delete(a.permByKey, key)
@@ -1004,11 +1002,11 @@ func (d *Domain) deletePermission(r *router.Request, a *appRec, k *apiKeyRec) *r
 		role.Permissions = slices.DeleteFunc(role.Permissions, func(s string) bool { return s == key })
 	}
 	d.audit(a, "permission.deleted", k.ID, "permission", p.ID, "", map[string]any{"key": key})
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
-func (d *Domain) enforcement(_ *router.Request, _ *appRec, _ *apiKeyRec) *router.Response {
-	return router.JSON(http.StatusOK, map[string]any{"data": []string{"session.revoke"}})
+func (d *Domain) enforcement(_ *Call, _ *appRec, _ *apiKeyRec) *Reply {
+	return replyJSON(statusOK, map[string]any{"data": []string{"session.revoke"}})
 }
 
 func apiKeyJSON(k *apiKeyRec) map[string]any {
@@ -1018,17 +1016,17 @@ func apiKeyJSON(k *apiKeyRec) map[string]any {
 	}
 }
 
-func (d *Domain) listAPIKeys(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) listAPIKeys(_ *Call, a *appRec, _ *apiKeyRec) *Reply {
 	data := make([]map[string]any, 0)
 	for _, k := range d.st.APIKeys {
 		if k.AppID == a.ID {
 			data = append(data, apiKeyJSON(k))
 		}
 	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": page{}})
+	return replyJSON(statusOK, map[string]any{"data": data, "pagination": page{}})
 }
 
-func (d *Domain) createAPIKey(r *router.Request, a *appRec, actor *apiKeyRec) *router.Response {
+func (d *Domain) createAPIKey(r *Call, a *appRec, actor *apiKeyRec) *Reply {
 	var in struct {
 		Name        string   `json:"name"`
 		Permissions []string `json:"permissions"`
@@ -1048,20 +1046,20 @@ func (d *Domain) createAPIKey(r *router.Request, a *appRec, actor *apiKeyRec) *r
 	out := apiKeyJSON(k)
 	delete(out, "last_used_at")
 	out["key"] = plaintext // shown once; only the hash is kept
-	return router.JSON(http.StatusCreated, out)
+	return replyJSON(statusCreated, out)
 }
 
-func (d *Domain) deleteAPIKey(r *router.Request, a *appRec, actor *apiKeyRec) *router.Response {
+func (d *Domain) deleteAPIKey(r *Call, a *appRec, actor *apiKeyRec) *Reply {
 	id := r.Param(1)
 	i := slices.IndexFunc(d.st.APIKeys, func(k *apiKeyRec) bool { return k.ID == id && k.AppID == a.ID })
 	if i < 0 {
-		return errorResponse(fail(http.StatusNotFound, "API key not found"))
+		return errorResponse(fail(statusNotFound, "API key not found"))
 	}
 	k := d.st.APIKeys[i]
 	d.st.APIKeys = slices.Delete(d.st.APIKeys, i, i+1)
 	delete(d.st.keyByHash, k.Hash)
 	d.audit(a, "api_key.deleted", actor.ID, "api_key", k.ID, "", nil)
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
 func clientJSON(a *appRec, c *clientRec) map[string]any {
@@ -1071,12 +1069,12 @@ func clientJSON(a *appRec, c *clientRec) map[string]any {
 	}
 }
 
-func (d *Domain) listClients(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) listClients(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	return listPage(r, a.Clients, clientSeq, false, nil,
 		func(c *clientRec) map[string]any { return clientJSON(a, c) })
 }
 
-func (d *Domain) createClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) createClient(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in struct {
 		Name string `json:"name"`
 	}
@@ -1089,7 +1087,7 @@ func (d *Domain) createClient(r *router.Request, a *appRec, k *apiKeyRec) *route
 	secret := randomToken(32)
 	c := d.addClient(a, in.Name, "m2m_"+randomHex(12), secret, nil)
 	d.audit(a, "m2m_client.created", k.ID, "m2m_client", c.ID, "", map[string]any{"name": c.Name})
-	return router.JSON(http.StatusCreated, map[string]any{
+	return replyJSON(statusCreated, map[string]any{
 		"id": c.ID, "client_id": c.ClientID, "client_secret": secret, "name": c.Name, "created_at": ts(c.CreatedAt),
 	})
 }
@@ -1097,9 +1095,9 @@ func (d *Domain) createClient(r *router.Request, a *appRec, k *apiKeyRec) *route
 // client finds an M2M client by its id or client_id.
 func client(a *appRec, ref string) *clientRec { return a.clientByID[ref] }
 
-func clientNotFound() *Error { return fail(http.StatusNotFound, "Client not found") }
+func clientNotFound() *Error { return fail(statusNotFound, "Client not found") }
 
-func (d *Domain) getClient(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) getClient(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	c := client(a, r.Param(1))
 	if c == nil {
 		return errorResponse(clientNotFound())
@@ -1111,10 +1109,10 @@ func (d *Domain) getClient(r *router.Request, a *appRec, _ *apiKeyRec) *router.R
 		scopes = append(scopes, map[string]any{"resource": res, "action": act})
 	}
 	out["scopes"] = scopes
-	return router.JSON(http.StatusOK, out)
+	return replyJSON(statusOK, out)
 }
 
-func (d *Domain) updateClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) updateClient(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	c := client(a, r.Param(1))
 	if c == nil {
 		return errorResponse(clientNotFound())
@@ -1129,10 +1127,10 @@ func (d *Domain) updateClient(r *router.Request, a *appRec, k *apiKeyRec) *route
 		c.IsActive = *in.IsActive
 	}
 	d.audit(a, "m2m_client.updated", k.ID, "m2m_client", c.ID, "", map[string]any{"is_active": c.IsActive})
-	return router.JSON(http.StatusOK, clientJSON(a, c))
+	return replyJSON(statusOK, clientJSON(a, c))
 }
 
-func (d *Domain) deleteClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) deleteClient(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	c := client(a, r.Param(1))
 	if c == nil {
 		return errorResponse(clientNotFound())
@@ -1141,10 +1139,10 @@ func (d *Domain) deleteClient(r *router.Request, a *appRec, k *apiKeyRec) *route
 	delete(a.clientByID, c.ID)
 	delete(a.clientByID, c.ClientID)
 	d.audit(a, "m2m_client.deleted", k.ID, "m2m_client", c.ID, "", nil)
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
-func (d *Domain) rotateClient(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) rotateClient(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	c := client(a, r.Param(1))
 	if c == nil {
 		return errorResponse(clientNotFound())
@@ -1152,10 +1150,10 @@ func (d *Domain) rotateClient(r *router.Request, a *appRec, k *apiKeyRec) *route
 	secret := randomToken(32)
 	c.SecretHash = tokenHash(secret)
 	d.audit(a, "m2m_client.secret_rotated", k.ID, "m2m_client", c.ID, "", nil)
-	return router.JSON(http.StatusOK, map[string]any{"client_id": c.ClientID, "client_secret": secret})
+	return replyJSON(statusOK, map[string]any{"client_id": c.ClientID, "client_secret": secret})
 }
 
-func (d *Domain) setClientScopes(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) setClientScopes(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	c := client(a, r.Param(1))
 	if c == nil {
 		return errorResponse(clientNotFound())
@@ -1169,5 +1167,5 @@ func (d *Domain) setClientScopes(r *router.Request, a *appRec, k *apiKeyRec) *ro
 	}
 	c.Scopes = scopes
 	d.audit(a, "m2m_client.scopes_set", k.ID, "m2m_client", c.ID, "", map[string]any{"scopes": c.Scopes})
-	return router.JSON(http.StatusOK, map[string]any{"client_id": c.ClientID, "scopes": c.Scopes})
+	return replyJSON(statusOK, map[string]any{"client_id": c.ClientID, "scopes": c.Scopes})
 }

@@ -6,12 +6,8 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net/http"
 	"strconv"
 	"time"
-
-	"github.com/heimdall-mock/heimdall-mock/internal/control"
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // avatarRec is a user's picture: an uploaded image (kept in the state) or
@@ -26,12 +22,6 @@ type avatarRec struct {
 
 // maxAvatarBytes is the spec's upload limit.
 const maxAvatarBytes = 2 << 20
-
-// avatarControlRoutes serves stored avatar images: the target of the
-// public avatar URL's redirect, standing in for a presigned storage URL.
-func (d *Domain) avatarControlRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /__mock/avatars/{slug}/{account_id}", d.serveAvatar)
-}
 
 // sniffImage names the image type of data by its magic bytes: png, jpeg
 // and webp are accepted, anything else (svg included) is not.
@@ -50,7 +40,7 @@ func sniffImage(data []byte) string {
 var errNoFile = errors.New("file is required")
 
 // avatarFile reads the multipart "file" part, at most maxAvatarBytes+1.
-func avatarFile(r *router.Request) ([]byte, error) {
+func avatarFile(r *Call) ([]byte, error) {
 	_, params, err := mime.ParseMediaType(r.Header("Content-Type"))
 	if err != nil || params["boundary"] == "" {
 		return nil, errors.New("body must be multipart/form-data with a boundary")
@@ -71,21 +61,21 @@ func avatarFile(r *router.Request) ([]byte, error) {
 	}
 }
 
-func (d *Domain) avatarURL(r *http.Request, a *appRec, u *userRec) string {
-	return d.baseURL(r) + "/" + a.Slug + "/v1/avatars/" + u.ID
+func (d *Domain) avatarURL(o Origin, a *appRec, u *userRec) string {
+	return d.baseURL(o) + "/" + a.Slug + "/v1/avatars/" + u.ID
 }
 
-func (d *Domain) setAvatar(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) setAvatar(r *Call, a *appRec, p *principal) *Reply {
 	data, err := avatarFile(r)
 	if err != nil {
 		return badRequest(err.Error())
 	}
 	if len(data) > maxAvatarBytes {
-		return errorResponse(fail(http.StatusRequestEntityTooLarge, "Avatar must be at most 2 MB"))
+		return errorResponse(fail(statusRequestEntityTooLarge, "Avatar must be at most 2 MB"))
 	}
 	ct := sniffImage(data)
 	if ct == "" {
-		return errorResponse(fail(http.StatusUnsupportedMediaType, "Avatar must be a PNG, JPEG or WEBP image"))
+		return errorResponse(fail(statusUnsupportedMediaType, "Avatar must be a PNG, JPEG or WEBP image"))
 	}
 	u := p.user
 	// The real service re-encodes to webp; the mock keeps the bytes as sent.
@@ -96,65 +86,43 @@ func (d *Domain) setAvatar(r *router.Request, a *appRec, p *principal) *router.R
 	}
 	u.Avatar, u.UpdatedAt = av, d.now()
 	d.audit(a, "user.avatar_updated", u.ID, "end_user", u.ID, u.ID, map[string]any{"content_type": ct, "bytes": len(data)})
-	return router.JSON(http.StatusCreated, map[string]any{"avatar_url": d.avatarURL(r.HTTP, a, u)})
+	return replyJSON(statusCreated, map[string]any{"avatar_url": d.avatarURL(r.Origin, a, u)})
 }
 
-func (d *Domain) removeAvatar(_ *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) removeAvatar(_ *Call, a *appRec, p *principal) *Reply {
 	u := p.user
 	if u.Avatar != nil {
 		u.Avatar, u.UpdatedAt = nil, d.now()
 		d.audit(a, "user.avatar_removed", u.ID, "end_user", u.ID, u.ID, nil)
 	}
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
 // avatarRedirect is the public, stable avatar URL: 302 to the stored image
 // (served by the mock) or to the provider picture; 404 when there is none.
-func (d *Domain) avatarRedirect(r *router.Request) *router.Response {
-	return read(d, func() *router.Response {
+func (d *Domain) avatarRedirect(r *Call) *Reply {
+	return read(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
 			return errorResponse(denied)
 		}
 		u := a.userByID[r.Param(1)]
 		if u == nil || u.Avatar == nil {
-			return errorResponse(fail(http.StatusNotFound, "No avatar"))
+			return errorResponse(fail(statusNotFound, "No avatar"))
 		}
 		var loc string
 		switch {
 		case len(u.Avatar.Data) > 0:
-			loc = d.baseURL(r.HTTP) + "/__mock/avatars/" + a.Slug + "/" + u.ID + "?v=" + strconv.FormatInt(u.Avatar.Version, 10)
+			loc = d.baseURL(r.Origin) + "/__mock/avatars/" + a.Slug + "/" + u.ID + "?v=" + strconv.FormatInt(u.Avatar.Version, 10)
 		case u.Avatar.PictureURL != "":
 			loc = u.Avatar.PictureURL
 		default:
-			return errorResponse(fail(http.StatusNotFound, "No avatar"))
+			return errorResponse(fail(statusNotFound, "No avatar"))
 		}
-		out := router.Redirect(http.StatusFound, loc)
-		if out.Header == nil {
-			out.Header = http.Header{}
-		}
-		out.Header.Set("Cache-Control", "public, max-age=60")
+		out := redirect(statusFound, loc)
+		out.Header["Cache-Control"] = "public, max-age=60"
 		return out
 	})
-}
-
-func (d *Domain) serveAvatar(w http.ResponseWriter, r *http.Request) {
-	av := read(d, func() *avatarRec {
-		if a := d.st.appBySlug[r.PathValue("slug")]; a != nil {
-			if u := a.userByID[r.PathValue("account_id")]; u != nil {
-				return u.Avatar
-			}
-		}
-		return nil
-	})
-	if av == nil || len(av.Data) == 0 {
-		control.Error(w, http.StatusNotFound, "not_found", "no uploaded avatar for this account")
-		return
-	}
-	w.Header().Set("Content-Type", av.ContentType)
-	w.Header().Set("Cache-Control", "private, max-age=60")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(av.Data)
 }
 
 // setProviderPicture records the picture URL an identity provider gave at

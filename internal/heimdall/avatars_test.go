@@ -5,10 +5,9 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"testing"
-
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // upload posts data as the multipart "file" part of POST /me/avatar.
@@ -98,15 +97,13 @@ func TestAvatarSizeLimit(t *testing.T) {
 	_, _ = fw.Write(big)
 	_ = mw.Close()
 	data := buf.Bytes()
-	hreq, _ := http.NewRequest("POST", "/demo/v1/me/avatar", nil)
-	hreq.Header.Set("Content-Type", mw.FormDataContentType())
-	req := &router.Request{HTTP: hreq, Params: []string{"demo"}, Body: data}
+	req := &Call{Params: []string{"demo"}, Body: data, Headers: textproto.MIMEHeader{"Content-Type": {mw.FormDataContentType()}}}
 	h.d.mu.Lock()
 	a := h.d.st.appBySlug["demo"]
 	resp := h.d.setAvatar(req, a, &principal{user: a.Users[len(a.Users)-1], app: a})
 	h.d.mu.Unlock()
-	if resp.Status != http.StatusRequestEntityTooLarge {
-		t.Fatalf("handler limit → %d", resp.Status)
+	if resp.Err == nil || resp.Err.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("handler limit → %+v", resp)
 	}
 }
 

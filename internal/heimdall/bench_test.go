@@ -90,14 +90,14 @@ func addSigninUsers(b *testing.B, d *Domain, n int) {
 	}
 }
 
-func call(h router.Handler, method, path, bearer, body string) *router.Response {
+func call(h Handler, method, path, bearer, body string) *router.Response {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 	slug := strings.Split(strings.TrimPrefix(path, "/"), "/")[0]
-	return h(&router.Request{HTTP: req, Params: []string{slug}, Body: []byte(body)})
+	return serve(h)(&router.Request{HTTP: req, Params: []string{slug}, Body: []byte(body)})
 }
 
 // accessToken signs bench user i in through the server and returns the

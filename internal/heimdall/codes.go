@@ -1,12 +1,9 @@
 package heimdall
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // PAK permissions the code endpoints require.
@@ -29,7 +26,7 @@ func codeHash(a *appRec, kind, code string) string { return tokenHash("code", a.
 
 // issueCode mints a code for u (and contact c, for verification), retiring
 // the previous one, and mails it when mail is true. Caller holds d.mu.
-func (d *Domain) issueCode(r *http.Request, a *appRec, kind string, u *userRec, c *contactRec, mail bool) (string, time.Time) {
+func (d *Domain) issueCode(o Origin, a *appRec, kind string, u *userRec, c *contactRec, mail bool) (string, time.Time) {
 	now := d.now()
 	ttl := codeTTL(kind)
 	var code, hash string
@@ -49,7 +46,7 @@ func (d *Domain) issueCode(r *http.Request, a *appRec, kind string, u *userRec, 
 	if mail && c != nil {
 		d.st.Outbox = appendCapped(d.st.Outbox, &outboxRec{
 			ID: newID(), Kind: kind, To: c.Value, Token: code, Code: code,
-			Link: d.codeLink(r, a, kind, code), AppSlug: a.Slug, CreatedAt: now,
+			Link: d.codeLink(o, a, kind, code), AppSlug: a.Slug, CreatedAt: now,
 		}, d.limits.Outbox)
 	}
 	return code, rec.ExpiresAt
@@ -57,7 +54,7 @@ func (d *Domain) issueCode(r *http.Request, a *appRec, kind string, u *userRec, 
 
 // codeLink is the link a mail carries: the app's web origin when set,
 // else a page of the mock that applies the code.
-func (d *Domain) codeLink(r *http.Request, a *appRec, kind, code string) string {
+func (d *Domain) codeLink(o Origin, a *appRec, kind, code string) string {
 	action := "verify"
 	if kind == kindPasswordReset {
 		action = "reset-password"
@@ -65,14 +62,14 @@ func (d *Domain) codeLink(r *http.Request, a *appRec, kind, code string) string 
 	if a.Notify.WebOrigin != nil && *a.Notify.WebOrigin != "" {
 		return strings.TrimRight(*a.Notify.WebOrigin, "/") + "/" + action + "?code=" + url.QueryEscape(code)
 	}
-	return mailLink(d.baseURL(r), a.Slug, action, code)
+	return mailLink(d.baseURL(o), a.Slug, action, code)
 }
 
 // noMatch is the answer when no contact matches: {}, as the operations'
 // descriptions say (the same answer for every miss, so callers cannot
 // enumerate contacts). Their schemas require the fields of a hit; the
 // router lets the prose win and the spec warnings name the defect.
-func noMatch() *router.Response { return router.JSON(http.StatusCreated, map[string]any{}) }
+func noMatch() *Reply { return replyJSON(statusCreated, map[string]any{}) }
 
 type contactDTO struct {
 	Email string `json:"email"`
@@ -80,7 +77,7 @@ type contactDTO struct {
 }
 
 // exactlyOne reads {email} or {phone}: the contact type and value.
-func exactlyOne(r *router.Request) (string, string, *router.Response) {
+func exactlyOne(r *Call) (string, string, *Reply) {
 	var in contactDTO
 	if err := r.Decode(&in); err != nil {
 		return "", "", badRequest(err.Error())
@@ -118,11 +115,11 @@ func lookupContact(a *appRec, kind, value string) (*userRec, *contactRec) {
 func mailPrecondition(a *appRec, template *string) *Error {
 	switch {
 	case !a.Notify.Enabled:
-		return failCode(http.StatusPreconditionFailed, "ENVOI_NOT_ENABLED", "Mail notifications are not enabled for this app")
+		return failCode(statusPreconditionFailed, "ENVOI_NOT_ENABLED", "Mail notifications are not enabled for this app")
 	case a.Notify.Sender == nil || *a.Notify.Sender == "":
-		return failCode(http.StatusPreconditionFailed, "ENVOI_SENDER_NOT_CONFIGURED", "No sender address configured")
+		return failCode(statusPreconditionFailed, "ENVOI_SENDER_NOT_CONFIGURED", "No sender address configured")
 	case template == nil || *template == "":
-		return failCode(http.StatusPreconditionFailed, "ENVOI_TEMPLATE_NOT_CONFIGURED", "No mail template configured")
+		return failCode(statusPreconditionFailed, "ENVOI_TEMPLATE_NOT_CONFIGURED", "No mail template configured")
 	}
 	return nil
 }
@@ -155,13 +152,13 @@ func (s codeSlot) serves(c *contactRec) bool { return (c.VerifiedAt != nil) == s
 
 // mintCode answers request-verification and request-password-reset: the
 // code comes back to the PAK holder, who delivers it.
-func (d *Domain) mintCode(slot codeSlot) router.Handler {
-	return func(r *router.Request) *router.Response {
+func (d *Domain) mintCode(slot codeSlot) Handler {
+	return func(r *Call) *Reply {
 		kind, value, resp := exactlyOne(r)
 		if resp != nil {
 			return resp
 		}
-		return update(d, func() *router.Response {
+		return update(d, func() *Reply {
 			a, denied := d.consumerApp(r.Param(0))
 			if denied != nil {
 				return errorResponse(denied)
@@ -173,8 +170,8 @@ func (d *Domain) mintCode(slot codeSlot) router.Handler {
 			if u == nil || !slot.serves(c) {
 				return noMatch()
 			}
-			code, exp := d.issueCode(r.HTTP, a, slot.kind, u, c, false)
-			return router.JSON(http.StatusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
+			code, exp := d.issueCode(r.Origin, a, slot.kind, u, c, false)
+			return replyJSON(statusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
 		})
 	}
 }
@@ -185,8 +182,8 @@ type emailDTO struct {
 
 // mailCode answers send-verification-email and send-password-reset-email:
 // the code goes to the outbox, never back to the caller.
-func (d *Domain) mailCode(slot codeSlot) router.Handler {
-	return func(r *router.Request) *router.Response {
+func (d *Domain) mailCode(slot codeSlot) Handler {
+	return func(r *Call) *Reply {
 		var in emailDTO
 		if err := r.Decode(&in); err != nil {
 			return badRequest(err.Error())
@@ -198,7 +195,7 @@ func (d *Domain) mailCode(slot codeSlot) router.Handler {
 		if !validEmail(email) {
 			return badRequest("email must be an email")
 		}
-		return update(d, func() *router.Response {
+		return update(d, func() *Reply {
 			a, denied := d.consumerApp(r.Param(0))
 			if denied != nil {
 				return errorResponse(denied)
@@ -213,8 +210,8 @@ func (d *Domain) mailCode(slot codeSlot) router.Handler {
 			if u == nil || !slot.serves(c) {
 				return noMatch()
 			}
-			_, exp := d.issueCode(r.HTTP, a, slot.kind, u, c, true)
-			return router.JSON(http.StatusCreated, map[string]any{"expires_at": ts(exp)})
+			_, exp := d.issueCode(r.Origin, a, slot.kind, u, c, true)
+			return replyJSON(statusCreated, map[string]any{"expires_at": ts(exp)})
 		})
 	}
 }
@@ -237,9 +234,9 @@ func (d *Domain) takeCode(a *appRec, kind, code string) *codeRec {
 	return c
 }
 
-var codeGone = errorResponse(failCode(http.StatusGone, "code_invalid", "Code invalid, expired, or already used"))
+var codeGone = errorResponse(failCode(statusGone, "code_invalid", "Code invalid, expired, or already used"))
 
-func (d *Domain) consumeVerification(r *router.Request) *router.Response {
+func (d *Domain) consumeVerification(r *Call) *Reply {
 	var in codeDTO
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -247,7 +244,7 @@ func (d *Domain) consumeVerification(r *router.Request) *router.Response {
 	if in.Code == "" {
 		return badRequest("code should not be empty")
 	}
-	return update(d, func() *router.Response {
+	return update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
 			return errorResponse(denied)
@@ -269,13 +266,13 @@ func (d *Domain) consumeVerification(r *router.Request) *router.Response {
 			c.VerifiedAt = &now
 		}
 		d.audit(a, "contact.verified", u.ID, "contact", c.ID, u.ID, map[string]any{"type": c.Type})
-		return router.JSON(http.StatusOK, map[string]any{
+		return replyJSON(statusOK, map[string]any{
 			"account_id": u.ID, "contact_id": c.ID, "type": c.Type, "value": c.Value, "verified_at": ts(*c.VerifiedAt),
 		})
 	})
 }
 
-func (d *Domain) resetPassword(r *router.Request) *router.Response {
+func (d *Domain) resetPassword(r *Call) *Reply {
 	var in codeDTO
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -284,7 +281,7 @@ func (d *Domain) resetPassword(r *router.Request) *router.Response {
 		return badRequest("code should not be empty", "new_password should not be empty")
 	}
 	hash := hashPassword(in.NewPassword)
-	return update(d, func() *router.Response {
+	return update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
 			return errorResponse(denied)
@@ -308,6 +305,6 @@ func (d *Domain) resetPassword(r *router.Request) *router.Response {
 			a.dropSession(s)
 		}
 		d.audit(a, "user.password_reset", u.ID, "end_user", u.ID, u.ID, nil)
-		return router.NoContent(http.StatusNoContent)
+		return noContent(statusNoContent)
 	})
 }

@@ -2,16 +2,13 @@ package heimdall
 
 import (
 	"fmt"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
-var errInvalidCredentials = fail(http.StatusUnauthorized, "Invalid credentials")
+var errInvalidCredentials = fail(statusUnauthorized, "Invalid credentials")
 
 type signupDTO struct {
 	Username    string `json:"username"`
@@ -20,7 +17,7 @@ type signupDTO struct {
 	DisplayName string `json:"display_name"`
 }
 
-func (d *Domain) signup(r *router.Request) *router.Response {
+func (d *Domain) signup(r *Call) *Reply {
 	var in signupDTO
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -48,7 +45,7 @@ func (d *Domain) signup(r *router.Request) *router.Response {
 		}
 		cfg := a.Config
 		if !cfg.SignupEnabled {
-			return failCode(http.StatusForbidden, "signup_disabled", "Signup is disabled for this app")
+			return failCode(statusForbidden, "signup_disabled", "Signup is disabled for this app")
 		}
 		if p := passwordProblems(cfg, in.Password); len(p) > 0 {
 			return invalid(p...)
@@ -56,7 +53,7 @@ func (d *Domain) signup(r *router.Request) *router.Response {
 		if len(cfg.SignupAllowedEmailDomains) > 0 {
 			domain := strings.ToLower(in.Email[strings.LastIndexByte(in.Email, '@')+1:])
 			if !slices.ContainsFunc(cfg.SignupAllowedEmailDomains, func(s string) bool { return strings.EqualFold(s, domain) }) {
-				return failCode(http.StatusForbidden, "email_domain_not_allowed", "Email domain is not allowed to sign up")
+				return failCode(statusForbidden, "email_domain_not_allowed", "Email domain is not allowed to sign up")
 			}
 		}
 		if taken := d.checkUnique(a, in.Username, in.Email, nil); taken != nil {
@@ -66,9 +63,9 @@ func (d *Domain) signup(r *router.Request) *router.Response {
 		d.audit(a, "user.signup", u.ID, "end_user", u.ID, u.ID, nil)
 		if a.Notify.Enabled {
 			c := u.primary("email")
-			d.issueCode(r.HTTP, a, kindVerification, u, c, true)
+			d.issueCode(r.Origin, a, kindVerification, u, c, true)
 		}
-		is = d.startSession(r.HTTP, a, u, []string{"pwd"})
+		is = d.startSession(r, a, u, []string{"pwd"})
 		return nil
 	})
 	if err != nil {
@@ -84,7 +81,7 @@ func (d *Domain) userRoom(a *appRec) *Error {
 	if len(a.Users) < d.limits.UsersPerApp {
 		return nil
 	}
-	return failCode(http.StatusInsufficientStorage, "mock_user_cap",
+	return failCode(statusInsufficientStorage, "mock_user_cap",
 		fmt.Sprintf("App %s holds %d users, the mock's cap (--max-users); delete users, reset the mock or raise the cap", a.Slug, d.limits.UsersPerApp))
 }
 
@@ -98,12 +95,12 @@ func (d *Domain) checkUnique(a *appRec, username, email string, self *userRec) *
 	}
 	if username != "" {
 		if o := a.byUsername[foldKey(username)]; o != nil && o != self {
-			return failCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use")
+			return failCode(statusConflict, "USERNAME_TAKEN", "Username already in use")
 		}
 	}
 	if email != "" {
 		if o := a.byContact[contactKey("email", email)]; o != nil && o != self {
-			return failCode(http.StatusConflict, "EMAIL_TAKEN", "Email already in use")
+			return failCode(statusConflict, "EMAIL_TAKEN", "Email already in use")
 		}
 	}
 	return nil
@@ -152,7 +149,7 @@ func findForSignin(a *appRec, identifier string) *userRec {
 	return u
 }
 
-func (d *Domain) signin(r *router.Request) *router.Response {
+func (d *Domain) signin(r *Call) *Reply {
 	var in signinDTO
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -177,11 +174,11 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 			return denied
 		}
 		if !a.Config.SigninEnabled {
-			return failCode(http.StatusForbidden, "signin_disabled", "Signin is disabled for this app")
+			return failCode(statusForbidden, "signin_disabled", "Signin is disabled for this app")
 		}
 		if u = findForSignin(a, strings.TrimSpace(in.Identifier)); u != nil {
 			if u.LockedUntil != nil && d.now().Before(*u.LockedUntil) {
-				return failCode(http.StatusUnauthorized, "account_locked", "Too many failed sign-in attempts; try again later")
+				return failCode(statusUnauthorized, "account_locked", "Too many failed sign-in attempts; try again later")
 			}
 			hash = u.PasswordHash
 		}
@@ -195,7 +192,7 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 
 	var (
 		is        issued
-		challenge *router.Response // the MFA step's answer, when the account has factors
+		challenge *Reply // the MFA step's answer, when the account has factors
 	)
 	err = update(d, func() error {
 		a, denied := d.consumerApp(slug)
@@ -234,7 +231,7 @@ func (d *Domain) signin(r *router.Request) *router.Response {
 		}
 		u.FailedLogins, u.LockedUntil = 0, nil
 		d.audit(a, "user.signin", u.ID, "end_user", u.ID, u.ID, nil)
-		is = d.startSession(r.HTTP, a, u, []string{"pwd"})
+		is = d.startSession(r, a, u, []string{"pwd"})
 		a.enterTenant(u, tenant, is.claims)
 		return nil
 	})
@@ -253,9 +250,9 @@ func statusRefusal(u *userRec) *Error {
 	case "active":
 		return nil
 	case "suspended":
-		return failCode(http.StatusForbidden, "account_suspended", "Account is suspended")
+		return failCode(statusForbidden, "account_suspended", "Account is suspended")
 	default:
-		return failCode(http.StatusForbidden, "account_deactivated", "Account is deactivated")
+		return failCode(statusForbidden, "account_deactivated", "Account is deactivated")
 	}
 }
 
@@ -263,7 +260,7 @@ type refreshDTO struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-func (d *Domain) refresh(r *router.Request) *router.Response {
+func (d *Domain) refresh(r *Call) *Reply {
 	var in refreshDTO
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -284,14 +281,14 @@ func (d *Domain) refresh(r *router.Request) *router.Response {
 			if s != nil {
 				a.dropSession(s)
 			}
-			return failCode(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
+			return failCode(statusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
 		}
 		if s.RefreshHash != h {
 			// A rotated-out token came back: someone holds a copy. Revoke
 			// the whole session so neither copy works any more.
 			a.dropSession(s)
 			d.audit(a, "session.refresh_reuse_detected", s.UserID, "session", s.ID, s.UserID, nil)
-			return failCode(http.StatusUnauthorized, "refresh_token_reused", "Refresh token already used; session revoked")
+			return failCode(statusUnauthorized, "refresh_token_reused", "Refresh token already used; session revoked")
 		}
 		u := a.userByID[s.UserID]
 		if u == nil || u.Status != "active" {
@@ -299,13 +296,13 @@ func (d *Domain) refresh(r *router.Request) *router.Response {
 			if u != nil {
 				return statusRefusal(u)
 			}
-			return failCode(http.StatusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
+			return failCode(statusUnauthorized, "invalid_refresh_token", "Invalid refresh token")
 		}
 		refresh := a.rotateRefresh(s)
 		s.LastUsedAt = &now
 		s.ExpiresAt = now.Add(time.Duration(a.Config.SessionDurationMinutes) * time.Minute)
 		u.LastUsedAt = &now
-		is = issued{claims: d.userClaims(r.HTTP, a, u, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
+		is = issued{claims: d.userClaims(r.Origin, a, u, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
 		return nil
 	})
 	if err != nil {
@@ -314,7 +311,7 @@ func (d *Domain) refresh(r *router.Request) *router.Response {
 	return tokenResponse(is)
 }
 
-func (d *Domain) logout(r *router.Request) *router.Response {
+func (d *Domain) logout(r *Call) *Reply {
 	var in refreshDTO
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -335,10 +332,10 @@ func (d *Domain) logout(r *router.Request) *router.Response {
 	if err != nil {
 		return refusal(err)
 	}
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
-func (d *Domain) jwks(r *router.Request) *router.Response {
+func (d *Domain) jwks(r *Call) *Reply {
 	var a *appRec
 	if err := read(d, func() error {
 		var denied *Error
@@ -349,10 +346,10 @@ func (d *Domain) jwks(r *router.Request) *router.Response {
 	}); err != nil {
 		return refusal(err)
 	}
-	return &router.Response{Status: http.StatusOK, Raw: a.keystore.JWKSJSON(), ContentType: "application/json"}
+	return &Reply{Status: statusOK, Raw: a.keystore.JWKSJSON(), ContentType: "application/json"}
 }
 
-func (d *Domain) discovery(r *router.Request) *router.Response {
+func (d *Domain) discovery(r *Call) *Reply {
 	slug := r.Param(0)
 	if err := read(d, func() error {
 		if _, denied := d.consumerApp(slug); denied != nil {
@@ -362,8 +359,8 @@ func (d *Domain) discovery(r *router.Request) *router.Response {
 	}); err != nil {
 		return refusal(err)
 	}
-	iss := d.issuer(r.HTTP, slug)
-	return router.JSON(http.StatusOK, map[string]any{
+	iss := d.issuer(r.Origin, slug)
+	return replyJSON(statusOK, map[string]any{
 		"issuer":                                iss,
 		"jwks_uri":                              iss + "/v1/.well-known/jwks.json",
 		"token_endpoint":                        iss + "/v1/oauth/token",
@@ -392,25 +389,25 @@ type tokenBody struct {
 }
 
 // bodyOrBearer is the token of verify/authorize: body.token, else the header.
-func bodyOrBearer(r *router.Request, in tokenBody) string {
+func bodyOrBearer(r *Call, in tokenBody) string {
 	if in.Token != "" {
 		return in.Token
 	}
 	return r.Bearer()
 }
 
-func (d *Domain) verify(r *router.Request) *router.Response {
+func (d *Domain) verify(r *Call) *Reply {
 	var in tokenBody
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
 	tok := bodyOrBearer(r, in)
 	if tok == "" {
-		return errorResponse(fail(http.StatusUnauthorized, "Provide a token in the body or the Authorization header"))
+		return errorResponse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
 	}
-	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 		if p == nil {
-			return router.JSON(http.StatusOK, map[string]any{"valid": false, "error": reason})
+			return replyJSON(statusOK, map[string]any{"valid": false, "error": reason})
 		}
 		// The spec sets permissions only for M2M tokens: end users resolve
 		// theirs through /me/permissions or /authorize.
@@ -420,7 +417,7 @@ func (d *Domain) verify(r *router.Request) *router.Response {
 		} else {
 			pr["permissions"] = p.permissions()
 		}
-		return router.JSON(http.StatusOK, map[string]any{"valid": true, "principal": pr})
+		return replyJSON(statusOK, map[string]any{"valid": true, "principal": pr})
 	})
 }
 
@@ -442,7 +439,7 @@ func wantedOf(one string, many []string) []string {
 	return many
 }
 
-func (d *Domain) authorize(r *router.Request) *router.Response {
+func (d *Domain) authorize(r *Call) *Reply {
 	var in tokenBody
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -453,18 +450,18 @@ func (d *Domain) authorize(r *router.Request) *router.Response {
 	}
 	tok := bodyOrBearer(r, in)
 	if tok == "" {
-		return errorResponse(fail(http.StatusUnauthorized, "Provide a token in the body or the Authorization header"))
+		return errorResponse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
 	}
-	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 		if p == nil {
-			return router.JSON(http.StatusOK, map[string]any{"authorized": false, "error": reason, "missing_permissions": wanted})
+			return replyJSON(statusOK, map[string]any{"authorized": false, "error": reason, "missing_permissions": wanted})
 		}
 		miss := missing(p.permissions(), wanted)
-		return router.JSON(http.StatusOK, map[string]any{"authorized": len(miss) == 0, "missing_permissions": miss})
+		return replyJSON(statusOK, map[string]any{"authorized": len(miss) == 0, "missing_permissions": miss})
 	})
 }
 
-func (d *Domain) authorizeBatch(r *router.Request) *router.Response {
+func (d *Domain) authorizeBatch(r *Call) *Reply {
 	var in tokenBody
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -474,9 +471,9 @@ func (d *Domain) authorizeBatch(r *router.Request) *router.Response {
 	}
 	tok := bodyOrBearer(r, in)
 	if tok == "" {
-		return errorResponse(fail(http.StatusUnauthorized, "Provide a token in the body or the Authorization header"))
+		return errorResponse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
 	}
-	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 		var held []string
 		if p != nil {
 			held = p.permissions()
@@ -491,23 +488,23 @@ func (d *Domain) authorizeBatch(r *router.Request) *router.Response {
 			}
 			results = append(results, res)
 		}
-		return router.JSON(http.StatusOK, map[string]any{"results": results})
+		return replyJSON(statusOK, map[string]any{"results": results})
 	})
 }
 
 // me wraps a /me handler: a live end-user bearer token is required.
-func (d *Domain) me(fn func(r *router.Request, a *appRec, p *principal) *router.Response) router.Handler {
-	return func(r *router.Request) *router.Response {
+func (d *Domain) me(fn func(r *Call, a *appRec, p *principal) *Reply) Handler {
+	return func(r *Call) *Reply {
 		tok := r.Bearer()
 		if tok == "" {
-			return errorResponse(fail(http.StatusUnauthorized, "Missing bearer token"))
+			return errorResponse(fail(statusUnauthorized, "Missing bearer token"))
 		}
-		return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+		return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 			if p == nil {
-				return errorResponse(failCode(http.StatusUnauthorized, reason, "Invalid or expired token"))
+				return errorResponse(failCode(statusUnauthorized, reason, "Invalid or expired token"))
 			}
 			if p.typ != typeEndUser {
-				return errorResponse(fail(http.StatusForbidden, "M2M tokens cannot call /me; use oauth/introspect"))
+				return errorResponse(fail(statusForbidden, "M2M tokens cannot call /me; use oauth/introspect"))
 			}
 			return fn(r, a, p)
 		})
@@ -535,12 +532,12 @@ func profile(u *userRec) map[string]any {
 	}
 }
 
-func (d *Domain) getMe(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) getMe(r *Call, a *appRec, p *principal) *Reply {
 	out := profile(p.user)
 	if av := p.user.Avatar; av != nil && (len(av.Data) > 0 || av.PictureURL != "") {
-		out["avatar_url"] = d.avatarURL(r.HTTP, a, p.user)
+		out["avatar_url"] = d.avatarURL(r.Origin, a, p.user)
 	}
-	return router.JSON(http.StatusOK, out)
+	return replyJSON(statusOK, out)
 }
 
 func accountRow(a *appRec, u *userRec) map[string]any {
@@ -555,7 +552,7 @@ func accountRow(a *appRec, u *userRec) map[string]any {
 	}
 }
 
-func (d *Domain) updateMe(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) updateMe(r *Call, a *appRec, p *principal) *Reply {
 	var in struct {
 		DisplayName *string `json:"display_name"`
 		Username    *string `json:"username"`
@@ -584,13 +581,13 @@ func (d *Domain) updateMe(r *router.Request, a *appRec, p *principal) *router.Re
 	}
 	u.UpdatedAt = d.now()
 	d.audit(a, "user.profile_updated", u.ID, "end_user", u.ID, u.ID, nil)
-	return router.JSON(http.StatusOK, accountRow(a, u))
+	return replyJSON(statusOK, accountRow(a, u))
 }
 
-func (d *Domain) deleteMe(_ *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) deleteMe(_ *Call, a *appRec, p *principal) *Reply {
 	a.removeUser(p.user)
 	d.audit(a, "user.deleted", p.user.ID, "end_user", p.user.ID, "", map[string]any{"self": true})
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
 func auditEntry(a *appRec, e *auditRec) map[string]any {
@@ -605,12 +602,12 @@ func auditEntry(a *appRec, e *auditRec) map[string]any {
 	}
 }
 
-func (d *Domain) meActivity(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) meActivity(r *Call, a *appRec, p *principal) *Reply {
 	return listPage(r, a.auditOf(p.user.ID), auditSeq, true, nil,
 		func(e *auditRec) map[string]any { return auditEntry(a, e) })
 }
 
-func (d *Domain) changePassword(r *router.Request) *router.Response {
+func (d *Domain) changePassword(r *Call) *Reply {
 	var in struct {
 		Current string `json:"current_password"`
 		New     string `json:"new_password"`
@@ -620,14 +617,14 @@ func (d *Domain) changePassword(r *router.Request) *router.Response {
 	}
 	// The token is checked before the body, as the real service's guard
 	// runs before its validation.
-	return d.me(func(r *router.Request, a *appRec, p *principal) *router.Response {
+	return d.me(func(r *Call, a *appRec, p *principal) *Reply {
 		if in.Current == "" || in.New == "" {
 			return badRequest("current_password should not be empty", "new_password should not be empty")
 		}
 		newHash := hashPassword(in.New)
 		u := p.user
 		if u.PasswordHash == "" || !checkPassword(u.PasswordHash, in.Current) {
-			return errorResponse(fail(http.StatusUnauthorized, "Current password incorrect"))
+			return errorResponse(fail(statusUnauthorized, "Current password incorrect"))
 		}
 		if probs := passwordProblems(a.Config, in.New); len(probs) > 0 {
 			return badRequest(probs...)
@@ -639,7 +636,7 @@ func (d *Domain) changePassword(r *router.Request) *router.Response {
 			}
 		}
 		d.audit(a, "user.password_changed", u.ID, "end_user", u.ID, u.ID, nil)
-		return router.NoContent(http.StatusNoContent)
+		return noContent(statusNoContent)
 	})(r)
 }
 
@@ -658,23 +655,23 @@ func contactList(u *userRec) map[string]any {
 	return map[string]any{"data": data}
 }
 
-func (d *Domain) meContacts(_ *router.Request, _ *appRec, p *principal) *router.Response {
-	return router.JSON(http.StatusOK, contactList(p.user))
+func (d *Domain) meContacts(_ *Call, _ *appRec, p *principal) *Reply {
+	return replyJSON(statusOK, contactList(p.user))
 }
 
-func (d *Domain) addMeContact(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) addMeContact(r *Call, a *appRec, p *principal) *Reply {
 	c, resp := d.addContact(r, a, p.user)
 	if resp != nil {
 		return resp
 	}
 	d.audit(a, "user.contact_added", p.user.ID, "contact", c.ID, p.user.ID, map[string]any{"type": c.Type})
-	return router.JSON(http.StatusCreated, contactJSON(c))
+	return replyJSON(statusCreated, contactJSON(c))
 }
 
 // addContact reads an AddContactDto and adds it, unverified and not
 // primary (is_primary is honoured only when there is no primary of the type
 // yet). Caller holds d.mu.
-func (d *Domain) addContact(r *router.Request, a *appRec, u *userRec) (*contactRec, *router.Response) {
+func (d *Domain) addContact(r *Call, a *appRec, u *userRec) (*contactRec, *Reply) {
 	var in struct {
 		Type      string `json:"type"`
 		Value     string `json:"value"`
@@ -696,7 +693,7 @@ func (d *Domain) addContact(r *router.Request, a *appRec, u *userRec) (*contactR
 	}
 	key := contactKey(in.Type, in.Value)
 	if a.byContact[key] != nil {
-		return nil, errorResponse(failCode(http.StatusConflict, "CONTACT_TAKEN", "Contact already in use"))
+		return nil, errorResponse(failCode(statusConflict, "CONTACT_TAKEN", "Contact already in use"))
 	}
 	c := &contactRec{ID: newID(), Type: in.Type, Value: in.Value, CreatedAt: d.now()}
 	c.IsPrimary = in.IsPrimary && u.primary(in.Type) == nil
@@ -705,7 +702,7 @@ func (d *Domain) addContact(r *router.Request, a *appRec, u *userRec) (*contactR
 	return c, nil
 }
 
-func (d *Domain) deleteMeContact(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) deleteMeContact(r *Call, a *appRec, p *principal) *Reply {
 	return noContentOr(d.deleteContact(a, p.user, r.Param(1), p.user.ID))
 }
 
@@ -714,10 +711,10 @@ func (d *Domain) deleteMeContact(r *router.Request, a *appRec, p *principal) *ro
 func (d *Domain) deleteContact(a *appRec, u *userRec, id, actor string) *Error {
 	c := u.contact(id)
 	if c == nil {
-		return fail(http.StatusNotFound, "Contact not found")
+		return fail(statusNotFound, "Contact not found")
 	}
 	if c.IsPrimary && c.Type == "email" {
-		return failCode(http.StatusConflict, "PRIMARY_CONTACT", "The primary email cannot be deleted; promote another email first")
+		return failCode(statusConflict, "PRIMARY_CONTACT", "The primary email cannot be deleted; promote another email first")
 	}
 	u.Contacts = slices.DeleteFunc(u.Contacts, func(x *contactRec) bool { return x == c })
 	delete(a.byContact, contactKey(c.Type, c.Value))
@@ -728,7 +725,7 @@ func (d *Domain) deleteContact(a *appRec, u *userRec, id, actor string) *Error {
 	return nil
 }
 
-func (d *Domain) promoteMeContact(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) promoteMeContact(r *Call, a *appRec, p *principal) *Reply {
 	return noContentOr(d.promoteContact(a, p.user, r.Param(1), p.user.ID))
 }
 
@@ -737,10 +734,10 @@ func (d *Domain) promoteMeContact(r *router.Request, a *appRec, p *principal) *r
 func (d *Domain) promoteContact(a *appRec, u *userRec, id, actor string) *Error {
 	c := u.contact(id)
 	if c == nil {
-		return fail(http.StatusNotFound, "Contact not found")
+		return fail(statusNotFound, "Contact not found")
 	}
 	if c.VerifiedAt == nil {
-		return failCode(http.StatusConflict, "CONTACT_UNVERIFIED", "Only verified contacts can be promoted")
+		return failCode(statusConflict, "CONTACT_UNVERIFIED", "Only verified contacts can be promoted")
 	}
 	for _, o := range u.Contacts {
 		if o.Type == c.Type {
@@ -752,7 +749,7 @@ func (d *Domain) promoteContact(a *appRec, u *userRec, id, actor string) *Error 
 	return nil
 }
 
-func (d *Domain) meSessions(_ *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) meSessions(_ *Call, a *appRec, p *principal) *Reply {
 	live := a.liveSessions(p.user.ID, d.now())
 	data := make([]map[string]any, 0, len(live))
 	for i := len(live) - 1; i >= 0; i-- { // newest first
@@ -763,24 +760,24 @@ func (d *Domain) meSessions(_ *router.Request, a *appRec, p *principal) *router.
 			"is_current": s == p.session,
 		})
 	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": page{}})
+	return replyJSON(statusOK, map[string]any{"data": data, "pagination": page{}})
 }
 
-func (d *Domain) revokeMeSession(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) revokeMeSession(r *Call, a *appRec, p *principal) *Reply {
 	if a.Config.EnforceAppPermissions && !slices.Contains(p.permissions(), "session.revoke") {
-		return errorResponse(fail(http.StatusForbidden, "Missing permission session.revoke"))
+		return errorResponse(fail(statusForbidden, "Missing permission session.revoke"))
 	}
 	s := a.sessionByID[r.Param(1)]
 	if s == nil || s.UserID != p.user.ID {
-		return errorResponse(fail(http.StatusNotFound, "Session not found"))
+		return errorResponse(fail(statusNotFound, "Session not found"))
 	}
 	a.dropSession(s)
 	d.audit(a, "session.revoked", p.user.ID, "session", s.ID, p.user.ID, nil)
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
-func (d *Domain) mePermissions(r *router.Request) *router.Response {
-	return d.me(func(_ *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) mePermissions(r *Call) *Reply {
+	return d.me(func(_ *Call, a *appRec, p *principal) *Reply {
 		perms := p.permissions()
 		var role, orgRole any
 		if p.role != "" {
@@ -792,6 +789,6 @@ func (d *Domain) mePermissions(r *router.Request) *router.Response {
 		}
 		sort.Strings(perms)
 		perms = slices.Compact(perms)
-		return router.JSON(http.StatusOK, map[string]any{"role": role, "org_role": orgRole, "permissions": perms})
+		return replyJSON(statusOK, map[string]any{"role": role, "org_role": orgRole, "permissions": perms})
 	})(r)
 }

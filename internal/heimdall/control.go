@@ -73,7 +73,7 @@ var outboxKinds = map[string]bool{"": true, kindPasswordReset: true, kindVerific
 func (d *Domain) listOutbox(w http.ResponseWriter, r *http.Request) {
 	to, kind := r.URL.Query().Get("to"), r.URL.Query().Get("kind")
 	if !outboxKinds[kind] {
-		control.Error(w, http.StatusBadRequest, "bad_kind", "kind must be password_reset, verification, invite or otp")
+		control.Error(w, statusBadRequest, "bad_kind", "kind must be password_reset, verification, invite or otp")
 		return
 	}
 	out := make([]map[string]any, 0)
@@ -89,7 +89,7 @@ func (d *Domain) listOutbox(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	control.WriteJSON(w, http.StatusOK, out)
+	control.WriteJSON(w, statusOK, out)
 }
 
 func (d *Domain) clearOutbox(w http.ResponseWriter, _ *http.Request) {
@@ -97,7 +97,7 @@ func (d *Domain) clearOutbox(w http.ResponseWriter, _ *http.Request) {
 		d.st.Outbox = nil
 		return nil
 	})
-	w.WriteHeader(http.StatusNoContent)
+	w.WriteHeader(statusNoContent)
 }
 
 // MintRequest is the body of POST /__mock/tokens.
@@ -122,7 +122,7 @@ func (e errMint) Error() string { return e.code + ": " + e.detail }
 func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
-		control.Error(w, http.StatusBadRequest, "bad_body", err.Error())
+		control.Error(w, statusBadRequest, "bad_body", err.Error())
 		return
 	}
 	var in MintRequest
@@ -130,29 +130,29 @@ func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(strings.NewReader(string(body)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&in); err != nil {
-			control.Error(w, http.StatusBadRequest, "bad_body", err.Error())
+			control.Error(w, statusBadRequest, "bad_body", err.Error())
 			return
 		}
 	}
-	out, err := d.Mint(r, in)
+	out, err := d.Mint(OriginOf(r), in)
 	if err != nil {
 		var me errMint
 		if errors.As(err, &me) {
-			status := http.StatusBadRequest
+			status := statusBadRequest
 			if me.code == "not_found" {
-				status = http.StatusNotFound
+				status = statusNotFound
 			}
 			control.Error(w, status, me.code, me.detail)
 			return
 		}
-		control.Error(w, http.StatusInternalServerError, "internal", err.Error())
+		control.Error(w, statusInternalServerError, "internal", err.Error())
 		return
 	}
-	control.WriteJSON(w, http.StatusOK, out)
+	control.WriteJSON(w, statusOK, out)
 }
 
 // Mint issues a token as POST /__mock/tokens does; r supplies the base URL.
-func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
+func (d *Domain) Mint(o Origin, in MintRequest) (map[string]any, error) {
 	if in.AppSlug == "" {
 		in.AppSlug = BootstrapAppSlug
 	}
@@ -160,7 +160,7 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 		in.Type = typeEndUser
 	}
 	if in.Type == typePlatform {
-		return d.mintPlatform(r, in)
+		return d.mintPlatform(o, in)
 	}
 	if in.Type != typeEndUser && in.Type != typeM2M {
 		return nil, errMint{"bad_type", "type must be end_user, m2m or platform"}
@@ -181,7 +181,7 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 	var ks *keys.Keystore
 	err := update(d, func() error {
 		var err error
-		claims, out, ks, err = d.mintLocked(r, in, ttl, withSession, amr)
+		claims, out, ks, err = d.mintLocked(o, in, ttl, withSession, amr)
 		return err
 	})
 	if err != nil {
@@ -199,14 +199,14 @@ func (d *Domain) Mint(r *http.Request, in MintRequest) (map[string]any, error) {
 // mintLocked is Mint's part under the update lock: it finds the app,
 // makes the user and session a token needs, and returns the claims to sign,
 // the answer so far and the app's keystore.
-func (d *Domain) mintLocked(r *http.Request, in MintRequest, ttl time.Duration, withSession bool, amr []string) (claims, out map[string]any, ks *keys.Keystore, err error) {
+func (d *Domain) mintLocked(o Origin, in MintRequest, ttl time.Duration, withSession bool, amr []string) (claims, out map[string]any, ks *keys.Keystore, err error) {
 	a := d.st.appBySlug[in.AppSlug]
 	if a == nil {
 		return nil, nil, nil, errMint{"not_found", "no app with slug " + in.AppSlug}
 	}
 	now := d.now()
 	claims = map[string]any{
-		"iss": d.issuer(r, a.Slug), "aud": a.Slug, "aid": a.ID, "type": in.Type,
+		"iss": d.issuer(o, a.Slug), "aud": a.Slug, "aid": a.ID, "type": in.Type,
 		"iat": now.Unix(), "exp": now.Add(ttl).Unix(),
 	}
 	out = map[string]any{}
@@ -296,9 +296,9 @@ func (d *Domain) rotateKeys(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if a == nil {
-		control.Error(w, http.StatusNotFound, "not_found", "no app with slug "+slug)
+		control.Error(w, statusNotFound, "not_found", "no app with slug "+slug)
 		return
 	}
 	kid := a.keystore.Rotate(d.now())
-	control.WriteJSON(w, http.StatusOK, map[string]string{"kid": kid})
+	control.WriteJSON(w, statusOK, map[string]string{"kid": kid})
 }

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -14,7 +12,6 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // Options configure a Domain.
@@ -309,58 +306,43 @@ func (d *Domain) prepareImport(raw json.RawMessage) (commit func(), err error) {
 	}, nil
 }
 
-// OriginOf is where r reached the mock: the name the client used and the
-// port of the listener that took it (nil r: neither).
-func OriginOf(r *http.Request) Origin {
-	if r == nil {
-		return Origin{}
-	}
-	o := Origin{Host: r.Host}
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		_, o.Port, _ = net.SplitHostPort(la.String())
-	} else if _, p, err := net.SplitHostPort(r.Host); err == nil {
-		o.Port = p
-	}
-	return o
-}
-
 // baseURL is where the mock is reached from, for issuers and links.
-func (d *Domain) baseURL(r *http.Request) string { return d.baseURLAt(OriginOf(r)) }
+func (d *Domain) baseURL(o Origin) string { return d.baseURLAt(o) }
 
-func (d *Domain) issuer(r *http.Request, slug string) string { return d.baseURL(r) + "/" + slug }
+func (d *Domain) issuer(o Origin, slug string) string { return d.baseURL(o) + "/" + slug }
 
-// acceptedIssuers is issuersAt for the origin of r.
-func (d *Domain) acceptedIssuers(r *http.Request, slug string, legacy bool) []string {
-	return d.issuersAt(OriginOf(r), slug, legacy)
+// acceptedIssuers is issuersAt for an origin.
+func (d *Domain) acceptedIssuers(o Origin, slug string, legacy bool) []string {
+	return d.issuersAt(o, slug, legacy)
 }
 
 // consumerApp resolves the app of a consumer route. Caller holds d.mu.
 func (d *Domain) consumerApp(slug string) (*appRec, *Error) {
 	if strings.HasPrefix(slug, "__") {
-		return nil, fail(http.StatusBadRequest, "App slugs beginning with __ are reserved")
+		return nil, fail(statusBadRequest, "App slugs beginning with __ are reserved")
 	}
 	a := d.st.appBySlug[slug]
 	if a == nil {
-		return nil, fail(http.StatusNotFound, "App not found")
+		return nil, fail(statusNotFound, "App not found")
 	}
 	if a.Status != "active" {
-		return nil, failCode(http.StatusForbidden, "app_"+a.Status, "App is "+a.Status)
+		return nil, failCode(statusForbidden, "app_"+a.Status, "App is "+a.Status)
 	}
 	return a, nil
 }
 
 // apiKey authenticates a platform API key. Caller holds d.mu.
-func (d *Domain) apiKey(r *router.Request) (*apiKeyRec, *Error) {
+func (d *Domain) apiKey(r *Call) (*apiKeyRec, *Error) {
 	tok := r.Bearer()
 	if tok == "" {
-		return nil, fail(http.StatusUnauthorized, "Missing bearer token")
+		return nil, fail(statusUnauthorized, "Missing bearer token")
 	}
 	if c := callerOf(r); c != nil {
 		return c, nil
 	}
 	k := d.st.keyByHash[tokenHash(tok)]
 	if k == nil {
-		return nil, fail(http.StatusUnauthorized, "Invalid API key")
+		return nil, fail(statusUnauthorized, "Invalid API key")
 	}
 	now := d.now()
 	k.LastUsedAt = &now
@@ -368,7 +350,7 @@ func (d *Domain) apiKey(r *router.Request) (*apiKeyRec, *Error) {
 }
 
 // pakFor authenticates an API key that must hold perm on app. Caller holds d.mu.
-func (d *Domain) pakFor(r *router.Request, a *appRec, perm string) (*apiKeyRec, *Error) {
+func (d *Domain) pakFor(r *Call, a *appRec, perm string) (*apiKeyRec, *Error) {
 	k, denied := d.apiKey(r)
 	if denied != nil {
 		return nil, denied
@@ -378,7 +360,7 @@ func (d *Domain) pakFor(r *router.Request, a *appRec, perm string) (*apiKeyRec, 
 		if perm != "" {
 			msg = "API key lacks " + perm + " on this app"
 		}
-		return nil, fail(http.StatusForbidden, msg)
+		return nil, fail(statusForbidden, msg)
 	}
 	return k, nil
 }
@@ -468,6 +450,6 @@ func appendCapped[T any](list []T, v T, limit int) []T {
 }
 
 // badRequest is the class-validator style 400: one message per broken rule.
-func badRequest(msgs ...string) *router.Response {
+func badRequest(msgs ...string) *Reply {
 	return errorResponse(invalid(msgs...))
 }

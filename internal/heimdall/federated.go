@@ -2,16 +2,13 @@ package heimdall
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // Federated sign-in: native ID tokens (POST .../auth/oauth/{provider}) and
@@ -126,10 +123,10 @@ func (a *appRec) consumeNonce(provider, rawNonce string, until, now time.Time) b
 func providerAudiences(a *appRec, provider string) ([]string, *Error) {
 	p := a.provider(provider)
 	if p == nil {
-		return nil, failCode(http.StatusBadRequest, "provider_not_configured", "Provider "+provider+" is not configured for this app")
+		return nil, failCode(statusBadRequest, "provider_not_configured", "Provider "+provider+" is not configured for this app")
 	}
 	if !p.Enabled {
-		return nil, failCode(http.StatusBadRequest, "provider_disabled", "Provider "+provider+" is disabled for this app")
+		return nil, failCode(statusBadRequest, "provider_disabled", "Provider "+provider+" is disabled for this app")
 	}
 	var out []string
 	add := func(v any) {
@@ -151,14 +148,14 @@ func providerAudiences(a *appRec, provider string) ([]string, *Error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, failCode(http.StatusBadRequest, "provider_not_configured", "Provider "+provider+" has no client id for this app")
+		return nil, failCode(statusBadRequest, "provider_not_configured", "Provider "+provider+" has no client id for this app")
 	}
 	return out, nil
 }
 
 // refused is the 401 of a failed ID-token check, naming it in code.
 func refused(verr *idp.VerifyError) *Error {
-	return failCode(http.StatusUnauthorized, verr.Reason, "ID token refused ("+verr.Reason+"): "+verr.Detail)
+	return failCode(statusUnauthorized, verr.Reason, "ID token refused ("+verr.Reason+"): "+verr.Detail)
 }
 
 type nativeSigninDTO struct {
@@ -170,7 +167,7 @@ type nativeSigninDTO struct {
 	} `json:"user"`
 }
 
-func (d *Domain) nativeSignIn(r *router.Request) *router.Response {
+func (d *Domain) nativeSignIn(r *Call) *Reply {
 	slug, provider := r.Param(0), r.Param(1)
 	var in nativeSigninDTO
 	if err := r.Decode(&in); err != nil {
@@ -187,7 +184,7 @@ func (d *Domain) nativeSignIn(r *router.Request) *router.Response {
 		return badRequest(probs...)
 	}
 	if provider == idp.GitHub {
-		return errorResponse(failCode(http.StatusBadRequest, "web_only_provider", "GitHub signs in through the web redirect flow only (GET .../auth/oauth/github/authorize)"))
+		return errorResponse(failCode(statusBadRequest, "web_only_provider", "GitHub signs in through the web redirect flow only (GET .../auth/oauth/github/authorize)"))
 	}
 	if !idp.IssuesIDTokens(provider) {
 		return errorResponse(unknownProvider())
@@ -216,28 +213,28 @@ func (d *Domain) nativeSignIn(r *router.Request) *router.Response {
 	if in.User != nil {
 		hintName = strings.TrimSpace(in.User.Name)
 	}
-	is, resp := d.nativeAccount(slug, provider, set, claims, in.Nonce, hintName, r.HTTP, now)
-	if resp != nil {
-		return resp
+	is, denied := d.nativeAccount(slug, provider, set, claims, in.Nonce, hintName, r, now)
+	if denied != nil {
+		return errorResponse(denied)
 	}
 	return tokenResponse(is) // signed outside d.mu
 }
 
 // nativeAccount is the locked half of a native sign-in: the nonce is spent,
 // the account resolved and a session started.
-func (d *Domain) nativeAccount(slug, provider string, set *idp.Set, claims map[string]any, rawNonce, hintName string, hr *http.Request, now time.Time) (issued, *router.Response) {
+func (d *Domain) nativeAccount(slug, provider string, set *idp.Set, claims map[string]any, rawNonce, hintName string, hr *Call, now time.Time) (issued, *Error) {
 	var is issued
-	resp := update(d, func() *router.Response {
+	resp := update(d, func() *Error {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
-			return errorResponse(denied)
+			return denied
 		}
 		if d.st.idps != set { // reset or imported meanwhile: those keys are gone
-			return errorResponse(refused(&idp.VerifyError{Reason: idp.ReasonSignature, Detail: "the provider keys changed during the request"}))
+			return refused(&idp.VerifyError{Reason: idp.ReasonSignature, Detail: "the provider keys changed during the request"})
 		}
 		exp, _ := claims["exp"].(float64)
 		if !a.consumeNonce(provider, rawNonce, time.Unix(int64(exp), 0), now) {
-			return errorResponse(failCode(http.StatusUnauthorized, "nonce_replayed", "ID token refused (nonce_replayed): this nonce was already used"))
+			return failCode(statusUnauthorized, "nonce_replayed", "ID token refused (nonce_replayed): this nonce was already used")
 		}
 		u, resp := d.federatedAccount(a, provider, claimIdentity(claims), hintName)
 		if resp != nil {
@@ -276,16 +273,16 @@ func claimIdentity(claims map[string]any) idp.Identity {
 // provider identity, applying the app's oauth_link_policy when the email
 // belongs to another account. hintName is Apple's first-sign-in user.name.
 // Caller holds d.mu.
-func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, hintName string) (*userRec, *router.Response) {
+func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, hintName string) (*userRec, *Error) {
 	if id.Sub == "" {
-		return nil, errorResponse(failCode(http.StatusUnauthorized, "invalid_signature", "ID token refused: it names no subject (sub)"))
+		return nil, failCode(statusUnauthorized, "invalid_signature", "ID token refused: it names no subject (sub)")
 	}
 	if !a.Config.SigninEnabled {
-		return nil, errorResponse(failCode(http.StatusForbidden, "signin_disabled", "Signin is disabled for this app"))
+		return nil, failCode(statusForbidden, "signin_disabled", "Signin is disabled for this app")
 	}
 	if u := a.byIdentity[identityKey(provider, id.Sub)]; u != nil {
 		if denied := statusRefusal(u); denied != nil {
-			return nil, errorResponse(denied)
+			return nil, denied
 		}
 		d.audit(a, "user.signin", u.ID, "end_user", u.ID, u.ID, map[string]any{"provider": provider})
 		return u, nil
@@ -297,15 +294,15 @@ func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, h
 			c := owner.primary("email")
 			if c != nil && sameIdentity(c.Value, email) && c.VerifiedAt != nil {
 				if a.Config.OAuthLinkPolicy == "reject" {
-					return nil, errorResponse(failCode(http.StatusConflict, "account_exists_with_different_provider",
-						"An account with this email exists; sign in with its original method"))
+					return nil, failCode(statusConflict, "account_exists_with_different_provider",
+						"An account with this email exists; sign in with its original method")
 				}
 				if a.Config.OAuthLinkPolicy != "auto" || !id.EmailVerified || private {
-					return nil, errorResponse(failCode(http.StatusConflict, "link_required",
-						"An account with this email exists; sign in with its original method to link "+provider))
+					return nil, failCode(statusConflict, "link_required",
+						"An account with this email exists; sign in with its original method to link "+provider)
 				}
 				if denied := statusRefusal(owner); denied != nil {
-					return nil, errorResponse(denied)
+					return nil, denied
 				}
 				d.linkIdentity(a, owner, provider, id)
 				d.audit(a, "user.identity_linked", owner.ID, "end_user", owner.ID, owner.ID, map[string]any{"provider": provider})
@@ -319,10 +316,10 @@ func (d *Domain) federatedAccount(a *appRec, provider string, id idp.Identity, h
 		}
 	}
 	if !a.Config.SignupEnabled {
-		return nil, errorResponse(failCode(http.StatusForbidden, "signup_disabled", "Signup is disabled for this app"))
+		return nil, failCode(statusForbidden, "signup_disabled", "Signup is disabled for this app")
 	}
 	if resp := d.userRoom(a); resp != nil {
-		return nil, errorResponse(resp)
+		return nil, resp
 	}
 	base := localPart(email)
 	if base == "" {
@@ -378,18 +375,18 @@ func originOf(raw string) (string, bool) {
 // origin match, as the spec says, so the callback never redirects elsewhere.
 func allowedReturnTo(a *appRec, returnTo string) *Error {
 	if len(a.Config.AllowedRedirectOrigins) == 0 {
-		return failCode(http.StatusBadRequest, "web_flow_disabled", "The web sign-in flow is disabled: the app has no allowed_redirect_origins")
+		return failCode(statusBadRequest, "web_flow_disabled", "The web sign-in flow is disabled: the app has no allowed_redirect_origins")
 	}
 	origin, ok := originOf(returnTo)
 	if !ok {
-		return failCode(http.StatusBadRequest, "invalid_return_to", "return_to must be an absolute http(s) URL")
+		return failCode(statusBadRequest, "invalid_return_to", "return_to must be an absolute http(s) URL")
 	}
 	for _, o := range a.Config.AllowedRedirectOrigins {
 		if strings.EqualFold(strings.TrimRight(o, "/"), origin) {
 			return nil
 		}
 	}
-	return failCode(http.StatusBadRequest, "return_to_not_allowed", "The origin of return_to is not in the app's allowed_redirect_origins")
+	return failCode(statusBadRequest, "return_to_not_allowed", "The origin of return_to is not in the app's allowed_redirect_origins")
 }
 
 // withQuery appends name=value to a URL's query, keeping the rest of the
@@ -430,13 +427,13 @@ func webClientID(a *appRec, provider string) (string, *Error) {
 	return auds[0], nil
 }
 
-func (d *Domain) webAuthorize(r *router.Request) *router.Response {
+func (d *Domain) webAuthorize(r *Call) *Reply {
 	slug, provider := r.Param(0), r.Param(1)
 	if !idp.Known(provider) {
 		return errorResponse(unknownProvider())
 	}
 	returnTo := r.Query("return_to")
-	return update(d, func() *router.Response {
+	return update(d, func() *Reply {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
 			return errorResponse(denied)
@@ -453,14 +450,14 @@ func (d *Domain) webAuthorize(r *router.Request) *router.Response {
 		pruneExpired(a.web.states, func(s *webState) time.Time { return s.expiresAt }, now)
 		a.web.states[state] = &webState{provider: provider, returnTo: returnTo, nonce: nonce, clientID: clientID, expiresAt: now.Add(webStateTTL)}
 		q := url.Values{
-			"client_id": {clientID}, "redirect_uri": {d.issuer(r.HTTP, slug) + "/v1/auth/oauth/" + provider + "/callback"},
+			"client_id": {clientID}, "redirect_uri": {d.issuer(r.Origin, slug) + "/v1/auth/oauth/" + provider + "/callback"},
 			"response_type": {"code"}, "scope": {"openid email name"}, "state": {state}, "nonce": {nonce},
 		}
-		return router.Redirect(http.StatusFound, d.baseURL(r.HTTP)+"/__mock/idp/"+provider+"/authorize?"+q.Encode())
+		return redirect(statusFound, d.baseURL(r.Origin)+"/__mock/idp/"+provider+"/authorize?"+q.Encode())
 	})
 }
 
-func (d *Domain) webCallbackGet(r *router.Request) *router.Response {
+func (d *Domain) webCallbackGet(r *Call) *Reply {
 	return d.webCallback(r, callbackInput{
 		State: r.Query("state"), Code: r.Query("code"), Error: r.Query("error"),
 	})
@@ -477,7 +474,7 @@ type callbackInput struct {
 	User    any    `json:"user"`
 }
 
-func (d *Domain) webCallbackPost(r *router.Request) *router.Response {
+func (d *Domain) webCallbackPost(r *Call) *Reply {
 	var in callbackInput
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -519,7 +516,7 @@ func callbackErrorCode(s string) string {
 	return string(out)
 }
 
-func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Response {
+func (d *Domain) webCallback(r *Call, in callbackInput) *Reply {
 	slug, provider := r.Param(0), r.Param(1)
 	if !idp.Known(provider) {
 		return errorResponse(unknownProvider())
@@ -531,7 +528,7 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 	var auds []string
 	var st *webState
 	var set *idp.Set
-	if resp := update(d, func() *router.Response {
+	if resp := update(d, func() *Reply {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
 			return errorResponse(denied)
@@ -539,10 +536,10 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 		st = a.web.states[in.State]
 		delete(a.web.states, in.State) // single use, whatever happens next
 		if st == nil || !now.Before(st.expiresAt) {
-			return errorResponse(failCode(http.StatusBadRequest, "invalid_state", "Unknown or expired state"))
+			return errorResponse(failCode(statusBadRequest, "invalid_state", "Unknown or expired state"))
 		}
 		if st.provider != provider {
-			return errorResponse(failCode(http.StatusBadRequest, "invalid_state", "The state belongs to another provider"))
+			return errorResponse(failCode(statusBadRequest, "invalid_state", "The state belongs to another provider"))
 		}
 		if resp := allowedReturnTo(a, st.returnTo); resp != nil {
 			return errorResponse(resp)
@@ -559,7 +556,7 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 	}
 
 	if in.Error != "" {
-		return router.Redirect(http.StatusSeeOther, withQuery(st.returnTo, "heimdall_error", callbackErrorCode(in.Error)))
+		return redirect(statusSeeOther, withQuery(st.returnTo, "heimdall_error", callbackErrorCode(in.Error)))
 	}
 	hintName := appleUserName(in.User)
 	var id idp.Identity
@@ -573,7 +570,7 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 	case in.Code != "":
 		grant, err := set.Redeem(provider, in.Code, now)
 		if err != nil {
-			return errorResponse(failCode(http.StatusUnauthorized, "invalid_grant", "The provider refused the authorization code: unknown, used or expired"))
+			return errorResponse(failCode(statusUnauthorized, "invalid_grant", "The provider refused the authorization code: unknown, used or expired"))
 		}
 		if hintName == "" && provider == idp.Apple {
 			hintName = grant.Identity.Name // Apple posts the name beside the token, never in it
@@ -586,7 +583,7 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 		// verified like a native one, nonce binding included.
 		tok, _, err := set.Mint(provider, idp.TokenRequest{Identity: grant.Identity, Audience: grant.ClientID, Nonce: grant.Nonce, ExpiresIn: 10 * time.Minute, Now: now})
 		if err != nil {
-			return errorResponse(fail(http.StatusInternalServerError, "minting the provider token failed: "+err.Error()))
+			return errorResponse(fail(statusInternalServerError, "minting the provider token failed: "+err.Error()))
 		}
 		claims, verr := set.Verify(tok, idp.Check{Provider: provider, Audiences: auds, RawNonce: st.nonce, Now: now})
 		if verr != nil {
@@ -597,24 +594,23 @@ func (d *Domain) webCallback(r *router.Request, in callbackInput) *router.Respon
 		return badRequest("code should not be empty")
 	}
 
-	return update(d, func() *router.Response {
+	return update(d, func() *Reply {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
 			return errorResponse(denied)
 		}
 		u, resp := d.federatedAccount(a, provider, id, hintName)
 		if resp != nil {
-			if resp.Status == http.StatusConflict {
+			if resp.Status == statusConflict {
 				// The spec returns the link conflict through the redirect.
-				body, _ := resp.Body.(apierr.Body)
-				return router.Redirect(http.StatusSeeOther, withQuery(st.returnTo, "heimdall_error", body.Code))
+				return redirect(statusSeeOther, withQuery(st.returnTo, "heimdall_error", resp.Code))
 			}
-			return resp
+			return errorResponse(resp)
 		}
 		code := randomToken(32)
 		pruneExpired(a.web.results, func(w *webResult) time.Time { return w.expiresAt }, now)
 		a.web.results[tokenHash(code)] = &webResult{userID: u.ID, provider: provider, expiresAt: now.Add(webResultTTL)}
-		return router.Redirect(http.StatusSeeOther, withQuery(st.returnTo, "heimdall_code", code))
+		return redirect(statusSeeOther, withQuery(st.returnTo, "heimdall_code", code))
 	})
 }
 
@@ -622,7 +618,7 @@ type exchangeDTO struct {
 	Code string `json:"code"`
 }
 
-func (d *Domain) webExchange(r *router.Request) *router.Response {
+func (d *Domain) webExchange(r *Call) *Reply {
 	var in exchangeDTO
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -633,7 +629,7 @@ func (d *Domain) webExchange(r *router.Request) *router.Response {
 	slug := r.Param(0)
 	h := tokenHash(in.Code)
 	var is issued
-	if resp := update(d, func() *router.Response {
+	if resp := update(d, func() *Reply {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
 			return errorResponse(denied)
@@ -643,26 +639,26 @@ func (d *Domain) webExchange(r *router.Request) *router.Response {
 		if res == nil {
 			for _, other := range d.st.Apps {
 				if other != a && other.web.results[h] != nil {
-					return errorResponse(failCode(http.StatusForbidden, "code_wrong_app", "The code does not belong to this app"))
+					return errorResponse(failCode(statusForbidden, "code_wrong_app", "The code does not belong to this app"))
 				}
 			}
-			return errorResponse(failCode(http.StatusUnauthorized, "invalid_code", "Unknown code"))
+			return errorResponse(failCode(statusUnauthorized, "invalid_code", "Unknown code"))
 		}
 		if res.used {
-			return errorResponse(failCode(http.StatusUnauthorized, "code_already_used", "The code was already redeemed"))
+			return errorResponse(failCode(statusUnauthorized, "code_already_used", "The code was already redeemed"))
 		}
 		if !now.Before(res.expiresAt) {
-			return errorResponse(failCode(http.StatusUnauthorized, "code_expired", "The code expired"))
+			return errorResponse(failCode(statusUnauthorized, "code_expired", "The code expired"))
 		}
 		res.used = true
 		u := a.userByID[res.userID]
 		if u == nil {
-			return errorResponse(failCode(http.StatusUnauthorized, "invalid_code", "The account behind the code no longer exists"))
+			return errorResponse(failCode(statusUnauthorized, "invalid_code", "The account behind the code no longer exists"))
 		}
 		if denied := statusRefusal(u); denied != nil {
 			return errorResponse(denied)
 		}
-		is = d.startSession(r.HTTP, a, u, []string{"oauth", res.provider})
+		is = d.startSession(r, a, u, []string{"oauth", res.provider})
 		return nil
 	}); resp != nil {
 		return resp

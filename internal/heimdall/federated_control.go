@@ -12,6 +12,7 @@ import (
 
 	"github.com/heimdall-mock/heimdall-mock/internal/control"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
+	"github.com/heimdall-mock/heimdall-mock/internal/idp/signin"
 )
 
 // The fake identity providers' side of the control plane: their JWKS, an
@@ -20,7 +21,7 @@ import (
 func (d *Domain) federatedControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /__mock/idp/{provider}/jwks", d.idpJWKS)
 	mux.HandleFunc("POST /__mock/idp/{provider}/id-token", d.idpMintIDToken)
-	idp.Pages{Set: d.identityProviders, Now: d.now, ValidEmail: validEmail}.Routes(mux)
+	signin.Pages{Set: d.identityProviders, Now: d.now, ValidEmail: validEmail}.Routes(mux)
 }
 
 func (d *Domain) identityProviders() *idp.Set {
@@ -36,7 +37,7 @@ func (d *Domain) idpJWKS(w http.ResponseWriter, r *http.Request) {
 	provider := r.PathValue("provider")
 	jwks, ok := d.identityProviders().JWKSJSON(provider)
 	if !ok {
-		control.Error(w, http.StatusNotFound, "unknown_provider", "no fake provider "+provider+" publishes keys (apple, google)")
+		control.Error(w, statusNotFound, "unknown_provider", "no fake provider "+provider+" publishes keys (apple, google)")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -129,12 +130,12 @@ func (d *Domain) MintIDToken(provider string, in IDTokenRequest) (string, map[st
 func (d *Domain) idpMintIDToken(w http.ResponseWriter, r *http.Request) {
 	provider := r.PathValue("provider")
 	if !idp.IssuesIDTokens(provider) {
-		control.Error(w, http.StatusNotFound, "unknown_provider", "no fake provider "+provider+" issues ID tokens (apple, google)")
+		control.Error(w, statusNotFound, "unknown_provider", "no fake provider "+provider+" issues ID tokens (apple, google)")
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
-		control.Error(w, http.StatusBadRequest, "bad_body", err.Error())
+		control.Error(w, statusBadRequest, "bad_body", err.Error())
 		return
 	}
 	var in IDTokenRequest
@@ -142,7 +143,7 @@ func (d *Domain) idpMintIDToken(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&in); err != nil {
-			control.Error(w, http.StatusBadRequest, "bad_body", err.Error())
+			control.Error(w, statusBadRequest, "bad_body", err.Error())
 			return
 		}
 	}
@@ -150,10 +151,10 @@ func (d *Domain) idpMintIDToken(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var fe errField
 		if errors.As(err, &fe) {
-			control.Error(w, http.StatusBadRequest, "bad_"+fe.field, fe.Error())
+			control.Error(w, statusBadRequest, "bad_"+fe.field, fe.Error())
 			return
 		}
-		control.Error(w, http.StatusInternalServerError, "internal", err.Error())
+		control.Error(w, statusInternalServerError, "internal", err.Error())
 		return
 	}
 	out := map[string]any{"id_token": tok, "claims": claims}
@@ -166,5 +167,5 @@ func (d *Domain) idpMintIDToken(w http.ResponseWriter, r *http.Request) {
 		}
 		out["user"] = user
 	}
-	control.WriteJSON(w, http.StatusOK, out)
+	control.WriteJSON(w, statusOK, out)
 }

@@ -203,18 +203,18 @@ func (h *harness) outboxCode(addr, kind string) string {
 
 // direct calls a handler without the router, for bodies the spec does not
 // declare (form posts) and for defence tests with validation off.
-func (h *harness) direct(fn router.Handler, req *http.Request) *router.Response {
+func (h *harness) direct(fn Handler, req *http.Request) *router.Response {
 	h.t.Helper()
 	var body []byte
 	if req.Body != nil {
 		body, _ = io.ReadAll(req.Body)
 	}
 	slug := strings.Split(strings.TrimPrefix(req.URL.Path, "/"), "/")[0]
-	return fn(&router.Request{HTTP: req, Params: []string{slug}, Body: body})
+	return serve(fn)(&router.Request{HTTP: req, Params: []string{slug}, Body: body})
 }
 
 // direct2 calls a handler with no body and no credentials.
-func (h *harness) direct2(method, path string, fn router.Handler) resp {
+func (h *harness) direct2(method, path string, fn Handler) resp {
 	h.t.Helper()
 	req, _ := http.NewRequest(method, path, nil)
 	r := h.direct(fn, req)

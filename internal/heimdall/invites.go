@@ -1,12 +1,9 @@
 package heimdall
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // Invite limits, as the create DTO's 400 names them.
@@ -28,12 +25,12 @@ func inviteJSON(a *appRec, in *inviteRec) map[string]any {
 	}
 }
 
-func (d *Domain) listInvites(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) listInvites(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	return listPage(r, a.Invites, inviteSeq, false, nil,
 		func(in *inviteRec) map[string]any { return inviteJSON(a, in) })
 }
 
-func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) createInvite(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in struct {
 		Email          string `json:"email"`
 		Name           string `json:"name"`
@@ -75,7 +72,7 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 		return badRequest("expires_in_hours must be between 1 and 720")
 	}
 	if a.byContact[contactKey("email", in.Email)] != nil {
-		return errorResponse(failCode(http.StatusConflict, "EMAIL_TAKEN", "An end user with this email already exists"))
+		return errorResponse(failCode(statusConflict, "EMAIL_TAKEN", "An end user with this email already exists"))
 	}
 	now := d.now()
 	code := randomToken(18)
@@ -86,7 +83,7 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 	a.Invites = append(a.Invites, inv)
 	a.inviteByRef[inv.ID], a.inviteByRef[inv.Code] = inv, inv
 	if a.Notify.Enabled {
-		link := mailLink(d.baseURL(r.HTTP), a.Slug, "accept-invite", code)
+		link := mailLink(d.baseURL(r.Origin), a.Slug, "accept-invite", code)
 		if a.Notify.WebOrigin != nil && *a.Notify.WebOrigin != "" {
 			link = strings.TrimRight(*a.Notify.WebOrigin, "/") + "/accept-invite?code=" + url.QueryEscape(code)
 		}
@@ -96,23 +93,23 @@ func (d *Domain) createInvite(r *router.Request, a *appRec, k *apiKeyRec) *route
 		}, d.limits.Outbox)
 	}
 	d.audit(a, "invite.created", k.ID, "invite", inv.ID, "", map[string]any{"email": inv.Email, "role": role})
-	return router.JSON(http.StatusCreated, inviteJSON(a, inv))
+	return replyJSON(statusCreated, inviteJSON(a, inv))
 }
 
-func (d *Domain) revokeInvite(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) revokeInvite(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	inv := a.inviteByRef[r.Param(1)]
 	if inv == nil || inv.ID != r.Param(1) {
-		return errorResponse(fail(http.StatusNotFound, "Invite not found"))
+		return errorResponse(fail(statusNotFound, "Invite not found"))
 	}
 	if inv.RevokedAt == nil {
 		now := d.now()
 		inv.RevokedAt = &now
 	}
 	d.audit(a, "invite.revoked", k.ID, "invite", inv.ID, "", nil)
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
-func (d *Domain) acceptInvite(r *router.Request) *router.Response {
+func (d *Domain) acceptInvite(r *Call) *Reply {
 	var in struct {
 		Code        string `json:"code"`
 		Password    string `json:"password"`
@@ -127,17 +124,17 @@ func (d *Domain) acceptInvite(r *router.Request) *router.Response {
 	}
 	hash := hashPassword(in.Password)
 	var is issued
-	if resp := update(d, func() *router.Response {
+	if resp := update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
 			return errorResponse(denied)
 		}
 		inv := a.inviteByRef[in.Code]
 		if inv == nil || inv.Code != in.Code {
-			return errorResponse(fail(http.StatusNotFound, "Invite not found"))
+			return errorResponse(fail(statusNotFound, "Invite not found"))
 		}
 		if inv.RevokedAt != nil || !d.now().Before(inv.ExpiresAt) || inv.UseCount >= inv.MaxUses {
-			return errorResponse(failCode(http.StatusGone, "invite_unavailable", "Invite revoked, expired, or fully used"))
+			return errorResponse(failCode(statusGone, "invite_unavailable", "Invite revoked, expired, or fully used"))
 		}
 		if p := passwordProblems(a.Config, in.Password); len(p) > 0 {
 			return badRequest(p...)
@@ -164,7 +161,7 @@ func (d *Domain) acceptInvite(r *router.Request) *router.Response {
 		u := d.createUser(a, username, inv.Email, hash, name, role, true)
 		inv.UseCount++
 		d.audit(a, "invite.accepted", u.ID, "invite", inv.ID, u.ID, nil)
-		is = d.startSession(r.HTTP, a, u, []string{"pwd"})
+		is = d.startSession(r, a, u, []string{"pwd"})
 		return nil
 	}); resp != nil {
 		return resp

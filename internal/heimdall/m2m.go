@@ -2,17 +2,15 @@ package heimdall
 
 import (
 	"encoding/json"
-	"github.com/heimdall-mock/heimdall-mock/internal/keys"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 )
 
 // formOrJSON reads a body that OAuth clients send either way.
-func formOrJSON(r *router.Request) (map[string]string, error) {
+func formOrJSON(r *Call) (map[string]string, error) {
 	out := map[string]string{}
 	ct := r.Header("Content-Type")
 	if strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
@@ -44,7 +42,7 @@ func formDecoded(s string) string {
 	return s
 }
 
-func oauthError(status int, code, desc string) *router.Response {
+func oauthError(status int, code, desc string) *Reply {
 	return errorResponse(failCode(status, code, desc))
 }
 
@@ -53,27 +51,27 @@ func oauthError(status int, code, desc string) *router.Response {
 // client_id and client_secret. A request authenticates one way only: a
 // secret in both, or a body client_id other than Basic's, is the invalid
 // request RFC 6749 5.2 names.
-func clientAuth(r *router.Request, bodyID, bodySecret string) (id, secret string, basic bool, resp *router.Response) {
-	bid, bsecret, ok := r.HTTP.BasicAuth()
+func clientAuth(r *Call, bodyID, bodySecret string) (id, secret string, basic bool, resp *Reply) {
+	bid, bsecret, ok := r.BasicID, r.BasicSecret, r.HasBasic
 	if !ok {
 		return bodyID, bodySecret, false, nil
 	}
 	id, secret = formDecoded(bid), formDecoded(bsecret)
 	switch {
 	case bodySecret != "" && bodySecret != secret:
-		return "", "", true, oauthError(http.StatusBadRequest, "invalid_request", "client_secret in the body and HTTP Basic authentication: use one client authentication method")
+		return "", "", true, oauthError(statusBadRequest, "invalid_request", "client_secret in the body and HTTP Basic authentication: use one client authentication method")
 	case bodyID != "" && bodyID != id:
-		return "", "", true, oauthError(http.StatusBadRequest, "invalid_request", "client_id in the body does not match the HTTP Basic client")
+		return "", "", true, oauthError(statusBadRequest, "invalid_request", "client_id in the body does not match the HTTP Basic client")
 	}
 	return id, secret, true, nil
 }
 
 // invalidClient is the 401 of a client that failed to authenticate; one
 // that tried HTTP Basic is told the scheme (RFC 6749 5.2).
-func invalidClient(basic bool, desc string) *router.Response {
-	resp := oauthError(http.StatusUnauthorized, "invalid_client", desc)
+func invalidClient(basic bool, desc string) *Reply {
+	resp := oauthError(statusUnauthorized, "invalid_client", desc)
 	if basic {
-		resp.Header = http.Header{"Www-Authenticate": {`Basic realm="oauth"`}}
+		resp.Header = map[string]string{"WWW-Authenticate": `Basic realm="oauth"`}
 	}
 	return resp
 }
@@ -82,8 +80,8 @@ func invalidClient(basic bool, desc string) *router.Response {
 // client_id and client_secret, which the spec marks required: the body
 // the request is validated with gets them from the Basic header. A body
 // that contradicts Basic is refused here.
-func basicClientBody(r *router.Request) *router.Response {
-	if _, _, ok := r.HTTP.BasicAuth(); !ok || strings.HasPrefix(r.Header("Content-Type"), "application/x-www-form-urlencoded") {
+func basicClientBody(r *Call) *Reply {
+	if !r.HasBasic || strings.HasPrefix(r.Header("Content-Type"), "application/x-www-form-urlencoded") {
 		return nil
 	}
 	var body map[string]any
@@ -111,13 +109,13 @@ func basicClientBody(r *router.Request) *router.Response {
 	return nil
 }
 
-func (d *Domain) clientCredentials(r *router.Request) *router.Response {
+func (d *Domain) clientCredentials(r *Call) *Reply {
 	in, err := formOrJSON(r)
 	if err != nil {
 		return badRequest(err.Error())
 	}
 	if in["grant_type"] != "client_credentials" {
-		return oauthError(http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
+		return oauthError(statusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
 	}
 	id, secret, basic, resp := clientAuth(r, in["client_id"], in["client_secret"])
 	if resp != nil {
@@ -129,7 +127,7 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 	var claims map[string]any
 	var ks *keys.Keystore
 	var scopes []string
-	if resp := update(d, func() *router.Response {
+	if resp := update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
 			return errorResponse(denied)
@@ -142,7 +140,7 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 		if want := strings.Fields(in["scope"]); len(want) > 0 {
 			for _, s := range want {
 				if !slices.Contains(c.Scopes, s) {
-					return oauthError(http.StatusBadRequest, "invalid_scope", "Scope "+s+" is not granted to this client")
+					return oauthError(statusBadRequest, "invalid_scope", "Scope "+s+" is not granted to this client")
 				}
 			}
 			scopes = want
@@ -150,7 +148,7 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 		now := d.now()
 		c.LastUsedAt = &now
 		claims = map[string]any{
-			"iss": d.issuer(r.HTTP, a.Slug), "aud": a.Slug, "sub": c.ClientID, "client_id": c.ClientID,
+			"iss": d.issuer(r.Origin, a.Slug), "aud": a.Slug, "sub": c.ClientID, "client_id": c.ClientID,
 			"aid": a.ID, "type": typeM2M, "scopes": scopes,
 			"iat": now.Unix(), "exp": now.Add(accessTTL).Unix(),
 		}
@@ -162,18 +160,18 @@ func (d *Domain) clientCredentials(r *router.Request) *router.Response {
 	}
 	tok, err := ks.Sign(claims)
 	if err != nil {
-		return errorResponse(fail(http.StatusInternalServerError, "signing failed: "+err.Error()))
+		return errorResponse(fail(statusInternalServerError, "signing failed: "+err.Error()))
 	}
-	return router.JSON(http.StatusOK, map[string]any{
+	return replyJSON(statusOK, map[string]any{
 		"access_token": tok, "token_type": "Bearer", "expires_in": int(accessTTL.Seconds()),
 		"scope": strings.Join(scopes, " "),
 	})
 }
 
-func (d *Domain) introspect(r *router.Request) *router.Response {
+func (d *Domain) introspect(r *Call) *Reply {
 	bearer := r.Bearer()
 	if bearer == "" {
-		return errorResponse(fail(http.StatusUnauthorized, "Missing bearer token"))
+		return errorResponse(fail(statusUnauthorized, "Missing bearer token"))
 	}
 	in, err := formOrJSON(r)
 	if err != nil {
@@ -182,9 +180,9 @@ func (d *Domain) introspect(r *router.Request) *router.Response {
 	if t := in["token"]; t != "" && t != bearer {
 		return badRequest("token must match the bearer token")
 	}
-	return d.verifyToken(r, r.Param(0), bearer, func(a *appRec, p *principal, _ string) *router.Response {
+	return d.verifyToken(r, r.Param(0), bearer, func(a *appRec, p *principal, _ string) *Reply {
 		if p == nil {
-			return router.JSON(http.StatusOK, map[string]any{"active": false})
+			return replyJSON(statusOK, map[string]any{"active": false})
 		}
 		out := map[string]any{"active": true, "sub": p.sub, "aid": a.ID, "type": p.typ}
 		for _, k := range []string{"iss", "iat", "exp"} {
@@ -199,6 +197,6 @@ func (d *Domain) introspect(r *router.Request) *router.Response {
 		} else {
 			out["role"] = p.role
 		}
-		return router.JSON(http.StatusOK, out)
+		return replyJSON(statusOK, out)
 	})
 }

@@ -7,14 +7,11 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // MFA limits, from the operation descriptions.
@@ -160,7 +157,7 @@ func factorEmail(u *userRec, f *factorRec) string {
 
 // mfaChallenge answers a correct password of a user with enabled factors:
 // no session yet, only a challenge to complete. Caller holds d.mu.
-func (d *Domain) mfaChallenge(a *appRec, u *userRec, factors []*factorRec, tenantID string) *router.Response {
+func (d *Domain) mfaChallenge(a *appRec, u *userRec, factors []*factorRec, tenantID string) *Reply {
 	now := d.now()
 	token := randomToken(32)
 	// Challenges nobody completes would pile up: drop the expired ones.
@@ -175,7 +172,7 @@ func (d *Domain) mfaChallenge(a *appRec, u *userRec, factors []*factorRec, tenan
 		list = append(list, row)
 	}
 	d.audit(a, "user.mfa_challenged", u.ID, "end_user", u.ID, u.ID, nil)
-	return router.JSON(http.StatusOK, map[string]any{
+	return replyJSON(statusOK, map[string]any{
 		"mfa_required": true, "mfa_token": token, "expires_at": ts(now.Add(challengeTTL)), "factors": list,
 	})
 }
@@ -199,24 +196,21 @@ func (d *Domain) challenge(a *appRec, token string) (string, *challengeRec) {
 // spec names no retry field, and Retry-After is what HTTP clients read. A
 // locked or used-up challenge answers until it expires, after which only a
 // new sign-in helps.
-func tooManyRequests(code, msg string, now, until time.Time) *router.Response {
-	resp := errorResponse(failCode(http.StatusTooManyRequests, code, msg))
+func tooManyRequests(code, msg string, now, until time.Time) *Reply {
+	resp := errorResponse(failCode(statusTooManyRequests, code, msg))
 	secs := int64((until.Sub(now) + time.Second - 1) / time.Second)
 	if secs < 1 {
 		secs = 1
 	}
-	if resp.Header == nil {
-		resp.Header = http.Header{}
-	}
-	resp.Header.Set("Retry-After", strconv.FormatInt(secs, 10))
+	resp.Header = map[string]string{"Retry-After": strconv.FormatInt(secs, 10)}
 	return resp
 }
 
-var badChallenge = errorResponse(failCode(http.StatusUnauthorized, "mfa_token_invalid", "MFA challenge invalid or expired"))
+var badChallenge = errorResponse(failCode(statusUnauthorized, "mfa_token_invalid", "MFA challenge invalid or expired"))
 
 // finishChallenge starts the session a completed challenge was for.
 // Caller holds d.mu.
-func (d *Domain) finishChallenge(r *http.Request, a *appRec, hash string, c *challengeRec, method string) issued {
+func (d *Domain) finishChallenge(r *Call, a *appRec, hash string, c *challengeRec, method string) issued {
 	delete(a.challenges, hash)
 	u := a.userByID[c.UserID]
 	u.FailedLogins, u.LockedUntil = 0, nil
@@ -230,7 +224,7 @@ func (d *Domain) finishChallenge(r *http.Request, a *appRec, hash string, c *cha
 	return is
 }
 
-func (d *Domain) mfaVerify(r *router.Request) *router.Response {
+func (d *Domain) mfaVerify(r *Call) *Reply {
 	var in struct {
 		MFAToken string `json:"mfa_token"`
 		Code     string `json:"code"`
@@ -255,9 +249,9 @@ func (d *Domain) mfaVerify(r *router.Request) *router.Response {
 // a wrong answer (401 wrongCode) or complete the sign-in. check returns
 // the amr method the answer proves, "" for a wrong one; it runs under
 // d.mu. The session's token is signed after the lock is let go.
-func (d *Domain) answerChallenge(r *router.Request, token, wrongCode, wrongMsg string, check func(a *appRec, c *challengeRec, now time.Time) string) *router.Response {
+func (d *Domain) answerChallenge(r *Call, token, wrongCode, wrongMsg string, check func(a *appRec, c *challengeRec, now time.Time) string) *Reply {
 	var is issued
-	if resp := update(d, func() *router.Response {
+	if resp := update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
 			return errorResponse(denied)
@@ -273,9 +267,9 @@ func (d *Domain) answerChallenge(r *router.Request, token, wrongCode, wrongMsg s
 		method := check(a, c, now)
 		if method == "" {
 			c.Tries++
-			return errorResponse(failCode(http.StatusUnauthorized, wrongCode, wrongMsg))
+			return errorResponse(failCode(statusUnauthorized, wrongCode, wrongMsg))
 		}
-		is = d.finishChallenge(r.HTTP, a, h, c, method)
+		is = d.finishChallenge(r, a, h, c, method)
 		return nil
 	}); resp != nil {
 		return resp
@@ -289,7 +283,7 @@ func normalizeRecovery(code string) string {
 	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(code), "-", ""))
 }
 
-func (d *Domain) mfaRecover(r *router.Request) *router.Response {
+func (d *Domain) mfaRecover(r *Call) *Reply {
 	var in struct {
 		MFAToken     string `json:"mfa_token"`
 		RecoveryCode string `json:"recovery_code"`
@@ -319,7 +313,7 @@ func (d *Domain) sendOTP(a *appRec, addr string, ttl time.Duration) (string, tim
 	return tokenHash(code), now.Add(ttl)
 }
 
-func (d *Domain) mfaSendCode(r *router.Request) *router.Response {
+func (d *Domain) mfaSendCode(r *Call) *Reply {
 	var in struct {
 		MFAToken string `json:"mfa_token"`
 		FactorID string `json:"factor_id"`
@@ -327,7 +321,7 @@ func (d *Domain) mfaSendCode(r *router.Request) *router.Response {
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
-	return update(d, func() *router.Response {
+	return update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
 			return errorResponse(denied)
@@ -341,7 +335,7 @@ func (d *Domain) mfaSendCode(r *router.Request) *router.Response {
 			return badRequest("factor_id must name an enabled email factor on the challenge")
 		}
 		now := d.now()
-		var throttled *router.Response
+		var throttled *Reply
 		switch {
 		case c.Sends >= maxChallengeSends:
 			throttled = tooManyRequests("mfa_send_throttled", "Too many codes sent; sign in again", now, c.ExpiresAt)
@@ -371,7 +365,7 @@ type sentCode struct {
 // the spec says both paths share (30 s between codes to one address). On
 // success it mails the code and returns it with the 200 answer. Caller
 // holds d.mu.
-func (d *Domain) mailFactorCode(a *appRec, u *userRec, f *factorRec, throttled *router.Response) (*sentCode, *router.Response) {
+func (d *Domain) mailFactorCode(a *appRec, u *userRec, f *factorRec, throttled *Reply) (*sentCode, *Reply) {
 	if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
 		return nil, errorResponse(resp)
 	}
@@ -380,7 +374,7 @@ func (d *Domain) mailFactorCode(a *appRec, u *userRec, f *factorRec, throttled *
 	}
 	addr := factorEmail(u, f)
 	if addr == "" {
-		return nil, errorResponse(failCode(http.StatusGone, "contact_gone", "The factor's email contact no longer exists"))
+		return nil, errorResponse(failCode(statusGone, "contact_gone", "The factor's email contact no longer exists"))
 	}
 	now, key := d.now(), strings.ToLower(addr)
 	if last, ok := a.otpSentAt[key]; ok && now.Sub(last) < sendInterval {
@@ -393,22 +387,22 @@ func (d *Domain) mailFactorCode(a *appRec, u *userRec, f *factorRec, throttled *
 	}
 	a.otpSentAt[key] = now
 	hash, exp := d.sendOTP(a, addr, mfaCodeTTL)
-	return &sentCode{hash, exp}, router.JSON(http.StatusOK, map[string]any{"email_masked": maskEmail(addr), "code_expires_at": ts(exp)})
+	return &sentCode{hash, exp}, replyJSON(statusOK, map[string]any{"email_masked": maskEmail(addr), "code_expires_at": ts(exp)})
 }
 
-func (d *Domain) listFactors(_ *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) listFactors(_ *Call, a *appRec, p *principal) *Reply {
 	return factorList(a, p.user)
 }
 
 // factorList answers the factors of u not disabled, pending ones included.
-func factorList(a *appRec, u *userRec) *router.Response {
+func factorList(a *appRec, u *userRec) *Reply {
 	data := make([]map[string]any, 0)
 	for _, f := range a.Factors {
 		if f.UserID == u.ID && f.DisabledAt == nil {
 			data = append(data, factorJSON(f))
 		}
 	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data})
+	return replyJSON(statusOK, map[string]any{"data": data})
 }
 
 // factorDTO is the body that enrols a factor, by its user or an admin.
@@ -418,7 +412,7 @@ type factorDTO struct {
 	ContactID string `json:"contact_id"`
 }
 
-func (d *Domain) startEnrollment(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) startEnrollment(r *Call, a *appRec, p *principal) *Reply {
 	var in factorDTO
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -458,7 +452,7 @@ func (d *Domain) startEnrollment(r *router.Request, a *appRec, p *principal) *ro
 	a.Factors = append(a.Factors, f)
 	a.factorByID[f.ID] = f
 	d.audit(a, "mfa.enrollment_started", u.ID, "mfa_factor", f.ID, u.ID, map[string]any{"type": f.Type})
-	return router.JSON(http.StatusCreated, map[string]any{"factor": factorJSON(f), "enrollment": enrollment})
+	return replyJSON(statusCreated, map[string]any{"factor": factorJSON(f), "enrollment": enrollment})
 }
 
 // newRecoveryCodes replaces u's recovery codes and returns the plaintext
@@ -474,7 +468,7 @@ func newRecoveryCodes(u *userRec) []string {
 	return codes
 }
 
-func (d *Domain) confirmEnrollment(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) confirmEnrollment(r *Call, a *appRec, p *principal) *Reply {
 	var in struct {
 		Code  string   `json:"code"`
 		Codes []string `json:"codes"`
@@ -484,7 +478,7 @@ func (d *Domain) confirmEnrollment(r *router.Request, a *appRec, p *principal) *
 	}
 	f := a.factorByID[r.Param(1)]
 	if f == nil || f.UserID != p.user.ID || f.DisabledAt != nil {
-		return errorResponse(fail(http.StatusNotFound, "Factor not found"))
+		return errorResponse(fail(statusNotFound, "Factor not found"))
 	}
 	if f.Enabled {
 		return badRequest("factor is already enabled")
@@ -517,27 +511,27 @@ func (d *Domain) confirmEnrollment(r *router.Request, a *appRec, p *principal) *
 	f.Enabled, f.EnabledAt = true, &now
 	codes := newRecoveryCodes(p.user)
 	d.audit(a, "mfa.factor_enabled", p.user.ID, "mfa_factor", f.ID, p.user.ID, map[string]any{"type": f.Type})
-	return router.JSON(http.StatusOK, map[string]any{"factor": factorJSON(f), "recovery_codes": codes})
+	return replyJSON(statusOK, map[string]any{"factor": factorJSON(f), "recovery_codes": codes})
 }
 
-func (d *Domain) disableFactor(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) disableFactor(r *Call, a *appRec, p *principal) *Reply {
 	f := a.factorByID[r.Param(1)]
 	if f == nil || f.UserID != p.user.ID || f.DisabledAt != nil {
-		return errorResponse(fail(http.StatusNotFound, "Factor not found"))
+		return errorResponse(fail(statusNotFound, "Factor not found"))
 	}
 	now := d.now()
 	f.DisabledAt, f.Enabled = &now, false
 	d.audit(a, "mfa.factor_disabled", p.user.ID, "mfa_factor", f.ID, p.user.ID, nil)
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
-func (d *Domain) regenerateRecovery(_ *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) regenerateRecovery(_ *Call, a *appRec, p *principal) *Reply {
 	codes := newRecoveryCodes(p.user)
 	d.audit(a, "mfa.recovery_codes_regenerated", p.user.ID, "end_user", p.user.ID, p.user.ID, nil)
-	return router.JSON(http.StatusOK, map[string]any{"recovery_codes": codes})
+	return replyJSON(statusOK, map[string]any{"recovery_codes": codes})
 }
 
-func (d *Domain) stepUp(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) stepUp(r *Call, a *appRec, p *principal) *Reply {
 	var in struct {
 		Code string `json:"code"`
 	}
@@ -568,17 +562,17 @@ func (d *Domain) stepUp(r *router.Request, a *appRec, p *principal) *router.Resp
 			until := now.Add(stepUpLock)
 			s.StepUpLocked, s.StepUpFailures = &until, 0
 		}
-		return errorResponse(failCode(http.StatusUnauthorized, "mfa_code_invalid", "Invalid code"))
+		return errorResponse(failCode(statusUnauthorized, "mfa_code_invalid", "Invalid code"))
 	}
 	s.StepUpFailures, s.StepUpLocked, s.MFAAt = 0, nil, &now
 	if !slices.Contains(s.AMR, method) {
 		s.AMR = append(s.AMR, method)
 	}
 	d.audit(a, "mfa.step_up", u.ID, "session", s.ID, u.ID, map[string]any{"method": method})
-	return router.JSON(http.StatusOK, map[string]any{"amr": s.AMR, "mfa_at": ts(now)})
+	return replyJSON(statusOK, map[string]any{"amr": s.AMR, "mfa_at": ts(now)})
 }
 
-func (d *Domain) stepUpSendCode(r *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) stepUpSendCode(r *Call, a *appRec, p *principal) *Reply {
 	var in struct {
 		FactorID string `json:"factor_id"`
 	}
@@ -599,7 +593,7 @@ func (d *Domain) stepUpSendCode(r *router.Request, a *appRec, p *principal) *rou
 	if f == nil {
 		return badRequest("no enabled email factor matches")
 	}
-	var throttled *router.Response
+	var throttled *Reply
 	if now.Sub(s.StepUpSentAt) < sendInterval {
 		throttled = tooManyRequests("mfa_send_throttled", "Wait before asking for another code", now, s.StepUpSentAt.Add(sendInterval))
 	}

@@ -3,17 +3,14 @@ package heimdall
 import (
 	"encoding/base32"
 	"fmt"
-	"net/http"
 	"net/url"
-
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
-func (d *Domain) adminListFactors(_ *router.Request, a *appRec, _ *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) adminListFactors(_ *Call, a *appRec, _ *apiKeyRec, u *userRec) *Reply {
 	return factorList(a, u)
 }
 
-func (d *Domain) adminProvisionFactor(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) adminProvisionFactor(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	var in factorDTO
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
@@ -39,10 +36,10 @@ func (d *Domain) adminProvisionFactor(r *router.Request, a *appRec, k *apiKeyRec
 			c = u.contact(in.ContactID)
 		}
 		if c == nil || c.Type != "email" {
-			return errorResponse(fail(http.StatusNotFound, "Email contact not found"))
+			return errorResponse(fail(statusNotFound, "Email contact not found"))
 		}
 		if c.VerifiedAt == nil {
-			return errorResponse(failCode(http.StatusPreconditionFailed, "CONTACT_UNVERIFIED", "The email contact is not verified"))
+			return errorResponse(failCode(statusPreconditionFailed, "CONTACT_UNVERIFIED", "The email contact is not verified"))
 		}
 		f.ContactID = c.ID
 		enrollment = map[string]any{"email_masked": maskEmail(c.Value)}
@@ -53,16 +50,16 @@ func (d *Domain) adminProvisionFactor(r *router.Request, a *appRec, k *apiKeyRec
 	a.factorByID[f.ID] = f
 	codes := newRecoveryCodes(u)
 	d.audit(a, "mfa.factor_enabled", k.ID, "mfa_factor", f.ID, u.ID, map[string]any{"type": f.Type, "via": "admin"})
-	return router.JSON(http.StatusCreated, map[string]any{"factor": factorJSON(f), "enrollment": enrollment, "recovery_codes": codes})
+	return replyJSON(statusCreated, map[string]any{"factor": factorJSON(f), "enrollment": enrollment, "recovery_codes": codes})
 }
 
-func (d *Domain) adminDisableFactor(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func (d *Domain) adminDisableFactor(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	f := a.factorByID[r.Param(2)]
 	if f == nil || f.UserID != u.ID || f.DisabledAt != nil {
-		return errorResponse(fail(http.StatusNotFound, "Factor not found"))
+		return errorResponse(fail(statusNotFound, "Factor not found"))
 	}
 	now := d.now()
 	f.DisabledAt, f.Enabled = &now, false
 	d.audit(a, "mfa.factor_disabled", k.ID, "mfa_factor", f.ID, u.ID, map[string]any{"via": "admin"})
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }

@@ -2,12 +2,9 @@ package heimdall
 
 import (
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // knownProviders are the native sign-in providers, with their display names.
@@ -89,10 +86,10 @@ func providerJSON(p *providerRec) map[string]any {
 }
 
 func unknownProvider() *Error {
-	return fail(http.StatusBadRequest, "Unknown provider id")
+	return fail(statusBadRequest, "Unknown provider id")
 }
 
-func (d *Domain) listProviders(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) listProviders(_ *Call, a *appRec, _ *apiKeyRec) *Reply {
 	names := slices.Sorted(maps.Keys(knownProviders))
 	out := make([]map[string]any, 0, len(names))
 	for _, name := range names {
@@ -102,29 +99,29 @@ func (d *Domain) listProviders(_ *router.Request, a *appRec, _ *apiKeyRec) *rout
 		}
 		out = append(out, row)
 	}
-	return router.JSON(http.StatusOK, out)
+	return replyJSON(statusOK, out)
 }
 
 // configuredProvider resolves {provider} to the app's config of it: 400
 // for a provider the mock does not know, 404 for one not configured.
-func configuredProvider(r *router.Request, a *appRec) (*providerRec, *Error) {
+func configuredProvider(r *Call, a *appRec) (*providerRec, *Error) {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
 		return nil, unknownProvider()
 	}
 	p := a.provider(name)
 	if p == nil {
-		return nil, fail(http.StatusNotFound, "Provider not configured for this app")
+		return nil, fail(statusNotFound, "Provider not configured for this app")
 	}
 	return p, nil
 }
 
-func (d *Domain) getProvider(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) getProvider(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	p, denied := configuredProvider(r, a)
 	if denied != nil {
 		return errorResponse(denied)
 	}
-	return router.JSON(http.StatusOK, providerJSON(p))
+	return replyJSON(statusOK, providerJSON(p))
 }
 
 type providerDTO struct {
@@ -132,7 +129,7 @@ type providerDTO struct {
 	Enabled *bool          `json:"enabled"`
 }
 
-func (d *Domain) upsertProvider(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) upsertProvider(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
 		return errorResponse(unknownProvider())
@@ -157,10 +154,10 @@ func (d *Domain) upsertProvider(r *router.Request, a *appRec, k *apiKeyRec) *rou
 	// advises: verify end to end first, then flip it on.
 	p.Config, p.Enabled, p.UpdatedAt = storeProviderConfig(in.Config), in.Enabled != nil && *in.Enabled, now
 	d.audit(a, "provider.upserted", k.ID, "provider", name, "", map[string]any{"enabled": p.Enabled})
-	return router.JSON(http.StatusOK, providerJSON(p))
+	return replyJSON(statusOK, providerJSON(p))
 }
 
-func (d *Domain) patchProvider(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) patchProvider(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	p, denied := configuredProvider(r, a)
 	if denied != nil {
 		return errorResponse(denied)
@@ -180,10 +177,10 @@ func (d *Domain) patchProvider(r *router.Request, a *appRec, k *apiKeyRec) *rout
 	}
 	p.UpdatedAt = d.now()
 	d.audit(a, "provider.updated", k.ID, "provider", p.Provider, "", map[string]any{"enabled": p.Enabled})
-	return router.JSON(http.StatusOK, providerJSON(p))
+	return replyJSON(statusOK, providerJSON(p))
 }
 
-func (d *Domain) deleteProvider(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) deleteProvider(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
 		return errorResponse(unknownProvider())
@@ -192,5 +189,5 @@ func (d *Domain) deleteProvider(r *router.Request, a *appRec, k *apiKeyRec) *rou
 		a.Providers = slices.DeleteFunc(a.Providers, func(p *providerRec) bool { return p.Provider == name })
 		d.audit(a, "provider.deleted", k.ID, "provider", name, "", nil)
 	}
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }

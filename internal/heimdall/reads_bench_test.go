@@ -16,7 +16,7 @@ import (
 func BenchmarkReadsListAppsPlatformToken(b *testing.B) {
 	s := newBenchServer(b)
 	req := httptest.NewRequest("POST", "/", nil)
-	minted, err := s.d.mintPlatform(req, MintRequest{})
+	minted, err := s.d.mintPlatform(OriginOf(req), MintRequest{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,9 +2,7 @@ package heimdall
 
 import (
 	"errors"
-	"net/http"
 
-	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
@@ -29,27 +27,27 @@ type route struct {
 // accessRule is what guard reads of a row.
 type accessRule = route
 
-type binder func(d *Domain, rt route) router.Handler
+type binder func(d *Domain, rt route) Handler
 
 // plain binds a handler that reads its own request.
-func plain(f func(*Domain, *router.Request) *router.Response) binder {
-	return func(d *Domain, _ route) router.Handler {
-		return func(r *router.Request) *router.Response { return f(d, r) }
+func plain(f func(*Domain, *Call) *Reply) binder {
+	return func(d *Domain, _ route) Handler {
+		return func(r *Call) *Reply { return f(d, r) }
 	}
 }
 
 // admin binds a handler of the app's admin: the Platform API
 // (credAdmin) or the app's own admin lane (credAppAdmin).
-func admin(f func(*Domain, *router.Request, *appRec, *apiKeyRec) *router.Response) binder {
-	return func(d *Domain, rt route) router.Handler {
-		return d.adminLane(rt, func(r *router.Request, a *appRec, k *apiKeyRec) *router.Response { return f(d, r, a, k) })
+func admin(f func(*Domain, *Call, *appRec, *apiKeyRec) *Reply) binder {
+	return func(d *Domain, rt route) Handler {
+		return d.adminLane(rt, func(r *Call, a *appRec, k *apiKeyRec) *Reply { return f(d, r, a, k) })
 	}
 }
 
 // adminUser is admin for a handler of one end user (the path's user_id).
-func adminUser(f func(*Domain, *router.Request, *appRec, *apiKeyRec, *userRec) *router.Response) binder {
-	return func(d *Domain, rt route) router.Handler {
-		return d.adminLane(rt, forUser(func(r *router.Request, a *appRec, k *apiKeyRec, u *userRec) *router.Response {
+func adminUser(f func(*Domain, *Call, *appRec, *apiKeyRec, *userRec) *Reply) binder {
+	return func(d *Domain, rt route) Handler {
+		return d.adminLane(rt, forUser(func(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 			return f(d, r, a, k, u)
 		}))
 	}
@@ -57,10 +55,10 @@ func adminUser(f func(*Domain, *router.Request, *appRec, *apiKeyRec, *userRec) *
 
 // bulkOp is admin for one of the bulk end-user operations.
 func bulkOp(op string) binder {
-	return func(d *Domain, rt route) router.Handler { return d.adminLane(rt, d.bulk(op)) }
+	return func(d *Domain, rt route) Handler { return d.adminLane(rt, d.bulk(op)) }
 }
 
-func (d *Domain) adminLane(rt route, fn adminFn) router.Handler {
+func (d *Domain) adminLane(rt route, fn adminFn) Handler {
 	if rt.Cred == credAppAdmin {
 		return d.consumerAdmin(fn)
 	}
@@ -68,17 +66,17 @@ func (d *Domain) adminLane(rt route, fn adminFn) router.Handler {
 }
 
 // signedIn binds a handler of the signed-in end user.
-func signedIn(f func(*Domain, *router.Request, *appRec, *principal) *router.Response) binder {
-	return func(d *Domain, _ route) router.Handler {
-		return d.me(func(r *router.Request, a *appRec, p *principal) *router.Response { return f(d, r, a, p) })
+func signedIn(f func(*Domain, *Call, *appRec, *principal) *Reply) binder {
+	return func(d *Domain, _ route) Handler {
+		return d.me(func(r *Call, a *appRec, p *principal) *Reply { return f(d, r, a, p) })
 	}
 }
 
 // tenant binds a tenant handler: the Platform API's or the consumer's,
 // whose permission is the row's.
-func tenant(f func(*Domain, *router.Request, *appRec, tenantActor) *router.Response) binder {
-	return func(d *Domain, rt route) router.Handler {
-		fn := func(r *router.Request, a *appRec, c tenantActor) *router.Response { return f(d, r, a, c) }
+func tenant(f func(*Domain, *Call, *appRec, tenantActor) *Reply) binder {
+	return func(d *Domain, rt route) Handler {
+		fn := func(r *Call, a *appRec, c tenantActor) *Reply { return f(d, r, a, c) }
 		if rt.Cred == credAdmin {
 			return d.platformTenantRoute(fn)
 		}
@@ -88,7 +86,7 @@ func tenant(f func(*Domain, *router.Request, *appRec, tenantActor) *router.Respo
 
 // codeRoute binds the mint (or mail) handler of a code slot.
 func codeRoute(slot codeSlot, mail bool) binder {
-	return func(d *Domain, _ route) router.Handler {
+	return func(d *Domain, _ route) Handler {
 		if mail {
 			return d.mailCode(slot)
 		}
@@ -285,44 +283,20 @@ var accessByKey = func() map[string]route {
 	return m
 }()
 
-// Register binds every row of the routes table; guard runs before each
-// (and before request validation) as the registry's check.
-func (d *Domain) Register(reg *router.Registry) {
-	for _, rt := range routeTable {
-		reg.Handle(rt.Method, rt.Path, rt.bind(d, rt))
-	}
-	// Standard OAuth2 clients post forms (RFC 6749 4.4.2), as the discovery
-	// document's client_secret_basic implies, whatever the spec declares.
-	reg.AcceptBodies("POST", "/{app_slug}/v1/oauth/token", "application/x-www-form-urlencoded")
-	d.guardRoutes(reg)
-}
-
 // refusal is the answer for an error from read or update: the domain's
 // refusal as the NestJS body, anything else (a bug) as a 500 naming it.
-func refusal(err error) *router.Response {
+func refusal(err error) *Reply {
 	var e *Error
 	if errors.As(err, &e) {
 		return errorResponse(e)
 	}
-	return errorResponse(fail(http.StatusInternalServerError, err.Error()))
+	return errorResponse(fail(statusInternalServerError, err.Error()))
 }
 
 // noContentOr is the 204 of a change that succeeded, or its refusal.
-func noContentOr(e *Error) *router.Response {
+func noContentOr(e *Error) *Reply {
 	if e != nil {
 		return errorResponse(e)
 	}
-	return router.NoContent(http.StatusNoContent)
-}
-
-// errorResponse is the one place a domain refusal becomes the NestJS
-// error body the real service sends.
-func errorResponse(e *Error) *router.Response {
-	switch {
-	case e.Messages != nil:
-		return &router.Response{Status: e.Status, Body: apierr.Validation(e.Messages)}
-	case e.Code != "":
-		return &router.Response{Status: e.Status, Body: apierr.WithCode(e.Status, e.Code, e.Message)}
-	}
-	return &router.Response{Status: e.Status, Body: apierr.New(e.Status, e.Message)}
+	return noContent(statusNoContent)
 }

@@ -77,7 +77,7 @@ func TestErrorResponse(t *testing.T) {
 		{invalid("email must be an email"), `{"statusCode":400,"message":["email must be an email"],"error":"Bad Request"}`},
 		{invalid(), `{"statusCode":400,"message":[],"error":"Bad Request"}`},
 	} {
-		resp := errorResponse(c.err)
+		resp := toResponse(errorResponse(c.err))
 		body, err := json.Marshal(resp.Body)
 		if err != nil {
 			t.Fatal(err)

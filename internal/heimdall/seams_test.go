@@ -48,14 +48,45 @@ func TestOnlyReadAndUpdateTakeTheLock(t *testing.T) {
 	})
 }
 
-// A refusal is an *Error; errorResponse in routes.go alone turns one into
-// the NestJS body, so the wire shape of every refusal is decided once.
+// A refusal is an *Error; nestBody in surface.go alone turns one into the
+// NestJS body, so the wire shape of every refusal is decided once.
 func TestOnlyErrorResponseBuildsErrorBodies(t *testing.T) {
 	builders := map[string]bool{"router.Error": true, "router.ErrorCode": true,
 		"apierr.New": true, "apierr.WithCode": true, "apierr.Validation": true}
-	eachSelector(t, "routes.go", func(pos token.Position, sel *ast.SelectorExpr) {
+	eachSelector(t, "surface.go", func(pos token.Position, sel *ast.SelectorExpr) {
 		if pkg, ok := sel.X.(*ast.Ident); ok && builders[pkg.Name+"."+sel.Sel.Name] {
-			t.Errorf("%s: %s.%s builds an error body; return an *Error through errorResponse", pos, pkg.Name, sel.Sel.Name)
+			t.Errorf("%s: %s.%s builds an error body; return an *Error (errorResponse)", pos, pkg.Name, sel.Sel.Name)
 		}
 	})
+}
+
+// The domain's handlers read a Call and answer a Reply: only the files of
+// its HTTP surface (and of its control-plane routes) import net/http or
+// the router, so the domain rules never depend on how a request arrived.
+func TestOnlyTheSurfaceSpeaksHTTP(t *testing.T) {
+	surface := map[string]bool{
+		"surface.go": true, "routes.go": true, // the router's side of the seam
+		"control.go": true, "federated_control.go": true, "platform_control.go": true, "avatars_control.go": true, // /__mock routes
+		"webhooks_http.go": true, // deliveries are HTTP calls out
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if surface[name] || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			switch p := strings.Trim(imp.Path.Value, `"`); {
+			case p == "net/http", strings.HasSuffix(p, "/internal/router"), strings.HasSuffix(p, "/internal/apierr"):
+				t.Errorf("%s imports %s: take a Call, answer a Reply or an *Error", name, p)
+			}
+		}
+	}
 }

@@ -2,13 +2,10 @@ package heimdall
 
 import (
 	"fmt"
-	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // tenantRec is an organisation inside an app. Members hold one of the app's
@@ -170,22 +167,22 @@ func (c tenantActor) id() string {
 	return c.key.ID
 }
 
-type tenantFn func(r *router.Request, a *appRec, c tenantActor) *router.Response
+type tenantFn func(r *Call, a *appRec, c tenantActor) *Reply
 
 // consumerTenantRoute authenticates a /{app_slug}/v1/tenants... call. An
 // API key must hold perm; an end-user token may read the tenants it
 // belongs to and, as the tenant's owner or admin, manage them (checked by
 // the handlers through canManage).
-func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) router.Handler {
-	return func(r *router.Request) *router.Response {
+func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) Handler {
+	return func(r *Call) *Reply {
 		tok := r.Bearer()
 		if tok == "" {
-			return errorResponse(fail(http.StatusUnauthorized, "Missing bearer token"))
+			return errorResponse(fail(statusUnauthorized, "Missing bearer token"))
 		}
 		// An API key answers under one lock; a token is verified outside it
 		// (verifyToken locks for the lookup around the RSA check).
 		isKey := false
-		if resp := update(d, func() *router.Response {
+		if resp := update(d, func() *Reply {
 			if isKey = d.st.keyByHash[tokenHash(tok)] != nil; !isKey {
 				return nil
 			}
@@ -201,12 +198,12 @@ func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) router.Handler {
 		}); isKey {
 			return resp
 		}
-		return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *router.Response {
+		return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 			if p == nil {
-				return errorResponse(failCode(http.StatusUnauthorized, reason, "Invalid API key or token"))
+				return errorResponse(failCode(statusUnauthorized, reason, "Invalid API key or token"))
 			}
 			if p.typ != typeEndUser {
-				return errorResponse(fail(http.StatusForbidden, "M2M tokens cannot manage tenants"))
+				return errorResponse(fail(statusForbidden, "M2M tokens cannot manage tenants"))
 			}
 			return fn(r, a, tenantActor{user: p.user})
 		})
@@ -214,8 +211,8 @@ func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) router.Handler {
 }
 
 // platformTenantRoute wraps a /v1/apps/{app_id}/tenants... handler.
-func (d *Domain) platformTenantRoute(fn tenantFn) router.Handler {
-	return d.platform(func(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) platformTenantRoute(fn tenantFn) Handler {
+	return d.platform(func(r *Call, a *appRec, k *apiKeyRec) *Reply {
 		return fn(r, a, tenantActor{key: k})
 	})
 }
@@ -232,7 +229,7 @@ func (c tenantActor) memberOf(a *appRec, t *tenantRec) *memberRec {
 // a member" rule; keys see every tenant of their app.
 func (c tenantActor) canSee(a *appRec, t *tenantRec) *Error {
 	if c.user != nil && c.memberOf(a, t) == nil {
-		return failCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+		return failCode(statusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
 	}
 	return nil
 }
@@ -243,7 +240,7 @@ func (c tenantActor) canManage(a *appRec, t *tenantRec) *Error {
 		return resp
 	}
 	if m := c.memberOf(a, t); m != nil && m.RoleName != tenantAdminRoleOwner && m.RoleName != tenantAdminRoleAdmin {
-		return failCode(http.StatusForbidden, "NOT_TENANT_ADMIN", "Only the tenant's owner or admin may do this")
+		return failCode(statusForbidden, "NOT_TENANT_ADMIN", "Only the tenant's owner or admin may do this")
 	}
 	return nil
 }
@@ -258,17 +255,17 @@ func (c tenantActor) grantsRole(a *appRec, t *tenantRec, role string) *Error {
 	}
 	own := c.memberOf(a, t)
 	if own == nil {
-		return failCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+		return failCode(statusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
 	}
 	if role == tenantAdminRoleOwner && own.RoleName != tenantAdminRoleOwner {
-		return failCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only an owner may make owners")
+		return failCode(statusForbidden, "NOT_TENANT_OWNER", "Only an owner may make owners")
 	}
 	return narrowing(&apiKeyRec{Permissions: a.rolePermissions(own.RoleName)}, a.rolePermissions(role))
 }
 
 // openTenant resolves {tenant_id} (404 when unknown) and lets check, the
 // caller's canSee or canManage, refuse it.
-func openTenant(r *router.Request, a *appRec, check func(*appRec, *tenantRec) *Error) (*tenantRec, *Error) {
+func openTenant(r *Call, a *appRec, check func(*appRec, *tenantRec) *Error) (*tenantRec, *Error) {
 	t := a.tenant(r.Param(1))
 	if t == nil {
 		return nil, tenantNotFound()
@@ -279,7 +276,7 @@ func openTenant(r *router.Request, a *appRec, check func(*appRec, *tenantRec) *E
 	return t, nil
 }
 
-func tenantNotFound() *Error { return fail(http.StatusNotFound, "Tenant not found") }
+func tenantNotFound() *Error { return fail(statusNotFound, "Tenant not found") }
 
 // unknownMemberRole is a 400, not a 404: the spec's member routes name an
 // unknown role as a bad body and keep 404 for the tenant, account and
@@ -288,7 +285,7 @@ func unknownMemberRole() *Error {
 	return invalid("role_name must name an existing role")
 }
 
-func (d *Domain) listTenants(r *router.Request, a *appRec, c tenantActor) *router.Response {
+func (d *Domain) listTenants(r *Call, a *appRec, c tenantActor) *Reply {
 	status := r.Query("status")
 	if status != "" && !slices.Contains(tenantStatuses, status) {
 		return badRequest("status must be one of the following values: active, suspended, archived")
@@ -324,7 +321,7 @@ func tenantSlugFrom(name string) string {
 	return s
 }
 
-func (d *Domain) createTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
+func (d *Domain) createTenant(r *Call, a *appRec, c tenantActor) *Reply {
 	var in struct {
 		DisplayName string         `json:"display_name"`
 		Slug        *string        `json:"slug"`
@@ -338,7 +335,7 @@ func (d *Domain) createTenant(r *router.Request, a *appRec, c tenantActor) *rout
 		return badRequest("Idempotency-Key must be at most 255 characters")
 	}
 	if t := a.tenantByRef["idem:"+idem]; idem != "" && t != nil && d.now().Before(t.CreatedAt.Add(idempotencyTTL)) {
-		return router.JSON(http.StatusCreated, tenantJSON(a, t)) // a retry: the first answer again
+		return replyJSON(statusCreated, tenantJSON(a, t)) // a retry: the first answer again
 	}
 	name := strings.TrimSpace(in.DisplayName)
 	if name == "" || len([]rune(in.DisplayName)) > 200 {
@@ -351,7 +348,7 @@ func (d *Domain) createTenant(r *router.Request, a *appRec, c tenantActor) *rout
 		}
 		slug = *in.Slug
 		if a.tenantByRef["slug:"+slug] != nil {
-			return errorResponse(failCode(http.StatusConflict, "SLUG_TAKEN", "Tenant slug already in use"))
+			return errorResponse(failCode(statusConflict, "SLUG_TAKEN", "Tenant slug already in use"))
 		}
 	} else {
 		// A derived slug never conflicts: a taken one gets a random suffix.
@@ -380,18 +377,18 @@ func (d *Domain) createTenant(r *router.Request, a *appRec, c tenantActor) *rout
 		d.addMembership(a, t, c.user.ID, tenantAdminRoleOwner, nil)
 	}
 	d.audit(a, "tenant.created", c.id(), "tenant", t.ID, "", map[string]any{"tenant_id": t.ID, "slug": t.Slug})
-	return router.JSON(http.StatusCreated, tenantJSON(a, t))
+	return replyJSON(statusCreated, tenantJSON(a, t))
 }
 
-func (d *Domain) getTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
+func (d *Domain) getTenant(r *Call, a *appRec, c tenantActor) *Reply {
 	t, resp := openTenant(r, a, c.canSee)
 	if resp != nil {
 		return errorResponse(resp)
 	}
-	return router.JSON(http.StatusOK, tenantJSON(a, t))
+	return replyJSON(statusOK, tenantJSON(a, t))
 }
 
-func (d *Domain) updateTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
+func (d *Domain) updateTenant(r *Call, a *appRec, c tenantActor) *Reply {
 	t, resp := openTenant(r, a, c.canManage)
 	if resp != nil {
 		return errorResponse(resp)
@@ -419,7 +416,7 @@ func (d *Domain) updateTenant(r *router.Request, a *appRec, c tenantActor) *rout
 		return badRequest(problems...)
 	}
 	if in.Slug != nil && *in.Slug != t.Slug && a.tenantByRef["slug:"+*in.Slug] != nil {
-		return errorResponse(failCode(http.StatusConflict, "SLUG_TAKEN", "Tenant slug already in use"))
+		return errorResponse(failCode(statusConflict, "SLUG_TAKEN", "Tenant slug already in use"))
 	}
 	a.unindexTenant(t)
 	changed := []string{}
@@ -442,16 +439,16 @@ func (d *Domain) updateTenant(r *router.Request, a *appRec, c tenantActor) *rout
 	a.indexTenant(t)
 	t.UpdatedAt = d.now()
 	d.audit(a, "tenant.updated", c.id(), "tenant", t.ID, "", map[string]any{"tenant_id": t.ID, "fields": changed})
-	return router.JSON(http.StatusOK, tenantJSON(a, t))
+	return replyJSON(statusOK, tenantJSON(a, t))
 }
 
-func (d *Domain) deleteTenant(r *router.Request, a *appRec, c tenantActor) *router.Response {
+func (d *Domain) deleteTenant(r *Call, a *appRec, c tenantActor) *Reply {
 	t := a.tenant(r.Param(1))
 	if t == nil {
 		return errorResponse(tenantNotFound())
 	}
 	if m := c.memberOf(a, t); c.user != nil && (m == nil || m.RoleName != tenantAdminRoleOwner) {
-		return errorResponse(failCode(http.StatusForbidden, "NOT_TENANT_OWNER", "Only the tenant's owner may delete it"))
+		return errorResponse(failCode(statusForbidden, "NOT_TENANT_OWNER", "Only the tenant's owner may delete it"))
 	}
 	a.unindexTenant(t)
 	a.Tenants = removeBySeq(a.Tenants, t.Seq, tenantSeq)
@@ -469,10 +466,10 @@ func (d *Domain) deleteTenant(r *router.Request, a *appRec, c tenantActor) *rout
 		}
 	}
 	d.audit(a, "tenant.deleted", c.id(), "tenant", t.ID, "", map[string]any{"tenant_id": t.ID})
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
-func (d *Domain) listTenantMembers(r *router.Request, a *appRec, c tenantActor) *router.Response {
+func (d *Domain) listTenantMembers(r *Call, a *appRec, c tenantActor) *Reply {
 	t, resp := openTenant(r, a, c.canSee)
 	if resp != nil {
 		return errorResponse(resp)
@@ -494,7 +491,7 @@ func (d *Domain) addMembership(a *appRec, t *tenantRec, accountID, role string, 
 	return m
 }
 
-func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *router.Response {
+func (d *Domain) addTenantMember(r *Call, a *appRec, c tenantActor) *Reply {
 	t, resp := openTenant(r, a, c.canManage)
 	if resp != nil {
 		return errorResponse(resp)
@@ -543,7 +540,7 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 		}
 		if a.byUsername[foldKey(username)] != nil {
 			if in.Username != "" {
-				return errorResponse(failCode(http.StatusConflict, "USERNAME_TAKEN", "Username already in use"))
+				return errorResponse(failCode(statusConflict, "USERNAME_TAKEN", "Username already in use"))
 			}
 			username += "-" + randomHex(3)
 		}
@@ -552,18 +549,18 @@ func (d *Domain) addTenantMember(r *router.Request, a *appRec, c tenantActor) *r
 		d.audit(a, "user.created", c.id(), "end_user", u.ID, u.ID, map[string]any{"via": "tenant_member"})
 	}
 	if a.memberByKey[memberKey(t.ID, u.ID)] != nil {
-		return errorResponse(failCode(http.StatusConflict, "MEMBER_EXISTS", "Account is already a member of this tenant"))
+		return errorResponse(failCode(statusConflict, "MEMBER_EXISTS", "Account is already a member of this tenant"))
 	}
 	by := c.id()
 	m := d.addMembership(a, t, u.ID, in.RoleName, &by)
 	d.audit(a, "tenant.member.added", c.id(), "tenant", t.ID, u.ID,
 		map[string]any{"tenant_id": t.ID, "account_id": u.ID, "role_name": in.RoleName})
-	return router.JSON(http.StatusCreated, map[string]any{
+	return replyJSON(statusCreated, map[string]any{
 		"membership": memberJSON(a, m), "account_id": u.ID, "created_account": created,
 	})
 }
 
-func (d *Domain) tenantMember(r *router.Request, a *appRec, c tenantActor, manage bool) (*tenantRec, *memberRec, *Error) {
+func (d *Domain) tenantMember(r *Call, a *appRec, c tenantActor, manage bool) (*tenantRec, *memberRec, *Error) {
 	check := c.canSee
 	if manage {
 		check = c.canManage
@@ -574,7 +571,7 @@ func (d *Domain) tenantMember(r *router.Request, a *appRec, c tenantActor, manag
 	}
 	m := a.memberByKey[memberKey(t.ID, r.Param(2))]
 	if m == nil {
-		return nil, nil, fail(http.StatusNotFound, "Membership not found")
+		return nil, nil, fail(statusNotFound, "Membership not found")
 	}
 	return t, m, nil
 }
@@ -593,7 +590,7 @@ func (a *appRec) lastOwner(m *memberRec) bool {
 	return true
 }
 
-func (d *Domain) updateTenantMember(r *router.Request, a *appRec, c tenantActor) *router.Response {
+func (d *Domain) updateTenantMember(r *Call, a *appRec, c tenantActor) *Reply {
 	var in struct {
 		RoleName string `json:"role_name"`
 	}
@@ -620,10 +617,10 @@ func (d *Domain) updateTenantMember(r *router.Request, a *appRec, c tenantActor)
 	m.RoleName = in.RoleName
 	d.audit(a, "tenant.member.role_changed", c.id(), "tenant", t.ID, m.AccountID,
 		map[string]any{"tenant_id": t.ID, "account_id": m.AccountID, "role_name": in.RoleName, "previous_role_name": old})
-	return router.JSON(http.StatusOK, memberJSON(a, m))
+	return replyJSON(statusOK, memberJSON(a, m))
 }
 
-func (d *Domain) removeTenantMember(r *router.Request, a *appRec, c tenantActor) *router.Response {
+func (d *Domain) removeTenantMember(r *Call, a *appRec, c tenantActor) *Reply {
 	t := a.tenant(r.Param(1))
 	if t == nil {
 		return errorResponse(tenantNotFound())
@@ -637,7 +634,7 @@ func (d *Domain) removeTenantMember(r *router.Request, a *appRec, c tenantActor)
 		}
 	}
 	if m == nil {
-		return errorResponse(fail(http.StatusNotFound, "Membership not found"))
+		return errorResponse(fail(statusNotFound, "Membership not found"))
 	}
 	if c.user != nil && a.lastOwner(m) {
 		return badRequest("a tenant must keep an owner")
@@ -651,10 +648,10 @@ func (d *Domain) removeTenantMember(r *router.Request, a *appRec, c tenantActor)
 	}
 	d.audit(a, "tenant.member.removed", c.id(), "tenant", t.ID, m.AccountID,
 		map[string]any{"tenant_id": t.ID, "account_id": m.AccountID})
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
-func (d *Domain) myTenants(_ *router.Request, a *appRec, p *principal) *router.Response {
+func (d *Domain) myTenants(_ *Call, a *appRec, p *principal) *Reply {
 	data := make([]map[string]any, 0)
 	for _, m := range a.Memberships {
 		if m.AccountID != p.user.ID {
@@ -669,13 +666,13 @@ func (d *Domain) myTenants(_ *router.Request, a *appRec, p *principal) *router.R
 			"display_name": t.DisplayName, "role_name": m.RoleName, "joined_at": ts(m.JoinedAt),
 		})
 	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data})
+	return replyJSON(statusOK, map[string]any{"data": data})
 }
 
 // switchTenant re-issues the caller's tokens inside another tenant: the
 // session remembers the tenant, so later refreshes keep org_id/org_role,
 // and the refresh token rotates as on /auth/refresh.
-func (d *Domain) switchTenant(r *router.Request) *router.Response {
+func (d *Domain) switchTenant(r *Call) *Reply {
 	var in struct {
 		TenantID string `json:"tenant_id"`
 	}
@@ -683,7 +680,7 @@ func (d *Domain) switchTenant(r *router.Request) *router.Response {
 		return badRequest(err.Error())
 	}
 	var is issued
-	resp := d.me(func(r *router.Request, a *appRec, p *principal) *router.Response {
+	resp := d.me(func(r *Call, a *appRec, p *principal) *Reply {
 		if in.TenantID == "" { // after the token check, as the real service's guard runs first
 			return badRequest("tenant_id should not be empty")
 		}
@@ -692,16 +689,16 @@ func (d *Domain) switchTenant(r *router.Request) *router.Response {
 			return errorResponse(tenantNotFound())
 		}
 		if a.memberByKey[memberKey(t.ID, p.user.ID)] == nil {
-			return errorResponse(failCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant"))
+			return errorResponse(failCode(statusForbidden, "NOT_A_MEMBER", "Not a member of this tenant"))
 		}
 		if t.Status != "active" {
-			return errorResponse(failCode(http.StatusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status))
+			return errorResponse(failCode(statusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status))
 		}
 		s, now := p.session, d.now()
 		refresh := a.rotateRefresh(s)
 		s.TenantID, s.LastUsedAt = t.ID, &now
 		d.audit(a, "user.tenant_switched", p.user.ID, "tenant", t.ID, p.user.ID, map[string]any{"tenant_id": t.ID})
-		is = issued{claims: d.userClaims(r.HTTP, a, p.user, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
+		is = issued{claims: d.userClaims(r.Origin, a, p.user, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
 		return nil
 	})(r)
 	if resp != nil {
@@ -729,10 +726,10 @@ func (a *appRec) tenantClaims(u *userRec, s *sessionRec, claims map[string]any) 
 func (a *appRec) signinTenant(u *userRec, ref string) (*tenantRec, *Error) {
 	t := a.tenant(ref)
 	if t == nil || a.memberByKey[memberKey(t.ID, u.ID)] == nil {
-		return nil, failCode(http.StatusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
+		return nil, failCode(statusForbidden, "NOT_A_MEMBER", "Not a member of this tenant")
 	}
 	if t.Status != "active" {
-		return nil, failCode(http.StatusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status)
+		return nil, failCode(statusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status)
 	}
 	return t, nil
 }

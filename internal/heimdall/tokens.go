@@ -1,12 +1,10 @@
 package heimdall
 
 import (
-	"net/http"
 	"slices"
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // Token types, as carried in the type claim.
@@ -40,7 +38,7 @@ func accessTTLFor(cfg authConfig) time.Duration {
 // startSession creates a session for u and the claims of its first access
 // token. Caller holds d.mu. The oldest sessions are evicted beyond
 // max_sessions.
-func (d *Domain) startSession(r *http.Request, a *appRec, u *userRec, amr []string) issued {
+func (d *Domain) startSession(r *Call, a *appRec, u *userRec, amr []string) issued {
 	now := d.now()
 	live := a.liveSessions(u.ID, now)
 	if maxN := a.Config.MaxSessions; maxN > 0 {
@@ -56,24 +54,26 @@ func (d *Domain) startSession(r *http.Request, a *appRec, u *userRec, amr []stri
 		AMR: amr, CreatedAt: now, ExpiresAt: now.Add(time.Duration(a.Config.SessionDurationMinutes) * time.Minute),
 		LastUsedAt: &now,
 	}
+	var at Origin
 	if r != nil {
-		s.UserAgent = strPtrOrNil(r.UserAgent())
-		s.IP = strPtrOrNil(clientIP(r))
+		s.UserAgent = strPtrOrNil(r.UserAgent)
+		s.IP = strPtrOrNil(r.ClientIP)
+		at = r.Origin
 	}
 	a.addSession(s)
 	a.capSessions(d.limits.SessionsPerApp)
 	u.LastUsedAt = &now
-	return issued{claims: d.userClaims(r, a, u, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
+	return issued{claims: d.userClaims(at, a, u, s, now), refresh: refresh, ttl: accessTTLFor(a.Config), ks: a.keystore}
 }
 
 // userClaims are an end user's access-token claims. Caller holds d.mu.
-func (d *Domain) userClaims(r *http.Request, a *appRec, u *userRec, s *sessionRec, now time.Time) map[string]any {
+func (d *Domain) userClaims(o Origin, a *appRec, u *userRec, s *sessionRec, now time.Time) map[string]any {
 	role := u.Role
 	if s.Role != "" {
 		role = s.Role
 	}
 	claims := map[string]any{
-		"iss": d.issuer(r, a.Slug), "aud": a.Slug, "sub": u.ID, "aid": a.ID, "sid": s.ID,
+		"iss": d.issuer(o, a.Slug), "aud": a.Slug, "sub": u.ID, "aid": a.ID, "sid": s.ID,
 		"role": role, "type": typeEndUser, "amr": append([]string(nil), s.AMR...),
 		"iat": now.Unix(), "exp": now.Add(accessTTLFor(a.Config)).Unix(),
 	}
@@ -86,28 +86,15 @@ func (d *Domain) userClaims(r *http.Request, a *appRec, u *userRec, s *sessionRe
 
 // tokenResponse signs the access token and shapes ConsumerTokenResponseDto.
 // Call it without d.mu: signing is the slow part of every sign-in.
-func tokenResponse(is issued) *router.Response {
+func tokenResponse(is issued) *Reply {
 	tok, err := is.ks.Sign(is.claims)
 	if err != nil {
-		return errorResponse(fail(http.StatusInternalServerError, "signing failed: "+err.Error()))
+		return errorResponse(fail(statusInternalServerError, "signing failed: "+err.Error()))
 	}
-	return router.JSON(http.StatusOK, map[string]any{
+	return replyJSON(statusOK, map[string]any{
 		"access_token": tok, "refresh_token": is.refresh,
 		"expires_in": int(is.ttl.Seconds()), "token_type": "Bearer",
 	})
-}
-
-func clientIP(r *http.Request) string {
-	if f := r.Header.Get("X-Forwarded-For"); f != "" {
-		return f
-	}
-	host := r.RemoteAddr
-	for i := len(host) - 1; i >= 0; i-- {
-		if host[i] == ':' {
-			return host[:i]
-		}
-	}
-	return host
 }
 
 // principal is who a verified token speaks for.
@@ -126,7 +113,7 @@ type principal struct {
 // verifyToken checks a token against the app named slug and calls fn with
 // d.mu held and the principal (nil with a reason when the token is bad).
 // App errors (unknown slug, ...) are returned as responses directly.
-func (d *Domain) verifyToken(r *router.Request, slug, token string, fn func(a *appRec, p *principal, reason string) *router.Response) *router.Response {
+func (d *Domain) verifyToken(r *Call, slug, token string, fn func(a *appRec, p *principal, reason string) *Reply) *Reply {
 	var ks *keys.Keystore
 	if denied := read(d, func() *Error {
 		a, denied := d.consumerApp(slug)
@@ -142,7 +129,7 @@ func (d *Domain) verifyToken(r *router.Request, slug, token string, fn func(a *a
 	if token != "" {
 		var err error
 		claims, err = ks.Verify(token, keys.Expect{
-			Issuers: d.acceptedIssuers(r.HTTP, slug, true),
+			Issuers: d.acceptedIssuers(r.Origin, slug, true),
 			Now:     d.now(),
 		})
 		reason = keys.ReasonOf(err)
@@ -150,7 +137,7 @@ func (d *Domain) verifyToken(r *router.Request, slug, token string, fn func(a *a
 			reason = keys.ReasonMalformed
 		}
 	}
-	return update(d, func() *router.Response {
+	return update(d, func() *Reply {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
 			return errorResponse(denied)

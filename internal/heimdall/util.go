@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,8 +19,6 @@ import (
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
-
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // newID returns a random RFC 4122 version 4 uuid, the id format the real
@@ -292,7 +289,7 @@ func setIfGiven[T any](dst *T, v *T) {
 // listPage answers one page of items as {data, pagination}: limit and
 // cursor come from the query, keep (nil keeps all) filters, and view
 // renders a row. Every list operation of the API shares this shape.
-func listPage[T any](r *router.Request, items []T, seqOf func(T) int64, desc bool, keep func(T) bool, view func(T) map[string]any) *router.Response {
+func listPage[T any](r *Call, items []T, seqOf func(T) int64, desc bool, keep func(T) bool, view func(T) map[string]any) *Reply {
 	limit, err := parseLimit(r.Query("limit"))
 	if err != nil {
 		return badRequest(err.Error())
@@ -305,7 +302,7 @@ func listPage[T any](r *router.Request, items []T, seqOf func(T) int64, desc boo
 	for _, x := range rows {
 		data = append(data, view(x))
 	}
-	return router.JSON(http.StatusOK, map[string]any{"data": data, "pagination": pg})
+	return replyJSON(statusOK, map[string]any{"data": data, "pagination": pg})
 }
 
 // Seq readers, for paginate and removeBySeq.

@@ -1,21 +1,16 @@
 package heimdall
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
 // webhookRec is an app's outbound webhook config. The signing secret is
@@ -130,6 +125,14 @@ func webhookEvents(ev *auditRec) []string {
 	return nil
 }
 
+// poster sends one webhook delivery over HTTP: the surface's part of a
+// delivery (webhooks_http.go), so the scheduler and its records stay
+// free of net/http.
+type poster interface {
+	post(url string, body []byte, header map[string]string) (status int, err error)
+	closeIdle()
+}
+
 // webhookLoop is the delivery scheduler: started on first use, stopped by
 // Close. inflight keeps an attempt from starting twice; d.mu guards it.
 type webhookLoop struct {
@@ -138,7 +141,7 @@ type webhookLoop struct {
 	closed   bool
 	wg       sync.WaitGroup
 	inflight map[string]bool
-	client   *http.Client
+	post     poster
 }
 
 // emitWebhook queues the webhook events an audit event fires. Caller holds
@@ -181,7 +184,7 @@ func (d *Domain) startWebhookLoop() {
 	d.hooks.start.Do(func() {
 		d.hooks.stop = make(chan struct{})
 		d.hooks.inflight = map[string]bool{}
-		d.hooks.client = &http.Client{Timeout: webhookTimeout}
+		d.hooks.post = newPoster(webhookTimeout)
 		d.hooks.wg.Add(1)
 		go d.webhookLoop(d.hooks.stop)
 	})
@@ -201,9 +204,8 @@ func (d *Domain) Close() {
 		close(stop)
 	}
 	d.hooks.wg.Wait()
-	client := read(d, func() *http.Client { return d.hooks.client })
-	if client != nil {
-		client.CloseIdleConnections()
+	if post := read(d, func() poster { return d.hooks.post }); post != nil {
+		post.closeIdle()
 	}
 }
 
@@ -276,24 +278,20 @@ func webhookSignature(secret string, t int64, body []byte) string {
 // attempt sends one delivery and records its outcome.
 func (d *Domain) attempt(j webhookJob) {
 	sentAt := d.now()
-	req, err := http.NewRequest(http.MethodPost, j.url, bytes.NewReader(j.payload))
+	start := time.Now()
+	code, err := d.hooks.post.post(j.url, j.payload, map[string]string{
+		"Content-Type":         "application/json",
+		"User-Agent":           "heimdall-mock-webhooks",
+		"X-Heimdall-Event":     j.eventType,
+		"X-Heimdall-Delivery":  j.eventID,
+		WebhookSignatureHeader: webhookSignature(j.secret, sentAt.Unix(), j.payload),
+	})
 	var status *int
 	var errMsg *string
-	start := time.Now()
 	if err == nil {
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("User-Agent", "heimdall-mock-webhooks")
-		req.Header.Set("X-Heimdall-Event", j.eventType)
-		req.Header.Set("X-Heimdall-Delivery", j.eventID)
-		req.Header.Set(WebhookSignatureHeader, webhookSignature(j.secret, sentAt.Unix(), j.payload))
-		var res *http.Response
-		if res, err = d.hooks.client.Do(req); err == nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<10))
-			res.Body.Close()
-			status = &res.StatusCode
-			if res.StatusCode < 200 || res.StatusCode > 299 {
-				errMsg = ptr("HTTP " + strconv.Itoa(res.StatusCode))
-			}
+		status = &code
+		if code < 200 || code > 299 {
+			errMsg = ptr("HTTP " + strconv.Itoa(code))
 		}
 	}
 	if err != nil {
@@ -354,18 +352,18 @@ func webhookJSON(a *appRec, wh *webhookRec, withSecret bool) map[string]any {
 
 func newWebhookSecret() string { return "whsec_" + randomToken(32) }
 
-func noWebhook() *Error { return fail(http.StatusNotFound, "No webhook configured") }
+func noWebhook() *Error { return fail(statusNotFound, "No webhook configured") }
 
 // getWebhook answers the config. With none configured the spec's text says
 // null, but its schema is a non-nullable object, so the mock answers 404.
-func (d *Domain) getWebhook(_ *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) getWebhook(_ *Call, a *appRec, _ *apiKeyRec) *Reply {
 	if a.Webhook == nil {
 		return errorResponse(noWebhook())
 	}
-	return router.JSON(http.StatusOK, webhookJSON(a, a.Webhook, false))
+	return replyJSON(statusOK, webhookJSON(a, a.Webhook, false))
 }
 
-func (d *Domain) upsertWebhook(r *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) upsertWebhook(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in struct {
 		URL        string   `json:"url"`
 		EventTypes []string `json:"event_types"`
@@ -401,30 +399,30 @@ func (d *Domain) upsertWebhook(r *router.Request, a *appRec, k *apiKeyRec) *rout
 	wh.DisabledAt, wh.DisabledReason, wh.ConsecutiveFailures = nil, nil, 0
 	d.startWebhookLoop()
 	d.audit(a, "webhook.upserted", k.ID, "webhook", wh.ID, "", map[string]any{"url": wh.URL})
-	return router.JSON(http.StatusOK, webhookJSON(a, wh, true))
+	return replyJSON(statusOK, webhookJSON(a, wh, true))
 }
 
-func (d *Domain) deleteWebhook(_ *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) deleteWebhook(_ *Call, a *appRec, k *apiKeyRec) *Reply {
 	if a.Webhook == nil {
 		return errorResponse(noWebhook())
 	}
 	id := a.Webhook.ID
 	a.Webhook, a.Deliveries = nil, nil
 	d.audit(a, "webhook.deleted", k.ID, "webhook", id, "", nil)
-	return router.NoContent(http.StatusNoContent)
+	return noContent(statusNoContent)
 }
 
-func (d *Domain) rotateWebhookSecret(_ *router.Request, a *appRec, k *apiKeyRec) *router.Response {
+func (d *Domain) rotateWebhookSecret(_ *Call, a *appRec, k *apiKeyRec) *Reply {
 	wh := a.Webhook
 	if wh == nil {
 		return errorResponse(noWebhook())
 	}
 	wh.Secret, wh.UpdatedAt = newWebhookSecret(), d.now()
 	d.audit(a, "webhook.secret_rotated", k.ID, "webhook", wh.ID, "", nil)
-	return router.JSON(http.StatusOK, webhookJSON(a, wh, true))
+	return replyJSON(statusOK, webhookJSON(a, wh, true))
 }
 
-func (d *Domain) listWebhookAttempts(r *router.Request, a *appRec, _ *apiKeyRec) *router.Response {
+func (d *Domain) listWebhookAttempts(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	limit := defaultLimit
 	if s := strings.TrimSpace(r.Query("limit")); s != "" {
 		n, err := strconv.Atoi(s)
@@ -446,5 +444,5 @@ func (d *Domain) listWebhookAttempts(r *router.Request, a *appRec, _ *apiKeyRec)
 		}
 		out = append(out, row)
 	}
-	return router.JSON(http.StatusOK, out)
+	return replyJSON(statusOK, out)
 }

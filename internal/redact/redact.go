@@ -16,7 +16,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
-	"net/http"
+	"net/textproto"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -46,10 +46,10 @@ var secretHeaders = map[string]bool{
 }
 
 // SecretHeader says whether a header's value is a credential.
-func SecretHeader(name string) bool { return secretHeaders[http.CanonicalHeaderKey(name)] }
+func SecretHeader(name string) bool { return secretHeaders[textproto.CanonicalMIMEHeaderKey(name)] }
 
 // Headers flattens h (values joined by ", ") with credentials masked.
-func Headers(h http.Header) map[string]string {
+func Headers(h map[string][]string) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
 		if SecretHeader(k) {

@@ -23,7 +23,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 	"github.com/heimdall-mock/heimdall-mock/internal/guard"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
-	"github.com/heimdall-mock/heimdall-mock/internal/idp"
+	"github.com/heimdall-mock/heimdall-mock/internal/idp/signin"
 	"github.com/heimdall-mock/heimdall-mock/internal/inspector"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
@@ -128,7 +128,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.api = api
 	gate := cfg.Control
-	gate.FormPaths = append(gate.FormPaths, idp.FormPaths...)
+	gate.FormPaths = append(gate.FormPaths, signin.FormPaths...)
 	s.control = gate.Wrap(control.Handler(control.Deps{
 		Clock:      s.Clock,
 		Journal:    s.Journal,

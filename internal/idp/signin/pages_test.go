@@ -1,4 +1,4 @@
-package idp
+package signin
 
 import (
 	"encoding/json"
@@ -8,21 +8,24 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/idp"
+	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 )
 
 func TestCallbackTargetOnlyReturnsTheMocksOwnCallback(t *testing.T) {
 	for _, c := range []struct {
 		provider, uri, want string
 	}{
-		{Google, "http://localhost:4010/demo/v1/auth/oauth/google/callback", "/demo/v1/auth/oauth/google/callback"},
+		{idp.Google, "http://localhost:4010/demo/v1/auth/oauth/google/callback", "/demo/v1/auth/oauth/google/callback"},
 		// The host is dropped: the browser goes back to the mock's origin.
-		{GitHub, "https://evil.example.com/demo/v1/auth/oauth/github/callback", "/demo/v1/auth/oauth/github/callback"},
-		{Google, "/demo/v1/auth/oauth/apple/callback", ""},
-		{Google, "/demo/v1/auth/oauth/google/callback?next=https://evil.example.com", ""},
-		{Google, "/demo/v1/auth/oauth/google/callback#x", ""},
-		{Google, "/demo/v1/auth/oauth/google/callback/../../../admin", ""},
-		{Google, "https://evil.example.com/", ""},
-		{Google, "", ""},
+		{idp.GitHub, "https://evil.example.com/demo/v1/auth/oauth/github/callback", "/demo/v1/auth/oauth/github/callback"},
+		{idp.Google, "/demo/v1/auth/oauth/apple/callback", ""},
+		{idp.Google, "/demo/v1/auth/oauth/google/callback?next=https://evil.example.com", ""},
+		{idp.Google, "/demo/v1/auth/oauth/google/callback#x", ""},
+		{idp.Google, "/demo/v1/auth/oauth/google/callback/../../../admin", ""},
+		{idp.Google, "https://evil.example.com/", ""},
+		{idp.Google, "", ""},
 	} {
 		got, ok := callbackTarget(c.provider, c.uri)
 		if got != c.want || ok != (c.want != "") {
@@ -33,12 +36,18 @@ func TestCallbackTargetOnlyReturnsTheMocksOwnCallback(t *testing.T) {
 
 // pagesServer serves Pages over a fresh Set, with every address with an @
 // counted as valid, as a domain might decide.
-func pagesServer(t *testing.T) (*Set, http.Handler) {
+// testPool holds the providers' keys; two are enough for these pages.
+var (
+	testPool = keys.NewPool(2)
+	now      = time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
+)
+
+func pagesServer(t *testing.T) (*idp.Set, http.Handler) {
 	t.Helper()
-	set := NewSet(testPool, now)
+	set := idp.NewSet(testPool, now)
 	mux := http.NewServeMux()
 	Pages{
-		Set:        func() *Set { return set },
+		Set:        func() *idp.Set { return set },
 		Now:        func() time.Time { return now },
 		ValidEmail: func(s string) bool { return strings.Contains(s, "@") },
 	}.Routes(mux)
@@ -104,7 +113,7 @@ func TestSignInSubmitIssuesACodeForTheCallback(t *testing.T) {
 	set, h := pagesServer(t)
 	form := url.Values{
 		"client_id": {"web-client"}, "redirect_uri": {"/demo/v1/auth/oauth/apple/callback"}, "state": {"st"}, "nonce": {"n1"},
-		"email": {" pia@" + PrivateRelayDomain + " "}, "name": {" Pia "}, "email_verified": {"on"},
+		"email": {" pia@" + idp.PrivateRelayDomain + " "}, "name": {" Pia "}, "email_verified": {"on"},
 	}
 	rec := serve(h, "POST", "/__mock/idp/apple/authorize", form)
 	if rec.Code != http.StatusSeeOther {
@@ -114,12 +123,12 @@ func TestSignInSubmitIssuesACodeForTheCallback(t *testing.T) {
 	if loc.Path != "/demo/v1/auth/oauth/apple/callback" || loc.Query().Get("state") != "st" || loc.Host != "" {
 		t.Fatalf("redirect = %q", loc)
 	}
-	g, err := set.Redeem(Apple, loc.Query().Get("code"), now)
+	g, err := set.Redeem(idp.Apple, loc.Query().Get("code"), now)
 	if err != nil {
 		t.Fatalf("the code does not redeem: %v", err)
 	}
-	email := "pia@" + PrivateRelayDomain
-	want := Identity{Sub: SubFor(Apple, email), Email: email, EmailVerified: true, IsPrivateEmail: true, Name: "Pia"}
+	email := "pia@" + idp.PrivateRelayDomain
+	want := idp.Identity{Sub: idp.SubFor(idp.Apple, email), Email: email, EmailVerified: true, IsPrivateEmail: true, Name: "Pia"}
 	if g.ClientID != "web-client" || g.Nonce != "n1" || g.Identity != want {
 		t.Fatalf("grant = %+v", g)
 	}

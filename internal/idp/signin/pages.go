@@ -1,4 +1,4 @@
-package idp
+package signin
 
 import (
 	"html/template"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/control"
+	"github.com/heimdall-mock/heimdall-mock/internal/idp"
 )
 
 // FormPaths are the control routes that take HTML form posts: the fake
@@ -25,7 +26,7 @@ var FormPaths = []string{control.Prefix + "/idp/"}
 type Pages struct {
 	// Set is the providers of the current state; it is asked per request
 	// because a reset or an import replaces it.
-	Set func() *Set
+	Set func() *idp.Set
 	// Now is the mock's clock, which the codes' expiry follows.
 	Now func() time.Time
 	// ValidEmail is the domain's rule for an address, so the page accepts
@@ -57,7 +58,7 @@ func callbackTarget(provider, redirectURI string) (string, bool) {
 	return u.Path, true
 }
 
-var providerTitles = map[string]string{Apple: "Apple", Google: "Google", GitHub: "GitHub"}
+var providerTitles = map[string]string{idp.Apple: "Apple", idp.Google: "Google", idp.GitHub: "GitHub"}
 
 var signInPage = template.Must(template.New("signin").Parse(`<!doctype html>
 <html lang="en">
@@ -100,7 +101,7 @@ button[value=cancel]{background:#fff;color:#111}
 
 func (p Pages) signInPage(w http.ResponseWriter, r *http.Request) {
 	provider := r.PathValue("provider")
-	if !Known(provider) {
+	if !idp.Known(provider) {
 		control.Error(w, http.StatusNotFound, "unknown_provider", "no fake provider "+provider+" (apple, google, github)")
 		return
 	}
@@ -125,7 +126,7 @@ func (p Pages) signInPage(w http.ResponseWriter, r *http.Request) {
 // sends the browser to the callback, as a real provider's redirect does.
 func (p Pages) signInSubmit(w http.ResponseWriter, r *http.Request) {
 	provider := r.PathValue("provider")
-	if !Known(provider) {
+	if !idp.Known(provider) {
 		control.Error(w, http.StatusNotFound, "unknown_provider", "no fake provider "+provider+" (apple, google, github)")
 		return
 	}
@@ -156,11 +157,11 @@ func (p Pages) signInSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	verified := r.PostForm.Get("email_verified")
-	id := Identity{
-		Sub: SubFor(provider, email), Email: email, EmailVerified: verified == "true" || verified == "on",
-		IsPrivateEmail: IsPrivateRelay(email), Name: strings.TrimSpace(r.PostForm.Get("name")),
+	id := idp.Identity{
+		Sub: idp.SubFor(provider, email), Email: email, EmailVerified: verified == "true" || verified == "on",
+		IsPrivateEmail: idp.IsPrivateRelay(email), Name: strings.TrimSpace(r.PostForm.Get("name")),
 	}
-	code := p.Set().IssueCode(Grant{
+	code := p.Set().IssueCode(idp.Grant{
 		Provider: provider, ClientID: r.PostForm.Get("client_id"), Nonce: r.PostForm.Get("nonce"), Identity: id,
 	}, p.Now())
 	back.Set("code", code)
