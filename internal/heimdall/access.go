@@ -158,9 +158,12 @@ const (
 // callerOf is the caller guard authenticated from a token (platform, M2M
 // or end user), seen by handlers as a key record; nil for API keys, which
 // handlers look up themselves.
-func callerOf(r *Call) *apiKeyRec { return r.caller }
+func callerOf(r *Call) *apiKeyRec {
+	k, _ := r.Caller.(*apiKeyRec)
+	return k
+}
 
-func withCaller(r *Call, k *apiKeyRec) { r.caller = k }
+func withCaller(r *Call, k *apiKeyRec) { r.Caller = k }
 
 func missingCredential() *Error {
 	return fail(statusUnauthorized, "Missing bearer token")
@@ -175,10 +178,10 @@ func keyLacks(perm string) *Error {
 	return fail(statusForbidden, "API key lacks "+perm+" on this app")
 }
 
-// guard applies the access rule of the request's operation: a response
-// refuses it, nil lets it through (with the caller attached when a token
-// authenticated it).
-func (d *Domain) guard(r *Call) *Reply {
+// Guard applies the access rule of the request's operation (Call.Operation,
+// a routekey.Key): a reply refuses it, nil lets it through (with the
+// caller attached when a token authenticated it).
+func (d *Domain) Guard(r *Call) *Reply {
 	// The guard runs only for operations with a bound handler, and
 	// Register binds exactly the table's rows, so every one has a rule.
 	rule, ok := accessByKey[r.Operation]

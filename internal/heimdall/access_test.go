@@ -11,6 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
@@ -70,13 +71,13 @@ func newAccessWorld(t *testing.T) *accessWorld {
 		t.Fatal(err)
 	}
 	reg := router.NewRegistry()
-	d.Register(reg)
+	httpapi.Bind(reg, d.Routes(), d.Guard)
 	return &accessWorld{t: t, d: d, reg: reg, req: httptest.NewRequest("GET", "http://mock.test/", nil)}
 }
 
 func (w *accessWorld) mint(in MintRequest) string {
 	w.t.Helper()
-	out, err := w.d.Mint(OriginOf(w.req), in)
+	out, err := w.d.Mint(httpapi.OriginOf(w.req), in)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/clock"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
@@ -46,7 +47,7 @@ func newBenchServer(b *testing.B) *benchServer {
 	clk := clock.New()
 	d := New(Options{Clock: clk, Pool: benchPool})
 	reg := router.NewRegistry()
-	d.Register(reg)
+	httpapi.Bind(reg, d.Routes(), d.Guard)
 	rt, err := router.New(doc, router.Options{
 		Registry: reg, ValidateRequests: true, Strict: true,
 		Journal: journal.New(1000), Now: clk.Now,
@@ -97,7 +98,7 @@ func call(h Handler, method, path, bearer, body string) *router.Response {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 	slug := strings.Split(strings.TrimPrefix(path, "/"), "/")[0]
-	return serve(h)(&router.Request{HTTP: req, Params: []string{slug}, Body: []byte(body)})
+	return httpapi.Serve(h)(&router.Request{HTTP: req, Params: []string{slug}, Body: []byte(body)})
 }
 
 // accessToken signs bench user i in through the server and returns the

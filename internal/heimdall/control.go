@@ -10,6 +10,7 @@ import (
 
 	"github.com/heimdall-mock/heimdall-mock/internal/control"
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 )
 
@@ -134,7 +135,7 @@ func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	out, err := d.Mint(OriginOf(r), in)
+	out, err := d.Mint(httpapi.OriginOf(r), in)
 	if err != nil {
 		var me errMint
 		if errors.As(err, &me) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/clock"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
@@ -17,7 +18,7 @@ import (
 func TestHandlersDefendThemselves(t *testing.T) {
 	d := New(Options{Clock: clock.NewAt(time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)), Pool: testPool()})
 	reg := router.NewRegistry()
-	d.Register(reg)
+	httpapi.Bind(reg, d.Routes(), d.Guard)
 	bodies := []string{``, `null`, `[]`, `{`, `"str"`, `{"x":1}`, `{"email":5,"phone":[],"identifier":{},"password":1}`,
 		`{"selection":{"mode":"ids","ids":["a"]},"status":"nope","role_name":7}`, `{"checks":[{"permissions":[1]}]}`,
 		`{"code":"000000","new_password":"x","refresh_token":"", "permissions":null}`}

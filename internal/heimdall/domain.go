@@ -24,6 +24,9 @@ type Options struct {
 	// Names are further host names of this mock (the listen host, names
 	// given by --allow-host); tokens issued under them are its own.
 	Names []string
+	// Webhooks sends webhook deliveries (httpapi.NewPoster); nil: every
+	// attempt fails, recorded as such.
+	Webhooks Poster
 }
 
 // Bootstrap is the fixed state every fresh (or reset) mock starts from, so
@@ -83,6 +86,7 @@ type Domain struct {
 	pool      *keys.Pool
 	publicURL string
 	names     []string
+	poster    Poster
 	limits    Limits
 
 	mu       sync.Mutex
@@ -100,7 +104,7 @@ type Domain struct {
 
 // New returns a domain holding the bootstrap state.
 func New(opts Options) *Domain {
-	d := &Domain{clock: opts.Clock, pool: opts.Pool, publicURL: strings.TrimRight(opts.PublicURL, "/"), limits: opts.Limits.withDefaults()}
+	d := &Domain{clock: opts.Clock, pool: opts.Pool, poster: opts.Webhooks, publicURL: strings.TrimRight(opts.PublicURL, "/"), limits: opts.Limits.withDefaults()}
 	for _, n := range opts.Names {
 		if n != "" && n != "*" && n != "0.0.0.0" && n != "::" {
 			d.names = append(d.names, n)

@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/clock"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
@@ -76,9 +77,9 @@ func newHarness(tb testing.TB) *harness {
 	tb.Helper()
 	doc := newestSpec(tb)
 	clk := clock.NewAt(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
-	d := New(Options{Clock: clk, Pool: testPool()})
+	d := New(Options{Clock: clk, Pool: testPool(), Webhooks: httpapi.NewPoster()})
 	reg := router.NewRegistry()
-	d.Register(reg)
+	httpapi.Bind(reg, d.Routes(), d.Guard)
 	j := journal.New(4096)
 	rt, err := router.New(doc, router.Options{Registry: reg, ValidateRequests: true, Strict: true, Journal: j, Now: clk.Now})
 	if err != nil {
@@ -210,7 +211,7 @@ func (h *harness) direct(fn Handler, req *http.Request) *router.Response {
 		body, _ = io.ReadAll(req.Body)
 	}
 	slug := strings.Split(strings.TrimPrefix(req.URL.Path, "/"), "/")[0]
-	return serve(fn)(&router.Request{HTTP: req, Params: []string{slug}, Body: body})
+	return httpapi.Serve(fn)(&router.Request{HTTP: req, Params: []string{slug}, Body: body})
 }
 
 // direct2 calls a handler with no body and no credentials.

@@ -37,14 +37,6 @@ const (
 	ReasonUserInactive   = reasonUserInactive
 )
 
-// Origin is where a request reached the mock: Host as the client named it,
-// Port that of the listener that took it ("" when unknown). The issuer a
-// token gets, and the ones it may carry, depend on it.
-type Origin struct {
-	Host string
-	Port string
-}
-
 // baseURLAt is baseURL for an origin.
 func (d *Domain) baseURLAt(o Origin) string {
 	if d.publicURL != "" {

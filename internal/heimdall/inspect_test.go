@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 	"github.com/heimdall-mock/heimdall-mock/internal/redact"
 )
@@ -49,11 +50,11 @@ func TestInspectTokenGivesTheReasonVerifyWould(t *testing.T) {
 	}
 
 	// A token minted with another audience, and one whose session is gone.
-	wrongAud, err := h.d.Mint(OriginOf(r), MintRequest{Sub: "tess", Claims: map[string]any{"aud": "elsewhere"}})
+	wrongAud, err := h.d.Mint(httpapi.OriginOf(r), MintRequest{Sub: "tess", Claims: map[string]any{"aud": "elsewhere"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	noSession, err := h.d.Mint(OriginOf(r), MintRequest{Sub: "tess", Session: ptr(false)})
+	noSession, err := h.d.Mint(httpapi.OriginOf(r), MintRequest{Sub: "tess", Session: ptr(false)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +234,7 @@ func BenchmarkInspectUsersSearch(b *testing.B) {
 func BenchmarkInspectToken(b *testing.B) {
 	d := New(Options{Pool: testPool()})
 	r := httptest.NewRequest("POST", "http://mock.test/__mock/inspect/token", nil)
-	out, err := d.Mint(OriginOf(r), MintRequest{Sub: "bench"})
+	out, err := d.Mint(httpapi.OriginOf(r), MintRequest{Sub: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -304,10 +305,10 @@ func TestIssuersAtAnOriginAreTheOnesVerifyAccepts(t *testing.T) {
 		{"names without a port", named, req("http://mock.lan/x"), Origin{Host: "mock.lan"}},
 	}
 	for _, c := range cases {
-		if got, want := c.d.issuersAt(c.at, "demo", true), c.d.acceptedIssuers(OriginOf(c.r), "demo", true); !slices.Equal(got, want) {
+		if got, want := c.d.issuersAt(c.at, "demo", true), c.d.acceptedIssuers(httpapi.OriginOf(c.r), "demo", true); !slices.Equal(got, want) {
 			t.Errorf("%s: accepted issuers\n got %q\nwant %q", c.name, got, want)
 		}
-		if got, want := c.d.baseURLAt(c.at)+"/demo", c.d.issuer(OriginOf(c.r), "demo"); got != want {
+		if got, want := c.d.baseURLAt(c.at)+"/demo", c.d.issuer(httpapi.OriginOf(c.r), "demo"); got != want {
 			t.Errorf("%s: issuer %q, want %q", c.name, got, want)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/clock"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
@@ -35,7 +36,7 @@ func TestTenantWebhookAvatarRoutesOnEveryVersion(t *testing.T) {
 			d := New(Options{Clock: clk, Pool: testPool()})
 			t.Cleanup(d.Close)
 			reg := router.NewRegistry()
-			d.Register(reg)
+			httpapi.Bind(reg, d.Routes(), d.Guard)
 			j := journal.New(1024)
 			rt, err := router.New(spec.Doc, router.Options{Registry: reg, ValidateRequests: true, Strict: true, Journal: j, Now: clk.Now})
 			if err != nil {

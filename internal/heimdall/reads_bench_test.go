@@ -4,6 +4,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 )
 
 // Stateful read speed, on the path the server serves them (strict router,
@@ -16,7 +18,7 @@ import (
 func BenchmarkReadsListAppsPlatformToken(b *testing.B) {
 	s := newBenchServer(b)
 	req := httptest.NewRequest("POST", "/", nil)
-	minted, err := s.d.mintPlatform(OriginOf(req), MintRequest{})
+	minted, err := s.d.mintPlatform(httpapi.OriginOf(req), MintRequest{})
 	if err != nil {
 		b.Fatal(err)
 	}

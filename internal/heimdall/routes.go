@@ -3,7 +3,8 @@ package heimdall
 import (
 	"errors"
 
-	"github.com/heimdall-mock/heimdall-mock/internal/router"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/operation"
+	"github.com/heimdall-mock/heimdall-mock/internal/routekey"
 )
 
 // The routes table is the one list of operations the domain answers: for
@@ -267,11 +268,11 @@ var routeTable = func() []route {
 	return rows
 }()
 
-// accessByKey indexes routeTable by router.Key.
+// accessByKey indexes routeTable by routekey.Key.
 var accessByKey = func() map[string]route {
 	m := make(map[string]route, len(routeTable))
 	for _, r := range routeTable {
-		k := router.Key(r.Method, r.Path)
+		k := routekey.Key(r.Method, r.Path)
 		if _, dup := m[k]; dup {
 			panic("heimdall: two routes for " + k)
 		}
@@ -282,6 +283,20 @@ var accessByKey = func() map[string]route {
 	}
 	return m
 }()
+
+// Routes is the routes table as the HTTP surface binds it; Guard runs
+// before each.
+func (d *Domain) Routes() []operation.Route {
+	out := make([]operation.Route, 0, len(routeTable))
+	for _, rt := range routeTable {
+		// Standard OAuth2 clients post forms (RFC 6749 4.4.2), as the
+		// discovery document's client_secret_basic implies, whatever the
+		// spec declares.
+		forms := rt.Method == "POST" && rt.Path == "/{app_slug}/v1/oauth/token"
+		out = append(out, operation.Route{Method: rt.Method, Path: rt.Path, Handler: rt.bind(d, rt), Forms: forms})
+	}
+	return out
+}
 
 // refusal is the answer for an error from read or update: the domain's
 // refusal as the NestJS body, anything else (a bug) as a 500 naming it.

@@ -1,12 +1,11 @@
 package heimdall
 
 import (
-	"encoding/json"
 	"os"
 	"slices"
 	"testing"
 
-	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 )
@@ -52,7 +51,7 @@ func TestRouteTableCoversTheSpec(t *testing.T) {
 // table, so no handler is wired beside it.
 func TestRegisterBindsTheRoutesTable(t *testing.T) {
 	reg := router.NewRegistry()
-	newHarness(t).d.Register(reg)
+	httpapi.Bind(reg, newHarness(t).d.Routes(), newHarness(t).d.Guard)
 	var want []string
 	for _, rt := range routeTable {
 		want = append(want, router.Key(rt.Method, rt.Path))
@@ -62,31 +61,5 @@ func TestRegisterBindsTheRoutesTable(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("registered %d operations, the table has %d rows:\n got %v\nwant %v", len(got), len(want), got, want)
-	}
-}
-
-// TestErrorResponse: every kind of domain refusal leaves as the NestJS
-// error body, with its status, code and message.
-func TestErrorResponse(t *testing.T) {
-	for _, c := range []struct {
-		err  *Error
-		want string
-	}{
-		{fail(404, "App not found"), `{"statusCode":404,"message":"App not found","error":"Not Found"}`},
-		{failCode(403, "app_suspended", "App is suspended"), `{"statusCode":403,"message":"App is suspended","error":"Forbidden","code":"app_suspended"}`},
-		{invalid("email must be an email"), `{"statusCode":400,"message":["email must be an email"],"error":"Bad Request"}`},
-		{invalid(), `{"statusCode":400,"message":[],"error":"Bad Request"}`},
-	} {
-		resp := toResponse(errorResponse(c.err))
-		body, err := json.Marshal(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp.Status != c.err.Status || string(body) != c.want {
-			t.Errorf("%v: got %d %s, want %d %s", c.err, resp.Status, body, c.err.Status, c.want)
-		}
-		if p := apierr.ShapeProblem(resp.Status, body); p != "" {
-			t.Errorf("%v: %s", c.err, p)
-		}
 	}
 }

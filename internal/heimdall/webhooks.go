@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"slices"
 	"strconv"
@@ -58,7 +59,6 @@ const (
 	webhookFirstRetry      = 30 * time.Second
 	webhookDisableAfter    = 20 // failed attempts in a row before auto-disable
 	webhookTick            = 50 * time.Millisecond
-	webhookTimeout         = 10 * time.Second
 	maxWebhookAttemptsKept = 1_000
 	// WebhookSignatureHeader carries t=<unix>,v1=<hex HMAC-SHA256 of
 	// "<t>.<body>" keyed by the signing secret>.
@@ -125,13 +125,16 @@ func webhookEvents(ev *auditRec) []string {
 	return nil
 }
 
-// poster sends one webhook delivery over HTTP: the surface's part of a
-// delivery (webhooks_http.go), so the scheduler and its records stay
-// free of net/http.
-type poster interface {
-	post(url string, body []byte, header map[string]string) (status int, err error)
-	closeIdle()
+// Poster sends one webhook delivery over HTTP (httpapi.NewPoster), so the
+// scheduler and its records stay free of net/http.
+type Poster interface {
+	Post(url string, body []byte, header map[string]string) (status int, err error)
+	CloseIdle()
 }
+
+// errNoPoster is a delivery's error when the domain was made without a
+// Poster: the attempt is recorded as failed rather than lost.
+var errNoPoster = errors.New("webhooks: the mock was started without an HTTP client for deliveries")
 
 // webhookLoop is the delivery scheduler: started on first use, stopped by
 // Close. inflight keeps an attempt from starting twice; d.mu guards it.
@@ -141,7 +144,7 @@ type webhookLoop struct {
 	closed   bool
 	wg       sync.WaitGroup
 	inflight map[string]bool
-	post     poster
+	post     Poster
 }
 
 // emitWebhook queues the webhook events an audit event fires. Caller holds
@@ -184,7 +187,7 @@ func (d *Domain) startWebhookLoop() {
 	d.hooks.start.Do(func() {
 		d.hooks.stop = make(chan struct{})
 		d.hooks.inflight = map[string]bool{}
-		d.hooks.post = newPoster(webhookTimeout)
+		d.hooks.post = d.poster
 		d.hooks.wg.Add(1)
 		go d.webhookLoop(d.hooks.stop)
 	})
@@ -204,8 +207,8 @@ func (d *Domain) Close() {
 		close(stop)
 	}
 	d.hooks.wg.Wait()
-	if post := read(d, func() poster { return d.hooks.post }); post != nil {
-		post.closeIdle()
+	if post := read(d, func() Poster { return d.hooks.post }); post != nil {
+		post.CloseIdle()
 	}
 }
 
@@ -266,6 +269,13 @@ func (d *Domain) deliverDue() {
 	}
 }
 
+func (d *Domain) post(url string, body []byte, header map[string]string) (int, error) {
+	if d.hooks.post == nil {
+		return 0, errNoPoster
+	}
+	return d.hooks.post.Post(url, body, header)
+}
+
 // webhookSignature is the signature header value for body sent at t.
 func webhookSignature(secret string, t int64, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(secret))
@@ -279,7 +289,7 @@ func webhookSignature(secret string, t int64, body []byte) string {
 func (d *Domain) attempt(j webhookJob) {
 	sentAt := d.now()
 	start := time.Now()
-	code, err := d.hooks.post.post(j.url, j.payload, map[string]string{
+	code, err := d.post(j.url, j.payload, map[string]string{
 		"Content-Type":         "application/json",
 		"User-Agent":           "heimdall-mock-webhooks",
 		"X-Heimdall-Event":     j.eventType,

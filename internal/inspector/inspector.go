@@ -20,6 +20,7 @@ import (
 
 	"github.com/heimdall-mock/heimdall-mock/internal/control"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 )
@@ -102,7 +103,7 @@ func (h *handlers) apps(w http.ResponseWriter, r *http.Request) {
 	if dom == nil {
 		return
 	}
-	control.WriteJSON(w, http.StatusOK, appViews(dom.InspectApps(heimdall.OriginOf(r))))
+	control.WriteJSON(w, http.StatusOK, appViews(dom.InspectApps(httpapi.OriginOf(r))))
 }
 
 func (h *handlers) users(w http.ResponseWriter, r *http.Request) {
@@ -198,7 +199,7 @@ func (h *handlers) token(w http.ResponseWriter, r *http.Request) {
 		control.Error(w, http.StatusBadRequest, "invalid_json", err.Error())
 		return
 	}
-	control.WriteJSON(w, http.StatusOK, tokenReport(dom.InspectToken(cleanToken(in.Token), heimdall.OriginOf(r))))
+	control.WriteJSON(w, http.StatusOK, tokenReport(dom.InspectToken(cleanToken(in.Token), httpapi.OriginOf(r))))
 }
 
 func readAll(r *http.Request, limit int64) ([]byte, error) {

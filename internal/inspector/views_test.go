@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 )
 
 // The refusals a running mock rarely produces on demand (a suspended user
@@ -54,7 +55,7 @@ func TestOriginIsTheNameUsedAndTheListenersPort(t *testing.T) {
 		{onListener(httptest.NewRequest("GET", "http://proxy.test/x", nil), "127.0.0.1:9999"), heimdall.Origin{Host: "proxy.test", Port: "9999"}},
 	}
 	for _, c := range cases {
-		if got := heimdall.OriginOf(c.r); got != c.want {
+		if got := httpapi.OriginOf(c.r); got != c.want {
 			t.Errorf("%s: %+v, want %+v", c.r.Host, got, c.want)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
+	"github.com/heimdall-mock/heimdall-mock/internal/routekey"
 )
 
 // Operation is one operation of the loaded spec, as mounted by the router.
@@ -103,28 +104,9 @@ func ErrorCode(status int, code, message string) *Response {
 	return &Response{Status: status, Body: apierr.WithCode(status, code, message)}
 }
 
-// Key normalises an operation to the form stateful handlers bind to: the
-// upper-case method and the path template with every parameter name blanked,
-// so "/{appSlug}/v1/x/{id}" and "/{app_slug}/v1/x/{user_id}" are one key.
-func Key(method, template string) string {
-	var b strings.Builder
-	b.Grow(len(method) + 1 + len(template))
-	b.WriteString(strings.ToUpper(method))
-	b.WriteByte(' ')
-	for i := 0; i < len(template); i++ {
-		c := template[i]
-		b.WriteByte(c)
-		if c == '{' {
-			j := strings.IndexByte(template[i:], '}')
-			if j < 0 {
-				b.WriteString(template[i+1:])
-				break
-			}
-			i += j - 1
-		}
-	}
-	return b.String()
-}
+// Key normalises an operation to the form stateful handlers bind to (see
+// routekey.Key).
+func Key(method, template string) string { return routekey.Key(method, template) }
 
 // Registry holds the stateful handlers, keyed by Key. It is safe for
 // concurrent use, so a domain can register while a server is being built.

@@ -23,6 +23,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
 	"github.com/heimdall-mock/heimdall-mock/internal/guard"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp/signin"
 	"github.com/heimdall-mock/heimdall-mock/internal/inspector"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
@@ -104,7 +105,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	var dom control.Domain
 	if cfg.Domain {
-		s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL, Names: cfg.Control.AllowHosts, Limits: cfg.Limits})
+		s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL, Names: cfg.Control.AllowHosts, Limits: cfg.Limits, Webhooks: httpapi.NewPoster()})
 		if len(cfg.Fixtures) > 0 {
 			doc, err := fixtures.Parse(cfg.Fixtures)
 			if err != nil {
@@ -114,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 				return nil, fmt.Errorf("fixtures: %w", err)
 			}
 		}
-		s.Domain.Register(s.registry)
+		httpapi.Bind(s.registry, s.Domain.Routes(), s.Domain.Guard)
 		dom = s.Domain.ControlModule()
 	} else if len(cfg.Fixtures) > 0 {
 		return nil, fmt.Errorf("fixtures: they need the Heimdall domain, which is off")

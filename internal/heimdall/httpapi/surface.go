@@ -1,4 +1,9 @@
-package heimdall
+// Package httpapi is the HTTP surface of the Heimdall domain: the router's
+// requests become Calls, the domain's Replies become the router's
+// responses, and a refusal becomes the NestJS error body here and nowhere
+// else. It imports the operation vocabulary, not the domain, so the
+// domain's tests drive their requests through this very surface.
+package httpapi
 
 import (
 	"context"
@@ -7,60 +12,56 @@ import (
 	"net/textproto"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/operation"
 	"github.com/heimdall-mock/heimdall-mock/internal/router"
 )
 
-// The HTTP surface of the domain: the router's requests become Calls, the
-// domain's Replies become the router's responses, and a refusal becomes
-// the NestJS error body here and nowhere else.
-
-// Register binds every row of the routes table; guard runs before each
-// (and before request validation) as the registry's check.
-func (d *Domain) Register(reg *router.Registry) {
-	for _, rt := range routeTable {
-		reg.Handle(rt.Method, rt.Path, serve(rt.bind(d, rt)))
+// Bind binds every route and makes guard the registry's check, run on
+// every request to a bound operation before it is validated.
+func Bind(reg *router.Registry, routes []operation.Route, guard operation.Handler) {
+	for _, rt := range routes {
+		reg.Handle(rt.Method, rt.Path, Serve(rt.Handler))
+		if rt.Forms {
+			reg.AcceptBodies(rt.Method, rt.Path, "application/x-www-form-urlencoded")
+		}
 	}
-	// Standard OAuth2 clients post forms (RFC 6749 4.4.2), as the discovery
-	// document's client_secret_basic implies, whatever the spec declares.
-	reg.AcceptBodies("POST", "/{app_slug}/v1/oauth/token", "application/x-www-form-urlencoded")
-	// Keep the guard last: it sees every bound operation.
 	reg.Guard(func(r *router.Request) *router.Response {
 		c := callFor(r)
-		rep := d.guard(c)
+		rep := guard(c)
 		// The guard may rewrite the body (HTTP Basic standing for a body's
 		// client credentials) before it is validated, and it hands the
 		// caller a token authenticated on to the handler.
 		r.Body = c.Body
-		if c.caller != nil {
-			r.HTTP = r.HTTP.WithContext(context.WithValue(r.HTTP.Context(), callerKey{}, c.caller))
+		if c.Caller != nil {
+			r.HTTP = r.HTTP.WithContext(context.WithValue(r.HTTP.Context(), callerKey{}, c.Caller))
 		}
-		return toResponse(rep)
+		return Response(rep)
 	})
 }
 
 type callerKey struct{}
 
-// serve adapts a domain handler to the router.
-func serve(h Handler) router.Handler {
+// Serve adapts a domain handler to the router.
+func Serve(h operation.Handler) router.Handler {
 	return func(r *router.Request) *router.Response {
-		return toResponse(h(callFor(r)))
+		return Response(h(callFor(r)))
 	}
 }
 
 // callFor is the Call of a routed request.
-func callFor(r *router.Request) *Call {
+func callFor(r *router.Request) *operation.Call {
 	op := ""
 	if r.Op != nil {
 		op = r.Op.Key
 	}
 	c := callOf(r.HTTP, op, r.Params, r.Body)
-	c.caller, _ = r.HTTP.Context().Value(callerKey{}).(*apiKeyRec)
+	c.Caller = r.HTTP.Context().Value(callerKey{})
 	return c
 }
 
 // callOf is what the domain reads of an HTTP request.
-func callOf(r *http.Request, op string, params []string, body []byte) *Call {
-	c := &Call{
+func callOf(r *http.Request, op string, params []string, body []byte) *operation.Call {
+	c := &operation.Call{
 		Operation: op, Params: params, Body: body,
 		Values: r.URL.Query(), Headers: textproto.MIMEHeader(r.Header),
 		Origin: OriginOf(r), ClientIP: clientIP(r), UserAgent: r.UserAgent(),
@@ -71,11 +72,11 @@ func callOf(r *http.Request, op string, params []string, body []byte) *Call {
 
 // OriginOf is where r reached the mock: the name the client used and the
 // port of the listener that took it (nil r: neither).
-func OriginOf(r *http.Request) Origin {
+func OriginOf(r *http.Request) operation.Origin {
 	if r == nil {
-		return Origin{}
+		return operation.Origin{}
 	}
-	o := Origin{Host: r.Host}
+	o := operation.Origin{Host: r.Host}
 	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		_, o.Port, _ = net.SplitHostPort(la.String())
 	} else if _, p, err := net.SplitHostPort(r.Host); err == nil {
@@ -97,15 +98,15 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// toResponse writes a reply for the router (nil: let the request through,
-// for the guard).
-func toResponse(rep *Reply) *router.Response {
+// Response is a reply as the router writes it (nil: let the request
+// through, for the guard).
+func Response(rep *operation.Reply) *router.Response {
 	if rep == nil {
 		return nil
 	}
 	resp := &router.Response{Status: rep.Status, Body: rep.Body, Raw: rep.Raw, ContentType: rep.ContentType}
 	if rep.Err != nil {
-		resp.Status, resp.Body = rep.Err.Status, nestBody(rep.Err)
+		resp.Status, resp.Body = rep.Err.Status, ErrorBody(rep.Err)
 	}
 	if len(rep.Header) > 0 {
 		resp.Header = make(http.Header, len(rep.Header))
@@ -116,9 +117,9 @@ func toResponse(rep *Reply) *router.Response {
 	return resp
 }
 
-// nestBody is the one place a domain refusal becomes the NestJS error body
-// the real service sends.
-func nestBody(e *Error) apierr.Body {
+// ErrorBody is the one place a domain refusal becomes the NestJS error
+// body the real service sends.
+func ErrorBody(e *operation.Error) apierr.Body {
 	switch {
 	case e.Messages != nil:
 		return apierr.Validation(e.Messages)
