@@ -1,62 +1,66 @@
 package heimdall
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"strings"
 	"time"
 
-	"github.com/heimdall-mock/heimdall-mock/internal/control"
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
-	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/httpapi"
+	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/operation"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
 )
 
-// ControlRoutes mounts the domain's /__mock routes. Their 4xx bodies are
-// {"error","detail"}, the control plane's shape, not NestJS's.
-func (d *Domain) ControlRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /__mock/outbox", d.listOutbox)
-	mux.HandleFunc("DELETE /__mock/outbox", d.clearOutbox)
-	mux.HandleFunc("POST /__mock/tokens", d.mintToken)
-	mux.HandleFunc("POST /__mock/apps/{slug}/keys/rotate", d.rotateKeys)
-	d.avatarControlRoutes(mux)
-	d.platformControlRoutes(mux)
-	d.federatedControlRoutes(mux)
+// ControlRoutes are the domain's /__mock routes (ServeMux patterns; Call
+// params are their wildcards in order). httpapi.MountControl serves them,
+// answering their refusals in the control plane's {"error","detail"}
+// shape, not NestJS's.
+func (d *Domain) ControlRoutes() []operation.Route {
+	return []operation.Route{
+		{Method: "GET", Path: "/__mock/outbox", Handler: d.listOutbox},
+		{Method: "DELETE", Path: "/__mock/outbox", Handler: d.clearOutbox},
+		{Method: "POST", Path: "/__mock/tokens", Handler: d.mintToken},
+		{Method: "POST", Path: "/__mock/apps/{slug}/keys/rotate", Handler: d.rotateKeys},
+		// Stored avatar images: the target of the public avatar URL's
+		// redirect, standing in for a presigned storage URL.
+		{Method: "GET", Path: "/__mock/avatars/{slug}/{account_id}", Handler: d.serveAvatar},
+		// The platform keys, so a client checks platform tokens as it would
+		// the real ones, and the workspace's members.
+		{Method: "GET", Path: "/__mock/platform/jwks.json", Handler: d.platformJWKS},
+		{Method: "GET", Path: "/__mock/platform/members", Handler: d.listPlatformMembers},
+		{Method: "PUT", Path: "/__mock/platform/members/{sub}", Handler: d.putPlatformMember},
+		{Method: "DELETE", Path: "/__mock/platform/members/{sub}", Handler: d.deletePlatformMember},
+		// The fake identity providers' keys, and ID tokens for native-flow
+		// tests; their sign-in page is internal/idp/signin's.
+		{Method: "GET", Path: "/__mock/idp/{provider}/jwks", Handler: d.idpJWKS},
+		{Method: "POST", Path: "/__mock/idp/{provider}/id-token", Handler: d.idpMintIDToken},
+	}
 }
 
-// ControlModule is the domain as a module of the control plane: its
-// routes, its reset, and its whole state as the snapshot's "domain" part.
-func (d *Domain) ControlModule() control.Domain { return controlModule{d} }
-
-type controlModule struct{ d *Domain }
-
-func (m controlModule) Name() string              { return "domain" }
-func (m controlModule) Routes(mux *http.ServeMux) { m.d.ControlRoutes(mux) }
-func (m controlModule) Reset()                    { m.d.Reset() }
-func (m controlModule) Export(w io.Writer) error  { return m.d.ExportTo(w) }
-func (m controlModule) ApplyFixtures(doc []byte) (map[string]any, error) {
+// ApplyFixtureDocument loads a fixture document (JSON or YAML) on top of
+// the current state, as POST /__mock/fixtures does.
+func (d *Domain) ApplyFixtureDocument(doc []byte) (map[string]any, error) {
 	parsed, err := fixtures.Parse(doc)
 	if err != nil {
 		return nil, err
 	}
-	return m.d.ApplyFixtures(parsed)
+	return d.ApplyFixtures(parsed)
 }
 
-// Import checks the snapshot's domain part; one without it leaves the
-// state alone.
-func (m controlModule) Import(part json.RawMessage) (func(), error) {
+// PrepareImport checks a snapshot's domain part; one without it leaves the
+// state alone. The returned commit swaps it in.
+func (d *Domain) PrepareImport(part json.RawMessage) (func(), error) {
 	if len(part) == 0 {
 		return func() {}, nil
 	}
-	return m.d.prepareImport(part)
+	return d.prepareImport(part)
 }
 
 // BootstrapInfo is the fixed values the health route hands a newcomer,
 // with the issuer and base URL as seen from baseURL.
-func (m controlModule) BootstrapInfo(baseURL string) map[string]any {
-	b := m.d.Bootstrap()
+func (d *Domain) BootstrapInfo(baseURL string) map[string]any {
+	b := d.Bootstrap()
 	return map[string]any{
 		"workspace_id":     b.WorkspaceID,
 		"api_key":          b.APIKey,
@@ -69,13 +73,32 @@ func (m controlModule) BootstrapInfo(baseURL string) map[string]any {
 	}
 }
 
+// controlRefusal is a control route's 4xx: the control plane's code and
+// detail.
+func controlRefusal(status int, code, detail string) *Reply {
+	return errorResponse(failCode(status, code, detail))
+}
+
+// decodeControl reads a control route's JSON body strictly: an unknown
+// field is a typo the caller should hear about. An empty body is {}.
+func decodeControl(body []byte, v any) *Reply {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return controlRefusal(statusBadRequest, "bad_body", err.Error())
+	}
+	return nil
+}
+
 var outboxKinds = map[string]bool{"": true, kindPasswordReset: true, kindVerification: true, "invite": true, "otp": true}
 
-func (d *Domain) listOutbox(w http.ResponseWriter, r *http.Request) {
-	to, kind := r.URL.Query().Get("to"), r.URL.Query().Get("kind")
+func (d *Domain) listOutbox(r *Call) *Reply {
+	to, kind := r.Query("to"), r.Query("kind")
 	if !outboxKinds[kind] {
-		control.Error(w, statusBadRequest, "bad_kind", "kind must be password_reset, verification, invite or otp")
-		return
+		return controlRefusal(statusBadRequest, "bad_kind", "kind must be password_reset, verification, invite or otp")
 	}
 	out := make([]map[string]any, 0)
 	_ = read(d, func() error {
@@ -90,15 +113,15 @@ func (d *Domain) listOutbox(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	control.WriteJSON(w, statusOK, out)
+	return replyJSON(statusOK, out)
 }
 
-func (d *Domain) clearOutbox(w http.ResponseWriter, _ *http.Request) {
+func (d *Domain) clearOutbox(*Call) *Reply {
 	_ = update(d, func() error {
 		d.st.Outbox = nil
 		return nil
 	})
-	w.WriteHeader(statusNoContent)
+	return noContent(statusNoContent)
 }
 
 // MintRequest is the body of POST /__mock/tokens.
@@ -120,22 +143,12 @@ type errMint struct{ code, detail string }
 
 func (e errMint) Error() string { return e.code + ": " + e.detail }
 
-func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		control.Error(w, statusBadRequest, "bad_body", err.Error())
-		return
-	}
+func (d *Domain) mintToken(r *Call) *Reply {
 	var in MintRequest
-	if len(strings.TrimSpace(string(body))) > 0 {
-		dec := json.NewDecoder(strings.NewReader(string(body)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil {
-			control.Error(w, statusBadRequest, "bad_body", err.Error())
-			return
-		}
+	if bad := decodeControl(r.Body, &in); bad != nil {
+		return bad
 	}
-	out, err := d.Mint(httpapi.OriginOf(r), in)
+	out, err := d.Mint(r.Origin, in)
 	if err != nil {
 		var me errMint
 		if errors.As(err, &me) {
@@ -143,13 +156,11 @@ func (d *Domain) mintToken(w http.ResponseWriter, r *http.Request) {
 			if me.code == "not_found" {
 				status = statusNotFound
 			}
-			control.Error(w, status, me.code, me.detail)
-			return
+			return controlRefusal(status, me.code, me.detail)
 		}
-		control.Error(w, statusInternalServerError, "internal", err.Error())
-		return
+		return controlRefusal(statusInternalServerError, "internal", err.Error())
 	}
-	control.WriteJSON(w, statusOK, out)
+	return replyJSON(statusOK, out)
 }
 
 // Mint issues a token as POST /__mock/tokens does; r supplies the base URL.
@@ -289,17 +300,16 @@ func (d *Domain) mintedUser(a *appRec, sub, role string) *userRec {
 	return u
 }
 
-func (d *Domain) rotateKeys(w http.ResponseWriter, r *http.Request) {
-	slug := r.PathValue("slug")
+func (d *Domain) rotateKeys(r *Call) *Reply {
+	slug := r.Param(0)
 	var a *appRec
 	_ = read(d, func() error {
 		a = d.st.appBySlug[slug]
 		return nil
 	})
 	if a == nil {
-		control.Error(w, statusNotFound, "not_found", "no app with slug "+slug)
-		return
+		return controlRefusal(statusNotFound, "not_found", "no app with slug "+slug)
 	}
 	kid := a.keystore.Rotate(d.now())
-	control.WriteJSON(w, statusOK, map[string]string{"kid": kid})
+	return replyJSON(statusOK, map[string]string{"kid": kid})
 }

@@ -137,6 +137,13 @@ func (d *Domain) Bootstrap() Bootstrap {
 
 func (d *Domain) now() time.Time { return d.clock.Now() }
 
+// Now is the mock clock's time, which codes and tokens expire by.
+func (d *Domain) Now() time.Time { return d.now() }
+
+// ValidEmail is the domain's rule for an address, for pages that should
+// accept what sign-up would.
+func (d *Domain) ValidEmail(s string) bool { return validEmail(s) }
+
 func (d *Domain) bootstrapState() *state {
 	now := d.now()
 	st := &state{WorkspaceID: BootstrapWorkspaceID, OwnerID: BootstrapOwnerID}

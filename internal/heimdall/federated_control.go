@@ -1,30 +1,18 @@
 package heimdall
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"strings"
 	"time"
 	"unicode"
 
-	"github.com/heimdall-mock/heimdall-mock/internal/control"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
-	"github.com/heimdall-mock/heimdall-mock/internal/idp/signin"
 )
 
-// The fake identity providers' side of the control plane: their JWKS, an
-// ID-token minting route for native-flow tests, and the sign-in page the
-// web flow redirects to, which internal/idp renders.
-func (d *Domain) federatedControlRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /__mock/idp/{provider}/jwks", d.idpJWKS)
-	mux.HandleFunc("POST /__mock/idp/{provider}/id-token", d.idpMintIDToken)
-	signin.Pages{Set: d.identityProviders, Now: d.now, ValidEmail: validEmail}.Routes(mux)
-}
-
-func (d *Domain) identityProviders() *idp.Set {
+// IdentityProviders is the fake providers of the current state: asked per
+// request by their sign-in pages, since a reset or an import replaces
+// them.
+func (d *Domain) IdentityProviders() *idp.Set {
 	var set *idp.Set
 	_ = read(d, func() error {
 		set = d.st.idps
@@ -33,15 +21,13 @@ func (d *Domain) identityProviders() *idp.Set {
 	return set
 }
 
-func (d *Domain) idpJWKS(w http.ResponseWriter, r *http.Request) {
-	provider := r.PathValue("provider")
-	jwks, ok := d.identityProviders().JWKSJSON(provider)
+func (d *Domain) idpJWKS(r *Call) *Reply {
+	provider := r.Param(0)
+	jwks, ok := d.IdentityProviders().JWKSJSON(provider)
 	if !ok {
-		control.Error(w, statusNotFound, "unknown_provider", "no fake provider "+provider+" publishes keys (apple, google)")
-		return
+		return controlRefusal(statusNotFound, "unknown_provider", "no fake provider "+provider+" publishes keys (apple, google)")
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(jwks)
+	return &Reply{Status: statusOK, Raw: jwks, ContentType: "application/json"}
 }
 
 // IDTokenRequest is the body of POST /__mock/idp/{provider}/id-token.
@@ -127,35 +113,22 @@ func (d *Domain) MintIDToken(provider string, in IDTokenRequest) (string, map[st
 	})
 }
 
-func (d *Domain) idpMintIDToken(w http.ResponseWriter, r *http.Request) {
-	provider := r.PathValue("provider")
+func (d *Domain) idpMintIDToken(r *Call) *Reply {
+	provider := r.Param(0)
 	if !idp.IssuesIDTokens(provider) {
-		control.Error(w, statusNotFound, "unknown_provider", "no fake provider "+provider+" issues ID tokens (apple, google)")
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		control.Error(w, statusBadRequest, "bad_body", err.Error())
-		return
+		return controlRefusal(statusNotFound, "unknown_provider", "no fake provider "+provider+" issues ID tokens (apple, google)")
 	}
 	var in IDTokenRequest
-	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil {
-			control.Error(w, statusBadRequest, "bad_body", err.Error())
-			return
-		}
+	if bad := decodeControl(r.Body, &in); bad != nil {
+		return bad
 	}
 	tok, claims, err := d.MintIDToken(provider, in)
 	if err != nil {
 		var fe errField
 		if errors.As(err, &fe) {
-			control.Error(w, statusBadRequest, "bad_"+fe.field, fe.Error())
-			return
+			return controlRefusal(statusBadRequest, "bad_"+fe.field, fe.Error())
 		}
-		control.Error(w, statusInternalServerError, "internal", err.Error())
-		return
+		return controlRefusal(statusInternalServerError, "internal", err.Error())
 	}
 	out := map[string]any{"id_token": tok, "claims": claims}
 	if provider == idp.Apple && in.Name != "" {
@@ -167,5 +140,5 @@ func (d *Domain) idpMintIDToken(w http.ResponseWriter, r *http.Request) {
 		}
 		out["user"] = user
 	}
-	control.WriteJSON(w, statusOK, out)
+	return replyJSON(statusOK, out)
 }

@@ -86,7 +86,7 @@ func newHarness(tb testing.TB) *harness {
 		tb.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	d.ControlRoutes(mux)
+	httpapi.MountControl(mux, d)
 	mux.Handle("/", rt)
 	srv := httptest.NewServer(mux)
 	h := &harness{t: tb, d: d, clk: clk, srv: srv, journal: j, apiKey: BootstrapAPIKey}

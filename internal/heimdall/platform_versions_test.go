@@ -43,7 +43,7 @@ func TestTenantWebhookAvatarRoutesOnEveryVersion(t *testing.T) {
 				t.Fatal(err)
 			}
 			mux := http.NewServeMux()
-			d.ControlRoutes(mux)
+			httpapi.MountControl(mux, d)
 			mux.Handle("/", rt)
 			srv := httptest.NewServer(mux)
 			t.Cleanup(srv.Close)

@@ -4,7 +4,10 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -60,32 +63,29 @@ func TestOnlyErrorResponseBuildsErrorBodies(t *testing.T) {
 	})
 }
 
-// The domain's handlers read a Call and answer a Reply: only the files of
-// its HTTP surface (and of its control-plane routes) import net/http or
-// the router, so the domain rules never depend on how a request arrived.
-func TestOnlyTheSurfaceSpeaksHTTP(t *testing.T) {
-	surface := map[string]bool{
-		// The /__mock routes, until they move to the surface too.
-		"control.go": true, "federated_control.go": true, "platform_control.go": true, "avatars_control.go": true,
-	}
-	files, err := filepath.Glob("*.go")
+// The domain core speaks no HTTP: its handlers read a Call and answer a
+// Reply, and httpapi alone binds them to the router, net/http and the
+// control plane. Checked on everything the package links, as
+// `go list -deps ./internal/heimdall` shows it.
+func TestTheCoreLinksNoHTTP(t *testing.T) {
+	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Fatal(err)
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if surface[name] || strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range f.Imports {
-			switch p := strings.Trim(imp.Path.Value, `"`); {
-			case p == "net/http", strings.HasSuffix(p, "/internal/router"), strings.HasSuffix(p, "/internal/apierr"):
-				t.Errorf("%s imports %s: take a Call, answer a Reply or an *Error", name, p)
-			}
+	out, err := exec.Command(goTool, "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 10 || !slices.Contains(deps, "github.com/heimdall-mock/heimdall-mock/internal/heimdall") {
+		t.Fatalf("go list -deps named %d packages, not this one's: %q", len(deps), out)
+	}
+	for _, p := range deps {
+		switch {
+		case p == "net/http", strings.HasPrefix(p, "net/http/"),
+			strings.HasSuffix(p, "/internal/router"), strings.HasSuffix(p, "/internal/apierr"),
+			strings.HasSuffix(p, "/internal/control"), strings.HasSuffix(p, "/heimdall/httpapi"):
+			t.Errorf("the domain core links %s; take a Call, answer a Reply or an *Error, and leave HTTP to httpapi", p)
 		}
 	}
 }

@@ -116,7 +116,7 @@ func New(cfg Config) (*Server, error) {
 			}
 		}
 		httpapi.Bind(s.registry, s.Domain.Routes(), s.Domain.Guard)
-		dom = s.Domain.ControlModule()
+		dom = httpapi.ControlModule(s.Domain)
 	} else if len(cfg.Fixtures) > 0 {
 		return nil, fmt.Errorf("fixtures: they need the Heimdall domain, which is off")
 	}
@@ -307,7 +307,7 @@ func (s *Server) Bootstrap(baseURL string) map[string]any {
 	if s.Domain == nil {
 		return map[string]any{}
 	}
-	return s.Domain.ControlModule().BootstrapInfo(baseURL)
+	return s.Domain.BootstrapInfo(baseURL)
 }
 
 // WriteState streams the snapshot GET /__mock/state serves to w;
@@ -320,7 +320,7 @@ func (s *Server) ImportState(data []byte) error { return control.ImportState(s.d
 func (s *Server) deps() control.Deps {
 	d := control.Deps{Clock: s.Clock, Journal: s.Journal, Faults: s.Faults}
 	if s.Domain != nil {
-		d.Domain = s.Domain.ControlModule()
+		d.Domain = httpapi.ControlModule(s.Domain)
 	}
 	return d
 }
