@@ -183,7 +183,7 @@ func keyLacks(perm string) *Error {
 // caller attached when a token authenticated it).
 func (d *Domain) Guard(r *Call) *Reply {
 	// The guard runs only for operations with a bound handler, and
-	// Register binds exactly the table's rows, so every one has a rule.
+	// httpapi.Bind binds exactly the table's rows, so every one has a rule.
 	rule, ok := accessByKey[r.Operation]
 	if !ok {
 		return nil

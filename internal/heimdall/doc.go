@@ -101,8 +101,9 @@
 //     and put the code in the outbox; the link points at the settings'
 //     web_origin when set, else at the mock.
 //   - Access: routes.go holds one table of every operation's credential,
-//     permission and handler, and one guard (access.go) applies the
-//     credential and permission as the router's registry guard, before
+//     permission and handler, and one guard (Guard, access.go) applies the
+//     credential and permission; httpapi.Bind makes it the router's
+//     registry guard, so it runs before
 //     the request is validated (the real service's guards run before its
 //     validation pipes: a bad credential with a bad body is 401/403). Kinds: none; an optional API key (signup: none is
 //     fine unless the app's signup_requires_pak is set, a key sent must

@@ -9,12 +9,12 @@ import (
 
 // The routes table is the one list of operations the domain answers: for
 // each, the credential it takes, the permission that credential must hold
-// and the handler. Register binds exactly these rows, guard applies the
+// and the handler. httpapi.Bind binds exactly these rows (Routes), Guard applies the
 // credential and permission, and a test pins the rows to the newest spec
 // (every operation bound, nothing the spec lacks).
 
-// route is one operation's row. Paths match as router.Key does: parameter
-// names do not matter.
+// route is one operation's row. Paths match as routekey.Key does:
+// parameter names do not matter.
 type route struct {
 	Method, Path string
 	Cred         credential
