@@ -51,6 +51,20 @@ func loadPlainJSON(data []byte) (*openapi3.T, string, error) {
 	return doc, version, nil
 }
 
+// DecodeUnresolved decodes a plain JSON document as LoadData's direct path
+// does, without resolving its references: what internal/docgen writes the
+// embedded default from, and what Options.Decoded returns.
+func DecodeUnresolved(data []byte) (*openapi3.T, error) {
+	if !isJSON(data) {
+		return nil, errNotPlainJSON
+	}
+	root, err := jsonNodes(data)
+	if err != nil {
+		return nil, err
+	}
+	return decodeSplit(root)
+}
+
 // decodeNodes decodes a document from jsonNodes' tree and resolves its
 // references.
 func decodeNodes(root *yaml.Node) (*openapi3.T, error) {
@@ -58,6 +72,11 @@ func decodeNodes(root *yaml.Node) (*openapi3.T, error) {
 	if err != nil {
 		return nil, err
 	}
+	return resolve(doc)
+}
+
+// resolve resolves a freshly decoded document's local references.
+func resolve(doc *openapi3.T) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	loader.IsExternalRefsAllowed = false // a spec from the network must not read local files
 	if err := loader.ResolveRefsIn(doc, nil); err != nil {

@@ -42,9 +42,13 @@ const cacheFile = "live-spec.json"
 type Options struct {
 	Embedded     []byte // the default spec: used for src == "" and as the last fallback of "live"
 	EmbeddedName string
-	LiveURL      string       // default DefaultLiveURL
-	CacheDir     string       // default os.UserCacheDir()/heimdall-mock
-	HTTPClient   *http.Client // default: 10 s timeout
+	// Decoded, when set, is Embedded already decoded: it returns a new
+	// DecodeUnresolved(Embedded) at every call, so a start skips parsing
+	// the embedded spec, most of what it waits for.
+	Decoded    func() *openapi3.T
+	LiveURL    string       // default DefaultLiveURL
+	CacheDir   string       // default os.UserCacheDir()/heimdall-mock
+	HTTPClient *http.Client // default: 10 s timeout
 }
 
 // Spec is a loaded document and what is known about it.
@@ -175,7 +179,13 @@ func loadEmbedded(opts Options) (*Spec, error) {
 	if name == "" {
 		name = "default"
 	}
-	s, err := LoadData(opts.Embedded, "embedded:"+name)
+	var s *Spec
+	var err error
+	if opts.Decoded != nil {
+		s, err = loadDecoded(opts.Decoded(), opts.Embedded, "embedded:"+name)
+	} else {
+		s, err = LoadData(opts.Embedded, "embedded:"+name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("embedded spec: %w", err)
 	}
@@ -317,10 +327,26 @@ func LoadData(data []byte, name string) (*Spec, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	return newSpec(doc, name, version, data), nil
+}
+
+// loadDecoded is LoadData for a document decoded ahead of time from data.
+func loadDecoded(doc *openapi3.T, data []byte, name string) (*Spec, error) {
+	version, err := checkVersion(versionProbe{OpenAPI: doc.OpenAPI})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if doc, err = resolve(doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return newSpec(doc, name, version, data), nil
+}
+
+func newSpec(doc *openapi3.T, name, version string, data []byte) *Spec {
 	if doc.Paths == nil {
 		doc.Paths = openapi3.NewPaths()
 	}
-	return &Spec{Doc: doc, Source: name, Version: version, Raw: data, derived: &sync.Map{}, check: &docCheck{done: make(chan struct{})}}, nil
+	return &Spec{Doc: doc, Source: name, Version: version, Raw: data, derived: &sync.Map{}, check: &docCheck{done: make(chan struct{})}}
 }
 
 // Probe checks that data is a JSON or YAML document (told apart by
