@@ -329,7 +329,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 // is back before the first request.
 func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec, *server.Server, error) {
 	defer startgc.Done()
-	spec, err := specload.Load(ctx, o.Spec, specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName})
+	spec, err := specload.Load(ctx, o.Spec, specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName, Decoded: specs.DefaultDoc})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,6 +6,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -197,7 +198,7 @@ type compiledKey struct{}
 // embeddedDomainSpec loads the embedded contract once per process: the
 // shaper only reads it, and servers in one test binary share it.
 var embeddedDomainSpec = sync.OnceValues(func() (*specload.Spec, error) {
-	return specload.LoadData(specs.DefaultJSON, "embedded:"+specs.DefaultName)
+	return specload.Load(context.Background(), "", specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName, Decoded: specs.DefaultDoc})
 })
 
 // shaperPlan is a shaper being planned: comparing the domain's spec with
