@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
@@ -281,13 +282,23 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if o.Watch {
 		go watch(ctx, o.Spec, srv, logger)
 	}
-	served := make(chan error, 1)
-	go func() { served <- httpSrv.Serve(ln) }()
 	// The document's own defects are looked for while the mock already
 	// serves; they are printed when found and listed at /__mock/health.
+	// The check keeps both cores busy for a while, so it waits for the
+	// first answer (or a quiet moment): started beside the listener, it
+	// made the first request wait for it on a two-core machine.
+	answered := make(chan struct{})
+	httpSrv.Handler = closeAfterFirst(httpSrv.Handler, answered)
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
 	checked := make(chan struct{})
 	go func() {
 		defer close(checked)
+		select {
+		case <-answered:
+		case <-time.After(checkDelay):
+		case <-ctx.Done():
+		}
 		loaded := len(spec.Warnings)
 		if ws := spec.AllWarnings(); len(ws) > loaded {
 			fmt.Fprintln(stdout, "spec checked:")
@@ -368,6 +379,19 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 	}
 	srv, err := server.New(cfg)
 	return spec, srv, err
+}
+
+// checkDelay is how long the spec check waits for a first request before
+// it starts anyway: a client that started the mock asks it sooner.
+const checkDelay = 250 * time.Millisecond
+
+// closeAfterFirst closes done once next has answered a request.
+func closeAfterFirst(next http.Handler, done chan struct{}) http.Handler {
+	var once sync.Once
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		once.Do(func() { close(done) })
+	})
 }
 
 // saveInterval is how often a changed state reaches --state-file: a crash
