@@ -291,11 +291,25 @@ func readFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("reading spec: %w", err)
 	}
 	defer f.Close()
-	return readLimited(f, path)
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	return readSized(f, path, size)
 }
 
-func readLimited(r io.Reader, name string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxSpecBytes+1))
+func readLimited(r io.Reader, name string) ([]byte, error) { return readSized(r, name, 0) }
+
+// readSized is readLimited for a source of known size (0: unknown): the
+// buffer is allocated once instead of doubled a dozen times, page faults
+// included, which a start waits for.
+func readSized(r io.Reader, name string, size int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if size > 0 && size <= maxSpecBytes {
+		buf.Grow(int(size) + bytes.MinRead) // ReadFrom wants MinRead spare to not grow
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, maxSpecBytes+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
