@@ -5,5632 +5,14 @@ package specs
 import "github.com/getkin/kin-openapi/openapi3"
 
 func defaultDoc() *openapi3.T {
-	return defaultDoc266()
+	components := make(chan *openapi3.Components, 1)
+	go func() { components <- defaultDoc266() }()
+	doc := defaultDoc108()
+	doc.Components = <-components
+	return doc
 }
 
-func defaultDoc0() *openapi3.Schema {
-	return &openapi3.Schema{
-		Type:     ptr(openapi3.Types{"object"}),
-		Required: []string{"signup_enabled", "signin_enabled", "signup_allowed_email_domains", "signup_default_role", "session_duration_minutes", "max_failed_login_attempts", "password_min_length", "password_require_uppercase", "password_require_number", "password_require_symbol", "max_sessions", "enforce_app_permissions", "oauth_link_policy", "allowed_redirect_origins"},
-		Properties: openapi3.Schemas{
-			"allowed_redirect_origins": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"array"}),
-					Items: &openapi3.SchemaRef{
-						Value: &openapi3.Schema{
-							Type: ptr(openapi3.Types{"string"}),
-						},
-					},
-				},
-			},
-			"enforce_app_permissions": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-			"max_failed_login_attempts": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"number"}),
-				},
-			},
-			"max_sessions": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"number"}),
-				},
-			},
-			"oauth_link_policy": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-					Enum: []any{"auto", "confirm", "reject"},
-				},
-			},
-			"password_min_length": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"number"}),
-				},
-			},
-			"password_require_number": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-			"password_require_symbol": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-			"password_require_uppercase": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-			"session_duration_minutes": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"number"}),
-				},
-			},
-			"signin_enabled": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-			"signup_allowed_email_domains": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"array"}),
-					Items: &openapi3.SchemaRef{
-						Value: &openapi3.Schema{
-							Type: ptr(openapi3.Types{"string"}),
-						},
-					},
-				},
-			},
-			"signup_default_role": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-				},
-			},
-			"signup_enabled": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc1() *openapi3.Schema {
-	return &openapi3.Schema{
-		Type:     ptr(openapi3.Types{"object"}),
-		Required: []string{"issuer", "jwks_uri", "token_endpoint", "introspection_endpoint", "userinfo_endpoint", "heimdall_verify_endpoint", "heimdall_authorize_endpoint", "heimdall_admin_users_endpoint", "grant_types_supported", "response_types_supported", "token_endpoint_auth_methods_supported", "id_token_signing_alg_values_supported", "subject_types_supported"},
-		Properties: openapi3.Schemas{
-			"grant_types_supported": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"array"}),
-					Items: &openapi3.SchemaRef{
-						Value: &openapi3.Schema{
-							Type: ptr(openapi3.Types{"string"}),
-						},
-					},
-				},
-			},
-			"heimdall_admin_users_endpoint": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-				},
-			},
-			"heimdall_authorize_endpoint": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-				},
-			},
-			"heimdall_verify_endpoint": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-				},
-			},
-			"id_token_signing_alg_values_supported": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"array"}),
-					Items: &openapi3.SchemaRef{
-						Value: &openapi3.Schema{
-							Type: ptr(openapi3.Types{"string"}),
-						},
-					},
-				},
-			},
-			"introspection_endpoint": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-				},
-			},
-			"issuer": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-				},
-			},
-			"jwks_uri": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-				},
-			},
-			"response_types_supported": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"array"}),
-					Items: &openapi3.SchemaRef{
-						Value: &openapi3.Schema{
-							Type: ptr(openapi3.Types{"string"}),
-						},
-					},
-				},
-			},
-			"subject_types_supported": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"array"}),
-					Items: &openapi3.SchemaRef{
-						Value: &openapi3.Schema{
-							Type: ptr(openapi3.Types{"string"}),
-						},
-					},
-				},
-			},
-			"token_endpoint": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-				},
-			},
-			"token_endpoint_auth_methods_supported": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"array"}),
-					Items: &openapi3.SchemaRef{
-						Value: &openapi3.Schema{
-							Type: ptr(openapi3.Types{"string"}),
-						},
-					},
-				},
-			},
-			"userinfo_endpoint": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc2() *openapi3.Schema {
-	return &openapi3.Schema{
-		Type: ptr(openapi3.Types{"object"}),
-		Properties: openapi3.Schemas{
-			"allowed_redirect_origins": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"array"}),
-					Items: &openapi3.SchemaRef{
-						Value: &openapi3.Schema{
-							Type: ptr(openapi3.Types{"string"}),
-						},
-					},
-				},
-			},
-			"enforce_app_permissions": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-			"max_failed_login_attempts": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"number"}),
-					Min:  ptr(float64(1)),
-					Max:  ptr(float64(100)),
-				},
-			},
-			"max_sessions": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"number"}),
-					Min:  ptr(float64(1)),
-					Max:  ptr(float64(50)),
-				},
-			},
-			"oauth_link_policy": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-					Enum: []any{"auto", "confirm", "reject"},
-				},
-			},
-			"password_min_length": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"number"}),
-					Min:  ptr(float64(8)),
-					Max:  ptr(float64(128)),
-				},
-			},
-			"password_require_number": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-			"password_require_symbol": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-			"password_require_uppercase": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-			"session_duration_minutes": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"number"}),
-					Min:  ptr(float64(1)),
-					Max:  ptr(float64(43200)),
-				},
-			},
-			"signin_enabled": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-			"signup_allowed_email_domains": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"array"}),
-					Items: &openapi3.SchemaRef{
-						Value: &openapi3.Schema{
-							Type: ptr(openapi3.Types{"string"}),
-						},
-					},
-				},
-			},
-			"signup_default_role": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"string"}),
-				},
-			},
-			"signup_enabled": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"boolean"}),
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc3() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "type", "value", "is_primary", "verified_at", "created_at"},
-			Properties: openapi3.Schemas{
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"is_primary": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"email", "phone"},
-					},
-				},
-				"value": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"verified_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc4() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/AccountContactDto",
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc5() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"type", "value"},
-			Properties: openapi3.Schemas{
-				"is_primary": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"email", "phone"},
-					},
-				},
-				"value": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc6() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"role_name"},
-			Properties: openapi3.Schemas{
-				"account_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MaxLength: ptr(uint64(200)),
-					},
-				},
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"username": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MaxLength: ptr(uint64(64)),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc7() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"membership", "account_id", "created_account"},
-			Properties: openapi3.Schemas{
-				"account_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_account": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"membership": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/TenantMembershipResponseDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc8() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"email"},
-			Properties: openapi3.Schemas{
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"password": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"username": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc9() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"factor", "enrollment", "recovery_codes"},
-			Properties: openapi3.Schemas{
-				"enrollment": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-				"factor": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PublicFactorDto",
-				},
-				"recovery_codes": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc10() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"role_name"},
-			Properties: openapi3.Schemas{
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc11() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"status"},
-			Properties: openapi3.Schemas{
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"active", "suspended", "deactivated"},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc12() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc13() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/ApiKeySummaryDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc14() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "name", "key_prefix", "permissions", "last_used_at", "created_at"},
-			Properties: openapi3.Schemas{
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"key_prefix": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"last_used_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc15() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/AppResponseDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc16() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/AppMemberSummaryDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc17() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "account_id", "username", "display_name", "role_id", "role_name", "joined_at", "primary_email"},
-			Properties: openapi3.Schemas{
-				"account_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"joined_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"primary_email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"role_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"username": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc18() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "account_id", "role_id", "joined_at"},
-			Properties: openapi3.Schemas{
-				"account_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"joined_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"role_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc19() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"app_id", "notifications_via_envoi", "default_sender_address", "verification_template_name", "welcome_template_name", "password_reset_template_name", "mfa_code_template_name", "web_origin", "created_at", "updated_at"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"default_sender_address": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"mfa_code_template_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"notifications_via_envoi": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"password_reset_template_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"verification_template_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"web_origin": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"welcome_template_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc20() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "resource", "action", "description", "created_at", "is_system"},
-			Properties: openapi3.Schemas{
-				"action": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"is_system": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"resource": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc21() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "slug", "display_name", "workspace_id", "status", "created_by", "metadata", "created_at", "updated_at"},
-			Properties: openapi3.Schemas{
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"created_by": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"metadata": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-				"slug": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"active", "suspended", "archived"},
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"workspace_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc22() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "url", "event_types", "signing_secret_hint", "disabled_at", "disabled_reason", "consecutive_failures", "created_at", "updated_at"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"consecutive_failures": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"disabled_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"disabled_reason": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"event_types": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"signing_secret_hint": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"url": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc23() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "url", "event_types", "signing_secret_hint", "disabled_at", "disabled_reason", "consecutive_failures", "created_at", "updated_at", "signing_secret"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"consecutive_failures": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"disabled_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"disabled_reason": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"event_types": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"signing_secret": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"signing_secret_hint": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"url": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc24() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "event_id", "event_type", "attempt_number", "status_code", "error_message", "latency_ms", "attempted_at", "url"},
-			Properties: openapi3.Schemas{
-				"attempt_number": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"attempted_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"error_message": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"event_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"event_type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"latency_ms": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"number"}),
-						Nullable: true,
-					},
-				},
-				"status_code": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"number"}),
-						Nullable: true,
-					},
-				},
-				"url": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc25() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"account_id", "role"},
-			Properties: openapi3.Schemas{
-				"account_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"role": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc26() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "action", "resource_type", "resource_id", "actor_id", "details", "created_at"},
-			Properties: openapi3.Schemas{
-				"action": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"actor_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"details": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"object"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"resource_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"resource_type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc27() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/AuditLogEntryDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc28() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"checks"},
-			Properties: openapi3.Schemas{
-				"checks": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/AuthorizeBatchEntry",
-						},
-					},
-				},
-				"token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc29() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"permission": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc30() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"results"},
-			Properties: openapi3.Schemas{
-				"results": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/AuthorizeBatchResultDto",
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc31() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"authorized", "missing_permissions"},
-			Properties: openapi3.Schemas{
-				"authorized": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"missing_permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc32() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"permission": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-				"token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc33() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"authorized"},
-			Properties: openapi3.Schemas{
-				"authorized": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"error": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"missing_permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc34() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"avatar_url"},
-			Properties: openapi3.Schemas{
-				"avatar_url": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc35() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"affected_users"},
-			Properties: openapi3.Schemas{
-				"affected_users": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc36() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"selection"},
-			Properties: openapi3.Schemas{
-				"confirm_all_in_app": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"selection": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/BulkSelectionDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc37() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"mode"},
-			Properties: openapi3.Schemas{
-				"ids": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"array"}),
-						MaxItems: ptr(uint64(5000)),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-				"mode": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"ids", "filter"},
-					},
-				},
-				"search": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"active", "suspended", "deactivated"},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc38() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"selection", "role_name"},
-			Properties: openapi3.Schemas{
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"selection": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/BulkSelectionDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc39() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"selection", "status"},
-			Properties: openapi3.Schemas{
-				"selection": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/BulkSelectionDto",
-				},
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"active", "suspended", "deactivated"},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc40() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"current_password", "new_password"},
-			Properties: openapi3.Schemas{
-				"current_password": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"new_password": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc41() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Example: map[string]any{
-				"client_id":     "m2m_4c2a9f0e",
-				"client_secret": "not-a-real-secret",
-				"grant_type":    "client_credentials",
-			},
-			Required: []string{"grant_type", "client_id", "client_secret"},
-			Properties: openapi3.Schemas{
-				"client_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"client_secret": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"grant_type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc42() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"code": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"codes": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"array"}),
-						MinItems: 2,
-						MaxItems: ptr(uint64(2)),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc43() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"factor", "recovery_codes"},
-			Properties: openapi3.Schemas{
-				"factor": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PublicFactorDto",
-				},
-				"recovery_codes": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc44() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"code", "password"},
-			Properties: openapi3.Schemas{
-				"code": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"password": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"username": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc45() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"membership", "account_id", "created_account"},
-			Properties: openapi3.Schemas{
-				"account_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_account": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"membership": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/ConsumerTenantMembershipResponseDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc46() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "username", "display_name", "email", "email_verified", "role", "status", "created_at"},
-			Properties: openapi3.Schemas{
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"email_verified": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"role": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"username": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc47() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "username", "display_name", "status", "role", "joined_at", "created_at", "email", "email_verified_at", "active_session_count", "last_used_at"},
-			Properties: openapi3.Schemas{
-				"active_session_count": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"email_verified_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"joined_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"last_used_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"role": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"username": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc48() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/ConsumerAdminEndUserDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc49() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "resource", "action", "description", "created_at"},
-			Properties: openapi3.Schemas{
-				"action": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"resource": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc50() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "resource", "action", "description", "created_at", "is_system"},
-			Properties: openapi3.Schemas{
-				"action": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"is_system": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"resource": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc51() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"user_id", "role_name"},
-			Properties: openapi3.Schemas{
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"user_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc52() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"expires_at"},
-			Properties: openapi3.Schemas{
-				"expires_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc53() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"code", "expires_at"},
-			Properties: openapi3.Schemas{
-				"code": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"expires_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc54() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"refresh_token"},
-			Properties: openapi3.Schemas{
-				"refresh_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc55() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "type", "label"},
-			Properties: openapi3.Schemas{
-				"email_masked": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"label": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc56() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:        ptr(openapi3.Types{"object"}),
-			Description: "Sign-in needs a second factor; finish it with the MFA endpoints.",
-			Example: map[string]any{
-				"expires_at": "2026-01-01T12:05:00Z",
-				"factors": []any{map[string]any{
-					"email_masked": nil,
-					"id":           "9a8b7c6d-1e2f-4a3b-8c5d-6e7f8a9b0c1d",
-					"label":        "Phone app",
-					"type":         "totp",
-				}},
-				"mfa_required": true,
-				"mfa_token":    "mfa_7d3c9e1f2a4b",
-			},
-			Required: []string{"mfa_required", "mfa_token", "expires_at", "factors"},
-			Properties: openapi3.Schemas{
-				"expires_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"factors": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/ConsumerMfaChallengeFactorDto",
-						},
-					},
-				},
-				"mfa_required": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"mfa_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc57() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"mfa_token", "recovery_code"},
-			Properties: openapi3.Schemas{
-				"mfa_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"recovery_code": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc58() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"mfa_token", "factor_id"},
-			Properties: openapi3.Schemas{
-				"factor_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "uuid",
-					},
-				},
-				"mfa_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc59() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"email_masked", "code_expires_at"},
-			Properties: openapi3.Schemas{
-				"code_expires_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"email_masked": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc60() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"mfa_token", "code"},
-			Properties: openapi3.Schemas{
-				"code": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"mfa_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc61() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Example: map[string]any{
-				"refresh_token": "rt_5b1e0c3a9d7f4e2b8a6c",
-			},
-			Required: []string{"refresh_token"},
-			Properties: openapi3.Schemas{
-				"refresh_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc62() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"phone": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc63() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"phone": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc64() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"code", "new_password"},
-			Properties: openapi3.Schemas{
-				"code": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"new_password": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc65() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/ConsumerRoleResponseDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc66() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "resource", "action", "description"},
-			Properties: openapi3.Schemas{
-				"action": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"resource": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc67() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "name", "description", "is_system", "created_at", "updated_at"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"is_system": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc68() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "name", "description", "is_system", "created_at", "updated_at", "permissions"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"is_system": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/ConsumerRolePermissionEntryDto",
-						},
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc69() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Example: map[string]any{
-				"identifier": "rowan.tester@example.com",
-				"password":   "correct-horse-battery",
-			},
-			Required: []string{"identifier", "password"},
-			Properties: openapi3.Schemas{
-				"identifier": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"password": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"tenant_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc70() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Example: map[string]any{
-				"display_name": "Rowan Tester",
-				"email":        "rowan.tester@example.com",
-				"password":     "correct-horse-battery",
-				"username":     "rowan_t",
-			},
-			Required: []string{"username", "email", "password"},
-			Properties: openapi3.Schemas{
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"password": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"username": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc71() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"tenant_id"},
-			Properties: openapi3.Schemas{
-				"tenant_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc72() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/ConsumerTenantResponseDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc73() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/ConsumerTenantMembershipResponseDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc74() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "tenant_id", "account_id", "role_id", "role_name", "joined_at", "invited_by"},
-			Properties: openapi3.Schemas{
-				"account_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"invited_by": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"joined_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"role_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"tenant_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc75() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "display_id", "app_id", "slug", "display_name", "status", "metadata", "created_at", "updated_at"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"display_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"metadata": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-				"slug": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"active", "suspended", "archived"},
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc76() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:        ptr(openapi3.Types{"object"}),
-			Description: "Tokens handed out after a successful sign-in, sign-up or refresh.",
-			Example: map[string]any{
-				"access_token":  "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJleGFtcGxlIn0.c2lnbmF0dXJl",
-				"expires_in":    float64(900),
-				"refresh_token": "rt_5b1e0c3a9d7f4e2b8a6c",
-				"token_type":    "Bearer",
-			},
-			Required: []string{"access_token", "refresh_token", "token_type", "expires_in"},
-			Properties: openapi3.Schemas{
-				"access_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"expires_in": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"refresh_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"token_type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc77() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"account_id", "contact_id", "type", "value", "verified_at"},
-			Properties: openapi3.Schemas{
-				"account_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"contact_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"value": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"verified_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc78() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"name", "permissions"},
-			Properties: openapi3.Schemas{
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MinLength: 1,
-						MaxLength: ptr(uint64(120)),
-					},
-				},
-				"permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"array"}),
-						MinItems: 1,
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc79() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "name", "key", "key_prefix", "permissions", "created_at"},
-			Properties: openapi3.Schemas{
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"key": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"key_prefix": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc80() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"slug", "display_name", "workspace_id"},
-			Properties: openapi3.Schemas{
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MinLength: 1,
-						MaxLength: ptr(uint64(120)),
-					},
-				},
-				"slug": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MinLength: 3,
-						MaxLength: ptr(uint64(64)),
-					},
-				},
-				"workspace_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc81() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"email"},
-			Properties: openapi3.Schemas{
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"expires_in_hours": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-						Min:  ptr(float64(1)),
-						Max:  ptr(float64(720)),
-					},
-				},
-				"max_uses": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-						Min:  ptr(float64(1)),
-						Max:  ptr(float64(10000)),
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc82() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"resource", "action"},
-			Properties: openapi3.Schemas{
-				"action": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"resource": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc83() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"name"},
-			Properties: openapi3.Schemas{
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc84() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"display_name"},
-			Properties: openapi3.Schemas{
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MinLength: 1,
-						MaxLength: ptr(uint64(200)),
-					},
-				},
-				"metadata": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-				"slug": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:    ptr(openapi3.Types{"string"}),
-						Pattern: "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$",
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc85() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"email_masked"},
-			Properties: openapi3.Schemas{
-				"code_expires_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"email_masked": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc86() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/EndUserInviteResponseDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc87() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "code", "email", "role_name", "role_id", "max_uses", "use_count", "expires_at", "revoked_at", "created_at"},
-			Properties: openapi3.Schemas{
-				"code": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"expires_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"max_uses": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"number"}),
-						Nullable: true,
-					},
-				},
-				"revoked_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"role_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"use_count": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc88() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/EndUserSummaryDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc89() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"user_id", "role_name"},
-			Properties: openapi3.Schemas{
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"user_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc90() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "username", "display_name", "status", "role", "joined_at", "created_at", "email", "email_verified_at", "active_session_count", "last_used_at"},
-			Properties: openapi3.Schemas{
-				"active_session_count": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"email_verified_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"joined_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"last_used_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"role": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"active", "suspended", "deactivated"},
-					},
-				},
-				"username": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc91() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc92() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"code"},
-			Properties: openapi3.Schemas{
-				"code": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MinLength: 16,
-						MaxLength: ptr(uint64(256)),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc93() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"access_token", "refresh_token", "token_type", "expires_in"},
-			Properties: openapi3.Schemas{
-				"access_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"expires_in": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"refresh_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"token_type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"Bearer"},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc94() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/PublicFactorDto",
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc95() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id_token", "nonce"},
-			Properties: openapi3.Schemas{
-				"id_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MinLength: 16,
-						MaxLength: ptr(uint64(8192)),
-					},
-				},
-				"nonce": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MinLength: 16,
-						MaxLength: ptr(uint64(256)),
-					},
-				},
-				"user": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						AllOf: openapi3.SchemaRefs{&openapi3.SchemaRef{
-							Ref: "#/components/schemas/IdpNativeUserHintDto",
-						}},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc96() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc97() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"access_token", "refresh_token", "token_type", "expires_in"},
-			Properties: openapi3.Schemas{
-				"access_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"expires_in": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"refresh_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"token_type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"Bearer"},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc98() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"token_type_hint": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc99() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"active"},
-			Properties: openapi3.Schemas{
-				"active": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"aid": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"client_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"exp": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"iat": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"iss": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"scope": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"scopes": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-				"sub": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"m2m", "end_user"},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc100() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"code", "expires_at"},
-			Properties: openapi3.Schemas{
-				"code": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"expires_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc101() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:        ptr(openapi3.Types{"object"}),
-			Description: "One public key in JWK form.",
-			Required:    []string{"kid", "kty", "alg", "use", "n", "e"},
-			Properties: openapi3.Schemas{
-				"alg": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"e": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"kid": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"kty": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"n": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"use": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"sig"},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc102() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"keys"},
-			Properties: openapi3.Schemas{
-				"keys": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/JwkDto",
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc103() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "client_id", "client_secret", "name", "created_at"},
-			Properties: openapi3.Schemas{
-				"client_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"client_secret": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc104() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "client_id", "name", "is_active", "last_used_at", "created_at", "scopes"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"client_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"is_active": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"last_used_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"scopes": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/M2mScopeEntryDto",
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc105() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/M2mClientSummaryDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc106() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "client_id", "name", "is_active", "last_used_at", "created_at"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"client_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"is_active": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"last_used_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc107() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"client_id", "client_secret"},
-			Properties: openapi3.Schemas{
-				"client_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"client_secret": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc108() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"resource", "action"},
-			Properties: openapi3.Schemas{
-				"action": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"resource": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc109() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "action", "resource_type", "resource_id", "actor_id", "details", "created_at"},
-			Properties: openapi3.Schemas{
-				"action": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"actor_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"details": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"object"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"resource_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"resource_type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc110() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/MeActivityEntryDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc111() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "type", "value", "is_primary", "verified_at", "created_at"},
-			Properties: openapi3.Schemas{
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"is_primary": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"email", "phone"},
-					},
-				},
-				"value": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"verified_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc112() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/MeContactDto",
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc113() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"role", "org_role", "permissions"},
-			Properties: openapi3.Schemas{
-				"org_role": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-				"role": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc114() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "username", "display_name", "role", "joined_at", "created_at", "email", "email_verified_at", "avatar_url"},
-			Properties: openapi3.Schemas{
-				"avatar_url": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"email_verified_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"joined_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"role": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"username": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc115() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "ip", "user_agent", "created_at", "last_used_at", "expires_at", "is_current"},
-			Properties: openapi3.Schemas{
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"expires_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"ip": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"is_current": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"last_used_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"user_agent": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc116() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/MeSessionDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc117() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "seq_id", "username", "display_name", "status", "locale", "time_zone", "metadata", "created_at", "updated_at"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"locale": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"metadata": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-				"seq_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"time_zone": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"username": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc118() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/TenantMembershipForMeDto",
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc119() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:        ptr(openapi3.Types{"object"}),
-			Description: "Access token for a machine client.",
-			Example: map[string]any{
-				"access_token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtMm0ifQ.c2lnbmF0dXJl",
-				"expires_in":   float64(3600),
-				"scope":        "users.read",
-				"token_type":   "Bearer",
-			},
-			Required: []string{"access_token", "token_type", "expires_in", "scope"},
-			Properties: openapi3.Schemas{
-				"access_token": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"expires_in": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"scope": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"token_type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc120() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"next_cursor", "has_more"},
-			Properties: openapi3.Schemas{
-				"has_more": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"next_cursor": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc121() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"config": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-				"enabled": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc122() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "resource", "action", "description", "created_at"},
-			Properties: openapi3.Schemas{
-				"action": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"resource": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc123() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"apps", "end_users", "api_keys_active"},
-			Properties: openapi3.Schemas{
-				"api_keys_active": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"apps": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"end_users": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc124() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"provider", "enabled", "config", "created_at", "updated_at"},
-			Properties: openapi3.Schemas{
-				"config": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"enabled": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"provider": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc125() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"provider", "display_name", "configured", "enabled"},
-			Properties: openapi3.Schemas{
-				"configured": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"enabled": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"provider": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc126() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "type", "label", "enabled", "created_at", "enabled_at"},
-			Properties: openapi3.Schemas{
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"enabled": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"enabled_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Format:   "date-time",
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"label": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc127() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"recovery_codes"},
-			Properties: openapi3.Schemas{
-				"recovery_codes": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc128() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/RoleResponseDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc129() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "resource", "action", "description"},
-			Properties: openapi3.Schemas{
-				"action": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"resource": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc130() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "name", "description", "is_system", "created_at", "updated_at"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"is_system": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc131() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "app_id", "name", "description", "is_system", "created_at", "updated_at", "permissions"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"description": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"is_system": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/RolePermissionEntryDto",
-						},
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc132() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"permissions"},
-			Properties: openapi3.Schemas{
-				"permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc133() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"permissions"},
-			Properties: openapi3.Schemas{
-				"permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc134() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"type"},
-			Properties: openapi3.Schemas{
-				"contact_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "uuid",
-					},
-				},
-				"label": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MaxLength: ptr(uint64(64)),
-					},
-				},
-				"type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"totp", "email"},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc135() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"factor", "enrollment"},
-			Properties: openapi3.Schemas{
-				"enrollment": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						OneOf: openapi3.SchemaRefs{&openapi3.SchemaRef{
-							Ref: "#/components/schemas/TotpEnrollmentDataDto",
-						}, &openapi3.SchemaRef{
-							Ref: "#/components/schemas/EmailEnrollmentDataDto",
-						}},
-					},
-				},
-				"factor": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PublicFactorDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc136() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"amr", "mfa_at"},
-			Properties: openapi3.Schemas{
-				"amr": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-				"mfa_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc137() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"email_masked", "code_expires_at"},
-			Properties: openapi3.Schemas{
-				"code_expires_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"email_masked": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc138() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/TenantResponseDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc139() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"tenant_id", "display_id", "tenant_slug", "display_name", "role_name", "joined_at"},
-			Properties: openapi3.Schemas{
-				"display_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"joined_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"tenant_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"tenant_slug": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc140() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"data", "pagination"},
-			Properties: openapi3.Schemas{
-				"data": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Ref: "#/components/schemas/TenantMembershipResponseDto",
-						},
-					},
-				},
-				"pagination": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/PaginationDto",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc141() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "tenant_id", "account_id", "role_id", "role_name", "joined_at", "invited_by"},
-			Properties: openapi3.Schemas{
-				"account_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"invited_by": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"joined_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"role_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"tenant_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc142() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"id", "display_id", "app_id", "slug", "display_name", "status", "metadata", "created_at", "updated_at"},
-			Properties: openapi3.Schemas{
-				"app_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"created_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-				"display_id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"id": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"metadata": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-				"slug": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"active", "suspended", "archived"},
-					},
-				},
-				"updated_at": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:   ptr(openapi3.Types{"string"}),
-						Format: "date-time",
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc143() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"otpauth_uri", "secret", "qr_data_url", "algorithm", "digits", "period"},
-			Properties: openapi3.Schemas{
-				"algorithm": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"digits": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"otpauth_uri": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"period": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"number"}),
-					},
-				},
-				"qr_data_url": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"secret": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc144() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"metadata": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-				"slug": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc145() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"default_sender_address": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"mfa_code_template_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"notifications_via_envoi": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-				"password_reset_template_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"verification_template_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"web_origin": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-				"welcome_template_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:     ptr(openapi3.Types{"string"}),
-						Nullable: true,
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc146() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"status"},
-			Properties: openapi3.Schemas{
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"active", "suspended", "archived"},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc147() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"email": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc148() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"role_name"},
-			Properties: openapi3.Schemas{
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc149() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"status"},
-			Properties: openapi3.Schemas{
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"active", "suspended", "deactivated"},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc150() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MaxLength: ptr(uint64(120)),
-					},
-				},
-				"username": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MinLength: 3,
-						MaxLength: ptr(uint64(32)),
-						Pattern:   "^[a-zA-Z0-9._-]+$",
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc151() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"role_name"},
-			Properties: openapi3.Schemas{
-				"role_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc152() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Properties: openapi3.Schemas{
-				"display_name": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MinLength: 1,
-						MaxLength: ptr(uint64(200)),
-					},
-				},
-				"metadata": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-				"slug": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:    ptr(openapi3.Types{"string"}),
-						Pattern: "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$",
-					},
-				},
-				"status": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-						Enum: []any{"active", "suspended", "archived"},
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc153() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"url", "event_types"},
-			Properties: openapi3.Schemas{
-				"event_types": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-								Enum: []any{"user.signup", "user.signin", "user.contact_verified", "user.email_verified", "user.password_reset.requested", "user.password_reset.completed", "user.suspended", "user.deactivated", "user.reinstated", "user.role_changed", "user.deleted", "tenant.created", "tenant.updated", "tenant.deleted", "tenant.member.added", "tenant.member.removed", "tenant.member.role_changed", "app.slug_changed", "user.mfa.factor_enrolled", "user.mfa.factor_disabled", "user.mfa.recovery_code_used", "user.mfa.step_up_succeeded", "user.mfa.step_up_locked"},
-							},
-						},
-					},
-				},
-				"url": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type:      ptr(openapi3.Types{"string"}),
-						MaxLength: ptr(uint64(2048)),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc154() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"config"},
-			Properties: openapi3.Schemas{
-				"config": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"object"}),
-					},
-				},
-				"enabled": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc155() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type: ptr(openapi3.Types{"object"}),
-			Example: map[string]any{
-				"aid":         "9a8b7c6d-1e2f-4a3b-8c5d-6e7f8a9b0c1d",
-				"permissions": []any{"users.read"},
-				"role":        "member",
-				"sub":         "3f2b8c1e-5a4d-4e6f-9b7a-1c2d3e4f5a6b",
-				"type":        "end_user",
-			},
-			Required: []string{"sub", "aid", "type"},
-			Properties: openapi3.Schemas{
-				"aid": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"permissions": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"array"}),
-						Items: &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-				"role": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"sub": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"type": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc156() *openapi3.SchemaRef {
-	return &openapi3.SchemaRef{
-		Value: &openapi3.Schema{
-			Type:     ptr(openapi3.Types{"object"}),
-			Required: []string{"valid"},
-			Properties: openapi3.Schemas{
-				"error": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"string"}),
-					},
-				},
-				"principal": &openapi3.SchemaRef{
-					Ref: "#/components/schemas/VerifyPrincipalDto",
-				},
-				"valid": &openapi3.SchemaRef{
-					Value: &openapi3.Schema{
-						Type: ptr(openapi3.Types{"boolean"}),
-					},
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc157() *openapi3.Components {
-	return &openapi3.Components{
-		Schemas: openapi3.Schemas{
-			"AccountContactDto":                     defaultDoc3(),
-			"AccountContactListResponseDto":         defaultDoc4(),
-			"AddContactDto":                         defaultDoc5(),
-			"AddMemberDto":                          defaultDoc6(),
-			"AddMemberResponseDto":                  defaultDoc7(),
-			"AdminCreateUserDto":                    defaultDoc8(),
-			"AdminProvisionFactorResponseDto":       defaultDoc9(),
-			"AdminUpdateRoleDto":                    defaultDoc10(),
-			"AdminUpdateStatusDto":                  defaultDoc11(),
-			"AdminUpdateUserDto":                    defaultDoc12(),
-			"ApiKeyListResponseDto":                 defaultDoc13(),
-			"ApiKeySummaryDto":                      defaultDoc14(),
-			"AppListResponseDto":                    defaultDoc15(),
-			"AppMemberListResponseDto":              defaultDoc16(),
-			"AppMemberSummaryDto":                   defaultDoc17(),
-			"AppMembershipResponseDto":              defaultDoc18(),
-			"AppNotificationSettingsResponseDto":    defaultDoc19(),
-			"AppPermissionCatalogEntryDto":          defaultDoc20(),
-			"AppResponseDto":                        defaultDoc21(),
-			"AppWebhookConfigResponseDto":           defaultDoc22(),
-			"AppWebhookConfigWithSecretResponseDto": defaultDoc23(),
-			"AppWebhookDeliveryAttemptDto":          defaultDoc24(),
-			"AssignRoleDto":                         defaultDoc25(),
-			"AuditLogEntryDto":                      defaultDoc26(),
-			"AuditLogListResponseDto":               defaultDoc27(),
-			"AuthConfigResponseDto": &openapi3.SchemaRef{
-				Value: defaultDoc0(),
-			},
-			"AuthorizeBatchBody":           defaultDoc28(),
-			"AuthorizeBatchEntry":          defaultDoc29(),
-			"AuthorizeBatchResponseDto":    defaultDoc30(),
-			"AuthorizeBatchResultDto":      defaultDoc31(),
-			"AuthorizeBody":                defaultDoc32(),
-			"AuthorizeResponseDto":         defaultDoc33(),
-			"AvatarUrlResponseDto":         defaultDoc34(),
-			"BulkAffectedUsersResponseDto": defaultDoc35(),
-			"BulkDeleteDto":                defaultDoc36(),
-			"BulkRevokeSessionsDto": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type:     ptr(openapi3.Types{"object"}),
-					Required: []string{"selection"},
-					Properties: openapi3.Schemas{
-						"selection": &openapi3.SchemaRef{
-							Ref: "#/components/schemas/BulkSelectionDto",
-						},
-					},
-				},
-			},
-			"BulkSelectionDto":    defaultDoc37(),
-			"BulkUpdateRoleDto":   defaultDoc38(),
-			"BulkUpdateStatusDto": defaultDoc39(),
-			"CallbackBodyDto": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type:       ptr(openapi3.Types{"object"}),
-					Properties: openapi3.Schemas{},
-				},
-			},
-			"ChangePasswordDto":                      defaultDoc40(),
-			"ClientCredentialsDto":                   defaultDoc41(),
-			"ConfirmEnrollmentDto":                   defaultDoc42(),
-			"ConfirmEnrollmentResponseDto":           defaultDoc43(),
-			"ConsumerAcceptInviteDto":                defaultDoc44(),
-			"ConsumerAddMemberResponseDto":           defaultDoc45(),
-			"ConsumerAdminCreatedUserDto":            defaultDoc46(),
-			"ConsumerAdminEndUserDto":                defaultDoc47(),
-			"ConsumerAdminEndUserListResponseDto":    defaultDoc48(),
-			"ConsumerAdminPermissionDto":             defaultDoc49(),
-			"ConsumerAdminPermissionListEntryDto":    defaultDoc50(),
-			"ConsumerAdminRoleAssignmentResponseDto": defaultDoc51(),
-			"ConsumerCodeDispatchResponseDto":        defaultDoc52(),
-			"ConsumerCodeIssueResponseDto":           defaultDoc53(),
-			"ConsumerLogoutDto":                      defaultDoc54(),
-			"ConsumerMfaChallengeFactorDto":          defaultDoc55(),
-			"ConsumerMfaChallengeResponseDto":        defaultDoc56(),
-			"ConsumerMfaRecoverDto":                  defaultDoc57(),
-			"ConsumerMfaSendCodeDto":                 defaultDoc58(),
-			"ConsumerMfaSendCodeResponseDto":         defaultDoc59(),
-			"ConsumerMfaVerifyDto":                   defaultDoc60(),
-			"ConsumerRefreshDto":                     defaultDoc61(),
-			"ConsumerRequestPasswordResetDto":        defaultDoc62(),
-			"ConsumerRequestVerificationDto":         defaultDoc63(),
-			"ConsumerResetPasswordDto":               defaultDoc64(),
-			"ConsumerRoleListResponseDto":            defaultDoc65(),
-			"ConsumerRolePermissionEntryDto":         defaultDoc66(),
-			"ConsumerRoleResponseDto":                defaultDoc67(),
-			"ConsumerRoleWithPermissionsResponseDto": defaultDoc68(),
-			"ConsumerSendPasswordResetEmailDto": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type:     ptr(openapi3.Types{"object"}),
-					Required: []string{"email"},
-					Properties: openapi3.Schemas{
-						"email": &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-			"ConsumerSendVerificationEmailDto": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type:     ptr(openapi3.Types{"object"}),
-					Required: []string{"email"},
-					Properties: openapi3.Schemas{
-						"email": &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-			"ConsumerSigninDto":                       defaultDoc69(),
-			"ConsumerSignupDto":                       defaultDoc70(),
-			"ConsumerSwitchTenantDto":                 defaultDoc71(),
-			"ConsumerTenantListResponseDto":           defaultDoc72(),
-			"ConsumerTenantMembershipListResponseDto": defaultDoc73(),
-			"ConsumerTenantMembershipResponseDto":     defaultDoc74(),
-			"ConsumerTenantResponseDto":               defaultDoc75(),
-			"ConsumerTokenResponseDto":                defaultDoc76(),
-			"ConsumerVerifyDto": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type:     ptr(openapi3.Types{"object"}),
-					Required: []string{"code"},
-					Properties: openapi3.Schemas{
-						"code": &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-			"ConsumerVerifyResponseDto": defaultDoc77(),
-			"CreateApiKeyDto":           defaultDoc78(),
-			"CreateApiKeyResponseDto":   defaultDoc79(),
-			"CreateAppDto":              defaultDoc80(),
-			"CreateEndUserInviteDto":    defaultDoc81(),
-			"CreateM2mClientDto": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type:     ptr(openapi3.Types{"object"}),
-					Required: []string{"name"},
-					Properties: openapi3.Schemas{
-						"name": &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-			"CreatePermissionDto":               defaultDoc82(),
-			"CreateRoleDto":                     defaultDoc83(),
-			"CreateTenantDto":                   defaultDoc84(),
-			"EmailEnrollmentDataDto":            defaultDoc85(),
-			"EndUserInviteListResponseDto":      defaultDoc86(),
-			"EndUserInviteResponseDto":          defaultDoc87(),
-			"EndUserListResponseDto":            defaultDoc88(),
-			"EndUserRoleAssignmentResponseDto":  defaultDoc89(),
-			"EndUserSummaryDto":                 defaultDoc90(),
-			"EnforcedPermissionsResponseDto":    defaultDoc91(),
-			"ExchangeRequestDto":                defaultDoc92(),
-			"ExchangeResponseDto":               defaultDoc93(),
-			"FactorListResponseDto":             defaultDoc94(),
-			"IdpNativeSigninDto":                defaultDoc95(),
-			"IdpNativeUserHintDto":              defaultDoc96(),
-			"IdpTokenResponseDto":               defaultDoc97(),
-			"IntrospectDto":                     defaultDoc98(),
-			"IntrospectResponseDto":             defaultDoc99(),
-			"IssuedVerificationCodeResponseDto": defaultDoc100(),
-			"JwkDto":                            defaultDoc101(),
-			"JwksResponseDto":                   defaultDoc102(),
-			"M2mClientCreateResponseDto":        defaultDoc103(),
-			"M2mClientDetailResponseDto":        defaultDoc104(),
-			"M2mClientListResponseDto":          defaultDoc105(),
-			"M2mClientSummaryDto":               defaultDoc106(),
-			"M2mRotateSecretResponseDto":        defaultDoc107(),
-			"M2mScopeEntryDto":                  defaultDoc108(),
-			"MeActivityEntryDto":                defaultDoc109(),
-			"MeActivityResponseDto":             defaultDoc110(),
-			"MeContactDto":                      defaultDoc111(),
-			"MeContactsResponseDto":             defaultDoc112(),
-			"MePermissionsResponseDto":          defaultDoc113(),
-			"MeProfileResponseDto":              defaultDoc114(),
-			"MeSessionDto":                      defaultDoc115(),
-			"MeSessionsResponseDto":             defaultDoc116(),
-			"MeUpdatedAccountResponseDto":       defaultDoc117(),
-			"MyTenantsResponseDto":              defaultDoc118(),
-			"OAuthTokenResponseDto":             defaultDoc119(),
-			"OpenIdConfigurationDto": &openapi3.SchemaRef{
-				Value: defaultDoc1(),
-			},
-			"PaginationDto":                  defaultDoc120(),
-			"PatchProviderConfigDto":         defaultDoc121(),
-			"PermissionDto":                  defaultDoc122(),
-			"PlatformUserStatsResponseDto":   defaultDoc123(),
-			"ProviderDetailDto":              defaultDoc124(),
-			"ProviderListEntryDto":           defaultDoc125(),
-			"PublicFactorDto":                defaultDoc126(),
-			"RecoveryCodesResponseDto":       defaultDoc127(),
-			"RoleListResponseDto":            defaultDoc128(),
-			"RolePermissionEntryDto":         defaultDoc129(),
-			"RoleResponseDto":                defaultDoc130(),
-			"RoleWithPermissionsResponseDto": defaultDoc131(),
-			"SetPermissionsDto":              defaultDoc132(),
-			"SetScopesDto":                   defaultDoc133(),
-			"StartEnrollmentDto":             defaultDoc134(),
-			"StartEnrollmentResponseDto":     defaultDoc135(),
-			"StepUpDto": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type:     ptr(openapi3.Types{"object"}),
-					Required: []string{"code"},
-					Properties: openapi3.Schemas{
-						"code": &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-			"StepUpResponseDto": defaultDoc136(),
-			"StepUpSendCodeDto": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"object"}),
-					Properties: openapi3.Schemas{
-						"factor_id": &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type:   ptr(openapi3.Types{"string"}),
-								Format: "uuid",
-							},
-						},
-					},
-				},
-			},
-			"StepUpSendCodeResponseDto":        defaultDoc137(),
-			"TenantListResponseDto":            defaultDoc138(),
-			"TenantMembershipForMeDto":         defaultDoc139(),
-			"TenantMembershipListResponseDto":  defaultDoc140(),
-			"TenantMembershipResponseDto":      defaultDoc141(),
-			"TenantResponseDto":                defaultDoc142(),
-			"TotpEnrollmentDataDto":            defaultDoc143(),
-			"UpdateAppDto":                     defaultDoc144(),
-			"UpdateAppNotificationSettingsDto": defaultDoc145(),
-			"UpdateAppStatusDto":               defaultDoc146(),
-			"UpdateAuthConfigDto": &openapi3.SchemaRef{
-				Value: defaultDoc2(),
-			},
-			"UpdateEndUserDto":       defaultDoc147(),
-			"UpdateEndUserRoleDto":   defaultDoc148(),
-			"UpdateEndUserStatusDto": defaultDoc149(),
-			"UpdateM2mClientDto": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"object"}),
-					Properties: openapi3.Schemas{
-						"is_active": &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"boolean"}),
-							},
-						},
-					},
-				},
-			},
-			"UpdateMeDto":         defaultDoc150(),
-			"UpdateMemberRoleDto": defaultDoc151(),
-			"UpdateRoleDto": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"object"}),
-					Properties: openapi3.Schemas{
-						"description": &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-			"UpdateTenantDto":         defaultDoc152(),
-			"UpsertAppWebhookDto":     defaultDoc153(),
-			"UpsertProviderConfigDto": defaultDoc154(),
-			"VerifyBody": &openapi3.SchemaRef{
-				Value: &openapi3.Schema{
-					Type: ptr(openapi3.Types{"object"}),
-					Properties: openapi3.Schemas{
-						"token": &openapi3.SchemaRef{
-							Value: &openapi3.Schema{
-								Type: ptr(openapi3.Types{"string"}),
-							},
-						},
-					},
-				},
-			},
-			"VerifyPrincipalDto": defaultDoc155(),
-			"VerifyResponseDto":  defaultDoc156(),
-		},
-		SecuritySchemes: openapi3.SecuritySchemes{
-			"bearer": &openapi3.SecuritySchemeRef{
-				Value: &openapi3.SecurityScheme{
-					Type:         "http",
-					Scheme:       "bearer",
-					BearerFormat: "JWT",
-				},
-			},
-		},
-	}
-}
-
-func defaultDoc158() *openapi3.PathItem {
+func defaultDoc0() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"apps"},
@@ -5742,7 +124,7 @@ func defaultDoc158() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc159() *openapi3.PathItem {
+func defaultDoc1() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"apps"},
@@ -5855,7 +237,7 @@ func defaultDoc159() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc160() *openapi3.PathItem {
+func defaultDoc2() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"apps"},
@@ -6079,7 +461,7 @@ func defaultDoc160() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc161() *openapi3.PathItem {
+func defaultDoc3() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"credentials"},
@@ -6203,7 +585,7 @@ func defaultDoc161() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc162() *openapi3.PathItem {
+func defaultDoc4() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"credentials"},
@@ -6342,7 +724,7 @@ func defaultDoc162() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc163() *openapi3.PathItem {
+func defaultDoc5() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"end-user-invites"},
@@ -6461,7 +843,7 @@ func defaultDoc163() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc164() *openapi3.PathItem {
+func defaultDoc6() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -6597,7 +979,7 @@ func defaultDoc164() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc165() *openapi3.PathItem {
+func defaultDoc7() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -6698,7 +1080,7 @@ func defaultDoc165() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc166() *openapi3.PathItem {
+func defaultDoc8() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"app-notification-settings"},
@@ -6788,7 +1170,7 @@ func defaultDoc166() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc167() *openapi3.PathItem {
+func defaultDoc9() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"roles"},
@@ -6924,7 +1306,7 @@ func defaultDoc167() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc168() *openapi3.PathItem {
+func defaultDoc10() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Auth · Tenants"},
@@ -7051,7 +1433,7 @@ func defaultDoc168() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc169() *openapi3.PathItem {
+func defaultDoc11() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Auth · Tenants"},
@@ -7196,7 +1578,7 @@ func defaultDoc169() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc170() *openapi3.PathItem {
+func defaultDoc12() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Auth · Tenants"},
@@ -7324,7 +1706,7 @@ func defaultDoc170() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc171() *openapi3.PathItem {
+func defaultDoc13() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Auth · Tenants"},
@@ -7446,7 +1828,7 @@ func defaultDoc171() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc172() *openapi3.PathItem {
+func defaultDoc14() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"app-outbound-webhooks"},
@@ -7563,7 +1945,7 @@ func defaultDoc172() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc173() *openapi3.PathItem {
+func defaultDoc15() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Admin · Permissions"},
@@ -7658,7 +2040,7 @@ func defaultDoc173() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc174() *openapi3.PathItem {
+func defaultDoc16() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Admin · Roles"},
@@ -7768,7 +2150,7 @@ func defaultDoc174() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc175() *openapi3.PathItem {
+func defaultDoc17() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Consumer · Admin · Roles"},
@@ -7933,7 +2315,7 @@ func defaultDoc175() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc176() *openapi3.PathItem {
+func defaultDoc18() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Admin"},
@@ -8068,7 +2450,7 @@ func defaultDoc176() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc177() *openapi3.PathItem {
+func defaultDoc19() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Consumer · Admin"},
@@ -8218,7 +2600,7 @@ func defaultDoc177() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc178() *openapi3.PathItem {
+func defaultDoc20() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · OAuth Sign-In"},
@@ -8353,7 +2735,7 @@ func defaultDoc178() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc179() *openapi3.PathItem {
+func defaultDoc21() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Consumer · Me"},
@@ -8475,7 +2857,7 @@ func defaultDoc179() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc180() *openapi3.PathItem {
+func defaultDoc22() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Consumer · Me"},
@@ -8574,7 +2956,7 @@ func defaultDoc180() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc181() *openapi3.PathItem {
+func defaultDoc23() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Tenants"},
@@ -8716,7 +3098,7 @@ func defaultDoc181() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc182() *openapi3.PathItem {
+func defaultDoc24() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Consumer · Tenants"},
@@ -8886,7 +3268,7 @@ func defaultDoc182() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc183() *openapi3.PathItem {
+func defaultDoc25() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Tenants"},
@@ -9029,7 +3411,7 @@ func defaultDoc183() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc184() *openapi3.PathItem {
+func defaultDoc26() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Consumer · Tenants"},
@@ -9166,7 +3548,7 @@ func defaultDoc184() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc185() *openapi3.PathItem {
+func defaultDoc27() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Admin · MFA"},
@@ -9273,7 +3655,7 @@ func defaultDoc185() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc186() *openapi3.PathItem {
+func defaultDoc28() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"api-keys"},
@@ -9362,7 +3744,7 @@ func defaultDoc186() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc187() *openapi3.PathItem {
+func defaultDoc29() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"api-keys"},
@@ -9402,7 +3784,7 @@ func defaultDoc187() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc188() *openapi3.PathItem {
+func defaultDoc30() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"app-audit"},
@@ -9488,7 +3870,7 @@ func defaultDoc188() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc189() *openapi3.PathItem {
+func defaultDoc31() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"apps"},
@@ -9567,7 +3949,7 @@ func defaultDoc189() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc190() *openapi3.PathItem {
+func defaultDoc32() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"apps"},
@@ -9608,7 +3990,7 @@ func defaultDoc190() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc191() *openapi3.PathItem {
+func defaultDoc33() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"credentials"},
@@ -9665,7 +4047,7 @@ func defaultDoc191() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc192() *openapi3.PathItem {
+func defaultDoc34() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Put: &openapi3.Operation{
 			Tags:        []string{"credentials"},
@@ -9717,7 +4099,7 @@ func defaultDoc192() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc193() *openapi3.PathItem {
+func defaultDoc35() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -9793,7 +4175,7 @@ func defaultDoc193() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc194() *openapi3.PathItem {
+func defaultDoc36() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -9841,7 +4223,7 @@ func defaultDoc194() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc195() *openapi3.PathItem {
+func defaultDoc37() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -9889,7 +4271,7 @@ func defaultDoc195() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc196() *openapi3.PathItem {
+func defaultDoc38() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -9937,7 +4319,7 @@ func defaultDoc196() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc197() *openapi3.PathItem {
+func defaultDoc39() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -9985,7 +4367,7 @@ func defaultDoc197() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc198() *openapi3.PathItem {
+func defaultDoc40() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"end-user-invites"},
@@ -10025,7 +4407,7 @@ func defaultDoc198() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc199() *openapi3.PathItem {
+func defaultDoc41() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -10076,7 +4458,7 @@ func defaultDoc199() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc200() *openapi3.PathItem {
+func defaultDoc42() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -10127,7 +4509,7 @@ func defaultDoc200() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc201() *openapi3.PathItem {
+func defaultDoc43() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -10185,7 +4567,7 @@ func defaultDoc201() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc202() *openapi3.PathItem {
+func defaultDoc44() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -10232,7 +4614,7 @@ func defaultDoc202() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc203() *openapi3.PathItem {
+func defaultDoc45() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Patch: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -10291,7 +4673,7 @@ func defaultDoc203() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc204() *openapi3.PathItem {
+func defaultDoc46() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -10331,7 +4713,7 @@ func defaultDoc204() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc205() *openapi3.PathItem {
+func defaultDoc47() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Patch: &openapi3.Operation{
 			Tags:        []string{"end-users"},
@@ -10390,7 +4772,7 @@ func defaultDoc205() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc206() *openapi3.PathItem {
+func defaultDoc48() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"apps"},
@@ -10446,7 +4828,7 @@ func defaultDoc206() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc207() *openapi3.PathItem {
+func defaultDoc49() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"apps"},
@@ -10486,7 +4868,7 @@ func defaultDoc207() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc208() *openapi3.PathItem {
+func defaultDoc50() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"permissions"},
@@ -10570,7 +4952,7 @@ func defaultDoc208() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc209() *openapi3.PathItem {
+func defaultDoc51() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"permissions"},
@@ -10606,7 +4988,7 @@ func defaultDoc209() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc210() *openapi3.PathItem {
+func defaultDoc52() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"permissions"},
@@ -10646,7 +5028,7 @@ func defaultDoc210() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc211() *openapi3.PathItem {
+func defaultDoc53() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"roles"},
@@ -10745,7 +5127,7 @@ func defaultDoc211() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc212() *openapi3.PathItem {
+func defaultDoc54() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"roles"},
@@ -10793,7 +5175,7 @@ func defaultDoc212() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc213() *openapi3.PathItem {
+func defaultDoc55() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"roles"},
@@ -10834,7 +5216,7 @@ func defaultDoc213() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc214() *openapi3.PathItem {
+func defaultDoc56() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Put: &openapi3.Operation{
 			Tags:        []string{"roles"},
@@ -10886,7 +5268,7 @@ func defaultDoc214() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc215() *openapi3.PathItem {
+func defaultDoc57() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Patch: &openapi3.Operation{
 			Tags:        []string{"apps"},
@@ -10949,7 +5331,7 @@ func defaultDoc215() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc216() *openapi3.PathItem {
+func defaultDoc58() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"app-outbound-webhooks"},
@@ -11003,7 +5385,7 @@ func defaultDoc216() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc217() *openapi3.PathItem {
+func defaultDoc59() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"app-outbound-webhooks"},
@@ -11047,7 +5429,7 @@ func defaultDoc217() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc218() *openapi3.PathItem {
+func defaultDoc60() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Platform · Stats"},
@@ -11085,7 +5467,7 @@ func defaultDoc218() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc219() *openapi3.PathItem {
+func defaultDoc61() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Discovery"},
@@ -11126,7 +5508,7 @@ func defaultDoc219() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc220() *openapi3.PathItem {
+func defaultDoc62() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Discovery"},
@@ -11167,7 +5549,7 @@ func defaultDoc220() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc221() *openapi3.PathItem {
+func defaultDoc63() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Consumer · Admin · Permissions"},
@@ -11225,7 +5607,7 @@ func defaultDoc221() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc222() *openapi3.PathItem {
+func defaultDoc64() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Put: &openapi3.Operation{
 			Tags:        []string{"Consumer · Admin · Roles"},
@@ -11295,7 +5677,7 @@ func defaultDoc222() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc223() *openapi3.PathItem {
+func defaultDoc65() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Patch: &openapi3.Operation{
 			Tags:        []string{"Consumer · Admin"},
@@ -11357,7 +5739,7 @@ func defaultDoc223() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc224() *openapi3.PathItem {
+func defaultDoc66() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Patch: &openapi3.Operation{
 			Tags:        []string{"Consumer · Admin"},
@@ -11419,7 +5801,7 @@ func defaultDoc224() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc225() *openapi3.PathItem {
+func defaultDoc67() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -11482,7 +5864,7 @@ func defaultDoc225() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc226() *openapi3.PathItem {
+func defaultDoc68() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -11523,7 +5905,7 @@ func defaultDoc226() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc227() *openapi3.PathItem {
+func defaultDoc69() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -11562,7 +5944,7 @@ func defaultDoc227() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc228() *openapi3.PathItem {
+func defaultDoc70() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -11620,7 +6002,7 @@ func defaultDoc228() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc229() *openapi3.PathItem {
+func defaultDoc71() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -11693,7 +6075,7 @@ func defaultDoc229() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc230() *openapi3.PathItem {
+func defaultDoc72() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -11751,7 +6133,7 @@ func defaultDoc230() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc231() *openapi3.PathItem {
+func defaultDoc73() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · OAuth Sign-In"},
@@ -11809,7 +6191,7 @@ func defaultDoc231() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc232() *openapi3.PathItem {
+func defaultDoc74() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · OAuth Sign-In"},
@@ -11879,7 +6261,7 @@ func defaultDoc232() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc233() *openapi3.PathItem {
+func defaultDoc75() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · OAuth Sign-In"},
@@ -11936,7 +6318,7 @@ func defaultDoc233() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc234() *openapi3.PathItem {
+func defaultDoc76() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -11984,7 +6366,7 @@ func defaultDoc234() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc235() *openapi3.PathItem {
+func defaultDoc77() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -12061,7 +6443,7 @@ func defaultDoc235() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc236() *openapi3.PathItem {
+func defaultDoc78() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -12138,7 +6520,7 @@ func defaultDoc236() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc237() *openapi3.PathItem {
+func defaultDoc79() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -12184,7 +6566,7 @@ func defaultDoc237() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc238() *openapi3.PathItem {
+func defaultDoc80() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -12266,7 +6648,7 @@ func defaultDoc238() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc239() *openapi3.PathItem {
+func defaultDoc81() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -12348,7 +6730,7 @@ func defaultDoc239() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc240() *openapi3.PathItem {
+func defaultDoc82() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -12402,7 +6784,7 @@ func defaultDoc240() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc241() *openapi3.PathItem {
+func defaultDoc83() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -12461,7 +6843,7 @@ func defaultDoc241() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc242() *openapi3.PathItem {
+func defaultDoc84() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -12512,7 +6894,7 @@ func defaultDoc242() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc243() *openapi3.PathItem {
+func defaultDoc85() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Auth"},
@@ -12565,7 +6947,7 @@ func defaultDoc243() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc244() *openapi3.PathItem {
+func defaultDoc86() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Verify"},
@@ -12624,7 +7006,7 @@ func defaultDoc244() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc245() *openapi3.PathItem {
+func defaultDoc87() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Verify"},
@@ -12683,7 +7065,7 @@ func defaultDoc245() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc246() *openapi3.PathItem {
+func defaultDoc88() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Me"},
@@ -12728,7 +7110,7 @@ func defaultDoc246() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc247() *openapi3.PathItem {
+func defaultDoc89() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Me"},
@@ -12767,7 +7149,7 @@ func defaultDoc247() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc248() *openapi3.PathItem {
+func defaultDoc90() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Me"},
@@ -12816,7 +7198,7 @@ func defaultDoc248() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc249() *openapi3.PathItem {
+func defaultDoc91() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Me"},
@@ -12901,7 +7283,7 @@ func defaultDoc249() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc250() *openapi3.PathItem {
+func defaultDoc92() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Consumer · Me"},
@@ -12944,7 +7326,7 @@ func defaultDoc250() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc251() *openapi3.PathItem {
+func defaultDoc93() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Me"},
@@ -12987,7 +7369,7 @@ func defaultDoc251() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc252() *openapi3.PathItem {
+func defaultDoc94() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · MFA"},
@@ -13072,7 +7454,7 @@ func defaultDoc252() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc253() *openapi3.PathItem {
+func defaultDoc95() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Consumer · MFA"},
@@ -13115,7 +7497,7 @@ func defaultDoc253() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc254() *openapi3.PathItem {
+func defaultDoc96() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · MFA"},
@@ -13182,7 +7564,7 @@ func defaultDoc254() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc255() *openapi3.PathItem {
+func defaultDoc97() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · MFA"},
@@ -13221,7 +7603,7 @@ func defaultDoc255() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc256() *openapi3.PathItem {
+func defaultDoc98() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · MFA"},
@@ -13282,7 +7664,7 @@ func defaultDoc256() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc257() *openapi3.PathItem {
+func defaultDoc99() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · MFA"},
@@ -13353,7 +7735,7 @@ func defaultDoc257() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc258() *openapi3.PathItem {
+func defaultDoc100() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Me"},
@@ -13392,7 +7774,7 @@ func defaultDoc258() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc259() *openapi3.PathItem {
+func defaultDoc101() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Get: &openapi3.Operation{
 			Tags:        []string{"Consumer · Me"},
@@ -13431,7 +7813,7 @@ func defaultDoc259() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc260() *openapi3.PathItem {
+func defaultDoc102() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Consumer · Me"},
@@ -13474,7 +7856,7 @@ func defaultDoc260() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc261() *openapi3.PathItem {
+func defaultDoc103() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · OAuth (M2M)"},
@@ -13536,7 +7918,7 @@ func defaultDoc261() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc262() *openapi3.PathItem {
+func defaultDoc104() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · OAuth (M2M)"},
@@ -13584,7 +7966,7 @@ func defaultDoc262() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc263() *openapi3.PathItem {
+func defaultDoc105() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Delete: &openapi3.Operation{
 			Tags:        []string{"Consumer · Admin · MFA"},
@@ -13638,7 +8020,7 @@ func defaultDoc263() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc264() *openapi3.PathItem {
+func defaultDoc106() *openapi3.PathItem {
 	return &openapi3.PathItem{
 		Post: &openapi3.Operation{
 			Tags:        []string{"Consumer · Verify"},
@@ -13697,128 +8079,127 @@ func defaultDoc264() *openapi3.PathItem {
 	}
 }
 
-func defaultDoc265() *openapi3.Paths {
+func defaultDoc107() *openapi3.Paths {
 	return paths(map[string]any{}, map[string]*openapi3.PathItem{
-		"/v1/apps":                                                                        defaultDoc158(),
-		"/v1/apps/{app_id}":                                                               defaultDoc159(),
-		"/v1/apps/{app_id}/api-keys":                                                      defaultDoc186(),
-		"/v1/apps/{app_id}/api-keys/{key_id}":                                             defaultDoc187(),
-		"/v1/apps/{app_id}/audit-logs":                                                    defaultDoc188(),
-		"/v1/apps/{app_id}/auth-config":                                                   defaultDoc189(),
-		"/v1/apps/{app_id}/auth-config/providers":                                         defaultDoc190(),
-		"/v1/apps/{app_id}/auth-config/providers/{provider}":                              defaultDoc160(),
-		"/v1/apps/{app_id}/credentials":                                                   defaultDoc161(),
-		"/v1/apps/{app_id}/credentials/{client_id}":                                       defaultDoc162(),
-		"/v1/apps/{app_id}/credentials/{client_id}/rotate":                                defaultDoc191(),
-		"/v1/apps/{app_id}/credentials/{client_id}/scopes":                                defaultDoc192(),
-		"/v1/apps/{app_id}/end-users":                                                     defaultDoc193(),
-		"/v1/apps/{app_id}/end-users/bulk-delete":                                         defaultDoc194(),
-		"/v1/apps/{app_id}/end-users/bulk-revoke-sessions":                                defaultDoc195(),
-		"/v1/apps/{app_id}/end-users/bulk-update-role":                                    defaultDoc196(),
-		"/v1/apps/{app_id}/end-users/bulk-update-status":                                  defaultDoc197(),
-		"/v1/apps/{app_id}/end-users/invites":                                             defaultDoc163(),
-		"/v1/apps/{app_id}/end-users/invites/{invite_id}":                                 defaultDoc198(),
-		"/v1/apps/{app_id}/end-users/{user_id}":                                           defaultDoc164(),
-		"/v1/apps/{app_id}/end-users/{user_id}/contacts":                                  defaultDoc165(),
-		"/v1/apps/{app_id}/end-users/{user_id}/contacts/{contact_id}":                     defaultDoc199(),
-		"/v1/apps/{app_id}/end-users/{user_id}/contacts/{contact_id}/promote":             defaultDoc200(),
-		"/v1/apps/{app_id}/end-users/{user_id}/contacts/{contact_id}/resend-verification": defaultDoc201(),
-		"/v1/apps/{app_id}/end-users/{user_id}/resend-verification":                       defaultDoc202(),
-		"/v1/apps/{app_id}/end-users/{user_id}/role":                                      defaultDoc203(),
-		"/v1/apps/{app_id}/end-users/{user_id}/sessions/revoke-all":                       defaultDoc204(),
-		"/v1/apps/{app_id}/end-users/{user_id}/status":                                    defaultDoc205(),
-		"/v1/apps/{app_id}/members":                                                       defaultDoc206(),
-		"/v1/apps/{app_id}/members/{account_id}":                                          defaultDoc207(),
-		"/v1/apps/{app_id}/notification-settings":                                         defaultDoc166(),
-		"/v1/apps/{app_id}/permissions":                                                   defaultDoc208(),
-		"/v1/apps/{app_id}/permissions/enforcement":                                       defaultDoc209(),
-		"/v1/apps/{app_id}/permissions/{permission_key}":                                  defaultDoc210(),
-		"/v1/apps/{app_id}/roles":                                                         defaultDoc211(),
-		"/v1/apps/{app_id}/roles/assign":                                                  defaultDoc212(),
-		"/v1/apps/{app_id}/roles/permissions":                                             defaultDoc213(),
-		"/v1/apps/{app_id}/roles/{role_name}":                                             defaultDoc167(),
-		"/v1/apps/{app_id}/roles/{role_name}/permissions":                                 defaultDoc214(),
-		"/v1/apps/{app_id}/status":                                                        defaultDoc215(),
-		"/v1/apps/{app_id}/tenants":                                                       defaultDoc168(),
-		"/v1/apps/{app_id}/tenants/{tenant_id}":                                           defaultDoc169(),
-		"/v1/apps/{app_id}/tenants/{tenant_id}/members":                                   defaultDoc170(),
-		"/v1/apps/{app_id}/tenants/{tenant_id}/members/{account_id}":                      defaultDoc171(),
-		"/v1/apps/{app_id}/webhook":                                                       defaultDoc172(),
-		"/v1/apps/{app_id}/webhook/attempts":                                              defaultDoc216(),
-		"/v1/apps/{app_id}/webhook/rotate-secret":                                         defaultDoc217(),
-		"/v1/stats/me":                                            defaultDoc218(),
-		"/{app_slug}/v1/.well-known/jwks.json":                    defaultDoc219(),
-		"/{app_slug}/v1/.well-known/openid-configuration":         defaultDoc220(),
-		"/{app_slug}/v1/admin/permissions":                        defaultDoc173(),
-		"/{app_slug}/v1/admin/permissions/{permission_key}":       defaultDoc221(),
-		"/{app_slug}/v1/admin/roles":                              defaultDoc174(),
-		"/{app_slug}/v1/admin/roles/{role_name}":                  defaultDoc175(),
-		"/{app_slug}/v1/admin/roles/{role_name}/permissions":      defaultDoc222(),
-		"/{app_slug}/v1/admin/users":                              defaultDoc176(),
-		"/{app_slug}/v1/admin/users/{user_id}":                    defaultDoc177(),
-		"/{app_slug}/v1/admin/users/{user_id}/role":               defaultDoc223(),
-		"/{app_slug}/v1/admin/users/{user_id}/status":             defaultDoc224(),
-		"/{app_slug}/v1/auth/accept-invite":                       defaultDoc225(),
-		"/{app_slug}/v1/auth/logout":                              defaultDoc226(),
-		"/{app_slug}/v1/auth/me/tenants":                          defaultDoc227(),
-		"/{app_slug}/v1/auth/mfa/recover":                         defaultDoc228(),
-		"/{app_slug}/v1/auth/mfa/send-code":                       defaultDoc229(),
-		"/{app_slug}/v1/auth/mfa/verify":                          defaultDoc230(),
-		"/{app_slug}/v1/auth/oauth/exchange":                      defaultDoc231(),
-		"/{app_slug}/v1/auth/oauth/{provider}":                    defaultDoc232(),
-		"/{app_slug}/v1/auth/oauth/{provider}/authorize":          defaultDoc233(),
-		"/{app_slug}/v1/auth/oauth/{provider}/callback":           defaultDoc178(),
-		"/{app_slug}/v1/auth/refresh":                             defaultDoc234(),
-		"/{app_slug}/v1/auth/request-password-reset":              defaultDoc235(),
-		"/{app_slug}/v1/auth/request-verification":                defaultDoc236(),
-		"/{app_slug}/v1/auth/reset-password":                      defaultDoc237(),
-		"/{app_slug}/v1/auth/send-password-reset-email":           defaultDoc238(),
-		"/{app_slug}/v1/auth/send-verification-email":             defaultDoc239(),
-		"/{app_slug}/v1/auth/signin":                              defaultDoc240(),
-		"/{app_slug}/v1/auth/signup":                              defaultDoc241(),
-		"/{app_slug}/v1/auth/switch-tenant":                       defaultDoc242(),
-		"/{app_slug}/v1/auth/verify":                              defaultDoc243(),
-		"/{app_slug}/v1/authorize":                                defaultDoc244(),
-		"/{app_slug}/v1/authorize/batch":                          defaultDoc245(),
-		"/{app_slug}/v1/avatars/{account_id}":                     defaultDoc246(),
-		"/{app_slug}/v1/me":                                       defaultDoc179(),
-		"/{app_slug}/v1/me/activity":                              defaultDoc247(),
-		"/{app_slug}/v1/me/avatar":                                defaultDoc180(),
-		"/{app_slug}/v1/me/change-password":                       defaultDoc248(),
-		"/{app_slug}/v1/me/contacts":                              defaultDoc249(),
-		"/{app_slug}/v1/me/contacts/{id}":                         defaultDoc250(),
-		"/{app_slug}/v1/me/contacts/{id}/promote":                 defaultDoc251(),
-		"/{app_slug}/v1/me/mfa/factors":                           defaultDoc252(),
-		"/{app_slug}/v1/me/mfa/factors/{id}":                      defaultDoc253(),
-		"/{app_slug}/v1/me/mfa/factors/{id}/verify":               defaultDoc254(),
-		"/{app_slug}/v1/me/mfa/recovery-codes/regenerate":         defaultDoc255(),
-		"/{app_slug}/v1/me/mfa/step-up":                           defaultDoc256(),
-		"/{app_slug}/v1/me/mfa/step-up/send-code":                 defaultDoc257(),
-		"/{app_slug}/v1/me/permissions":                           defaultDoc258(),
-		"/{app_slug}/v1/me/sessions":                              defaultDoc259(),
-		"/{app_slug}/v1/me/sessions/{id}":                         defaultDoc260(),
-		"/{app_slug}/v1/oauth/introspect":                         defaultDoc261(),
-		"/{app_slug}/v1/oauth/token":                              defaultDoc262(),
-		"/{app_slug}/v1/tenants":                                  defaultDoc181(),
-		"/{app_slug}/v1/tenants/{tenant_id}":                      defaultDoc182(),
-		"/{app_slug}/v1/tenants/{tenant_id}/members":              defaultDoc183(),
-		"/{app_slug}/v1/tenants/{tenant_id}/members/{account_id}": defaultDoc184(),
-		"/{app_slug}/v1/users/{user_id}/factors":                  defaultDoc185(),
-		"/{app_slug}/v1/users/{user_id}/factors/{factor_id}":      defaultDoc263(),
-		"/{app_slug}/v1/verify":                                   defaultDoc264(),
+		"/v1/apps":                                                                        defaultDoc0(),
+		"/v1/apps/{app_id}":                                                               defaultDoc1(),
+		"/v1/apps/{app_id}/api-keys":                                                      defaultDoc28(),
+		"/v1/apps/{app_id}/api-keys/{key_id}":                                             defaultDoc29(),
+		"/v1/apps/{app_id}/audit-logs":                                                    defaultDoc30(),
+		"/v1/apps/{app_id}/auth-config":                                                   defaultDoc31(),
+		"/v1/apps/{app_id}/auth-config/providers":                                         defaultDoc32(),
+		"/v1/apps/{app_id}/auth-config/providers/{provider}":                              defaultDoc2(),
+		"/v1/apps/{app_id}/credentials":                                                   defaultDoc3(),
+		"/v1/apps/{app_id}/credentials/{client_id}":                                       defaultDoc4(),
+		"/v1/apps/{app_id}/credentials/{client_id}/rotate":                                defaultDoc33(),
+		"/v1/apps/{app_id}/credentials/{client_id}/scopes":                                defaultDoc34(),
+		"/v1/apps/{app_id}/end-users":                                                     defaultDoc35(),
+		"/v1/apps/{app_id}/end-users/bulk-delete":                                         defaultDoc36(),
+		"/v1/apps/{app_id}/end-users/bulk-revoke-sessions":                                defaultDoc37(),
+		"/v1/apps/{app_id}/end-users/bulk-update-role":                                    defaultDoc38(),
+		"/v1/apps/{app_id}/end-users/bulk-update-status":                                  defaultDoc39(),
+		"/v1/apps/{app_id}/end-users/invites":                                             defaultDoc5(),
+		"/v1/apps/{app_id}/end-users/invites/{invite_id}":                                 defaultDoc40(),
+		"/v1/apps/{app_id}/end-users/{user_id}":                                           defaultDoc6(),
+		"/v1/apps/{app_id}/end-users/{user_id}/contacts":                                  defaultDoc7(),
+		"/v1/apps/{app_id}/end-users/{user_id}/contacts/{contact_id}":                     defaultDoc41(),
+		"/v1/apps/{app_id}/end-users/{user_id}/contacts/{contact_id}/promote":             defaultDoc42(),
+		"/v1/apps/{app_id}/end-users/{user_id}/contacts/{contact_id}/resend-verification": defaultDoc43(),
+		"/v1/apps/{app_id}/end-users/{user_id}/resend-verification":                       defaultDoc44(),
+		"/v1/apps/{app_id}/end-users/{user_id}/role":                                      defaultDoc45(),
+		"/v1/apps/{app_id}/end-users/{user_id}/sessions/revoke-all":                       defaultDoc46(),
+		"/v1/apps/{app_id}/end-users/{user_id}/status":                                    defaultDoc47(),
+		"/v1/apps/{app_id}/members":                                                       defaultDoc48(),
+		"/v1/apps/{app_id}/members/{account_id}":                                          defaultDoc49(),
+		"/v1/apps/{app_id}/notification-settings":                                         defaultDoc8(),
+		"/v1/apps/{app_id}/permissions":                                                   defaultDoc50(),
+		"/v1/apps/{app_id}/permissions/enforcement":                                       defaultDoc51(),
+		"/v1/apps/{app_id}/permissions/{permission_key}":                                  defaultDoc52(),
+		"/v1/apps/{app_id}/roles":                                                         defaultDoc53(),
+		"/v1/apps/{app_id}/roles/assign":                                                  defaultDoc54(),
+		"/v1/apps/{app_id}/roles/permissions":                                             defaultDoc55(),
+		"/v1/apps/{app_id}/roles/{role_name}":                                             defaultDoc9(),
+		"/v1/apps/{app_id}/roles/{role_name}/permissions":                                 defaultDoc56(),
+		"/v1/apps/{app_id}/status":                                                        defaultDoc57(),
+		"/v1/apps/{app_id}/tenants":                                                       defaultDoc10(),
+		"/v1/apps/{app_id}/tenants/{tenant_id}":                                           defaultDoc11(),
+		"/v1/apps/{app_id}/tenants/{tenant_id}/members":                                   defaultDoc12(),
+		"/v1/apps/{app_id}/tenants/{tenant_id}/members/{account_id}":                      defaultDoc13(),
+		"/v1/apps/{app_id}/webhook":                                                       defaultDoc14(),
+		"/v1/apps/{app_id}/webhook/attempts":                                              defaultDoc58(),
+		"/v1/apps/{app_id}/webhook/rotate-secret":                                         defaultDoc59(),
+		"/v1/stats/me":                                            defaultDoc60(),
+		"/{app_slug}/v1/.well-known/jwks.json":                    defaultDoc61(),
+		"/{app_slug}/v1/.well-known/openid-configuration":         defaultDoc62(),
+		"/{app_slug}/v1/admin/permissions":                        defaultDoc15(),
+		"/{app_slug}/v1/admin/permissions/{permission_key}":       defaultDoc63(),
+		"/{app_slug}/v1/admin/roles":                              defaultDoc16(),
+		"/{app_slug}/v1/admin/roles/{role_name}":                  defaultDoc17(),
+		"/{app_slug}/v1/admin/roles/{role_name}/permissions":      defaultDoc64(),
+		"/{app_slug}/v1/admin/users":                              defaultDoc18(),
+		"/{app_slug}/v1/admin/users/{user_id}":                    defaultDoc19(),
+		"/{app_slug}/v1/admin/users/{user_id}/role":               defaultDoc65(),
+		"/{app_slug}/v1/admin/users/{user_id}/status":             defaultDoc66(),
+		"/{app_slug}/v1/auth/accept-invite":                       defaultDoc67(),
+		"/{app_slug}/v1/auth/logout":                              defaultDoc68(),
+		"/{app_slug}/v1/auth/me/tenants":                          defaultDoc69(),
+		"/{app_slug}/v1/auth/mfa/recover":                         defaultDoc70(),
+		"/{app_slug}/v1/auth/mfa/send-code":                       defaultDoc71(),
+		"/{app_slug}/v1/auth/mfa/verify":                          defaultDoc72(),
+		"/{app_slug}/v1/auth/oauth/exchange":                      defaultDoc73(),
+		"/{app_slug}/v1/auth/oauth/{provider}":                    defaultDoc74(),
+		"/{app_slug}/v1/auth/oauth/{provider}/authorize":          defaultDoc75(),
+		"/{app_slug}/v1/auth/oauth/{provider}/callback":           defaultDoc20(),
+		"/{app_slug}/v1/auth/refresh":                             defaultDoc76(),
+		"/{app_slug}/v1/auth/request-password-reset":              defaultDoc77(),
+		"/{app_slug}/v1/auth/request-verification":                defaultDoc78(),
+		"/{app_slug}/v1/auth/reset-password":                      defaultDoc79(),
+		"/{app_slug}/v1/auth/send-password-reset-email":           defaultDoc80(),
+		"/{app_slug}/v1/auth/send-verification-email":             defaultDoc81(),
+		"/{app_slug}/v1/auth/signin":                              defaultDoc82(),
+		"/{app_slug}/v1/auth/signup":                              defaultDoc83(),
+		"/{app_slug}/v1/auth/switch-tenant":                       defaultDoc84(),
+		"/{app_slug}/v1/auth/verify":                              defaultDoc85(),
+		"/{app_slug}/v1/authorize":                                defaultDoc86(),
+		"/{app_slug}/v1/authorize/batch":                          defaultDoc87(),
+		"/{app_slug}/v1/avatars/{account_id}":                     defaultDoc88(),
+		"/{app_slug}/v1/me":                                       defaultDoc21(),
+		"/{app_slug}/v1/me/activity":                              defaultDoc89(),
+		"/{app_slug}/v1/me/avatar":                                defaultDoc22(),
+		"/{app_slug}/v1/me/change-password":                       defaultDoc90(),
+		"/{app_slug}/v1/me/contacts":                              defaultDoc91(),
+		"/{app_slug}/v1/me/contacts/{id}":                         defaultDoc92(),
+		"/{app_slug}/v1/me/contacts/{id}/promote":                 defaultDoc93(),
+		"/{app_slug}/v1/me/mfa/factors":                           defaultDoc94(),
+		"/{app_slug}/v1/me/mfa/factors/{id}":                      defaultDoc95(),
+		"/{app_slug}/v1/me/mfa/factors/{id}/verify":               defaultDoc96(),
+		"/{app_slug}/v1/me/mfa/recovery-codes/regenerate":         defaultDoc97(),
+		"/{app_slug}/v1/me/mfa/step-up":                           defaultDoc98(),
+		"/{app_slug}/v1/me/mfa/step-up/send-code":                 defaultDoc99(),
+		"/{app_slug}/v1/me/permissions":                           defaultDoc100(),
+		"/{app_slug}/v1/me/sessions":                              defaultDoc101(),
+		"/{app_slug}/v1/me/sessions/{id}":                         defaultDoc102(),
+		"/{app_slug}/v1/oauth/introspect":                         defaultDoc103(),
+		"/{app_slug}/v1/oauth/token":                              defaultDoc104(),
+		"/{app_slug}/v1/tenants":                                  defaultDoc23(),
+		"/{app_slug}/v1/tenants/{tenant_id}":                      defaultDoc24(),
+		"/{app_slug}/v1/tenants/{tenant_id}/members":              defaultDoc25(),
+		"/{app_slug}/v1/tenants/{tenant_id}/members/{account_id}": defaultDoc26(),
+		"/{app_slug}/v1/users/{user_id}/factors":                  defaultDoc27(),
+		"/{app_slug}/v1/users/{user_id}/factors/{factor_id}":      defaultDoc105(),
+		"/{app_slug}/v1/verify":                                   defaultDoc106(),
 	})
 }
 
-func defaultDoc266() *openapi3.T {
+func defaultDoc108() *openapi3.T {
 	return &openapi3.T{
-		OpenAPI:    "3.0.3",
-		Components: defaultDoc157(),
+		OpenAPI: "3.0.3",
 		Info: &openapi3.Info{
 			Title:       "Heimdall API (heimdall-mock default)",
 			Description: "Default contract served by heimdall-mock: the operations and data shapes of the Heimdall auth API, written for local development and contract tests. Operator routes live under /v1; end-user routes live under /{app_slug}/v1.",
 			Version:     "1.0.0",
 		},
-		Paths: defaultDoc265(),
+		Paths: defaultDoc107(),
 		Tags: openapi3.Tags{&openapi3.Tag{
 			Name:        "apps",
 			Description: "Operator view of apps, their members and status.",
@@ -13892,6 +8273,5628 @@ func defaultDoc266() *openapi3.T {
 			Name:        "Consumer · Admin · MFA",
 			Description: "Second factors managed for a user with an app key.",
 		}},
+	}
+}
+
+func defaultDoc109() *openapi3.Schema {
+	return &openapi3.Schema{
+		Type:     ptr(openapi3.Types{"object"}),
+		Required: []string{"signup_enabled", "signin_enabled", "signup_allowed_email_domains", "signup_default_role", "session_duration_minutes", "max_failed_login_attempts", "password_min_length", "password_require_uppercase", "password_require_number", "password_require_symbol", "max_sessions", "enforce_app_permissions", "oauth_link_policy", "allowed_redirect_origins"},
+		Properties: openapi3.Schemas{
+			"allowed_redirect_origins": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"array"}),
+					Items: &openapi3.SchemaRef{
+						Value: &openapi3.Schema{
+							Type: ptr(openapi3.Types{"string"}),
+						},
+					},
+				},
+			},
+			"enforce_app_permissions": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+			"max_failed_login_attempts": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"number"}),
+				},
+			},
+			"max_sessions": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"number"}),
+				},
+			},
+			"oauth_link_policy": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+					Enum: []any{"auto", "confirm", "reject"},
+				},
+			},
+			"password_min_length": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"number"}),
+				},
+			},
+			"password_require_number": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+			"password_require_symbol": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+			"password_require_uppercase": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+			"session_duration_minutes": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"number"}),
+				},
+			},
+			"signin_enabled": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+			"signup_allowed_email_domains": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"array"}),
+					Items: &openapi3.SchemaRef{
+						Value: &openapi3.Schema{
+							Type: ptr(openapi3.Types{"string"}),
+						},
+					},
+				},
+			},
+			"signup_default_role": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+				},
+			},
+			"signup_enabled": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc110() *openapi3.Schema {
+	return &openapi3.Schema{
+		Type:     ptr(openapi3.Types{"object"}),
+		Required: []string{"issuer", "jwks_uri", "token_endpoint", "introspection_endpoint", "userinfo_endpoint", "heimdall_verify_endpoint", "heimdall_authorize_endpoint", "heimdall_admin_users_endpoint", "grant_types_supported", "response_types_supported", "token_endpoint_auth_methods_supported", "id_token_signing_alg_values_supported", "subject_types_supported"},
+		Properties: openapi3.Schemas{
+			"grant_types_supported": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"array"}),
+					Items: &openapi3.SchemaRef{
+						Value: &openapi3.Schema{
+							Type: ptr(openapi3.Types{"string"}),
+						},
+					},
+				},
+			},
+			"heimdall_admin_users_endpoint": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+				},
+			},
+			"heimdall_authorize_endpoint": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+				},
+			},
+			"heimdall_verify_endpoint": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+				},
+			},
+			"id_token_signing_alg_values_supported": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"array"}),
+					Items: &openapi3.SchemaRef{
+						Value: &openapi3.Schema{
+							Type: ptr(openapi3.Types{"string"}),
+						},
+					},
+				},
+			},
+			"introspection_endpoint": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+				},
+			},
+			"issuer": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+				},
+			},
+			"jwks_uri": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+				},
+			},
+			"response_types_supported": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"array"}),
+					Items: &openapi3.SchemaRef{
+						Value: &openapi3.Schema{
+							Type: ptr(openapi3.Types{"string"}),
+						},
+					},
+				},
+			},
+			"subject_types_supported": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"array"}),
+					Items: &openapi3.SchemaRef{
+						Value: &openapi3.Schema{
+							Type: ptr(openapi3.Types{"string"}),
+						},
+					},
+				},
+			},
+			"token_endpoint": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+				},
+			},
+			"token_endpoint_auth_methods_supported": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"array"}),
+					Items: &openapi3.SchemaRef{
+						Value: &openapi3.Schema{
+							Type: ptr(openapi3.Types{"string"}),
+						},
+					},
+				},
+			},
+			"userinfo_endpoint": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc111() *openapi3.Schema {
+	return &openapi3.Schema{
+		Type: ptr(openapi3.Types{"object"}),
+		Properties: openapi3.Schemas{
+			"allowed_redirect_origins": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"array"}),
+					Items: &openapi3.SchemaRef{
+						Value: &openapi3.Schema{
+							Type: ptr(openapi3.Types{"string"}),
+						},
+					},
+				},
+			},
+			"enforce_app_permissions": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+			"max_failed_login_attempts": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"number"}),
+					Min:  ptr(float64(1)),
+					Max:  ptr(float64(100)),
+				},
+			},
+			"max_sessions": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"number"}),
+					Min:  ptr(float64(1)),
+					Max:  ptr(float64(50)),
+				},
+			},
+			"oauth_link_policy": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+					Enum: []any{"auto", "confirm", "reject"},
+				},
+			},
+			"password_min_length": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"number"}),
+					Min:  ptr(float64(8)),
+					Max:  ptr(float64(128)),
+				},
+			},
+			"password_require_number": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+			"password_require_symbol": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+			"password_require_uppercase": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+			"session_duration_minutes": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"number"}),
+					Min:  ptr(float64(1)),
+					Max:  ptr(float64(43200)),
+				},
+			},
+			"signin_enabled": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+			"signup_allowed_email_domains": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"array"}),
+					Items: &openapi3.SchemaRef{
+						Value: &openapi3.Schema{
+							Type: ptr(openapi3.Types{"string"}),
+						},
+					},
+				},
+			},
+			"signup_default_role": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"string"}),
+				},
+			},
+			"signup_enabled": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"boolean"}),
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc112() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "type", "value", "is_primary", "verified_at", "created_at"},
+			Properties: openapi3.Schemas{
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"is_primary": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"email", "phone"},
+					},
+				},
+				"value": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"verified_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc113() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/AccountContactDto",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc114() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"type", "value"},
+			Properties: openapi3.Schemas{
+				"is_primary": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"email", "phone"},
+					},
+				},
+				"value": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc115() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"role_name"},
+			Properties: openapi3.Schemas{
+				"account_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MaxLength: ptr(uint64(200)),
+					},
+				},
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"username": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MaxLength: ptr(uint64(64)),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc116() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"membership", "account_id", "created_account"},
+			Properties: openapi3.Schemas{
+				"account_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_account": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"membership": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/TenantMembershipResponseDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc117() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"email"},
+			Properties: openapi3.Schemas{
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"password": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"username": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc118() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"factor", "enrollment", "recovery_codes"},
+			Properties: openapi3.Schemas{
+				"enrollment": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+				"factor": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PublicFactorDto",
+				},
+				"recovery_codes": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc119() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"role_name"},
+			Properties: openapi3.Schemas{
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc120() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"status"},
+			Properties: openapi3.Schemas{
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"active", "suspended", "deactivated"},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc121() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc122() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/ApiKeySummaryDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc123() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "name", "key_prefix", "permissions", "last_used_at", "created_at"},
+			Properties: openapi3.Schemas{
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"key_prefix": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"last_used_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc124() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/AppResponseDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc125() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/AppMemberSummaryDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc126() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "account_id", "username", "display_name", "role_id", "role_name", "joined_at", "primary_email"},
+			Properties: openapi3.Schemas{
+				"account_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"joined_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"primary_email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"role_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"username": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc127() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "account_id", "role_id", "joined_at"},
+			Properties: openapi3.Schemas{
+				"account_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"joined_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"role_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc128() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"app_id", "notifications_via_envoi", "default_sender_address", "verification_template_name", "welcome_template_name", "password_reset_template_name", "mfa_code_template_name", "web_origin", "created_at", "updated_at"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"default_sender_address": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"mfa_code_template_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"notifications_via_envoi": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"password_reset_template_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"verification_template_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"web_origin": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"welcome_template_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc129() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "resource", "action", "description", "created_at", "is_system"},
+			Properties: openapi3.Schemas{
+				"action": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"is_system": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"resource": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc130() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "slug", "display_name", "workspace_id", "status", "created_by", "metadata", "created_at", "updated_at"},
+			Properties: openapi3.Schemas{
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"created_by": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"metadata": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+				"slug": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"active", "suspended", "archived"},
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"workspace_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc131() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "url", "event_types", "signing_secret_hint", "disabled_at", "disabled_reason", "consecutive_failures", "created_at", "updated_at"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"consecutive_failures": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"disabled_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"disabled_reason": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"event_types": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"signing_secret_hint": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"url": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc132() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "url", "event_types", "signing_secret_hint", "disabled_at", "disabled_reason", "consecutive_failures", "created_at", "updated_at", "signing_secret"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"consecutive_failures": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"disabled_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"disabled_reason": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"event_types": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"signing_secret": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"signing_secret_hint": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"url": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc133() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "event_id", "event_type", "attempt_number", "status_code", "error_message", "latency_ms", "attempted_at", "url"},
+			Properties: openapi3.Schemas{
+				"attempt_number": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"attempted_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"error_message": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"event_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"event_type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"latency_ms": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"number"}),
+						Nullable: true,
+					},
+				},
+				"status_code": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"number"}),
+						Nullable: true,
+					},
+				},
+				"url": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc134() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"account_id", "role"},
+			Properties: openapi3.Schemas{
+				"account_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"role": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc135() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "action", "resource_type", "resource_id", "actor_id", "details", "created_at"},
+			Properties: openapi3.Schemas{
+				"action": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"actor_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"details": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"object"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"resource_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"resource_type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc136() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/AuditLogEntryDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc137() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"checks"},
+			Properties: openapi3.Schemas{
+				"checks": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/AuthorizeBatchEntry",
+						},
+					},
+				},
+				"token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc138() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"permission": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc139() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"results"},
+			Properties: openapi3.Schemas{
+				"results": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/AuthorizeBatchResultDto",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc140() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"authorized", "missing_permissions"},
+			Properties: openapi3.Schemas{
+				"authorized": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"missing_permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc141() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"permission": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+				"token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc142() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"authorized"},
+			Properties: openapi3.Schemas{
+				"authorized": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"error": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"missing_permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc143() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"avatar_url"},
+			Properties: openapi3.Schemas{
+				"avatar_url": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc144() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"affected_users"},
+			Properties: openapi3.Schemas{
+				"affected_users": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc145() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"selection"},
+			Properties: openapi3.Schemas{
+				"confirm_all_in_app": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"selection": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/BulkSelectionDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc146() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"mode"},
+			Properties: openapi3.Schemas{
+				"ids": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"array"}),
+						MaxItems: ptr(uint64(5000)),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+				"mode": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"ids", "filter"},
+					},
+				},
+				"search": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"active", "suspended", "deactivated"},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc147() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"selection", "role_name"},
+			Properties: openapi3.Schemas{
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"selection": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/BulkSelectionDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc148() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"selection", "status"},
+			Properties: openapi3.Schemas{
+				"selection": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/BulkSelectionDto",
+				},
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"active", "suspended", "deactivated"},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc149() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"current_password", "new_password"},
+			Properties: openapi3.Schemas{
+				"current_password": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"new_password": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc150() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Example: map[string]any{
+				"client_id":     "m2m_4c2a9f0e",
+				"client_secret": "not-a-real-secret",
+				"grant_type":    "client_credentials",
+			},
+			Required: []string{"grant_type", "client_id", "client_secret"},
+			Properties: openapi3.Schemas{
+				"client_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"client_secret": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"grant_type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc151() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"code": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"codes": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"array"}),
+						MinItems: 2,
+						MaxItems: ptr(uint64(2)),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc152() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"factor", "recovery_codes"},
+			Properties: openapi3.Schemas{
+				"factor": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PublicFactorDto",
+				},
+				"recovery_codes": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc153() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"code", "password"},
+			Properties: openapi3.Schemas{
+				"code": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"password": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"username": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc154() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"membership", "account_id", "created_account"},
+			Properties: openapi3.Schemas{
+				"account_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_account": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"membership": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/ConsumerTenantMembershipResponseDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc155() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "username", "display_name", "email", "email_verified", "role", "status", "created_at"},
+			Properties: openapi3.Schemas{
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"email_verified": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"role": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"username": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc156() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "username", "display_name", "status", "role", "joined_at", "created_at", "email", "email_verified_at", "active_session_count", "last_used_at"},
+			Properties: openapi3.Schemas{
+				"active_session_count": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"email_verified_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"joined_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"last_used_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"role": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"username": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc157() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/ConsumerAdminEndUserDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc158() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "resource", "action", "description", "created_at"},
+			Properties: openapi3.Schemas{
+				"action": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"resource": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc159() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "resource", "action", "description", "created_at", "is_system"},
+			Properties: openapi3.Schemas{
+				"action": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"is_system": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"resource": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc160() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"user_id", "role_name"},
+			Properties: openapi3.Schemas{
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"user_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc161() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"expires_at"},
+			Properties: openapi3.Schemas{
+				"expires_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc162() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"code", "expires_at"},
+			Properties: openapi3.Schemas{
+				"code": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"expires_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc163() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"refresh_token"},
+			Properties: openapi3.Schemas{
+				"refresh_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc164() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "type", "label"},
+			Properties: openapi3.Schemas{
+				"email_masked": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"label": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc165() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:        ptr(openapi3.Types{"object"}),
+			Description: "Sign-in needs a second factor; finish it with the MFA endpoints.",
+			Example: map[string]any{
+				"expires_at": "2026-01-01T12:05:00Z",
+				"factors": []any{map[string]any{
+					"email_masked": nil,
+					"id":           "9a8b7c6d-1e2f-4a3b-8c5d-6e7f8a9b0c1d",
+					"label":        "Phone app",
+					"type":         "totp",
+				}},
+				"mfa_required": true,
+				"mfa_token":    "mfa_7d3c9e1f2a4b",
+			},
+			Required: []string{"mfa_required", "mfa_token", "expires_at", "factors"},
+			Properties: openapi3.Schemas{
+				"expires_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"factors": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/ConsumerMfaChallengeFactorDto",
+						},
+					},
+				},
+				"mfa_required": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"mfa_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc166() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"mfa_token", "recovery_code"},
+			Properties: openapi3.Schemas{
+				"mfa_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"recovery_code": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc167() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"mfa_token", "factor_id"},
+			Properties: openapi3.Schemas{
+				"factor_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "uuid",
+					},
+				},
+				"mfa_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc168() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"email_masked", "code_expires_at"},
+			Properties: openapi3.Schemas{
+				"code_expires_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"email_masked": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc169() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"mfa_token", "code"},
+			Properties: openapi3.Schemas{
+				"code": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"mfa_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc170() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Example: map[string]any{
+				"refresh_token": "rt_5b1e0c3a9d7f4e2b8a6c",
+			},
+			Required: []string{"refresh_token"},
+			Properties: openapi3.Schemas{
+				"refresh_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc171() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"phone": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc172() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"phone": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc173() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"code", "new_password"},
+			Properties: openapi3.Schemas{
+				"code": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"new_password": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc174() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/ConsumerRoleResponseDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc175() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "resource", "action", "description"},
+			Properties: openapi3.Schemas{
+				"action": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"resource": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc176() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "name", "description", "is_system", "created_at", "updated_at"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"is_system": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc177() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "name", "description", "is_system", "created_at", "updated_at", "permissions"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"is_system": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/ConsumerRolePermissionEntryDto",
+						},
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc178() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Example: map[string]any{
+				"identifier": "rowan.tester@example.com",
+				"password":   "correct-horse-battery",
+			},
+			Required: []string{"identifier", "password"},
+			Properties: openapi3.Schemas{
+				"identifier": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"password": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"tenant_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc179() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Example: map[string]any{
+				"display_name": "Rowan Tester",
+				"email":        "rowan.tester@example.com",
+				"password":     "correct-horse-battery",
+				"username":     "rowan_t",
+			},
+			Required: []string{"username", "email", "password"},
+			Properties: openapi3.Schemas{
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"password": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"username": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc180() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"tenant_id"},
+			Properties: openapi3.Schemas{
+				"tenant_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc181() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/ConsumerTenantResponseDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc182() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/ConsumerTenantMembershipResponseDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc183() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "tenant_id", "account_id", "role_id", "role_name", "joined_at", "invited_by"},
+			Properties: openapi3.Schemas{
+				"account_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"invited_by": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"joined_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"role_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"tenant_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc184() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "display_id", "app_id", "slug", "display_name", "status", "metadata", "created_at", "updated_at"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"display_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"metadata": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+				"slug": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"active", "suspended", "archived"},
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc185() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:        ptr(openapi3.Types{"object"}),
+			Description: "Tokens handed out after a successful sign-in, sign-up or refresh.",
+			Example: map[string]any{
+				"access_token":  "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJleGFtcGxlIn0.c2lnbmF0dXJl",
+				"expires_in":    float64(900),
+				"refresh_token": "rt_5b1e0c3a9d7f4e2b8a6c",
+				"token_type":    "Bearer",
+			},
+			Required: []string{"access_token", "refresh_token", "token_type", "expires_in"},
+			Properties: openapi3.Schemas{
+				"access_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"expires_in": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"refresh_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"token_type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc186() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"account_id", "contact_id", "type", "value", "verified_at"},
+			Properties: openapi3.Schemas{
+				"account_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"contact_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"value": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"verified_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc187() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"name", "permissions"},
+			Properties: openapi3.Schemas{
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MinLength: 1,
+						MaxLength: ptr(uint64(120)),
+					},
+				},
+				"permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"array"}),
+						MinItems: 1,
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc188() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "name", "key", "key_prefix", "permissions", "created_at"},
+			Properties: openapi3.Schemas{
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"key": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"key_prefix": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc189() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"slug", "display_name", "workspace_id"},
+			Properties: openapi3.Schemas{
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MinLength: 1,
+						MaxLength: ptr(uint64(120)),
+					},
+				},
+				"slug": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MinLength: 3,
+						MaxLength: ptr(uint64(64)),
+					},
+				},
+				"workspace_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc190() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"email"},
+			Properties: openapi3.Schemas{
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"expires_in_hours": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+						Min:  ptr(float64(1)),
+						Max:  ptr(float64(720)),
+					},
+				},
+				"max_uses": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+						Min:  ptr(float64(1)),
+						Max:  ptr(float64(10000)),
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc191() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"resource", "action"},
+			Properties: openapi3.Schemas{
+				"action": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"resource": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc192() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"name"},
+			Properties: openapi3.Schemas{
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc193() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"display_name"},
+			Properties: openapi3.Schemas{
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MinLength: 1,
+						MaxLength: ptr(uint64(200)),
+					},
+				},
+				"metadata": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+				"slug": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:    ptr(openapi3.Types{"string"}),
+						Pattern: "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$",
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc194() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"email_masked"},
+			Properties: openapi3.Schemas{
+				"code_expires_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"email_masked": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc195() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/EndUserInviteResponseDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc196() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "code", "email", "role_name", "role_id", "max_uses", "use_count", "expires_at", "revoked_at", "created_at"},
+			Properties: openapi3.Schemas{
+				"code": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"expires_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"max_uses": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"number"}),
+						Nullable: true,
+					},
+				},
+				"revoked_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"role_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"use_count": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc197() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/EndUserSummaryDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc198() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"user_id", "role_name"},
+			Properties: openapi3.Schemas{
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"user_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc199() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "username", "display_name", "status", "role", "joined_at", "created_at", "email", "email_verified_at", "active_session_count", "last_used_at"},
+			Properties: openapi3.Schemas{
+				"active_session_count": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"email_verified_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"joined_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"last_used_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"role": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"active", "suspended", "deactivated"},
+					},
+				},
+				"username": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc200() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc201() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"code"},
+			Properties: openapi3.Schemas{
+				"code": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MinLength: 16,
+						MaxLength: ptr(uint64(256)),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc202() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"access_token", "refresh_token", "token_type", "expires_in"},
+			Properties: openapi3.Schemas{
+				"access_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"expires_in": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"refresh_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"token_type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"Bearer"},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc203() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/PublicFactorDto",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc204() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id_token", "nonce"},
+			Properties: openapi3.Schemas{
+				"id_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MinLength: 16,
+						MaxLength: ptr(uint64(8192)),
+					},
+				},
+				"nonce": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MinLength: 16,
+						MaxLength: ptr(uint64(256)),
+					},
+				},
+				"user": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						AllOf: openapi3.SchemaRefs{&openapi3.SchemaRef{
+							Ref: "#/components/schemas/IdpNativeUserHintDto",
+						}},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc205() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc206() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"access_token", "refresh_token", "token_type", "expires_in"},
+			Properties: openapi3.Schemas{
+				"access_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"expires_in": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"refresh_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"token_type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"Bearer"},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc207() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"token_type_hint": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc208() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"active"},
+			Properties: openapi3.Schemas{
+				"active": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"aid": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"client_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"exp": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"iat": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"iss": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"scope": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"scopes": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+				"sub": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"m2m", "end_user"},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc209() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"code", "expires_at"},
+			Properties: openapi3.Schemas{
+				"code": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"expires_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc210() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:        ptr(openapi3.Types{"object"}),
+			Description: "One public key in JWK form.",
+			Required:    []string{"kid", "kty", "alg", "use", "n", "e"},
+			Properties: openapi3.Schemas{
+				"alg": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"e": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"kid": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"kty": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"n": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"use": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"sig"},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc211() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"keys"},
+			Properties: openapi3.Schemas{
+				"keys": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/JwkDto",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc212() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "client_id", "client_secret", "name", "created_at"},
+			Properties: openapi3.Schemas{
+				"client_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"client_secret": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc213() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "client_id", "name", "is_active", "last_used_at", "created_at", "scopes"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"client_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"is_active": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"last_used_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"scopes": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/M2mScopeEntryDto",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc214() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/M2mClientSummaryDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc215() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "client_id", "name", "is_active", "last_used_at", "created_at"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"client_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"is_active": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"last_used_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc216() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"client_id", "client_secret"},
+			Properties: openapi3.Schemas{
+				"client_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"client_secret": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc217() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"resource", "action"},
+			Properties: openapi3.Schemas{
+				"action": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"resource": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc218() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "action", "resource_type", "resource_id", "actor_id", "details", "created_at"},
+			Properties: openapi3.Schemas{
+				"action": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"actor_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"details": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"object"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"resource_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"resource_type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc219() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/MeActivityEntryDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc220() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "type", "value", "is_primary", "verified_at", "created_at"},
+			Properties: openapi3.Schemas{
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"is_primary": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"email", "phone"},
+					},
+				},
+				"value": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"verified_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc221() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/MeContactDto",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc222() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"role", "org_role", "permissions"},
+			Properties: openapi3.Schemas{
+				"org_role": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+				"role": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc223() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "username", "display_name", "role", "joined_at", "created_at", "email", "email_verified_at", "avatar_url"},
+			Properties: openapi3.Schemas{
+				"avatar_url": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"email_verified_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"joined_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"role": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"username": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc224() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "ip", "user_agent", "created_at", "last_used_at", "expires_at", "is_current"},
+			Properties: openapi3.Schemas{
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"expires_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"ip": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"is_current": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"last_used_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"user_agent": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc225() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/MeSessionDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc226() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "seq_id", "username", "display_name", "status", "locale", "time_zone", "metadata", "created_at", "updated_at"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"locale": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"metadata": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+				"seq_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"time_zone": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"username": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc227() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/TenantMembershipForMeDto",
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc228() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:        ptr(openapi3.Types{"object"}),
+			Description: "Access token for a machine client.",
+			Example: map[string]any{
+				"access_token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtMm0ifQ.c2lnbmF0dXJl",
+				"expires_in":   float64(3600),
+				"scope":        "users.read",
+				"token_type":   "Bearer",
+			},
+			Required: []string{"access_token", "token_type", "expires_in", "scope"},
+			Properties: openapi3.Schemas{
+				"access_token": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"expires_in": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"scope": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"token_type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc229() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"next_cursor", "has_more"},
+			Properties: openapi3.Schemas{
+				"has_more": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"next_cursor": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc230() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"config": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+				"enabled": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc231() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "resource", "action", "description", "created_at"},
+			Properties: openapi3.Schemas{
+				"action": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"resource": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc232() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"apps", "end_users", "api_keys_active"},
+			Properties: openapi3.Schemas{
+				"api_keys_active": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"apps": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"end_users": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc233() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"provider", "enabled", "config", "created_at", "updated_at"},
+			Properties: openapi3.Schemas{
+				"config": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"enabled": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"provider": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc234() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"provider", "display_name", "configured", "enabled"},
+			Properties: openapi3.Schemas{
+				"configured": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"enabled": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"provider": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc235() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "type", "label", "enabled", "created_at", "enabled_at"},
+			Properties: openapi3.Schemas{
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"enabled": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"enabled_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Format:   "date-time",
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"label": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc236() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"recovery_codes"},
+			Properties: openapi3.Schemas{
+				"recovery_codes": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc237() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/RoleResponseDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc238() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "resource", "action", "description"},
+			Properties: openapi3.Schemas{
+				"action": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"resource": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc239() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "name", "description", "is_system", "created_at", "updated_at"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"is_system": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc240() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "app_id", "name", "description", "is_system", "created_at", "updated_at", "permissions"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"description": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"is_system": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/RolePermissionEntryDto",
+						},
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc241() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"permissions"},
+			Properties: openapi3.Schemas{
+				"permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc242() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"permissions"},
+			Properties: openapi3.Schemas{
+				"permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc243() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"type"},
+			Properties: openapi3.Schemas{
+				"contact_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "uuid",
+					},
+				},
+				"label": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MaxLength: ptr(uint64(64)),
+					},
+				},
+				"type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"totp", "email"},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc244() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"factor", "enrollment"},
+			Properties: openapi3.Schemas{
+				"enrollment": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						OneOf: openapi3.SchemaRefs{&openapi3.SchemaRef{
+							Ref: "#/components/schemas/TotpEnrollmentDataDto",
+						}, &openapi3.SchemaRef{
+							Ref: "#/components/schemas/EmailEnrollmentDataDto",
+						}},
+					},
+				},
+				"factor": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PublicFactorDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc245() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"amr", "mfa_at"},
+			Properties: openapi3.Schemas{
+				"amr": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+				"mfa_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc246() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"email_masked", "code_expires_at"},
+			Properties: openapi3.Schemas{
+				"code_expires_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"email_masked": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc247() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/TenantResponseDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc248() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"tenant_id", "display_id", "tenant_slug", "display_name", "role_name", "joined_at"},
+			Properties: openapi3.Schemas{
+				"display_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"joined_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"tenant_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"tenant_slug": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc249() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"data", "pagination"},
+			Properties: openapi3.Schemas{
+				"data": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Ref: "#/components/schemas/TenantMembershipResponseDto",
+						},
+					},
+				},
+				"pagination": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/PaginationDto",
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc250() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "tenant_id", "account_id", "role_id", "role_name", "joined_at", "invited_by"},
+			Properties: openapi3.Schemas{
+				"account_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"invited_by": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"joined_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"role_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"tenant_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc251() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"id", "display_id", "app_id", "slug", "display_name", "status", "metadata", "created_at", "updated_at"},
+			Properties: openapi3.Schemas{
+				"app_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"created_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+				"display_id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"id": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"metadata": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+				"slug": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"active", "suspended", "archived"},
+					},
+				},
+				"updated_at": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:   ptr(openapi3.Types{"string"}),
+						Format: "date-time",
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc252() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"otpauth_uri", "secret", "qr_data_url", "algorithm", "digits", "period"},
+			Properties: openapi3.Schemas{
+				"algorithm": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"digits": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"otpauth_uri": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"period": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"number"}),
+					},
+				},
+				"qr_data_url": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"secret": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc253() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"metadata": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+				"slug": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc254() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"default_sender_address": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"mfa_code_template_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"notifications_via_envoi": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+				"password_reset_template_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"verification_template_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"web_origin": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+				"welcome_template_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:     ptr(openapi3.Types{"string"}),
+						Nullable: true,
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc255() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"status"},
+			Properties: openapi3.Schemas{
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"active", "suspended", "archived"},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc256() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"email": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc257() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"role_name"},
+			Properties: openapi3.Schemas{
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc258() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"status"},
+			Properties: openapi3.Schemas{
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"active", "suspended", "deactivated"},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc259() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MaxLength: ptr(uint64(120)),
+					},
+				},
+				"username": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MinLength: 3,
+						MaxLength: ptr(uint64(32)),
+						Pattern:   "^[a-zA-Z0-9._-]+$",
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc260() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"role_name"},
+			Properties: openapi3.Schemas{
+				"role_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc261() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Properties: openapi3.Schemas{
+				"display_name": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MinLength: 1,
+						MaxLength: ptr(uint64(200)),
+					},
+				},
+				"metadata": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+				"slug": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:    ptr(openapi3.Types{"string"}),
+						Pattern: "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$",
+					},
+				},
+				"status": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+						Enum: []any{"active", "suspended", "archived"},
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc262() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"url", "event_types"},
+			Properties: openapi3.Schemas{
+				"event_types": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+								Enum: []any{"user.signup", "user.signin", "user.contact_verified", "user.email_verified", "user.password_reset.requested", "user.password_reset.completed", "user.suspended", "user.deactivated", "user.reinstated", "user.role_changed", "user.deleted", "tenant.created", "tenant.updated", "tenant.deleted", "tenant.member.added", "tenant.member.removed", "tenant.member.role_changed", "app.slug_changed", "user.mfa.factor_enrolled", "user.mfa.factor_disabled", "user.mfa.recovery_code_used", "user.mfa.step_up_succeeded", "user.mfa.step_up_locked"},
+							},
+						},
+					},
+				},
+				"url": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type:      ptr(openapi3.Types{"string"}),
+						MaxLength: ptr(uint64(2048)),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc263() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"config"},
+			Properties: openapi3.Schemas{
+				"config": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"object"}),
+					},
+				},
+				"enabled": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc264() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type: ptr(openapi3.Types{"object"}),
+			Example: map[string]any{
+				"aid":         "9a8b7c6d-1e2f-4a3b-8c5d-6e7f8a9b0c1d",
+				"permissions": []any{"users.read"},
+				"role":        "member",
+				"sub":         "3f2b8c1e-5a4d-4e6f-9b7a-1c2d3e4f5a6b",
+				"type":        "end_user",
+			},
+			Required: []string{"sub", "aid", "type"},
+			Properties: openapi3.Schemas{
+				"aid": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"permissions": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"array"}),
+						Items: &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+				"role": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"sub": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"type": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc265() *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{
+		Value: &openapi3.Schema{
+			Type:     ptr(openapi3.Types{"object"}),
+			Required: []string{"valid"},
+			Properties: openapi3.Schemas{
+				"error": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"string"}),
+					},
+				},
+				"principal": &openapi3.SchemaRef{
+					Ref: "#/components/schemas/VerifyPrincipalDto",
+				},
+				"valid": &openapi3.SchemaRef{
+					Value: &openapi3.Schema{
+						Type: ptr(openapi3.Types{"boolean"}),
+					},
+				},
+			},
+		},
+	}
+}
+
+func defaultDoc266() *openapi3.Components {
+	return &openapi3.Components{
+		Schemas: openapi3.Schemas{
+			"AccountContactDto":                     defaultDoc112(),
+			"AccountContactListResponseDto":         defaultDoc113(),
+			"AddContactDto":                         defaultDoc114(),
+			"AddMemberDto":                          defaultDoc115(),
+			"AddMemberResponseDto":                  defaultDoc116(),
+			"AdminCreateUserDto":                    defaultDoc117(),
+			"AdminProvisionFactorResponseDto":       defaultDoc118(),
+			"AdminUpdateRoleDto":                    defaultDoc119(),
+			"AdminUpdateStatusDto":                  defaultDoc120(),
+			"AdminUpdateUserDto":                    defaultDoc121(),
+			"ApiKeyListResponseDto":                 defaultDoc122(),
+			"ApiKeySummaryDto":                      defaultDoc123(),
+			"AppListResponseDto":                    defaultDoc124(),
+			"AppMemberListResponseDto":              defaultDoc125(),
+			"AppMemberSummaryDto":                   defaultDoc126(),
+			"AppMembershipResponseDto":              defaultDoc127(),
+			"AppNotificationSettingsResponseDto":    defaultDoc128(),
+			"AppPermissionCatalogEntryDto":          defaultDoc129(),
+			"AppResponseDto":                        defaultDoc130(),
+			"AppWebhookConfigResponseDto":           defaultDoc131(),
+			"AppWebhookConfigWithSecretResponseDto": defaultDoc132(),
+			"AppWebhookDeliveryAttemptDto":          defaultDoc133(),
+			"AssignRoleDto":                         defaultDoc134(),
+			"AuditLogEntryDto":                      defaultDoc135(),
+			"AuditLogListResponseDto":               defaultDoc136(),
+			"AuthConfigResponseDto": &openapi3.SchemaRef{
+				Value: defaultDoc109(),
+			},
+			"AuthorizeBatchBody":           defaultDoc137(),
+			"AuthorizeBatchEntry":          defaultDoc138(),
+			"AuthorizeBatchResponseDto":    defaultDoc139(),
+			"AuthorizeBatchResultDto":      defaultDoc140(),
+			"AuthorizeBody":                defaultDoc141(),
+			"AuthorizeResponseDto":         defaultDoc142(),
+			"AvatarUrlResponseDto":         defaultDoc143(),
+			"BulkAffectedUsersResponseDto": defaultDoc144(),
+			"BulkDeleteDto":                defaultDoc145(),
+			"BulkRevokeSessionsDto": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:     ptr(openapi3.Types{"object"}),
+					Required: []string{"selection"},
+					Properties: openapi3.Schemas{
+						"selection": &openapi3.SchemaRef{
+							Ref: "#/components/schemas/BulkSelectionDto",
+						},
+					},
+				},
+			},
+			"BulkSelectionDto":    defaultDoc146(),
+			"BulkUpdateRoleDto":   defaultDoc147(),
+			"BulkUpdateStatusDto": defaultDoc148(),
+			"CallbackBodyDto": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:       ptr(openapi3.Types{"object"}),
+					Properties: openapi3.Schemas{},
+				},
+			},
+			"ChangePasswordDto":                      defaultDoc149(),
+			"ClientCredentialsDto":                   defaultDoc150(),
+			"ConfirmEnrollmentDto":                   defaultDoc151(),
+			"ConfirmEnrollmentResponseDto":           defaultDoc152(),
+			"ConsumerAcceptInviteDto":                defaultDoc153(),
+			"ConsumerAddMemberResponseDto":           defaultDoc154(),
+			"ConsumerAdminCreatedUserDto":            defaultDoc155(),
+			"ConsumerAdminEndUserDto":                defaultDoc156(),
+			"ConsumerAdminEndUserListResponseDto":    defaultDoc157(),
+			"ConsumerAdminPermissionDto":             defaultDoc158(),
+			"ConsumerAdminPermissionListEntryDto":    defaultDoc159(),
+			"ConsumerAdminRoleAssignmentResponseDto": defaultDoc160(),
+			"ConsumerCodeDispatchResponseDto":        defaultDoc161(),
+			"ConsumerCodeIssueResponseDto":           defaultDoc162(),
+			"ConsumerLogoutDto":                      defaultDoc163(),
+			"ConsumerMfaChallengeFactorDto":          defaultDoc164(),
+			"ConsumerMfaChallengeResponseDto":        defaultDoc165(),
+			"ConsumerMfaRecoverDto":                  defaultDoc166(),
+			"ConsumerMfaSendCodeDto":                 defaultDoc167(),
+			"ConsumerMfaSendCodeResponseDto":         defaultDoc168(),
+			"ConsumerMfaVerifyDto":                   defaultDoc169(),
+			"ConsumerRefreshDto":                     defaultDoc170(),
+			"ConsumerRequestPasswordResetDto":        defaultDoc171(),
+			"ConsumerRequestVerificationDto":         defaultDoc172(),
+			"ConsumerResetPasswordDto":               defaultDoc173(),
+			"ConsumerRoleListResponseDto":            defaultDoc174(),
+			"ConsumerRolePermissionEntryDto":         defaultDoc175(),
+			"ConsumerRoleResponseDto":                defaultDoc176(),
+			"ConsumerRoleWithPermissionsResponseDto": defaultDoc177(),
+			"ConsumerSendPasswordResetEmailDto": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:     ptr(openapi3.Types{"object"}),
+					Required: []string{"email"},
+					Properties: openapi3.Schemas{
+						"email": &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+			"ConsumerSendVerificationEmailDto": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:     ptr(openapi3.Types{"object"}),
+					Required: []string{"email"},
+					Properties: openapi3.Schemas{
+						"email": &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+			"ConsumerSigninDto":                       defaultDoc178(),
+			"ConsumerSignupDto":                       defaultDoc179(),
+			"ConsumerSwitchTenantDto":                 defaultDoc180(),
+			"ConsumerTenantListResponseDto":           defaultDoc181(),
+			"ConsumerTenantMembershipListResponseDto": defaultDoc182(),
+			"ConsumerTenantMembershipResponseDto":     defaultDoc183(),
+			"ConsumerTenantResponseDto":               defaultDoc184(),
+			"ConsumerTokenResponseDto":                defaultDoc185(),
+			"ConsumerVerifyDto": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:     ptr(openapi3.Types{"object"}),
+					Required: []string{"code"},
+					Properties: openapi3.Schemas{
+						"code": &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+			"ConsumerVerifyResponseDto": defaultDoc186(),
+			"CreateApiKeyDto":           defaultDoc187(),
+			"CreateApiKeyResponseDto":   defaultDoc188(),
+			"CreateAppDto":              defaultDoc189(),
+			"CreateEndUserInviteDto":    defaultDoc190(),
+			"CreateM2mClientDto": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:     ptr(openapi3.Types{"object"}),
+					Required: []string{"name"},
+					Properties: openapi3.Schemas{
+						"name": &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+			"CreatePermissionDto":               defaultDoc191(),
+			"CreateRoleDto":                     defaultDoc192(),
+			"CreateTenantDto":                   defaultDoc193(),
+			"EmailEnrollmentDataDto":            defaultDoc194(),
+			"EndUserInviteListResponseDto":      defaultDoc195(),
+			"EndUserInviteResponseDto":          defaultDoc196(),
+			"EndUserListResponseDto":            defaultDoc197(),
+			"EndUserRoleAssignmentResponseDto":  defaultDoc198(),
+			"EndUserSummaryDto":                 defaultDoc199(),
+			"EnforcedPermissionsResponseDto":    defaultDoc200(),
+			"ExchangeRequestDto":                defaultDoc201(),
+			"ExchangeResponseDto":               defaultDoc202(),
+			"FactorListResponseDto":             defaultDoc203(),
+			"IdpNativeSigninDto":                defaultDoc204(),
+			"IdpNativeUserHintDto":              defaultDoc205(),
+			"IdpTokenResponseDto":               defaultDoc206(),
+			"IntrospectDto":                     defaultDoc207(),
+			"IntrospectResponseDto":             defaultDoc208(),
+			"IssuedVerificationCodeResponseDto": defaultDoc209(),
+			"JwkDto":                            defaultDoc210(),
+			"JwksResponseDto":                   defaultDoc211(),
+			"M2mClientCreateResponseDto":        defaultDoc212(),
+			"M2mClientDetailResponseDto":        defaultDoc213(),
+			"M2mClientListResponseDto":          defaultDoc214(),
+			"M2mClientSummaryDto":               defaultDoc215(),
+			"M2mRotateSecretResponseDto":        defaultDoc216(),
+			"M2mScopeEntryDto":                  defaultDoc217(),
+			"MeActivityEntryDto":                defaultDoc218(),
+			"MeActivityResponseDto":             defaultDoc219(),
+			"MeContactDto":                      defaultDoc220(),
+			"MeContactsResponseDto":             defaultDoc221(),
+			"MePermissionsResponseDto":          defaultDoc222(),
+			"MeProfileResponseDto":              defaultDoc223(),
+			"MeSessionDto":                      defaultDoc224(),
+			"MeSessionsResponseDto":             defaultDoc225(),
+			"MeUpdatedAccountResponseDto":       defaultDoc226(),
+			"MyTenantsResponseDto":              defaultDoc227(),
+			"OAuthTokenResponseDto":             defaultDoc228(),
+			"OpenIdConfigurationDto": &openapi3.SchemaRef{
+				Value: defaultDoc110(),
+			},
+			"PaginationDto":                  defaultDoc229(),
+			"PatchProviderConfigDto":         defaultDoc230(),
+			"PermissionDto":                  defaultDoc231(),
+			"PlatformUserStatsResponseDto":   defaultDoc232(),
+			"ProviderDetailDto":              defaultDoc233(),
+			"ProviderListEntryDto":           defaultDoc234(),
+			"PublicFactorDto":                defaultDoc235(),
+			"RecoveryCodesResponseDto":       defaultDoc236(),
+			"RoleListResponseDto":            defaultDoc237(),
+			"RolePermissionEntryDto":         defaultDoc238(),
+			"RoleResponseDto":                defaultDoc239(),
+			"RoleWithPermissionsResponseDto": defaultDoc240(),
+			"SetPermissionsDto":              defaultDoc241(),
+			"SetScopesDto":                   defaultDoc242(),
+			"StartEnrollmentDto":             defaultDoc243(),
+			"StartEnrollmentResponseDto":     defaultDoc244(),
+			"StepUpDto": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type:     ptr(openapi3.Types{"object"}),
+					Required: []string{"code"},
+					Properties: openapi3.Schemas{
+						"code": &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+			"StepUpResponseDto": defaultDoc245(),
+			"StepUpSendCodeDto": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"object"}),
+					Properties: openapi3.Schemas{
+						"factor_id": &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type:   ptr(openapi3.Types{"string"}),
+								Format: "uuid",
+							},
+						},
+					},
+				},
+			},
+			"StepUpSendCodeResponseDto":        defaultDoc246(),
+			"TenantListResponseDto":            defaultDoc247(),
+			"TenantMembershipForMeDto":         defaultDoc248(),
+			"TenantMembershipListResponseDto":  defaultDoc249(),
+			"TenantMembershipResponseDto":      defaultDoc250(),
+			"TenantResponseDto":                defaultDoc251(),
+			"TotpEnrollmentDataDto":            defaultDoc252(),
+			"UpdateAppDto":                     defaultDoc253(),
+			"UpdateAppNotificationSettingsDto": defaultDoc254(),
+			"UpdateAppStatusDto":               defaultDoc255(),
+			"UpdateAuthConfigDto": &openapi3.SchemaRef{
+				Value: defaultDoc111(),
+			},
+			"UpdateEndUserDto":       defaultDoc256(),
+			"UpdateEndUserRoleDto":   defaultDoc257(),
+			"UpdateEndUserStatusDto": defaultDoc258(),
+			"UpdateM2mClientDto": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"object"}),
+					Properties: openapi3.Schemas{
+						"is_active": &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"boolean"}),
+							},
+						},
+					},
+				},
+			},
+			"UpdateMeDto":         defaultDoc259(),
+			"UpdateMemberRoleDto": defaultDoc260(),
+			"UpdateRoleDto": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"object"}),
+					Properties: openapi3.Schemas{
+						"description": &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+			"UpdateTenantDto":         defaultDoc261(),
+			"UpsertAppWebhookDto":     defaultDoc262(),
+			"UpsertProviderConfigDto": defaultDoc263(),
+			"VerifyBody": &openapi3.SchemaRef{
+				Value: &openapi3.Schema{
+					Type: ptr(openapi3.Types{"object"}),
+					Properties: openapi3.Schemas{
+						"token": &openapi3.SchemaRef{
+							Value: &openapi3.Schema{
+								Type: ptr(openapi3.Types{"string"}),
+							},
+						},
+					},
+				},
+			},
+			"VerifyPrincipalDto": defaultDoc264(),
+			"VerifyResponseDto":  defaultDoc265(),
+		},
+		SecuritySchemes: openapi3.SecuritySchemes{
+			"bearer": &openapi3.SecuritySchemeRef{
+				Value: &openapi3.SecurityScheme{
+					Type:         "http",
+					Scheme:       "bearer",
+					BearerFormat: "JWT",
+				},
+			},
+		},
 	}
 }
 
