@@ -104,25 +104,44 @@ func New(cfg Config) (*Server, error) {
 		registry: router.NewRegistry(),
 	}
 	var dom control.Domain
-	if cfg.Domain {
+	if !cfg.Domain && len(cfg.Fixtures) > 0 {
+		return nil, fmt.Errorf("fixtures: they need the Heimdall domain, which is off")
+	}
+	// The domain does not depend on the spec: it is built while the spec
+	// compiles, two of the larger steps a start waits for. Its errors
+	// still come first.
+	built := make(chan error, 1)
+	go func() {
+		if !cfg.Domain {
+			built <- nil
+			return
+		}
 		s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL, Names: cfg.Control.AllowHosts, Limits: cfg.Limits})
 		if len(cfg.Fixtures) > 0 {
 			doc, err := fixtures.Parse(cfg.Fixtures)
 			if err != nil {
-				return nil, err // already says "fixtures: ..."
+				built <- err // already says "fixtures: ..."
+				return
 			}
 			if err := s.Domain.SetBaseline(doc); err != nil {
-				return nil, fmt.Errorf("fixtures: %w", err)
+				built <- fmt.Errorf("fixtures: %w", err)
+				return
 			}
 		}
 		s.Domain.Register(s.registry)
 		dom = s.Domain.ControlModule()
-	} else if len(cfg.Fixtures) > 0 {
-		return nil, fmt.Errorf("fixtures: they need the Heimdall domain, which is off")
-	}
-	if err := s.Reload(cfg.Spec); err != nil {
+		built <- nil
+	}()
+	compiled, compileErr := compile(cfg.Spec)
+	if err := <-built; err != nil {
 		return nil, err
 	}
+	if compileErr != nil {
+		return nil, compileErr
+	}
+	s.mu.Lock()
+	s.install(cfg.Spec, compiled)
+	s.mu.Unlock()
 	var api http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.router.Load().ServeHTTP(w, r) })
 	if cfg.CORS != nil {
 		api = cfg.CORS.Wrap(api)
@@ -160,12 +179,27 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Reload(spec *specload.Spec) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	shaper := s.planShaper(spec)
+	compiled, err := compile(spec)
+	if err != nil {
+		return err
+	}
+	s.install(spec, compiled)
+	return nil
+}
+
+// compile is spec's route tree, compiled once per spec.
+func compile(spec *specload.Spec) (*router.Compiled, error) {
 	compiled, err := spec.Derived(compiledKey{}, func(doc *openapi3.T) (any, error) { return router.Compile(doc) })
 	if err != nil {
-		return fmt.Errorf("router: %w", err)
+		return nil, fmt.Errorf("router: %w", err)
 	}
-	rt := compiled.(*router.Compiled).Router(router.Options{
+	return compiled.(*router.Compiled), nil
+}
+
+// install serves spec through compiled from now on; s.mu is held.
+func (s *Server) install(spec *specload.Spec, compiled *router.Compiled) {
+	shaper := s.planShaper(spec)
+	rt := compiled.Router(router.Options{
 		Registry:         s.registry,
 		Generate:         fakedata.Generate,
 		Seed:             s.cfg.Seed,
@@ -187,7 +221,6 @@ func (s *Server) Reload(spec *specload.Spec) error {
 	s.router.Store(rt)
 	s.spec.Store(spec)
 	s.shaper.Store(shaper)
-	return nil
 }
 
 // compiledKey names the spec's compiled router among its derived values:
