@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -24,7 +25,7 @@ func loadPlainJSON(data []byte) (*openapi3.T, string, error) {
 	if !isJSON(data) {
 		return nil, "", errNotPlainJSON
 	}
-	root, err := jsonNodes(data)
+	root, paths, err := jsonDocNodes(data)
 	if err != nil {
 		return nil, "", err
 	}
@@ -44,8 +45,11 @@ func loadPlainJSON(data []byte) (*openapi3.T, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	doc, err := decodeNodes(root)
+	doc, err := decodeSplit(root, paths)
 	if err != nil {
+		return nil, "", err
+	}
+	if doc, err = resolve(doc); err != nil {
 		return nil, "", err
 	}
 	return doc, version, nil
@@ -58,21 +62,11 @@ func DecodeUnresolved(data []byte) (*openapi3.T, error) {
 	if !isJSON(data) {
 		return nil, errNotPlainJSON
 	}
-	root, err := jsonNodes(data)
+	root, paths, err := jsonDocNodes(data)
 	if err != nil {
 		return nil, err
 	}
-	return decodeSplit(root)
-}
-
-// decodeNodes decodes a document from jsonNodes' tree and resolves its
-// references.
-func decodeNodes(root *yaml.Node) (*openapi3.T, error) {
-	doc, err := decodeSplit(root)
-	if err != nil {
-		return nil, err
-	}
-	return resolve(doc)
+	return decodeSplit(root, paths)
 }
 
 // resolve resolves a freshly decoded document's local references.
@@ -89,53 +83,158 @@ func resolve(doc *openapi3.T) (*openapi3.T, error) {
 // document, on their own goroutines while the rest decodes: the typed
 // decode is what a start waits for, and it parallelises cleanly since the
 // three parts share nothing until references are resolved.
-func decodeSplit(root *yaml.Node) (*openapi3.T, error) {
+//
+// paths, when set, is where the paths object is in the text: its items are
+// parsed and decoded one at a time (see lazyPaths.decode) instead of from
+// root, which holds an empty placeholder for them.
+func decodeSplit(root *yaml.Node, paths *lazyPaths) (*openapi3.T, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, errNotPlainJSON
 	}
 	rest := *root
 	rest.Content = nil
-	var pathsNode, componentsNode *yaml.Node
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		switch root.Content[i].Value {
-		case "paths":
-			pathsNode = root.Content[i+1]
-		case "components":
-			componentsNode = root.Content[i+1]
-		default:
-			rest.Content = append(rest.Content, root.Content[i], root.Content[i+1])
-		}
-	}
-	if pathsNode == nil || componentsNode == nil || pathsNode.Kind != yaml.MappingNode || componentsNode.Kind != yaml.MappingNode {
-		doc := &openapi3.T{}
-		return doc, root.Decode(doc)
-	}
 	var (
 		wg                 sync.WaitGroup
-		paths              openapi3.Paths
-		components         openapi3.Components
+		pathsOut           *openapi3.Paths
+		components         *openapi3.Components
 		pathsErr, compsErr error
 	)
-	wg.Add(2)
-	go func() { defer wg.Done(); pathsErr = pathsNode.Decode(&paths) }()
-	go func() { defer wg.Done(); compsErr = componentsNode.Decode(&components) }()
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		switch {
+		case k.Value == "paths" && paths != nil:
+			wg.Go(func() { pathsOut, pathsErr = paths.decode() })
+		case k.Value == "paths" && v.Kind == yaml.MappingNode:
+			wg.Go(func() { pathsOut = &openapi3.Paths{}; pathsErr = v.Decode(pathsOut) })
+		case k.Value == "components" && v.Kind == yaml.MappingNode:
+			wg.Go(func() { components = &openapi3.Components{}; compsErr = v.Decode(components) })
+		default:
+			rest.Content = append(rest.Content, k, v)
+		}
+	}
 	doc := &openapi3.T{}
 	err := rest.Decode(doc)
 	wg.Wait()
 	if err = errors.Join(err, pathsErr, compsErr); err != nil {
 		return nil, err
 	}
-	doc.Paths, doc.Components = &paths, &components
+	if pathsOut != nil {
+		doc.Paths = pathsOut
+	}
+	if components != nil {
+		doc.Components = components
+	}
 	return doc, nil
 }
 
+// lazyPaths is a document's paths object left in its text: from is where
+// it starts, to just past its end.
+type lazyPaths struct {
+	data     []byte
+	from, to int
+}
+
+// decode parses and decodes the paths one item at a time, reusing the
+// nodes of one item for the next: the node tree of a whole document is
+// megabytes of memory touched once, and fresh memory is much of what a
+// start waits for. What kin-openapi's Paths decoder does per entry is done
+// here per entry; extensions go through it.
+func (l *lazyPaths) decode() (*openapi3.Paths, error) {
+	p := jsonParser{data: l.data, pos: l.from}
+	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
+		return nil, errNotPlainJSON
+	}
+	p.pos++
+	ext := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	items := map[string]*openapi3.PathItem{}
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+	} else {
+		for done := false; !done; {
+			p.skipSpace()
+			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+				return nil, errNotPlainJSON
+			}
+			key, err := p.str()
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := items[key]; dup {
+				return nil, errNotPlainJSON
+			}
+			p.skipSpace()
+			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+				return nil, errNotPlainJSON
+			}
+			p.pos++
+			if strings.HasPrefix(key, "x-") {
+				for i := 0; i < len(ext.Content); i += 2 {
+					if ext.Content[i].Value == key {
+						return nil, errNotPlainJSON
+					}
+				}
+				v, err := p.value(1)
+				if err != nil {
+					return nil, err
+				}
+				ext.Content = append(ext.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Style: yaml.DoubleQuotedStyle}, v)
+			} else {
+				mark := p.mark()
+				v, err := p.value(1)
+				if err != nil {
+					return nil, err
+				}
+				item := &openapi3.PathItem{}
+				if err := v.Decode(item); err != nil {
+					return nil, err
+				}
+				items[key] = item
+				p.release(mark) // nothing decoded points into the nodes
+			}
+			if done, err = p.separator('}'); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if p.pos != l.to {
+		return nil, errNotPlainJSON
+	}
+	out := &openapi3.Paths{}
+	if err := ext.Decode(out); err != nil { // the extensions, as the Paths decoder reads them
+		return nil, err
+	}
+	for k, v := range items {
+		out.Set(k, v)
+	}
+	return out, nil
+}
+
 var errNotPlainJSON = errors.New("not plain JSON")
+
+// jsonDocNodes is jsonNodes for a whole document, leaving the top-level
+// paths object in the text for decodeSplit (nil when there is none).
+func jsonDocNodes(data []byte) (*yaml.Node, *lazyPaths, error) {
+	p := jsonParser{data: data, lazyPaths: &lazyPaths{data: data, from: -1}}
+	n, err := p.parse()
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.lazyPaths.from < 0 {
+		return n, nil, nil
+	}
+	return n, p.lazyPaths, nil
+}
 
 // jsonNodes parses one JSON value into yaml nodes. It refuses, rather than
 // guesses, whatever the YAML path treats specially (a duplicate key, a
 // number beyond float64), so those still get that path's handling.
 func jsonNodes(data []byte) (*yaml.Node, error) {
 	p := jsonParser{data: data}
+	return p.parse()
+}
+
+func (p *jsonParser) parse() (*yaml.Node, error) {
 	p.skipSpace()
 	if p.pos+3 <= len(p.data) && string(p.data[p.pos:p.pos+3]) == "\ufeff" {
 		p.pos += 3
@@ -154,7 +253,13 @@ func jsonNodes(data []byte) (*yaml.Node, error) {
 type jsonParser struct {
 	data []byte
 	pos  int
-	slab []yaml.Node
+	// slabs hold the nodes, nodeSlab at a time; the next one goes to
+	// slabs[slab][used].
+	slabs      [][]yaml.Node
+	slab, used int
+	// lazyPaths, when set, has the top-level paths object skipped and
+	// records where it is.
+	lazyPaths *lazyPaths
 }
 
 // nodeSlab is how many nodes are allocated at once: a spec has tens of
@@ -164,13 +269,48 @@ const nodeSlab = 256
 // node places n in the current slab. The tree lives only until it is
 // decoded, so a slab kept alive by one node costs nothing that matters.
 func (p *jsonParser) node(n yaml.Node) *yaml.Node {
-	if len(p.slab) == 0 {
-		p.slab = make([]yaml.Node, nodeSlab)
+	if p.slab == len(p.slabs) {
+		p.slabs = append(p.slabs, make([]yaml.Node, nodeSlab))
 	}
-	out := &p.slab[0]
+	out := &p.slabs[p.slab][p.used]
 	*out = n
-	p.slab = p.slab[1:]
+	if p.used++; p.used == nodeSlab {
+		p.slab, p.used = p.slab+1, 0
+	}
 	return out
+}
+
+// mark and release let the nodes made after mark be made again in the
+// same memory, once nothing refers to them.
+func (p *jsonParser) mark() [2]int { return [2]int{p.slab, p.used} }
+
+func (p *jsonParser) release(m [2]int) { p.slab, p.used = m[0], m[1] }
+
+// skipObject moves past the object at p.pos without making nodes; the
+// parse that reads it later checks it in full.
+func (p *jsonParser) skipObject() error {
+	depth := 0
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case '"':
+			p.pos++
+			for p.pos < len(p.data) && p.data[p.pos] != '"' {
+				if p.data[p.pos] == '\\' {
+					p.pos++
+				}
+				p.pos++
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				p.pos++
+				return nil
+			}
+		}
+		p.pos++
+	}
+	return errNotPlainJSON
 }
 
 // maxNodeDepth matches what a decoder can recurse into safely.
@@ -260,8 +400,15 @@ func (p *jsonParser) object(depth int) (*yaml.Node, error) {
 			return nil, errNotPlainJSON
 		}
 		p.pos++
-		v, err := p.value(depth + 1)
-		if err != nil {
+		var v *yaml.Node
+		if p.skipSpace(); depth == 0 && key == "paths" && p.lazyPaths != nil && p.pos < len(p.data) && p.data[p.pos] == '{' {
+			p.lazyPaths.from = p.pos
+			if err := p.skipObject(); err != nil {
+				return nil, err
+			}
+			p.lazyPaths.to = p.pos
+			v = p.node(yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}) // a placeholder
+		} else if v, err = p.value(depth + 1); err != nil {
 			return nil, err
 		}
 		n.Content = append(n.Content, p.node(yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Style: yaml.DoubleQuotedStyle}), v)
