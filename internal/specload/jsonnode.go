@@ -84,10 +84,10 @@ func resolve(doc *openapi3.T) (*openapi3.T, error) {
 // decode is what a start waits for, and it parallelises cleanly since the
 // three parts share nothing until references are resolved.
 //
-// paths, when set, is where the paths object is in the text: its items are
-// parsed and decoded one at a time (see lazyPaths.decode) instead of from
-// root, which holds an empty placeholder for them.
-func decodeSplit(root *yaml.Node, paths *lazyPaths) (*openapi3.T, error) {
+// lazy, when set, has the objects the top-level parse left in the text,
+// which root holds empty placeholders for: their members are parsed and
+// decoded one at a time (see lazyObject.each).
+func decodeSplit(root *yaml.Node, lazy *lazyObjects) (*openapi3.T, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, errNotPlainJSON
 	}
@@ -102,12 +102,22 @@ func decodeSplit(root *yaml.Node, paths *lazyPaths) (*openapi3.T, error) {
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		switch {
-		case k.Value == "paths" && paths != nil:
-			wg.Go(func() { pathsOut, pathsErr = paths.decode() })
+		case k.Value == "paths" && lazy != nil && lazy.paths != nil:
+			wg.Go(func() { pathsOut, pathsErr = decodePaths(lazy.paths) })
 		case k.Value == "paths" && v.Kind == yaml.MappingNode:
 			wg.Go(func() { pathsOut = &openapi3.Paths{}; pathsErr = v.Decode(pathsOut) })
 		case k.Value == "components" && v.Kind == yaml.MappingNode:
-			wg.Go(func() { components = &openapi3.Components{}; compsErr = v.Decode(components) })
+			wg.Go(func() {
+				components = &openapi3.Components{}
+				if compsErr = v.Decode(components); compsErr != nil || lazy == nil || lazy.schemas == nil {
+					return
+				}
+				if components.Schemas == nil {
+					compsErr = errNotPlainJSON
+					return
+				}
+				compsErr = decodeSchemas(lazy.schemas, components.Schemas)
+			})
 		default:
 			rest.Content = append(rest.Content, k, v)
 		}
@@ -127,26 +137,26 @@ func decodeSplit(root *yaml.Node, paths *lazyPaths) (*openapi3.T, error) {
 	return doc, nil
 }
 
-// lazyPaths is a document's paths object left in its text: from is where
-// it starts, to just past its end.
-type lazyPaths struct {
+// lazyObject is an object left in the text by the top-level parse: from is
+// where it starts, to just past its end.
+type lazyObject struct {
 	data     []byte
 	from, to int
 }
 
-// decode parses and decodes the paths one item at a time, reusing the
-// nodes of one item for the next: the node tree of a whole document is
-// megabytes of memory touched once, and fresh memory is much of what a
-// start waits for. What kin-openapi's Paths decoder does per entry is done
-// here per entry; extensions go through it.
-func (l *lazyPaths) decode() (*openapi3.Paths, error) {
+// each parses the object's members one at a time and hands each to f. The
+// nodes of a member are made again in the same memory for the next one
+// unless keep says the member's must stay: the node tree of a whole
+// document is megabytes of memory touched once, and fresh memory is much
+// of what a start waits for. A duplicate key is refused, as jsonNodes
+// refuses it.
+func (l *lazyObject) each(keep func(key string) bool, f func(key string, v *yaml.Node) error) error {
 	p := jsonParser{data: l.data, pos: l.from}
 	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
-		return nil, errNotPlainJSON
+		return errNotPlainJSON
 	}
 	p.pos++
-	ext := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	items := map[string]*openapi3.PathItem{}
+	seen := map[string]struct{}{}
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
@@ -154,54 +164,67 @@ func (l *lazyPaths) decode() (*openapi3.Paths, error) {
 		for done := false; !done; {
 			p.skipSpace()
 			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-				return nil, errNotPlainJSON
+				return errNotPlainJSON
 			}
 			key, err := p.str()
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if _, dup := items[key]; dup {
-				return nil, errNotPlainJSON
+			if _, dup := seen[key]; dup {
+				return errNotPlainJSON
 			}
+			seen[key] = struct{}{}
 			p.skipSpace()
 			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-				return nil, errNotPlainJSON
+				return errNotPlainJSON
 			}
 			p.pos++
-			if strings.HasPrefix(key, "x-") {
-				for i := 0; i < len(ext.Content); i += 2 {
-					if ext.Content[i].Value == key {
-						return nil, errNotPlainJSON
-					}
-				}
-				v, err := p.value(1)
-				if err != nil {
-					return nil, err
-				}
-				ext.Content = append(ext.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Style: yaml.DoubleQuotedStyle}, v)
-			} else {
-				mark := p.mark()
-				v, err := p.value(1)
-				if err != nil {
-					return nil, err
-				}
-				item := &openapi3.PathItem{}
-				if err := v.Decode(item); err != nil {
-					return nil, err
-				}
-				items[key] = item
+			mark := p.mark()
+			v, err := p.value(1)
+			if err != nil {
+				return err
+			}
+			if err := f(key, v); err != nil {
+				return err
+			}
+			if keep == nil || !keep(key) {
 				p.release(mark) // nothing decoded points into the nodes
 			}
 			if done, err = p.separator('}'); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
 	if p.pos != l.to {
-		return nil, errNotPlainJSON
+		return errNotPlainJSON
+	}
+	return nil
+}
+
+// decodePaths decodes a paths object left in the text. What kin-openapi's
+// Paths decoder does per entry is done here per entry; the extensions go
+// through it.
+func decodePaths(l *lazyObject) (*openapi3.Paths, error) {
+	ext := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	items := map[string]*openapi3.PathItem{}
+	isExt := func(key string) bool { return strings.HasPrefix(key, "x-") }
+	err := l.each(isExt, func(key string, v *yaml.Node) error {
+		if isExt(key) {
+			ext.Content = append(ext.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Style: yaml.DoubleQuotedStyle}, v)
+			return nil
+		}
+		item := &openapi3.PathItem{}
+		if err := v.Decode(item); err != nil {
+			return err
+		}
+		items[key] = item
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := &openapi3.Paths{}
-	if err := ext.Decode(out); err != nil { // the extensions, as the Paths decoder reads them
+	if err := ext.Decode(out); err != nil {
 		return nil, err
 	}
 	for k, v := range items {
@@ -210,20 +233,39 @@ func (l *lazyPaths) decode() (*openapi3.Paths, error) {
 	return out, nil
 }
 
+// decodeSchemas adds the component schemas left in the text to schemas,
+// each decoded as the decoder of the components object decodes it.
+func decodeSchemas(l *lazyObject, schemas openapi3.Schemas) error {
+	return l.each(nil, func(key string, v *yaml.Node) error {
+		if v.Kind != yaml.MappingNode {
+			return errNotPlainJSON // a null or a boolean schema: the decoder's own business
+		}
+		ref := &openapi3.SchemaRef{}
+		if err := v.Decode(ref); err != nil {
+			return err
+		}
+		schemas[key] = ref
+		return nil
+	})
+}
+
 var errNotPlainJSON = errors.New("not plain JSON")
 
-// jsonDocNodes is jsonNodes for a whole document, leaving the top-level
-// paths object in the text for decodeSplit (nil when there is none).
-func jsonDocNodes(data []byte) (*yaml.Node, *lazyPaths, error) {
-	p := jsonParser{data: data, lazyPaths: &lazyPaths{data: data, from: -1}}
+// lazyObjects are the objects jsonDocNodes leaves in the text: the paths
+// and the component schemas, most of a document; nil when absent.
+type lazyObjects struct {
+	paths, schemas *lazyObject
+}
+
+// jsonDocNodes is jsonNodes for a whole document, leaving the paths and
+// the component schemas in the text for decodeSplit.
+func jsonDocNodes(data []byte) (*yaml.Node, *lazyObjects, error) {
+	p := jsonParser{data: data, lazy: &lazyObjects{}}
 	n, err := p.parse()
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.lazyPaths.from < 0 {
-		return n, nil, nil
-	}
-	return n, p.lazyPaths, nil
+	return n, p.lazy, nil
 }
 
 // jsonNodes parses one JSON value into yaml nodes. It refuses, rather than
@@ -257,9 +299,11 @@ type jsonParser struct {
 	// slabs[slab][used].
 	slabs      [][]yaml.Node
 	slab, used int
-	// lazyPaths, when set, has the top-level paths object skipped and
-	// records where it is.
-	lazyPaths *lazyPaths
+	// lazy, when set, has the paths and the component schemas skipped
+	// and records where they are; inComponents: the top-level components
+	// object is being parsed.
+	lazy         *lazyObjects
+	inComponents bool
 }
 
 // nodeSlab is how many nodes are allocated at once: a spec has tens of
@@ -285,6 +329,22 @@ func (p *jsonParser) node(n yaml.Node) *yaml.Node {
 func (p *jsonParser) mark() [2]int { return [2]int{p.slab, p.used} }
 
 func (p *jsonParser) release(m [2]int) { p.slab, p.used = m[0], m[1] }
+
+// leave says where to record the object that follows key at depth when
+// it is one the parse leaves in the text; nil to parse it.
+func (p *jsonParser) leave(depth int, key string) **lazyObject {
+	p.skipSpace()
+	if p.lazy == nil || p.pos >= len(p.data) || p.data[p.pos] != '{' {
+		return nil
+	}
+	switch {
+	case depth == 0 && key == "paths":
+		return &p.lazy.paths
+	case depth == 1 && key == "schemas" && p.inComponents:
+		return &p.lazy.schemas
+	}
+	return nil
+}
 
 // skipObject moves past the object at p.pos without making nodes; the
 // parse that reads it later checks it in full.
@@ -401,15 +461,20 @@ func (p *jsonParser) object(depth int) (*yaml.Node, error) {
 		}
 		p.pos++
 		var v *yaml.Node
-		if p.skipSpace(); depth == 0 && key == "paths" && p.lazyPaths != nil && p.pos < len(p.data) && p.data[p.pos] == '{' {
-			p.lazyPaths.from = p.pos
+		if lazy := p.leave(depth, key); lazy != nil {
+			*lazy = &lazyObject{data: p.data, from: p.pos}
 			if err := p.skipObject(); err != nil {
 				return nil, err
 			}
-			p.lazyPaths.to = p.pos
+			(*lazy).to = p.pos
 			v = p.node(yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}) // a placeholder
-		} else if v, err = p.value(depth + 1); err != nil {
-			return nil, err
+		} else {
+			p.inComponents = p.lazy != nil && depth == 0 && key == "components"
+			v, err = p.value(depth + 1)
+			p.inComponents = false
+			if err != nil {
+				return nil, err
+			}
 		}
 		n.Content = append(n.Content, p.node(yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Style: yaml.DoubleQuotedStyle}), v)
 		if done, err := p.separator('}'); done || err != nil {

@@ -111,12 +111,14 @@ func decodeJSON(data []byte) (*openapi3.T, error) {
 	return resolve(doc)
 }
 
-// Decoding the paths item by item, from the text, gives exactly what
-// decoding them from the whole tree gives: DeepEqual sees the unexported
-// fields kin-openapi keeps a map-like object's entries in.
-func TestPathsItemByItemEqualTheWholeTree(t *testing.T) {
+// Decoding the paths and the component schemas item by item, from the
+// text, gives exactly what decoding them from the whole tree gives:
+// DeepEqual sees the unexported fields kin-openapi keeps a map-like
+// object's entries in.
+func TestItemByItemEqualsTheWholeTree(t *testing.T) {
 	docs := map[string][]byte{
 		"extensions": []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"x-a":{"k":[1,"s"]},"/a":{"get":{"responses":{"200":{"description":"ok"}}}},"x-b":null,"/b/{id}":{"x-c":true,"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"string"}}]}},"components":{}}`),
+		"schemas":    []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{},"components":{"x-c":1,"schemas":{"x-s":{"type":"string","example":3},"A":{"$ref":"#/components/schemas/B","description":"d"},"B":{"type":"object","properties":{"a":{"$ref":"#/components/schemas/A"}},"additionalProperties":{"type":"integer"}}},"responses":{"R":{"description":"r"}}}}`),
 		"empty":      []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{ },"components":{"schemas":{}}}`),
 		"escapes":    []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a\"}{":{"summary":"} ] \\"}},"components":{}}`),
 	}
@@ -128,11 +130,11 @@ func TestPathsItemByItemEqualTheWholeTree(t *testing.T) {
 		docs[filepath.Base(f)] = data
 	}
 	for name, data := range docs {
-		root, paths, err := jsonDocNodes(data)
-		if err != nil || paths == nil {
-			t.Fatalf("%s: %v, paths %v", name, err, paths)
+		root, left, err := jsonDocNodes(data)
+		if err != nil || left.paths == nil {
+			t.Fatalf("%s: %v, paths %v", name, err, left.paths)
 		}
-		lazy, err := decodeSplit(root, paths)
+		lazy, err := decodeSplit(root, left)
 		if err != nil {
 			t.Fatalf("%s: item by item: %v", name, err)
 		}
@@ -152,14 +154,16 @@ func TestPathsItemByItemEqualTheWholeTree(t *testing.T) {
 	}
 }
 
-// A paths object the item-by-item parse cannot take as it is goes to the
+// What the item-by-item parse cannot take as it is goes to the
 // general path, as it did when the whole tree was parsed at once.
-func TestPathsItemByItemRefusals(t *testing.T) {
+func TestItemByItemRefusals(t *testing.T) {
 	for _, doc := range []string{
 		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{},"/a":{}},"components":{}}`,
 		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"x-a":1,"x-a":2},"components":{}}`,
 		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{"get":}},"components":{}}`,
 		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{}}`,
+		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{},"components":{"schemas":{"A":{},"A":{}}}}`,
+		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{},"components":{"schemas":{"A":null}}}`,
 	} {
 		root, paths, err := jsonDocNodes([]byte(doc))
 		if err != nil {
