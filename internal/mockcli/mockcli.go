@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
@@ -221,6 +222,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if o.HealthCheck {
 		return healthCheck(ctx, o, stderr)
 	}
+	// Loading a large spec allocates a lot of short-lived garbage; with
+	// the collector relaxed until the first answer (see below), start-up
+	// takes about half as long.
+	defer startgc.Done()
 	logger := newLogger(o.LogFormat, stderr)
 	spec, srv, err := build(ctx, o, logger)
 	if err != nil {
@@ -281,13 +286,26 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if o.Watch {
 		go watch(ctx, o.Spec, srv, logger)
 	}
-	served := make(chan error, 1)
-	go func() { served <- httpSrv.Serve(ln) }()
 	// The document's own defects are looked for while the mock already
 	// serves; they are printed when found and listed at /__mock/health.
+	// The check keeps both cores busy for a while, so it waits for the
+	// first answer (or a quiet moment): started beside the listener, it
+	// made the first request wait for it on a two-core machine. So does
+	// the usual collector setting: restored earlier, it started a cycle
+	// over the start-up's garbage while the first request was served.
+	answered := make(chan struct{})
+	httpSrv.Handler = closeAfterFirst(httpSrv.Handler, answered)
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
 	checked := make(chan struct{})
 	go func() {
 		defer close(checked)
+		select {
+		case <-answered:
+		case <-time.After(checkDelay):
+		case <-ctx.Done():
+		}
+		startgc.Done()
 		loaded := len(spec.Warnings)
 		if ws := spec.AllWarnings(); len(ws) > loaded {
 			fmt.Fprintln(stdout, "spec checked:")
@@ -323,13 +341,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	return 0
 }
 
-// build loads the spec and assembles the server. Loading a large spec
-// allocates a lot of short-lived garbage; with the collector relaxed until
-// the server is built, start-up takes about half as long. The usual setting
-// is back before the first request.
+// build loads the spec and assembles the server.
 func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec, *server.Server, error) {
-	defer startgc.Done()
-	spec, err := specload.Load(ctx, o.Spec, specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName})
+	spec, err := specload.Load(ctx, o.Spec, specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName, Decoded: specs.DefaultDoc})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -368,6 +382,19 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 	}
 	srv, err := server.New(cfg)
 	return spec, srv, err
+}
+
+// checkDelay is how long the spec check waits for a first request before
+// it starts anyway: a client that started the mock asks it sooner.
+const checkDelay = 250 * time.Millisecond
+
+// closeAfterFirst closes done once next has answered a request.
+func closeAfterFirst(next http.Handler, done chan struct{}) http.Handler {
+	var once sync.Once
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		once.Do(func() { close(done) })
+	})
 }
 
 // saveInterval is how often a changed state reaches --state-file: a crash

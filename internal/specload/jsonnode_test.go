@@ -3,8 +3,10 @@ package specload
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -98,9 +100,77 @@ func BenchmarkDirectJSONDecodeNewest(b *testing.B) {
 
 // decodeJSON is the direct path's document decode on its own.
 func decodeJSON(data []byte) (*openapi3.T, error) {
-	root, err := jsonNodes(data)
+	root, paths, err := jsonDocNodes(data)
 	if err != nil {
 		return nil, err
 	}
-	return decodeNodes(root)
+	doc, err := decodeSplit(root, paths)
+	if err != nil {
+		return nil, err
+	}
+	return resolve(doc)
+}
+
+// Decoding the paths and the component schemas item by item, from the
+// text, gives exactly what decoding them from the whole tree gives:
+// DeepEqual sees the unexported fields kin-openapi keeps a map-like
+// object's entries in.
+func TestItemByItemEqualsTheWholeTree(t *testing.T) {
+	docs := map[string][]byte{
+		"extensions": []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"x-a":{"k":[1,"s"]},"/a":{"get":{"responses":{"200":{"description":"ok"}}}},"x-b":null,"/b/{id}":{"x-c":true,"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"string"}}]}},"components":{}}`),
+		"schemas":    []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{},"components":{"x-c":1,"schemas":{"x-s":{"type":"string","example":3},"A":{"$ref":"#/components/schemas/B","description":"d"},"B":{"type":"object","properties":{"a":{"$ref":"#/components/schemas/A"}},"additionalProperties":{"type":"integer"}}},"responses":{"R":{"description":"r"}}}}`),
+		"empty":      []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{ },"components":{"schemas":{}}}`),
+		"escapes":    []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a\"}{":{"summary":"} ] \\"}},"components":{}}`),
+	}
+	for _, f := range testspecs.All(t) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[filepath.Base(f)] = data
+	}
+	for name, data := range docs {
+		root, left, err := jsonDocNodes(data)
+		if err != nil || left.paths == nil {
+			t.Fatalf("%s: %v, paths %v", name, err, left.paths)
+		}
+		lazy, err := decodeSplit(root, left)
+		if err != nil {
+			t.Fatalf("%s: item by item: %v", name, err)
+		}
+		whole, err := jsonNodes(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eager, err := decodeSplit(whole, nil)
+		if err != nil {
+			t.Fatalf("%s: whole tree: %v", name, err)
+		}
+		if !reflect.DeepEqual(lazy, eager) {
+			a, _ := json.Marshal(lazy)
+			b, _ := json.Marshal(eager)
+			t.Errorf("%s: the documents differ (JSON forms equal: %v)", name, bytes.Equal(a, b))
+		}
+	}
+}
+
+// What the item-by-item parse cannot take as it is goes to the
+// general path, as it did when the whole tree was parsed at once.
+func TestItemByItemRefusals(t *testing.T) {
+	for _, doc := range []string{
+		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{},"/a":{}},"components":{}}`,
+		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"x-a":1,"x-a":2},"components":{}}`,
+		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{"get":}},"components":{}}`,
+		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{}}`,
+		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{},"components":{"schemas":{"A":{},"A":{}}}}`,
+		`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{},"components":{"schemas":{"A":null}}}`,
+	} {
+		root, paths, err := jsonDocNodes([]byte(doc))
+		if err != nil {
+			continue
+		}
+		if _, err := decodeSplit(root, paths); !errors.Is(err, errNotPlainJSON) {
+			t.Errorf("%.70s: %v, want errNotPlainJSON", doc, err)
+		}
+	}
 }

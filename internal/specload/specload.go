@@ -42,9 +42,13 @@ const cacheFile = "live-spec.json"
 type Options struct {
 	Embedded     []byte // the default spec: used for src == "" and as the last fallback of "live"
 	EmbeddedName string
-	LiveURL      string       // default DefaultLiveURL
-	CacheDir     string       // default os.UserCacheDir()/heimdall-mock
-	HTTPClient   *http.Client // default: 10 s timeout
+	// Decoded, when set, is Embedded already decoded: it returns a new
+	// DecodeUnresolved(Embedded) at every call, so a start skips parsing
+	// the embedded spec, most of what it waits for.
+	Decoded    func() *openapi3.T
+	LiveURL    string       // default DefaultLiveURL
+	CacheDir   string       // default os.UserCacheDir()/heimdall-mock
+	HTTPClient *http.Client // default: 10 s timeout
 }
 
 // Spec is a loaded document and what is known about it.
@@ -175,7 +179,13 @@ func loadEmbedded(opts Options) (*Spec, error) {
 	if name == "" {
 		name = "default"
 	}
-	s, err := LoadData(opts.Embedded, "embedded:"+name)
+	var s *Spec
+	var err error
+	if opts.Decoded != nil {
+		s, err = loadDecoded(opts.Decoded(), opts.Embedded, "embedded:"+name)
+	} else {
+		s, err = LoadData(opts.Embedded, "embedded:"+name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("embedded spec: %w", err)
 	}
@@ -281,11 +291,25 @@ func readFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("reading spec: %w", err)
 	}
 	defer f.Close()
-	return readLimited(f, path)
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	return readSized(f, path, size)
 }
 
-func readLimited(r io.Reader, name string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxSpecBytes+1))
+func readLimited(r io.Reader, name string) ([]byte, error) { return readSized(r, name, 0) }
+
+// readSized is readLimited for a source of known size (0: unknown): the
+// buffer is allocated once instead of doubled a dozen times, page faults
+// included, which a start waits for.
+func readSized(r io.Reader, name string, size int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if size > 0 && size <= maxSpecBytes {
+		buf.Grow(int(size) + bytes.MinRead) // ReadFrom wants MinRead spare to not grow
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, maxSpecBytes+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
@@ -317,10 +341,26 @@ func LoadData(data []byte, name string) (*Spec, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	return newSpec(doc, name, version, data), nil
+}
+
+// loadDecoded is LoadData for a document decoded ahead of time from data.
+func loadDecoded(doc *openapi3.T, data []byte, name string) (*Spec, error) {
+	version, err := checkVersion(versionProbe{OpenAPI: doc.OpenAPI})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if doc, err = resolve(doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return newSpec(doc, name, version, data), nil
+}
+
+func newSpec(doc *openapi3.T, name, version string, data []byte) *Spec {
 	if doc.Paths == nil {
 		doc.Paths = openapi3.NewPaths()
 	}
-	return &Spec{Doc: doc, Source: name, Version: version, Raw: data, derived: &sync.Map{}, check: &docCheck{done: make(chan struct{})}}, nil
+	return &Spec{Doc: doc, Source: name, Version: version, Raw: data, derived: &sync.Map{}, check: &docCheck{done: make(chan struct{})}}
 }
 
 // Probe checks that data is a JSON or YAML document (told apart by

@@ -6,7 +6,9 @@
 // does loading the spec. A main imports this package so its init runs
 // early (packages initialise in import-path order once their own imports
 // are done, and this one needs only the runtime), and calls Done once the
-// server is built. A GOGC the user set is left alone.
+// start is over: the mock does at its first answer, since a cycle over
+// the start-up's garbage would run beside it. A GOGC the user set is left
+// alone.
 package startgc
 
 import (
