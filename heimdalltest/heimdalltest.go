@@ -167,6 +167,10 @@ type loadedSpec struct {
 }
 
 func loadSpec(data []byte, name string) (*specload.Spec, error) {
+	if name == "embedded:"+specs.DefaultName && bytes.Equal(data, specs.DefaultJSON) {
+		// The default ships pre-decoded: no parse even for the first server.
+		return server.EmbeddedSpec()
+	}
 	v, _ := loadedSpecs.LoadOrStore(specKey{sha256.Sum256(data), name}, &loadedSpec{})
 	l := v.(*loadedSpec)
 	l.once.Do(func() { l.spec, l.err = specload.LoadData(data, name) })

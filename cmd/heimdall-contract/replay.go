@@ -270,7 +270,7 @@ func (t *replayTarget) runner(validate bool) *scenario.Runner {
 }
 
 func loadMockSpec(ctx context.Context, src string) (*specload.Spec, error) {
-	spec, err := specload.Load(ctx, src, specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName})
+	spec, err := specload.Load(ctx, src, specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName, Decoded: specs.DefaultDoc})
 	if err != nil {
 		if src == "" {
 			src = "embedded"

@@ -233,8 +233,11 @@ func (s *Server) install(spec *specload.Spec, compiled *router.Compiled) {
 // shares it.
 type compiledKey struct{}
 
-// embeddedDomainSpec loads the embedded contract once per process: the
-// shaper only reads it, and servers in one test binary share it.
+// EmbeddedSpec is the embedded default spec, loaded from its pre-decoded
+// form once per process and shared: the shaper and every server on the
+// default only read it.
+func EmbeddedSpec() (*specload.Spec, error) { return embeddedDomainSpec() }
+
 var embeddedDomainSpec = sync.OnceValues(func() (*specload.Spec, error) {
 	return specload.Load(context.Background(), "", specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName, Decoded: specs.DefaultDoc})
 })
