@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"strconv"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/apierr"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/operation"
@@ -63,8 +64,11 @@ func callFor(r *router.Request) *operation.Call {
 func callOf(r *http.Request, op string, params []string, body []byte) *operation.Call {
 	c := &operation.Call{
 		Operation: op, Params: params, Body: body,
-		Values: r.URL.Query(), Headers: textproto.MIMEHeader(r.Header),
-		Origin: OriginOf(r), ClientIP: clientIP(r), UserAgent: r.UserAgent(),
+		Headers: textproto.MIMEHeader(r.Header),
+		Origin:  OriginOf(r), ClientIP: clientIP(r), UserAgent: r.UserAgent(),
+	}
+	if r.URL.RawQuery != "" { // most calls have none: no map for them
+		c.Values = r.URL.Query()
 	}
 	c.BasicID, c.BasicSecret, c.HasBasic = r.BasicAuth()
 	return c
@@ -77,10 +81,15 @@ func OriginOf(r *http.Request) operation.Origin {
 		return operation.Origin{}
 	}
 	o := operation.Origin{Host: r.Host}
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+	switch la := r.Context().Value(http.LocalAddrContextKey).(type) {
+	case *net.TCPAddr: // the usual listener: its port without formatting the address
+		o.Port = strconv.Itoa(la.Port)
+	case net.Addr:
 		_, o.Port, _ = net.SplitHostPort(la.String())
-	} else if _, p, err := net.SplitHostPort(r.Host); err == nil {
-		o.Port = p
+	default:
+		if _, p, err := net.SplitHostPort(r.Host); err == nil {
+			o.Port = p
+		}
 	}
 	return o
 }
