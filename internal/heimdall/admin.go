@@ -1,12 +1,12 @@
 package heimdall
 
 import (
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/fixtures"
+	"github.com/heimdall-mock/heimdall-mock/internal/names"
 )
 
 // adminFn is an admin handler: the app is resolved, the key checked and
@@ -51,8 +51,6 @@ func (d *Domain) adminRoute(bySlug bool, fn adminFn) Handler {
 	}
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
-
 func appJSON(a *appRec) map[string]any {
 	md := a.Metadata
 	if md == nil {
@@ -89,7 +87,7 @@ func (d *Domain) createApp(r *Call) *Reply {
 	switch {
 	case strings.HasPrefix(in.Slug, "__"):
 		return badRequest("slug must not begin with __")
-	case !slugRE.MatchString(in.Slug):
+	case !names.Slug(in.Slug):
 		return badRequest("slug must be 2-63 lower-case letters, digits or dashes")
 	case strings.TrimSpace(in.DisplayName) == "":
 		return badRequest("display_name should not be empty")
@@ -169,7 +167,7 @@ func (d *Domain) updateApp(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	}
 	var details map[string]any
 	if in.Slug != nil && *in.Slug != a.Slug {
-		if strings.HasPrefix(*in.Slug, "__") || !slugRE.MatchString(*in.Slug) {
+		if strings.HasPrefix(*in.Slug, "__") || !names.Slug(*in.Slug) {
 			return badRequest("slug must be 2-63 lower-case letters, digits or dashes, not beginning with __")
 		}
 		if d.st.appBySlug[*in.Slug] != nil {
@@ -782,8 +780,6 @@ func (d *Domain) listRoles(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 		func(x *roleRec) map[string]any { return roleJSON(a, x) })
 }
 
-var roleNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
-
 func (d *Domain) createRole(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in struct {
 		Name        string `json:"name"`
@@ -792,7 +788,7 @@ func (d *Domain) createRole(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
-	if !roleNameRE.MatchString(in.Name) {
+	if !names.RoleName(in.Name) {
 		return badRequest("name must be lower-case letters, digits, dashes or underscores")
 	}
 	if a.roleByName[in.Name] != nil {
@@ -961,8 +957,6 @@ func (d *Domain) permissionCatalog(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	return d.listPermissions(r, a, k)
 }
 
-var permPartRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-
 func (d *Domain) createPermission(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	var in struct {
 		Resource    string `json:"resource"`
@@ -972,7 +966,7 @@ func (d *Domain) createPermission(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	if err := r.Decode(&in); err != nil {
 		return badRequest(err.Error())
 	}
-	if !permPartRE.MatchString(in.Resource) || !permPartRE.MatchString(in.Action) {
+	if !names.Part(in.Resource) || !names.Part(in.Action) {
 		return badRequest("resource and action must be letters, digits, dashes or underscores")
 	}
 	key := in.Resource + "." + in.Action

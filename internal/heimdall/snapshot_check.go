@@ -2,13 +2,10 @@ package heimdall
 
 import (
 	"fmt"
-	"regexp"
 	"time"
-)
 
-// keyPermission is the shape of an API key's permission: "*", or a
-// resource.action key whose last part may be "*" (every action below).
-var keyPermission = regexp.MustCompile(`^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$`)
+	"github.com/heimdall-mock/heimdall-mock/internal/names"
+)
 
 // checkAppRefs refuses an app's rows that the API could never have made:
 // roles and client scopes naming permissions the app lacks, invites for
@@ -95,7 +92,7 @@ func checkAppRefs(p string, a *appRec, roles map[string]bool) error {
 // checkAPIKey refuses a key whose permissions the API would not accept.
 func checkAPIKey(i int, k *apiKeyRec) error {
 	for j, perm := range k.Permissions {
-		if !keyPermission.MatchString(perm) {
+		if !names.KeyPermission(perm) {
 			return fmt.Errorf("api_keys[%d].permissions[%d]: %q must be \"*\" or resource.action (the action may be \"*\")", i, j, perm)
 		}
 	}

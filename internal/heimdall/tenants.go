@@ -2,10 +2,11 @@ package heimdall
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/names"
 )
 
 // tenantRec is an organisation inside an app. Members hold one of the app's
@@ -42,9 +43,6 @@ type memberRec struct {
 func memberKey(tenantID, accountID string) string { return tenantID + "\x00" + accountID }
 
 var tenantStatuses = []string{"active", "suspended", "archived"}
-
-// tenantSlugRE is CreateTenantDto's slug pattern.
-var tenantSlugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
 
 // Tenant permissions a PAK must hold on the consumer tenant routes.
 const (
@@ -343,7 +341,7 @@ func (d *Domain) createTenant(r *Call, a *appRec, c tenantActor) *Reply {
 	}
 	var slug string
 	if in.Slug != nil {
-		if !tenantSlugRE.MatchString(*in.Slug) {
+		if !names.TenantSlug(*in.Slug) {
 			return badRequest("slug must be lower-case letters, digits and inner dashes, at most 64 characters")
 		}
 		slug = *in.Slug
@@ -406,7 +404,7 @@ func (d *Domain) updateTenant(r *Call, a *appRec, c tenantActor) *Reply {
 	if in.DisplayName != nil && (strings.TrimSpace(*in.DisplayName) == "" || len([]rune(*in.DisplayName)) > 200) {
 		problems = append(problems, "display_name must be 1-200 characters")
 	}
-	if in.Slug != nil && !tenantSlugRE.MatchString(*in.Slug) {
+	if in.Slug != nil && !names.TenantSlug(*in.Slug) {
 		problems = append(problems, "slug must be lower-case letters, digits and inner dashes, at most 64 characters")
 	}
 	if in.Status != nil && !slices.Contains(tenantStatuses, *in.Status) {
