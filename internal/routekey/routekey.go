@@ -27,3 +27,21 @@ func Key(method, template string) string {
 	}
 	return b.String()
 }
+
+// Params lists a template's parameter names in order: what a router's
+// positional parameters are, and a ServeMux pattern's wildcards.
+func Params(template string) []string {
+	var names []string
+	for rest := template; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			return names
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return names
+		}
+		names = append(names, rest[i+1:i+j])
+		rest = rest[i+j+1:]
+	}
+}

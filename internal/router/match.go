@@ -132,20 +132,3 @@ func (n *node) walk(rest string, done bool, params *[]string) *node {
 	}
 	return nil
 }
-
-// paramNames lists a template's parameter names in order.
-func paramNames(template string) []string {
-	var names []string
-	for rest := template; ; {
-		i := strings.IndexByte(rest, '{')
-		if i < 0 {
-			return names
-		}
-		j := strings.IndexByte(rest[i:], '}')
-		if j < 0 {
-			return names
-		}
-		names = append(names, rest[i+1:i+j])
-		rest = rest[i+j+1:]
-	}
-}

@@ -3,6 +3,8 @@ package router
 import (
 	"strings"
 	"testing"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/routekey"
 )
 
 func TestTrieBacktracksFromLiteralToParameter(t *testing.T) {
@@ -37,11 +39,11 @@ func TestTrieBacktracksFromLiteralToParameter(t *testing.T) {
 }
 
 func TestParamNames(t *testing.T) {
-	got := strings.Join(paramNames("/{app_slug}/v1/x/{id}/y"), ",")
+	got := strings.Join(routekey.Params("/{app_slug}/v1/x/{id}/y"), ",")
 	if got != "app_slug,id" {
 		t.Errorf("paramNames = %q", got)
 	}
-	if len(paramNames("/v1/{broken")) != 0 {
+	if len(routekey.Params("/v1/{broken")) != 0 {
 		t.Error("unterminated parameter named")
 	}
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/faults"
 	"github.com/heimdall-mock/heimdall-mock/internal/journal"
 	"github.com/heimdall-mock/heimdall-mock/internal/redact"
+	"github.com/heimdall-mock/heimdall-mock/internal/routekey"
 	"github.com/heimdall-mock/heimdall-mock/internal/violation"
 )
 
@@ -264,7 +265,7 @@ func (r *Compiled) newRoute(path, method string, item *openapi3.PathItem, spec *
 		Path:        path,
 		Key:         Key(method, path),
 		OperationID: spec.OperationID,
-		ParamNames:  paramNames(path),
+		ParamNames:  routekey.Params(path),
 		Spec:        spec,
 		PathItem:    item,
 	}

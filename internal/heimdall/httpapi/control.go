@@ -11,6 +11,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall/operation"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp/signin"
+	"github.com/heimdall-mock/heimdall-mock/internal/routekey"
 )
 
 // ControlDomain is what the control plane needs of the domain;
@@ -35,7 +36,7 @@ const maxControlBody = 1 << 20
 // {"error","detail"} shape, not NestJS's.
 func MountControl(mux *http.ServeMux, d ControlDomain) {
 	for _, rt := range d.ControlRoutes() {
-		names := wildcards(rt.Path)
+		names := routekey.Params(rt.Path)
 		op, h := rt.Method+" "+rt.Path, rt.Handler
 		mux.HandleFunc(op, func(w http.ResponseWriter, r *http.Request) {
 			body, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody))
@@ -45,29 +46,12 @@ func MountControl(mux *http.ServeMux, d ControlDomain) {
 			}
 			params := make([]string, len(names))
 			for i, n := range names {
-				params[i] = r.PathValue(n)
+				params[i] = r.PathValue(strings.TrimSuffix(n, "..."))
 			}
 			writeControl(w, h(callOf(r, op, params, body)))
 		})
 	}
 	signin.Pages{Set: d.IdentityProviders, Now: d.Now, ValidEmail: d.ValidEmail}.Routes(mux)
-}
-
-// wildcards lists a ServeMux pattern's wildcard names in order.
-func wildcards(pattern string) []string {
-	var out []string
-	for rest := pattern; ; {
-		i := strings.IndexByte(rest, '{')
-		if i < 0 {
-			return out
-		}
-		j := strings.IndexByte(rest[i:], '}')
-		if j < 0 {
-			return out
-		}
-		out = append(out, strings.TrimSuffix(rest[i+1:i+j], "..."))
-		rest = rest[i+j+1:]
-	}
 }
 
 // writeControl writes a control route's reply.
