@@ -197,7 +197,7 @@ func (d *Domain) Guard(r *Call) *Reply {
 				return a != nil && a.Config.SignupRequiresPAK
 			})
 			if required {
-				return errorResponse(fail(statusUnauthorized, "This app requires an API key to sign up"))
+				return refuse(fail(statusUnauthorized, "This app requires an API key to sign up"))
 			}
 			return nil
 		}
@@ -206,34 +206,34 @@ func (d *Domain) Guard(r *Call) *Reply {
 		return basicClientBody(r)
 	case credTokenArg:
 		if tok == "" && !bodyHasToken(r) {
-			return errorResponse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
+			return refuse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
 		}
 		if tok != "" && !looksLikeJWT(tok) {
 			return d.checkAppKey(r, tok, "")
 		}
 	case credKey:
 		if tok == "" {
-			return errorResponse(missingCredential())
+			return refuse(missingCredential())
 		}
 		return d.checkAppKey(r, tok, rule.Perm)
 	case credKeyOrUser:
 		if tok == "" {
-			return errorResponse(missingCredential())
+			return refuse(missingCredential())
 		}
 		if !looksLikeJWT(tok) {
 			return d.checkAppKey(r, tok, rule.Perm)
 		}
 	case credAdmin:
 		if tok == "" {
-			return errorResponse(missingCredential())
+			return refuse(missingCredential())
 		}
 		if looksLikeJWT(tok) {
 			k, resp := d.platformCaller(r, tok)
 			if resp != nil {
-				return errorResponse(resp)
+				return refuse(resp)
 			}
 			if !k.Owner && !grants(k.Permissions, rule.Perm) {
-				return errorResponse(fail(statusForbidden, "Missing permission "+rule.Perm))
+				return refuse(fail(statusForbidden, "Missing permission "+rule.Perm))
 			}
 			withCaller(r, k)
 			return nil
@@ -241,7 +241,7 @@ func (d *Domain) Guard(r *Call) *Reply {
 		return d.checkAdminKey(r, rule, tok)
 	case credAppAdmin:
 		if tok == "" {
-			return errorResponse(missingCredential())
+			return refuse(missingCredential())
 		}
 		if looksLikeJWT(tok) {
 			k, resp := d.tokenCaller(r, tok, rule.Perm)
@@ -275,17 +275,17 @@ func (d *Domain) checkAppKey(r *Call, tok, perm string) *Reply {
 	return read(d, func() *Reply {
 		k := d.st.keyByHash[tokenHash(tok)]
 		if k == nil {
-			return errorResponse(invalidKey())
+			return refuse(invalidKey())
 		}
 		a := d.st.appBySlug[r.Param(0)]
 		if a == nil {
 			return nil
 		}
 		if !k.allows(a, "") {
-			return errorResponse(keyLacks(""))
+			return refuse(keyLacks(""))
 		}
 		if !k.allows(a, perm) {
-			return errorResponse(keyLacks(perm))
+			return refuse(keyLacks(perm))
 		}
 		return nil
 	})
@@ -298,13 +298,13 @@ func (d *Domain) checkAdminKey(r *Call, rule accessRule, tok string) *Reply {
 	return read(d, func() *Reply {
 		k := d.st.keyByHash[tokenHash(tok)]
 		if k == nil {
-			return errorResponse(invalidKey())
+			return refuse(invalidKey())
 		}
 		if !strings.Contains(rule.Path, "{") {
 			// /v1/apps and /v1/stats/me: lists filter by the key's app; an
 			// app-scoped key creates no apps (the handler says so).
 			if !k.Owner && !grants(k.Permissions, perm) {
-				return errorResponse(keyLacks(perm))
+				return refuse(keyLacks(perm))
 			}
 			return nil
 		}
@@ -317,10 +317,10 @@ func (d *Domain) checkAdminKey(r *Call, rule accessRule, tok string) *Reply {
 			return nil // the handler answers 404
 		}
 		if !k.allows(a, "") {
-			return errorResponse(keyLacks(""))
+			return refuse(keyLacks(""))
 		}
 		if !k.allows(a, perm) {
-			return errorResponse(keyLacks(perm))
+			return refuse(keyLacks(perm))
 		}
 		return nil
 	})
@@ -372,11 +372,11 @@ func (d *Domain) tokenCaller(r *Call, tok, perm string) (*apiKeyRec, *Reply) {
 	var k *apiKeyRec
 	resp := d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 		if p == nil {
-			return errorResponse(failCode(statusUnauthorized, reason, "Invalid or expired token"))
+			return refuse(failCode(statusUnauthorized, reason, "Invalid or expired token"))
 		}
 		held := p.permissions()
 		if !grants(held, perm) {
-			return errorResponse(fail(statusForbidden, "Missing permission "+perm))
+			return refuse(fail(statusForbidden, "Missing permission "+perm))
 		}
 		k = &apiKeyRec{ID: p.sub, AppID: a.ID, Name: p.typ + " token", Permissions: held, via: p.typ}
 		return nil

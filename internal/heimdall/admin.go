@@ -24,13 +24,13 @@ func (d *Domain) adminRoute(bySlug bool, fn adminFn) Handler {
 		return update(d, func() *Reply {
 			k, denied := d.apiKey(r)
 			if denied != nil {
-				return errorResponse(denied)
+				return refuse(denied)
 			}
 			ref := r.Param(0)
 			var a *appRec
 			if bySlug {
 				if strings.HasPrefix(ref, "__") {
-					return errorResponse(fail(statusBadRequest, "App slugs beginning with __ are reserved"))
+					return refuse(fail(statusBadRequest, "App slugs beginning with __ are reserved"))
 				}
 				a = d.st.appBySlug[ref]
 			} else {
@@ -41,10 +41,10 @@ func (d *Domain) adminRoute(bySlug bool, fn adminFn) Handler {
 				}
 			}
 			if a == nil {
-				return errorResponse(fail(statusNotFound, "App not found"))
+				return refuse(fail(statusNotFound, "App not found"))
 			}
 			if !k.allows(a, "") {
-				return errorResponse(fail(statusForbidden, "API key may not act on this app"))
+				return refuse(fail(statusForbidden, "API key may not act on this app"))
 			}
 			return fn(r, a, k)
 		})
@@ -67,7 +67,7 @@ func (d *Domain) listApps(r *Call) *Reply {
 	return read(d, func() *Reply {
 		k, denied := d.apiKey(r)
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		ws := r.Query("workspace_id")
 		return listPage(r, d.st.Apps, appSeq, false,
@@ -99,16 +99,16 @@ func (d *Domain) createApp(r *Call) *Reply {
 	check := func() (*apiKeyRec, *Reply) {
 		k, denied := d.apiKey(r)
 		if denied != nil {
-			return nil, errorResponse(denied)
+			return nil, refuse(denied)
 		}
 		if k.AppID != "" {
-			return nil, errorResponse(fail(statusForbidden, "An app-scoped API key cannot create apps"))
+			return nil, refuse(fail(statusForbidden, "An app-scoped API key cannot create apps"))
 		}
 		if in.WorkspaceID != "" && in.WorkspaceID != d.st.WorkspaceID {
-			return nil, errorResponse(fail(statusForbidden, "Not a member of this workspace"))
+			return nil, refuse(fail(statusForbidden, "Not a member of this workspace"))
 		}
 		if d.st.appBySlug[in.Slug] != nil {
-			return nil, errorResponse(failCode(statusConflict, "SLUG_TAKEN", "App slug already in use"))
+			return nil, refuse(failCode(statusConflict, "SLUG_TAKEN", "App slug already in use"))
 		}
 		return k, nil
 	}
@@ -134,7 +134,7 @@ func (d *Domain) stats(r *Call) *Reply {
 	return read(d, func() *Reply {
 		k, denied := d.apiKey(r)
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		var apps, users, keysN int
 		for _, a := range d.st.Apps {
@@ -171,7 +171,7 @@ func (d *Domain) updateApp(r *Call, a *appRec, k *apiKeyRec) *Reply {
 			return badRequest("slug must be 2-63 lower-case letters, digits or dashes, not beginning with __")
 		}
 		if d.st.appBySlug[*in.Slug] != nil {
-			return errorResponse(failCode(statusConflict, "SLUG_TAKEN", "App slug already in use"))
+			return refuse(failCode(statusConflict, "SLUG_TAKEN", "App slug already in use"))
 		}
 		delete(d.st.appBySlug, a.Slug)
 		details = map[string]any{"slug": *in.Slug, "previous_slug": a.Slug} // fires app.slug_changed
@@ -248,7 +248,7 @@ func (d *Domain) listMembers(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 func (d *Domain) removeMember(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	u := a.userByID[r.Param(1)]
 	if u == nil || u.Role == "" {
-		return errorResponse(fail(statusNotFound, "Member not found"))
+		return refuse(fail(statusNotFound, "Member not found"))
 	}
 	u.Role, u.UpdatedAt = "", d.now()
 	d.audit(a, "member.removed", k.ID, "end_user", u.ID, u.ID, nil)
@@ -501,7 +501,7 @@ func forUser(fn userFn) adminFn {
 	return func(r *Call, a *appRec, k *apiKeyRec) *Reply {
 		u := a.userByID[r.Param(1)]
 		if u == nil {
-			return errorResponse(userNotFound())
+			return refuse(userNotFound())
 		}
 		return fn(r, a, k, u)
 	}
@@ -540,7 +540,7 @@ func (d *Domain) adminCreateUser(r *Call, a *appRec, k *apiKeyRec) *Reply {
 		return badRequest("role_name must name an existing role")
 	}
 	if resp := roleGrant(k, a, role); resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	var hash string
 	if in.Password != "" {
@@ -550,7 +550,7 @@ func (d *Domain) adminCreateUser(r *Call, a *appRec, k *apiKeyRec) *Reply {
 		hash = hashPassword(in.Password)
 	}
 	if resp := d.checkUnique(a, in.Username, in.Email, nil); resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	u := d.createUser(a, in.Username, in.Email, hash, in.DisplayName, role, false)
 	d.audit(a, "user.created", k.ID, "end_user", u.ID, u.ID, nil)
@@ -577,7 +577,7 @@ func (d *Domain) updateUser(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply
 			return badRequest("email must be an email")
 		}
 		if resp := d.checkUnique(a, "", email, u); resp != nil {
-			return errorResponse(resp)
+			return refuse(resp)
 		}
 		// A changed primary email starts unverified, as at signup.
 		if c := u.primary("email"); c == nil {
@@ -641,10 +641,10 @@ func (d *Domain) updateUserRole(r *Call, a *appRec, k *apiKeyRec, u *userRec) *R
 		return badRequest(err.Error())
 	}
 	if a.roleByName[in.RoleName] == nil {
-		return errorResponse(fail(statusNotFound, "Role not found"))
+		return refuse(fail(statusNotFound, "Role not found"))
 	}
 	if resp := roleGrant(k, a, in.RoleName); resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	u.Role, u.UpdatedAt = in.RoleName, d.now()
 	d.audit(a, "user.role_changed", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": in.RoleName})
@@ -703,10 +703,10 @@ func (d *Domain) bulk(op string) adminFn {
 		switch op {
 		case "role":
 			if a.roleByName[in.RoleName] == nil {
-				return errorResponse(fail(statusNotFound, "Role not found"))
+				return refuse(fail(statusNotFound, "Role not found"))
 			}
 			if resp := roleGrant(k, a, in.RoleName); resp != nil {
-				return errorResponse(resp)
+				return refuse(resp)
 			}
 		case "status":
 			if !slices.Contains(userStatuses, in.Status) {
@@ -759,10 +759,10 @@ func (d *Domain) resendVerification(r *Call, a *appRec, k *apiKeyRec, u *userRec
 		c = u.contact(id)
 	}
 	if c == nil {
-		return errorResponse(fail(statusNotFound, "Contact not found"))
+		return refuse(fail(statusNotFound, "Contact not found"))
 	}
 	if c.VerifiedAt != nil {
-		return errorResponse(failCode(statusConflict, "ALREADY_VERIFIED", "Contact is already verified"))
+		return refuse(failCode(statusConflict, "ALREADY_VERIFIED", "Contact is already verified"))
 	}
 	code, exp := d.issueCode(r.Origin, a, kindVerification, u, c, a.Notify.Enabled && c.Type == "email")
 	return replyJSON(statusCreated, map[string]any{"code": code, "expires_at": ts(exp)})
@@ -792,7 +792,7 @@ func (d *Domain) createRole(r *Call, a *appRec, k *apiKeyRec) *Reply {
 		return badRequest("name must be lower-case letters, digits, dashes or underscores")
 	}
 	if a.roleByName[in.Name] != nil {
-		return errorResponse(failCode(statusConflict, "ROLE_EXISTS", "Role already exists"))
+		return refuse(failCode(statusConflict, "ROLE_EXISTS", "Role already exists"))
 	}
 	role := d.addRole(a, in.Name, in.Description)
 	d.audit(a, "role.created", k.ID, "role", role.ID, "", map[string]any{"name": in.Name})
@@ -804,7 +804,7 @@ func roleNotFound() *Error { return fail(statusNotFound, "Role not found") }
 func (d *Domain) getRole(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
-		return errorResponse(roleNotFound())
+		return refuse(roleNotFound())
 	}
 	out := roleJSON(a, role)
 	perms := make([]map[string]any, 0, len(role.Permissions))
@@ -820,7 +820,7 @@ func (d *Domain) getRole(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 func (d *Domain) updateRole(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
-		return errorResponse(roleNotFound())
+		return refuse(roleNotFound())
 	}
 	var in struct {
 		Description *string `json:"description"`
@@ -839,18 +839,18 @@ func (d *Domain) updateRole(r *Call, a *appRec, k *apiKeyRec) *Reply {
 func (d *Domain) deleteRole(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
-		return errorResponse(roleNotFound())
+		return refuse(roleNotFound())
 	}
 	if role.IsSystem {
-		return errorResponse(fail(statusForbidden, "System roles cannot be deleted"))
+		return refuse(fail(statusForbidden, "System roles cannot be deleted"))
 	}
 	for _, u := range a.Users {
 		if u.Role == role.Name {
-			return errorResponse(failCode(statusConflict, "ROLE_IN_USE", "Role is assigned to members; reassign them first"))
+			return refuse(failCode(statusConflict, "ROLE_IN_USE", "Role is assigned to members; reassign them first"))
 		}
 	}
 	if a.Config.SignupDefaultRole == role.Name {
-		return errorResponse(failCode(statusConflict, "ROLE_IN_USE", "Role is the signup default role"))
+		return refuse(failCode(statusConflict, "ROLE_IN_USE", "Role is the signup default role"))
 	}
 	a.Roles = removeBySeq(a.Roles, role.Seq, roleSeq)
 	delete(a.roleByName, role.Name)
@@ -888,18 +888,18 @@ func permissionSet(r *Call, a *appRec) ([]string, *Error) {
 func (d *Domain) setRolePermissions(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	role := a.roleByName[r.Param(1)]
 	if role == nil {
-		return errorResponse(roleNotFound())
+		return refuse(roleNotFound())
 	}
 	if role.Name == "owner" {
-		return errorResponse(fail(statusForbidden, "The owner role's permissions cannot be changed"))
+		return refuse(fail(statusForbidden, "The owner role's permissions cannot be changed"))
 	}
 	perms, denied := permissionSet(r, a)
 	if denied != nil {
-		return errorResponse(denied)
+		return refuse(denied)
 	}
 	// Caller-narrowed for every kind of caller, as the spec says.
 	if resp := narrowing(k, perms); resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	role.Permissions, role.UpdatedAt = perms, d.now()
 	d.audit(a, "role.permissions_set", k.ID, "role", role.ID, "", map[string]any{"permissions": role.Permissions})
@@ -916,14 +916,14 @@ func (d *Domain) assignRole(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	}
 	u := a.userByID[in.AccountID]
 	if u == nil {
-		return errorResponse(userNotFound())
+		return refuse(userNotFound())
 	}
 	role := a.roleByName[in.Role]
 	if role == nil {
-		return errorResponse(roleNotFound())
+		return refuse(roleNotFound())
 	}
 	if resp := roleGrant(k, a, role.Name); resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	u.Role, u.UpdatedAt = role.Name, d.now()
 	d.audit(a, "role.assigned", k.ID, "end_user", u.ID, u.ID, map[string]any{"role": role.Name})
@@ -971,7 +971,7 @@ func (d *Domain) createPermission(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	}
 	key := in.Resource + "." + in.Action
 	if a.permByKey[key] != nil {
-		return errorResponse(failCode(statusConflict, "PERMISSION_EXISTS", "Permission already exists"))
+		return refuse(failCode(statusConflict, "PERMISSION_EXISTS", "Permission already exists"))
 	}
 	p := d.addPermission(a, key, in.Description)
 	d.audit(a, "permission.created", k.ID, "permission", p.ID, "", map[string]any{"key": key})
@@ -985,10 +985,10 @@ func (d *Domain) deletePermission(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	}
 	p := a.permByKey[key]
 	if p == nil {
-		return errorResponse(fail(statusNotFound, "Permission not found"))
+		return refuse(fail(statusNotFound, "Permission not found"))
 	}
 	if p.IsSystem {
-		return errorResponse(fail(statusForbidden, "System permissions cannot be deleted"))
+		return refuse(fail(statusForbidden, "System permissions cannot be deleted"))
 	}
 	a.Permissions = removeBySeq(a.Permissions, p.Seq, permSeq)
 	delete(a.permByKey, key)
@@ -1032,7 +1032,7 @@ func (d *Domain) createAPIKey(r *Call, a *appRec, actor *apiKeyRec) *Reply {
 		return badRequest("name should not be empty")
 	}
 	if resp := narrowing(actor, in.Permissions); resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	plaintext := "pcft_test_" + randomHex(20)
 	k := d.addAPIKey(a, in.Name, plaintext, in.Permissions)
@@ -1047,7 +1047,7 @@ func (d *Domain) deleteAPIKey(r *Call, a *appRec, actor *apiKeyRec) *Reply {
 	id := r.Param(1)
 	i := slices.IndexFunc(d.st.APIKeys, func(k *apiKeyRec) bool { return k.ID == id && k.AppID == a.ID })
 	if i < 0 {
-		return errorResponse(fail(statusNotFound, "API key not found"))
+		return refuse(fail(statusNotFound, "API key not found"))
 	}
 	k := d.st.APIKeys[i]
 	d.st.APIKeys = slices.Delete(d.st.APIKeys, i, i+1)
@@ -1094,7 +1094,7 @@ func clientNotFound() *Error { return fail(statusNotFound, "Client not found") }
 func (d *Domain) getClient(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	c := client(a, r.Param(1))
 	if c == nil {
-		return errorResponse(clientNotFound())
+		return refuse(clientNotFound())
 	}
 	out := clientJSON(a, c)
 	scopes := make([]map[string]any, 0, len(c.Scopes))
@@ -1109,7 +1109,7 @@ func (d *Domain) getClient(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 func (d *Domain) updateClient(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	c := client(a, r.Param(1))
 	if c == nil {
-		return errorResponse(clientNotFound())
+		return refuse(clientNotFound())
 	}
 	var in struct {
 		IsActive *bool `json:"is_active"`
@@ -1127,7 +1127,7 @@ func (d *Domain) updateClient(r *Call, a *appRec, k *apiKeyRec) *Reply {
 func (d *Domain) deleteClient(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	c := client(a, r.Param(1))
 	if c == nil {
-		return errorResponse(clientNotFound())
+		return refuse(clientNotFound())
 	}
 	a.Clients = removeBySeq(a.Clients, c.Seq, clientSeq)
 	delete(a.clientByID, c.ID)
@@ -1139,7 +1139,7 @@ func (d *Domain) deleteClient(r *Call, a *appRec, k *apiKeyRec) *Reply {
 func (d *Domain) rotateClient(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	c := client(a, r.Param(1))
 	if c == nil {
-		return errorResponse(clientNotFound())
+		return refuse(clientNotFound())
 	}
 	secret := randomToken(32)
 	c.SecretHash = tokenHash(secret)
@@ -1150,14 +1150,14 @@ func (d *Domain) rotateClient(r *Call, a *appRec, k *apiKeyRec) *Reply {
 func (d *Domain) setClientScopes(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	c := client(a, r.Param(1))
 	if c == nil {
-		return errorResponse(clientNotFound())
+		return refuse(clientNotFound())
 	}
 	scopes, denied := permissionSet(r, a)
 	if denied != nil {
-		return errorResponse(denied)
+		return refuse(denied)
 	}
 	if resp := narrowing(k, scopes); resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	c.Scopes = scopes
 	d.audit(a, "m2m_client.scopes_set", k.ID, "m2m_client", c.ID, "", map[string]any{"scopes": c.Scopes})

@@ -71,11 +71,11 @@ func (d *Domain) setAvatar(r *Call, a *appRec, p *principal) *Reply {
 		return badRequest(err.Error())
 	}
 	if len(data) > maxAvatarBytes {
-		return errorResponse(fail(statusRequestEntityTooLarge, "Avatar must be at most 2 MB"))
+		return refuse(fail(statusRequestEntityTooLarge, "Avatar must be at most 2 MB"))
 	}
 	ct := sniffImage(data)
 	if ct == "" {
-		return errorResponse(fail(statusUnsupportedMediaType, "Avatar must be a PNG, JPEG or WEBP image"))
+		return refuse(fail(statusUnsupportedMediaType, "Avatar must be a PNG, JPEG or WEBP image"))
 	}
 	u := p.user
 	// The real service re-encodes to webp; the mock keeps the bytes as sent.
@@ -104,11 +104,11 @@ func (d *Domain) avatarRedirect(r *Call) *Reply {
 	return read(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		u := a.userByID[r.Param(1)]
 		if u == nil || u.Avatar == nil {
-			return errorResponse(fail(statusNotFound, "No avatar"))
+			return refuse(fail(statusNotFound, "No avatar"))
 		}
 		var loc string
 		switch {
@@ -117,7 +117,7 @@ func (d *Domain) avatarRedirect(r *Call) *Reply {
 		case u.Avatar.PictureURL != "":
 			loc = u.Avatar.PictureURL
 		default:
-			return errorResponse(fail(statusNotFound, "No avatar"))
+			return refuse(fail(statusNotFound, "No avatar"))
 		}
 		out := redirect(statusFound, loc)
 		out.Header["Cache-Control"] = "public, max-age=60"

@@ -22,5 +22,6 @@ func redirect(status int, location string) *Reply {
 	return &Reply{Status: status, Header: map[string]string{"Location": location}}
 }
 
-// errorResponse is the answer that refuses with e.
-func errorResponse(e *Error) *Reply { return &Reply{Err: e} }
+// refuse is the answer that refuses with e; httpapi writes it as the
+// service writes its errors.
+func refuse(e *Error) *Reply { return &Reply{Err: e} }

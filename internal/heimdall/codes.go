@@ -161,10 +161,10 @@ func (d *Domain) mintCode(slot codeSlot) Handler {
 		return update(d, func() *Reply {
 			a, denied := d.consumerApp(r.Param(0))
 			if denied != nil {
-				return errorResponse(denied)
+				return refuse(denied)
 			}
 			if _, denied := d.pakFor(r, a, slot.mintPerm); denied != nil {
-				return errorResponse(denied)
+				return refuse(denied)
 			}
 			u, c := lookupContact(a, kind, value)
 			if u == nil || !slot.serves(c) {
@@ -198,13 +198,13 @@ func (d *Domain) mailCode(slot codeSlot) Handler {
 		return update(d, func() *Reply {
 			a, denied := d.consumerApp(r.Param(0))
 			if denied != nil {
-				return errorResponse(denied)
+				return refuse(denied)
 			}
 			if _, denied := d.pakFor(r, a, slot.sendPerm); denied != nil {
-				return errorResponse(denied)
+				return refuse(denied)
 			}
 			if resp := mailPrecondition(a, slot.template(a)); resp != nil {
-				return errorResponse(resp)
+				return refuse(resp)
 			}
 			u, c := lookupContact(a, "email", email)
 			if u == nil || !slot.serves(c) {
@@ -234,7 +234,7 @@ func (d *Domain) takeCode(a *appRec, kind, code string) *codeRec {
 	return c
 }
 
-var codeGone = errorResponse(failCode(statusGone, "code_invalid", "Code invalid, expired, or already used"))
+var codeGone = refuse(failCode(statusGone, "code_invalid", "Code invalid, expired, or already used"))
 
 func (d *Domain) consumeVerification(r *Call) *Reply {
 	var in codeDTO
@@ -247,7 +247,7 @@ func (d *Domain) consumeVerification(r *Call) *Reply {
 	return update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		rec := d.takeCode(a, kindVerification, in.Code)
 		if rec == nil {
@@ -284,7 +284,7 @@ func (d *Domain) resetPassword(r *Call) *Reply {
 	return update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		// The policy is checked before the code is consumed, so a too-short
 		// password does not burn the code.

@@ -403,7 +403,7 @@ func (d *Domain) verify(r *Call) *Reply {
 	}
 	tok := bodyOrBearer(r, in)
 	if tok == "" {
-		return errorResponse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
+		return refuse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
 	}
 	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 		if p == nil {
@@ -450,7 +450,7 @@ func (d *Domain) authorize(r *Call) *Reply {
 	}
 	tok := bodyOrBearer(r, in)
 	if tok == "" {
-		return errorResponse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
+		return refuse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
 	}
 	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 		if p == nil {
@@ -471,7 +471,7 @@ func (d *Domain) authorizeBatch(r *Call) *Reply {
 	}
 	tok := bodyOrBearer(r, in)
 	if tok == "" {
-		return errorResponse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
+		return refuse(fail(statusUnauthorized, "Provide a token in the body or the Authorization header"))
 	}
 	return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 		var held []string
@@ -497,14 +497,14 @@ func (d *Domain) me(fn func(r *Call, a *appRec, p *principal) *Reply) Handler {
 	return func(r *Call) *Reply {
 		tok := r.Bearer()
 		if tok == "" {
-			return errorResponse(fail(statusUnauthorized, "Missing bearer token"))
+			return refuse(fail(statusUnauthorized, "Missing bearer token"))
 		}
 		return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 			if p == nil {
-				return errorResponse(failCode(statusUnauthorized, reason, "Invalid or expired token"))
+				return refuse(failCode(statusUnauthorized, reason, "Invalid or expired token"))
 			}
 			if p.typ != typeEndUser {
-				return errorResponse(fail(statusForbidden, "M2M tokens cannot call /me; use oauth/introspect"))
+				return refuse(fail(statusForbidden, "M2M tokens cannot call /me; use oauth/introspect"))
 			}
 			return fn(r, a, p)
 		})
@@ -570,7 +570,7 @@ func (d *Domain) updateMe(r *Call, a *appRec, p *principal) *Reply {
 			return badRequest(p...)
 		}
 		if resp := d.checkUnique(a, name, "", u); resp != nil {
-			return errorResponse(resp)
+			return refuse(resp)
 		}
 		delete(a.byUsername, foldKey(u.Username))
 		u.Username = name
@@ -624,7 +624,7 @@ func (d *Domain) changePassword(r *Call) *Reply {
 		newHash := hashPassword(in.New)
 		u := p.user
 		if u.PasswordHash == "" || !checkPassword(u.PasswordHash, in.Current) {
-			return errorResponse(fail(statusUnauthorized, "Current password incorrect"))
+			return refuse(fail(statusUnauthorized, "Current password incorrect"))
 		}
 		if probs := passwordProblems(a.Config, in.New); len(probs) > 0 {
 			return badRequest(probs...)
@@ -693,7 +693,7 @@ func (d *Domain) addContact(r *Call, a *appRec, u *userRec) (*contactRec, *Reply
 	}
 	key := contactKey(in.Type, in.Value)
 	if a.byContact[key] != nil {
-		return nil, errorResponse(failCode(statusConflict, "CONTACT_TAKEN", "Contact already in use"))
+		return nil, refuse(failCode(statusConflict, "CONTACT_TAKEN", "Contact already in use"))
 	}
 	c := &contactRec{ID: newID(), Type: in.Type, Value: in.Value, CreatedAt: d.now()}
 	c.IsPrimary = in.IsPrimary && u.primary(in.Type) == nil
@@ -765,11 +765,11 @@ func (d *Domain) meSessions(_ *Call, a *appRec, p *principal) *Reply {
 
 func (d *Domain) revokeMeSession(r *Call, a *appRec, p *principal) *Reply {
 	if a.Config.EnforceAppPermissions && !slices.Contains(p.permissions(), "session.revoke") {
-		return errorResponse(fail(statusForbidden, "Missing permission session.revoke"))
+		return refuse(fail(statusForbidden, "Missing permission session.revoke"))
 	}
 	s := a.sessionByID[r.Param(1)]
 	if s == nil || s.UserID != p.user.ID {
-		return errorResponse(fail(statusNotFound, "Session not found"))
+		return refuse(fail(statusNotFound, "Session not found"))
 	}
 	a.dropSession(s)
 	d.audit(a, "session.revoked", p.user.ID, "session", s.ID, p.user.ID, nil)

@@ -76,7 +76,7 @@ func (d *Domain) BootstrapInfo(baseURL string) map[string]any {
 // controlRefusal is a control route's 4xx: the control plane's code and
 // detail.
 func controlRefusal(status int, code, detail string) *Reply {
-	return errorResponse(failCode(status, code, detail))
+	return refuse(failCode(status, code, detail))
 }
 
 // decodeControl reads a control route's JSON body strictly: an unknown

@@ -462,5 +462,5 @@ func appendCapped[T any](list []T, v T, limit int) []T {
 
 // badRequest is the class-validator style 400: one message per broken rule.
 func badRequest(msgs ...string) *Reply {
-	return errorResponse(invalid(msgs...))
+	return refuse(invalid(msgs...))
 }

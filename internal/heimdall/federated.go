@@ -184,10 +184,10 @@ func (d *Domain) nativeSignIn(r *Call) *Reply {
 		return badRequest(probs...)
 	}
 	if provider == idp.GitHub {
-		return errorResponse(failCode(statusBadRequest, "web_only_provider", "GitHub signs in through the web redirect flow only (GET .../auth/oauth/github/authorize)"))
+		return refuse(failCode(statusBadRequest, "web_only_provider", "GitHub signs in through the web redirect flow only (GET .../auth/oauth/github/authorize)"))
 	}
 	if !idp.IssuesIDTokens(provider) {
-		return errorResponse(unknownProvider())
+		return refuse(unknownProvider())
 	}
 	var (
 		auds []string
@@ -202,12 +202,12 @@ func (d *Domain) nativeSignIn(r *Call) *Reply {
 		auds, denied = providerAudiences(a, provider)
 		return denied
 	}); denied != nil {
-		return errorResponse(denied)
+		return refuse(denied)
 	}
 	now := d.now()
 	claims, verr := set.Verify(in.IDToken, idp.Check{Provider: provider, Audiences: auds, RawNonce: in.Nonce, Now: now})
 	if verr != nil {
-		return errorResponse(refused(verr))
+		return refuse(refused(verr))
 	}
 	var hintName string
 	if in.User != nil {
@@ -215,7 +215,7 @@ func (d *Domain) nativeSignIn(r *Call) *Reply {
 	}
 	is, denied := d.nativeAccount(slug, provider, set, claims, in.Nonce, hintName, r, now)
 	if denied != nil {
-		return errorResponse(denied)
+		return refuse(denied)
 	}
 	return tokenResponse(is) // signed outside d.mu
 }
@@ -430,20 +430,20 @@ func webClientID(a *appRec, provider string) (string, *Error) {
 func (d *Domain) webAuthorize(r *Call) *Reply {
 	slug, provider := r.Param(0), r.Param(1)
 	if !idp.Known(provider) {
-		return errorResponse(unknownProvider())
+		return refuse(unknownProvider())
 	}
 	returnTo := r.Query("return_to")
 	return update(d, func() *Reply {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		if resp := allowedReturnTo(a, returnTo); resp != nil {
-			return errorResponse(resp)
+			return refuse(resp)
 		}
 		clientID, denied := webClientID(a, provider)
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		now := d.now()
 		state, nonce := randomToken(24), randomToken(32)
@@ -519,7 +519,7 @@ func callbackErrorCode(s string) string {
 func (d *Domain) webCallback(r *Call, in callbackInput) *Reply {
 	slug, provider := r.Param(0), r.Param(1)
 	if !idp.Known(provider) {
-		return errorResponse(unknownProvider())
+		return refuse(unknownProvider())
 	}
 	if in.State == "" {
 		return badRequest("state should not be empty")
@@ -531,22 +531,22 @@ func (d *Domain) webCallback(r *Call, in callbackInput) *Reply {
 	if resp := update(d, func() *Reply {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		st = a.web.states[in.State]
 		delete(a.web.states, in.State) // single use, whatever happens next
 		if st == nil || !now.Before(st.expiresAt) {
-			return errorResponse(failCode(statusBadRequest, "invalid_state", "Unknown or expired state"))
+			return refuse(failCode(statusBadRequest, "invalid_state", "Unknown or expired state"))
 		}
 		if st.provider != provider {
-			return errorResponse(failCode(statusBadRequest, "invalid_state", "The state belongs to another provider"))
+			return refuse(failCode(statusBadRequest, "invalid_state", "The state belongs to another provider"))
 		}
 		if resp := allowedReturnTo(a, st.returnTo); resp != nil {
-			return errorResponse(resp)
+			return refuse(resp)
 		}
 		if idp.IssuesIDTokens(provider) {
 			if auds, denied = providerAudiences(a, provider); denied != nil {
-				return errorResponse(denied)
+				return refuse(denied)
 			}
 		}
 		set = d.st.idps
@@ -564,13 +564,13 @@ func (d *Domain) webCallback(r *Call, in callbackInput) *Reply {
 	case in.IDToken != "" && idp.IssuesIDTokens(provider):
 		claims, verr := set.Verify(in.IDToken, idp.Check{Provider: provider, Audiences: auds, RawNonce: st.nonce, Now: now})
 		if verr != nil {
-			return errorResponse(refused(verr))
+			return refuse(refused(verr))
 		}
 		id = claimIdentity(claims)
 	case in.Code != "":
 		grant, err := set.Redeem(provider, in.Code, now)
 		if err != nil {
-			return errorResponse(failCode(statusUnauthorized, "invalid_grant", "The provider refused the authorization code: unknown, used or expired"))
+			return refuse(failCode(statusUnauthorized, "invalid_grant", "The provider refused the authorization code: unknown, used or expired"))
 		}
 		if hintName == "" && provider == idp.Apple {
 			hintName = grant.Identity.Name // Apple posts the name beside the token, never in it
@@ -583,11 +583,11 @@ func (d *Domain) webCallback(r *Call, in callbackInput) *Reply {
 		// verified like a native one, nonce binding included.
 		tok, _, err := set.Mint(provider, idp.TokenRequest{Identity: grant.Identity, Audience: grant.ClientID, Nonce: grant.Nonce, ExpiresIn: 10 * time.Minute, Now: now})
 		if err != nil {
-			return errorResponse(fail(statusInternalServerError, "minting the provider token failed: "+err.Error()))
+			return refuse(fail(statusInternalServerError, "minting the provider token failed: "+err.Error()))
 		}
 		claims, verr := set.Verify(tok, idp.Check{Provider: provider, Audiences: auds, RawNonce: st.nonce, Now: now})
 		if verr != nil {
-			return errorResponse(refused(verr))
+			return refuse(refused(verr))
 		}
 		id = claimIdentity(claims)
 	default:
@@ -597,7 +597,7 @@ func (d *Domain) webCallback(r *Call, in callbackInput) *Reply {
 	return update(d, func() *Reply {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		u, resp := d.federatedAccount(a, provider, id, hintName)
 		if resp != nil {
@@ -605,7 +605,7 @@ func (d *Domain) webCallback(r *Call, in callbackInput) *Reply {
 				// The spec returns the link conflict through the redirect.
 				return redirect(statusSeeOther, withQuery(st.returnTo, "heimdall_error", resp.Code))
 			}
-			return errorResponse(resp)
+			return refuse(resp)
 		}
 		code := randomToken(32)
 		pruneExpired(a.web.results, func(w *webResult) time.Time { return w.expiresAt }, now)
@@ -632,31 +632,31 @@ func (d *Domain) webExchange(r *Call) *Reply {
 	if resp := update(d, func() *Reply {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		now := d.now()
 		res := a.web.results[h]
 		if res == nil {
 			for _, other := range d.st.Apps {
 				if other != a && other.web.results[h] != nil {
-					return errorResponse(failCode(statusForbidden, "code_wrong_app", "The code does not belong to this app"))
+					return refuse(failCode(statusForbidden, "code_wrong_app", "The code does not belong to this app"))
 				}
 			}
-			return errorResponse(failCode(statusUnauthorized, "invalid_code", "Unknown code"))
+			return refuse(failCode(statusUnauthorized, "invalid_code", "Unknown code"))
 		}
 		if res.used {
-			return errorResponse(failCode(statusUnauthorized, "code_already_used", "The code was already redeemed"))
+			return refuse(failCode(statusUnauthorized, "code_already_used", "The code was already redeemed"))
 		}
 		if !now.Before(res.expiresAt) {
-			return errorResponse(failCode(statusUnauthorized, "code_expired", "The code expired"))
+			return refuse(failCode(statusUnauthorized, "code_expired", "The code expired"))
 		}
 		res.used = true
 		u := a.userByID[res.userID]
 		if u == nil {
-			return errorResponse(failCode(statusUnauthorized, "invalid_code", "The account behind the code no longer exists"))
+			return refuse(failCode(statusUnauthorized, "invalid_code", "The account behind the code no longer exists"))
 		}
 		if denied := statusRefusal(u); denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		is = d.startSession(r, a, u, []string{"oauth", res.provider})
 		return nil

@@ -56,7 +56,7 @@ func (d *Domain) createInvite(r *Call, a *appRec, k *apiKeyRec) *Reply {
 		return badRequest("role_name must name an existing role")
 	}
 	if resp := roleGrant(k, a, role); resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	uses, hours := 1, defaultInviteHours
 	if in.MaxUses != nil {
@@ -72,7 +72,7 @@ func (d *Domain) createInvite(r *Call, a *appRec, k *apiKeyRec) *Reply {
 		return badRequest("expires_in_hours must be between 1 and 720")
 	}
 	if a.byContact[contactKey("email", in.Email)] != nil {
-		return errorResponse(failCode(statusConflict, "EMAIL_TAKEN", "An end user with this email already exists"))
+		return refuse(failCode(statusConflict, "EMAIL_TAKEN", "An end user with this email already exists"))
 	}
 	now := d.now()
 	code := randomToken(18)
@@ -99,7 +99,7 @@ func (d *Domain) createInvite(r *Call, a *appRec, k *apiKeyRec) *Reply {
 func (d *Domain) revokeInvite(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	inv := a.inviteByRef[r.Param(1)]
 	if inv == nil || inv.ID != r.Param(1) {
-		return errorResponse(fail(statusNotFound, "Invite not found"))
+		return refuse(fail(statusNotFound, "Invite not found"))
 	}
 	if inv.RevokedAt == nil {
 		now := d.now()
@@ -127,14 +127,14 @@ func (d *Domain) acceptInvite(r *Call) *Reply {
 	if resp := update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		inv := a.inviteByRef[in.Code]
 		if inv == nil || inv.Code != in.Code {
-			return errorResponse(fail(statusNotFound, "Invite not found"))
+			return refuse(fail(statusNotFound, "Invite not found"))
 		}
 		if inv.RevokedAt != nil || !d.now().Before(inv.ExpiresAt) || inv.UseCount >= inv.MaxUses {
-			return errorResponse(failCode(statusGone, "invite_unavailable", "Invite revoked, expired, or fully used"))
+			return refuse(failCode(statusGone, "invite_unavailable", "Invite revoked, expired, or fully used"))
 		}
 		if p := passwordProblems(a.Config, in.Password); len(p) > 0 {
 			return badRequest(p...)
@@ -147,7 +147,7 @@ func (d *Domain) acceptInvite(r *Call) *Reply {
 			username = localPart(inv.Email)
 		}
 		if resp := d.checkUnique(a, username, inv.Email, nil); resp != nil {
-			return errorResponse(resp)
+			return refuse(resp)
 		}
 		role := inv.RoleName
 		if a.roleByName[role] == nil { // the role was deleted after inviting

@@ -43,7 +43,7 @@ func formDecoded(s string) string {
 }
 
 func oauthError(status int, code, desc string) *Reply {
-	return errorResponse(failCode(status, code, desc))
+	return refuse(failCode(status, code, desc))
 }
 
 // clientAuth picks the client's credentials: HTTP Basic (RFC 6749
@@ -130,7 +130,7 @@ func (d *Domain) clientCredentials(r *Call) *Reply {
 	if resp := update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		c := a.clientByID[id]
 		if c == nil || c.ClientID != id || c.SecretHash != tokenHash(secret) || !c.IsActive {
@@ -160,7 +160,7 @@ func (d *Domain) clientCredentials(r *Call) *Reply {
 	}
 	tok, err := ks.Sign(claims)
 	if err != nil {
-		return errorResponse(fail(statusInternalServerError, "signing failed: "+err.Error()))
+		return refuse(fail(statusInternalServerError, "signing failed: "+err.Error()))
 	}
 	return replyJSON(statusOK, map[string]any{
 		"access_token": tok, "token_type": "Bearer", "expires_in": int(accessTTL.Seconds()),
@@ -171,7 +171,7 @@ func (d *Domain) clientCredentials(r *Call) *Reply {
 func (d *Domain) introspect(r *Call) *Reply {
 	bearer := r.Bearer()
 	if bearer == "" {
-		return errorResponse(fail(statusUnauthorized, "Missing bearer token"))
+		return refuse(fail(statusUnauthorized, "Missing bearer token"))
 	}
 	in, err := formOrJSON(r)
 	if err != nil {

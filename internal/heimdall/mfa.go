@@ -197,7 +197,7 @@ func (d *Domain) challenge(a *appRec, token string) (string, *challengeRec) {
 // locked or used-up challenge answers until it expires, after which only a
 // new sign-in helps.
 func tooManyRequests(code, msg string, now, until time.Time) *Reply {
-	resp := errorResponse(failCode(statusTooManyRequests, code, msg))
+	resp := refuse(failCode(statusTooManyRequests, code, msg))
 	secs := int64((until.Sub(now) + time.Second - 1) / time.Second)
 	if secs < 1 {
 		secs = 1
@@ -206,7 +206,7 @@ func tooManyRequests(code, msg string, now, until time.Time) *Reply {
 	return resp
 }
 
-var badChallenge = errorResponse(failCode(statusUnauthorized, "mfa_token_invalid", "MFA challenge invalid or expired"))
+var badChallenge = refuse(failCode(statusUnauthorized, "mfa_token_invalid", "MFA challenge invalid or expired"))
 
 // finishChallenge starts the session a completed challenge was for.
 // Caller holds d.mu.
@@ -254,7 +254,7 @@ func (d *Domain) answerChallenge(r *Call, token, wrongCode, wrongMsg string, che
 	if resp := update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		h, c := d.challenge(a, token)
 		if c == nil {
@@ -267,7 +267,7 @@ func (d *Domain) answerChallenge(r *Call, token, wrongCode, wrongMsg string, che
 		method := check(a, c, now)
 		if method == "" {
 			c.Tries++
-			return errorResponse(failCode(statusUnauthorized, wrongCode, wrongMsg))
+			return refuse(failCode(statusUnauthorized, wrongCode, wrongMsg))
 		}
 		is = d.finishChallenge(r, a, h, c, method)
 		return nil
@@ -324,7 +324,7 @@ func (d *Domain) mfaSendCode(r *Call) *Reply {
 	return update(d, func() *Reply {
 		a, denied := d.consumerApp(r.Param(0))
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		_, c := d.challenge(a, in.MFAToken)
 		if c == nil {
@@ -367,14 +367,14 @@ type sentCode struct {
 // holds d.mu.
 func (d *Domain) mailFactorCode(a *appRec, u *userRec, f *factorRec, throttled *Reply) (*sentCode, *Reply) {
 	if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
-		return nil, errorResponse(resp)
+		return nil, refuse(resp)
 	}
 	if throttled != nil {
 		return nil, throttled
 	}
 	addr := factorEmail(u, f)
 	if addr == "" {
-		return nil, errorResponse(failCode(statusGone, "contact_gone", "The factor's email contact no longer exists"))
+		return nil, refuse(failCode(statusGone, "contact_gone", "The factor's email contact no longer exists"))
 	}
 	now, key := d.now(), strings.ToLower(addr)
 	if last, ok := a.otpSentAt[key]; ok && now.Sub(last) < sendInterval {
@@ -441,7 +441,7 @@ func (d *Domain) startEnrollment(r *Call, a *appRec, p *principal) *Reply {
 			return badRequest("an email factor needs a verified email contact")
 		}
 		if resp := mailPrecondition(a, a.Notify.MFATemplate); resp != nil {
-			return errorResponse(resp)
+			return refuse(resp)
 		}
 		f.ContactID = c.ID
 		f.PendingHash, f.PendingExp = d.sendOTP(a, c.Value, enrollCodeTTL)
@@ -478,7 +478,7 @@ func (d *Domain) confirmEnrollment(r *Call, a *appRec, p *principal) *Reply {
 	}
 	f := a.factorByID[r.Param(1)]
 	if f == nil || f.UserID != p.user.ID || f.DisabledAt != nil {
-		return errorResponse(fail(statusNotFound, "Factor not found"))
+		return refuse(fail(statusNotFound, "Factor not found"))
 	}
 	if f.Enabled {
 		return badRequest("factor is already enabled")
@@ -517,7 +517,7 @@ func (d *Domain) confirmEnrollment(r *Call, a *appRec, p *principal) *Reply {
 func (d *Domain) disableFactor(r *Call, a *appRec, p *principal) *Reply {
 	f := a.factorByID[r.Param(1)]
 	if f == nil || f.UserID != p.user.ID || f.DisabledAt != nil {
-		return errorResponse(fail(statusNotFound, "Factor not found"))
+		return refuse(fail(statusNotFound, "Factor not found"))
 	}
 	now := d.now()
 	f.DisabledAt, f.Enabled = &now, false
@@ -562,7 +562,7 @@ func (d *Domain) stepUp(r *Call, a *appRec, p *principal) *Reply {
 			until := now.Add(stepUpLock)
 			s.StepUpLocked, s.StepUpFailures = &until, 0
 		}
-		return errorResponse(failCode(statusUnauthorized, "mfa_code_invalid", "Invalid code"))
+		return refuse(failCode(statusUnauthorized, "mfa_code_invalid", "Invalid code"))
 	}
 	s.StepUpFailures, s.StepUpLocked, s.MFAAt = 0, nil, &now
 	if !slices.Contains(s.AMR, method) {

@@ -36,10 +36,10 @@ func (d *Domain) adminProvisionFactor(r *Call, a *appRec, k *apiKeyRec, u *userR
 			c = u.contact(in.ContactID)
 		}
 		if c == nil || c.Type != "email" {
-			return errorResponse(fail(statusNotFound, "Email contact not found"))
+			return refuse(fail(statusNotFound, "Email contact not found"))
 		}
 		if c.VerifiedAt == nil {
-			return errorResponse(failCode(statusPreconditionFailed, "CONTACT_UNVERIFIED", "The email contact is not verified"))
+			return refuse(failCode(statusPreconditionFailed, "CONTACT_UNVERIFIED", "The email contact is not verified"))
 		}
 		f.ContactID = c.ID
 		enrollment = map[string]any{"email_masked": maskEmail(c.Value)}
@@ -56,7 +56,7 @@ func (d *Domain) adminProvisionFactor(r *Call, a *appRec, k *apiKeyRec, u *userR
 func (d *Domain) adminDisableFactor(r *Call, a *appRec, k *apiKeyRec, u *userRec) *Reply {
 	f := a.factorByID[r.Param(2)]
 	if f == nil || f.UserID != u.ID || f.DisabledAt != nil {
-		return errorResponse(fail(statusNotFound, "Factor not found"))
+		return refuse(fail(statusNotFound, "Factor not found"))
 	}
 	now := d.now()
 	f.DisabledAt, f.Enabled = &now, false

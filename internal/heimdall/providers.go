@@ -119,7 +119,7 @@ func configuredProvider(r *Call, a *appRec) (*providerRec, *Error) {
 func (d *Domain) getProvider(r *Call, a *appRec, _ *apiKeyRec) *Reply {
 	p, denied := configuredProvider(r, a)
 	if denied != nil {
-		return errorResponse(denied)
+		return refuse(denied)
 	}
 	return replyJSON(statusOK, providerJSON(p))
 }
@@ -132,7 +132,7 @@ type providerDTO struct {
 func (d *Domain) upsertProvider(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
-		return errorResponse(unknownProvider())
+		return refuse(unknownProvider())
 	}
 	var in providerDTO
 	if err := r.Decode(&in); err != nil {
@@ -160,7 +160,7 @@ func (d *Domain) upsertProvider(r *Call, a *appRec, k *apiKeyRec) *Reply {
 func (d *Domain) patchProvider(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	p, denied := configuredProvider(r, a)
 	if denied != nil {
-		return errorResponse(denied)
+		return refuse(denied)
 	}
 	var in providerDTO
 	if err := r.Decode(&in); err != nil {
@@ -183,7 +183,7 @@ func (d *Domain) patchProvider(r *Call, a *appRec, k *apiKeyRec) *Reply {
 func (d *Domain) deleteProvider(r *Call, a *appRec, k *apiKeyRec) *Reply {
 	name := r.Param(1)
 	if knownProviders[name] == "" {
-		return errorResponse(unknownProvider())
+		return refuse(unknownProvider())
 	}
 	if a.provider(name) != nil {
 		a.Providers = slices.DeleteFunc(a.Providers, func(p *providerRec) bool { return p.Provider == name })

@@ -303,15 +303,15 @@ func (d *Domain) Routes() []operation.Route {
 func refusal(err error) *Reply {
 	var e *Error
 	if errors.As(err, &e) {
-		return errorResponse(e)
+		return refuse(e)
 	}
-	return errorResponse(fail(statusInternalServerError, err.Error()))
+	return refuse(fail(statusInternalServerError, err.Error()))
 }
 
 // noContentOr is the 204 of a change that succeeded, or its refusal.
 func noContentOr(e *Error) *Reply {
 	if e != nil {
-		return errorResponse(e)
+		return refuse(e)
 	}
 	return noContent(statusNoContent)
 }

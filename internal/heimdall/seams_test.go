@@ -58,7 +58,7 @@ func TestOnlyErrorResponseBuildsErrorBodies(t *testing.T) {
 		"apierr.New": true, "apierr.WithCode": true, "apierr.Validation": true}
 	eachSelector(t, "", func(pos token.Position, sel *ast.SelectorExpr) {
 		if pkg, ok := sel.X.(*ast.Ident); ok && builders[pkg.Name+"."+sel.Sel.Name] {
-			t.Errorf("%s: %s.%s builds an error body; return an *Error (errorResponse)", pos, pkg.Name, sel.Sel.Name)
+			t.Errorf("%s: %s.%s builds an error body; return an *Error (refuse)", pos, pkg.Name, sel.Sel.Name)
 		}
 	})
 }

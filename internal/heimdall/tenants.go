@@ -175,7 +175,7 @@ func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) Handler {
 	return func(r *Call) *Reply {
 		tok := r.Bearer()
 		if tok == "" {
-			return errorResponse(fail(statusUnauthorized, "Missing bearer token"))
+			return refuse(fail(statusUnauthorized, "Missing bearer token"))
 		}
 		// An API key answers under one lock; a token is verified outside it
 		// (verifyToken locks for the lookup around the RSA check).
@@ -186,11 +186,11 @@ func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) Handler {
 			}
 			a, denied := d.consumerApp(r.Param(0))
 			if denied != nil {
-				return errorResponse(denied)
+				return refuse(denied)
 			}
 			k, denied := d.pakFor(r, a, perm)
 			if denied != nil {
-				return errorResponse(denied)
+				return refuse(denied)
 			}
 			return fn(r, a, tenantActor{key: k})
 		}); isKey {
@@ -198,10 +198,10 @@ func (d *Domain) consumerTenantRoute(perm string, fn tenantFn) Handler {
 		}
 		return d.verifyToken(r, r.Param(0), tok, func(a *appRec, p *principal, reason string) *Reply {
 			if p == nil {
-				return errorResponse(failCode(statusUnauthorized, reason, "Invalid API key or token"))
+				return refuse(failCode(statusUnauthorized, reason, "Invalid API key or token"))
 			}
 			if p.typ != typeEndUser {
-				return errorResponse(fail(statusForbidden, "M2M tokens cannot manage tenants"))
+				return refuse(fail(statusForbidden, "M2M tokens cannot manage tenants"))
 			}
 			return fn(r, a, tenantActor{user: p.user})
 		})
@@ -346,7 +346,7 @@ func (d *Domain) createTenant(r *Call, a *appRec, c tenantActor) *Reply {
 		}
 		slug = *in.Slug
 		if a.tenantByRef["slug:"+slug] != nil {
-			return errorResponse(failCode(statusConflict, "SLUG_TAKEN", "Tenant slug already in use"))
+			return refuse(failCode(statusConflict, "SLUG_TAKEN", "Tenant slug already in use"))
 		}
 	} else {
 		// A derived slug never conflicts: a taken one gets a random suffix.
@@ -381,7 +381,7 @@ func (d *Domain) createTenant(r *Call, a *appRec, c tenantActor) *Reply {
 func (d *Domain) getTenant(r *Call, a *appRec, c tenantActor) *Reply {
 	t, resp := openTenant(r, a, c.canSee)
 	if resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	return replyJSON(statusOK, tenantJSON(a, t))
 }
@@ -389,7 +389,7 @@ func (d *Domain) getTenant(r *Call, a *appRec, c tenantActor) *Reply {
 func (d *Domain) updateTenant(r *Call, a *appRec, c tenantActor) *Reply {
 	t, resp := openTenant(r, a, c.canManage)
 	if resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	var in struct {
 		DisplayName *string        `json:"display_name"`
@@ -414,7 +414,7 @@ func (d *Domain) updateTenant(r *Call, a *appRec, c tenantActor) *Reply {
 		return badRequest(problems...)
 	}
 	if in.Slug != nil && *in.Slug != t.Slug && a.tenantByRef["slug:"+*in.Slug] != nil {
-		return errorResponse(failCode(statusConflict, "SLUG_TAKEN", "Tenant slug already in use"))
+		return refuse(failCode(statusConflict, "SLUG_TAKEN", "Tenant slug already in use"))
 	}
 	a.unindexTenant(t)
 	changed := []string{}
@@ -443,10 +443,10 @@ func (d *Domain) updateTenant(r *Call, a *appRec, c tenantActor) *Reply {
 func (d *Domain) deleteTenant(r *Call, a *appRec, c tenantActor) *Reply {
 	t := a.tenant(r.Param(1))
 	if t == nil {
-		return errorResponse(tenantNotFound())
+		return refuse(tenantNotFound())
 	}
 	if m := c.memberOf(a, t); c.user != nil && (m == nil || m.RoleName != tenantAdminRoleOwner) {
-		return errorResponse(failCode(statusForbidden, "NOT_TENANT_OWNER", "Only the tenant's owner may delete it"))
+		return refuse(failCode(statusForbidden, "NOT_TENANT_OWNER", "Only the tenant's owner may delete it"))
 	}
 	a.unindexTenant(t)
 	a.Tenants = removeBySeq(a.Tenants, t.Seq, tenantSeq)
@@ -470,7 +470,7 @@ func (d *Domain) deleteTenant(r *Call, a *appRec, c tenantActor) *Reply {
 func (d *Domain) listTenantMembers(r *Call, a *appRec, c tenantActor) *Reply {
 	t, resp := openTenant(r, a, c.canSee)
 	if resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	return listPage(r, a.Memberships, memberSeq, true,
 		func(m *memberRec) bool { return m.TenantID == t.ID },
@@ -492,7 +492,7 @@ func (d *Domain) addMembership(a *appRec, t *tenantRec, accountID, role string, 
 func (d *Domain) addTenantMember(r *Call, a *appRec, c tenantActor) *Reply {
 	t, resp := openTenant(r, a, c.canManage)
 	if resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	var in struct {
 		AccountID   string `json:"account_id"`
@@ -517,20 +517,20 @@ func (d *Domain) addTenantMember(r *Call, a *appRec, c tenantActor) *Reply {
 		return badRequest("email must be an email")
 	}
 	if a.roleByName[in.RoleName] == nil {
-		return errorResponse(unknownMemberRole())
+		return refuse(unknownMemberRole())
 	}
 	if resp := c.grantsRole(a, t, in.RoleName); resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	var u *userRec
 	created := false
 	if in.AccountID != "" {
 		if u = a.userByID[in.AccountID]; u == nil {
-			return errorResponse(userNotFound())
+			return refuse(userNotFound())
 		}
 	} else if u = a.byContact[contactKey("email", in.Email)]; u == nil {
 		if resp := d.userRoom(a); resp != nil {
-			return errorResponse(resp)
+			return refuse(resp)
 		}
 		username := in.Username
 		if username == "" {
@@ -538,7 +538,7 @@ func (d *Domain) addTenantMember(r *Call, a *appRec, c tenantActor) *Reply {
 		}
 		if a.byUsername[foldKey(username)] != nil {
 			if in.Username != "" {
-				return errorResponse(failCode(statusConflict, "USERNAME_TAKEN", "Username already in use"))
+				return refuse(failCode(statusConflict, "USERNAME_TAKEN", "Username already in use"))
 			}
 			username += "-" + randomHex(3)
 		}
@@ -547,7 +547,7 @@ func (d *Domain) addTenantMember(r *Call, a *appRec, c tenantActor) *Reply {
 		d.audit(a, "user.created", c.id(), "end_user", u.ID, u.ID, map[string]any{"via": "tenant_member"})
 	}
 	if a.memberByKey[memberKey(t.ID, u.ID)] != nil {
-		return errorResponse(failCode(statusConflict, "MEMBER_EXISTS", "Account is already a member of this tenant"))
+		return refuse(failCode(statusConflict, "MEMBER_EXISTS", "Account is already a member of this tenant"))
 	}
 	by := c.id()
 	m := d.addMembership(a, t, u.ID, in.RoleName, &by)
@@ -600,13 +600,13 @@ func (d *Domain) updateTenantMember(r *Call, a *appRec, c tenantActor) *Reply {
 	}
 	t, m, resp := d.tenantMember(r, a, c, true)
 	if resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	if a.roleByName[in.RoleName] == nil {
-		return errorResponse(unknownMemberRole())
+		return refuse(unknownMemberRole())
 	}
 	if resp := c.grantsRole(a, t, in.RoleName); resp != nil {
-		return errorResponse(resp)
+		return refuse(resp)
 	}
 	if in.RoleName != tenantAdminRoleOwner && a.lastOwner(m) && c.user != nil {
 		return badRequest("a tenant must keep an owner")
@@ -621,18 +621,18 @@ func (d *Domain) updateTenantMember(r *Call, a *appRec, c tenantActor) *Reply {
 func (d *Domain) removeTenantMember(r *Call, a *appRec, c tenantActor) *Reply {
 	t := a.tenant(r.Param(1))
 	if t == nil {
-		return errorResponse(tenantNotFound())
+		return refuse(tenantNotFound())
 	}
 	m := a.memberByKey[memberKey(t.ID, r.Param(2))]
 	// End users may always leave a tenant themselves; removing others
 	// takes the tenant's owner or admin.
 	if !(c.user != nil && m != nil && m.AccountID == c.user.ID) {
 		if resp := c.canManage(a, t); resp != nil {
-			return errorResponse(resp)
+			return refuse(resp)
 		}
 	}
 	if m == nil {
-		return errorResponse(fail(statusNotFound, "Membership not found"))
+		return refuse(fail(statusNotFound, "Membership not found"))
 	}
 	if c.user != nil && a.lastOwner(m) {
 		return badRequest("a tenant must keep an owner")
@@ -684,13 +684,13 @@ func (d *Domain) switchTenant(r *Call) *Reply {
 		}
 		t := a.tenant(in.TenantID)
 		if t == nil {
-			return errorResponse(tenantNotFound())
+			return refuse(tenantNotFound())
 		}
 		if a.memberByKey[memberKey(t.ID, p.user.ID)] == nil {
-			return errorResponse(failCode(statusForbidden, "NOT_A_MEMBER", "Not a member of this tenant"))
+			return refuse(failCode(statusForbidden, "NOT_A_MEMBER", "Not a member of this tenant"))
 		}
 		if t.Status != "active" {
-			return errorResponse(failCode(statusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status))
+			return refuse(failCode(statusForbidden, "tenant_"+t.Status, "Tenant is "+t.Status))
 		}
 		s, now := p.session, d.now()
 		refresh := a.rotateRefresh(s)

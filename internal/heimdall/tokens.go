@@ -89,7 +89,7 @@ func (d *Domain) userClaims(o Origin, a *appRec, u *userRec, s *sessionRec, now 
 func tokenResponse(is issued) *Reply {
 	tok, err := is.ks.Sign(is.claims)
 	if err != nil {
-		return errorResponse(fail(statusInternalServerError, "signing failed: "+err.Error()))
+		return refuse(fail(statusInternalServerError, "signing failed: "+err.Error()))
 	}
 	return replyJSON(statusOK, map[string]any{
 		"access_token": tok, "refresh_token": is.refresh,
@@ -122,7 +122,7 @@ func (d *Domain) verifyToken(r *Call, slug, token string, fn func(a *appRec, p *
 		}
 		return denied
 	}); denied != nil {
-		return errorResponse(denied)
+		return refuse(denied)
 	}
 	var claims map[string]any
 	reason := reasonMissing
@@ -140,7 +140,7 @@ func (d *Domain) verifyToken(r *Call, slug, token string, fn func(a *appRec, p *
 	return update(d, func() *Reply {
 		a, denied := d.consumerApp(slug)
 		if denied != nil {
-			return errorResponse(denied)
+			return refuse(denied)
 		}
 		if claims == nil {
 			return fn(a, nil, reason)

@@ -368,7 +368,7 @@ func noWebhook() *Error { return fail(statusNotFound, "No webhook configured") }
 // null, but its schema is a non-nullable object, so the mock answers 404.
 func (d *Domain) getWebhook(_ *Call, a *appRec, _ *apiKeyRec) *Reply {
 	if a.Webhook == nil {
-		return errorResponse(noWebhook())
+		return refuse(noWebhook())
 	}
 	return replyJSON(statusOK, webhookJSON(a, a.Webhook, false))
 }
@@ -414,7 +414,7 @@ func (d *Domain) upsertWebhook(r *Call, a *appRec, k *apiKeyRec) *Reply {
 
 func (d *Domain) deleteWebhook(_ *Call, a *appRec, k *apiKeyRec) *Reply {
 	if a.Webhook == nil {
-		return errorResponse(noWebhook())
+		return refuse(noWebhook())
 	}
 	id := a.Webhook.ID
 	a.Webhook, a.Deliveries = nil, nil
@@ -425,7 +425,7 @@ func (d *Domain) deleteWebhook(_ *Call, a *appRec, k *apiKeyRec) *Reply {
 func (d *Domain) rotateWebhookSecret(_ *Call, a *appRec, k *apiKeyRec) *Reply {
 	wh := a.Webhook
 	if wh == nil {
-		return errorResponse(noWebhook())
+		return refuse(noWebhook())
 	}
 	wh.Secret, wh.UpdatedAt = newWebhookSecret(), d.now()
 	d.audit(a, "webhook.secret_rotated", k.ID, "webhook", wh.ID, "", nil)
