@@ -53,7 +53,7 @@ func TestOnlyReadAndUpdateTakeTheLock(t *testing.T) {
 
 // A refusal is an *Error; httpapi.ErrorBody alone turns one into the
 // NestJS body, so the wire shape of every refusal is decided once.
-func TestOnlyErrorResponseBuildsErrorBodies(t *testing.T) {
+func TestTheCoreBuildsNoErrorBodies(t *testing.T) {
 	builders := map[string]bool{"router.Error": true, "router.ErrorCode": true,
 		"apierr.New": true, "apierr.WithCode": true, "apierr.Validation": true}
 	eachSelector(t, "", func(pos token.Position, sel *ast.SelectorExpr) {
