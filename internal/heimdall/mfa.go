@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -197,13 +196,9 @@ func (d *Domain) challenge(a *appRec, token string) (string, *challengeRec) {
 // locked or used-up challenge answers until it expires, after which only a
 // new sign-in helps.
 func tooManyRequests(code, msg string, now, until time.Time) *Reply {
-	resp := refuse(failCode(statusTooManyRequests, code, msg))
-	secs := int64((until.Sub(now) + time.Second - 1) / time.Second)
-	if secs < 1 {
-		secs = 1
-	}
-	resp.Header = map[string]string{"Retry-After": strconv.FormatInt(secs, 10)}
-	return resp
+	e := failCode(statusTooManyRequests, code, msg)
+	e.RetryAfter = max(1, int64((until.Sub(now)+time.Second-1)/time.Second))
+	return refuse(e)
 }
 
 var badChallenge = refuse(failCode(statusUnauthorized, "mfa_token_invalid", "MFA challenge invalid or expired"))

@@ -114,13 +114,19 @@ func Response(rep *operation.Reply) *router.Response {
 		return nil
 	}
 	resp := &router.Response{Status: rep.Status, Body: rep.Body, Raw: rep.Raw, ContentType: rep.ContentType}
-	if rep.Err != nil {
-		resp.Status, resp.Body = rep.Err.Status, ErrorBody(rep.Err)
-	}
 	if len(rep.Header) > 0 {
 		resp.Header = make(http.Header, len(rep.Header))
 		for k, v := range rep.Header {
 			resp.Header.Set(k, v)
+		}
+	}
+	if e := rep.Err; e != nil {
+		resp.Status, resp.Body = e.Status, ErrorBody(e)
+		if e.RetryAfter > 0 {
+			if resp.Header == nil {
+				resp.Header = http.Header{}
+			}
+			resp.Header.Set("Retry-After", strconv.FormatInt(e.RetryAfter, 10))
 		}
 	}
 	return resp

@@ -109,6 +109,9 @@ type Error struct {
 	Code     string
 	Message  string
 	Messages []string
+	// RetryAfter, in whole seconds, is when a refused call may succeed
+	// (429s); the surface sends it as the Retry-After header.
+	RetryAfter int64
 }
 
 func (e *Error) Error() string {
