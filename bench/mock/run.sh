@@ -3,7 +3,8 @@
 # ceiling, and the hello-world server start-up is compared with), all in
 # one run on this machine, so the ratios mean something on a noisy box:
 #
-#   - start-up to the first served request: hello-world, the mock on its
+#   - start-up to the first served request: hello-world, hello-world with
+#     the mock's libraries linked (the floor their initialisers set), the mock on its
 #     embedded default, on the newest real spec and, when HEIMDALL_BIG_SPEC
 #     names one, on a large public spec (a few MB);
 #   - throughput and p99 at 50 connections: generated routes, and the
@@ -46,6 +47,7 @@ trap cleanup EXIT
 
 go build -o "$work/mock" ./cmd/heimdall-mock
 go build -o "$work/bare" ./bench/bare
+go build -o "$work/linked" ./bench/linked
 go build -o "$work/startup" ./bench/startup
 go test -c -o "$work/heimdall.test" ./internal/heimdall/
 
@@ -86,6 +88,9 @@ startup() { # NAME URL -- command...
 
 echo "== start-up to first served request (median of 15)"
 startup hello-world http://127.0.0.1:$((pb+88))/ -- "$work/bare" -addr 127.0.0.1:$((pb+88))
+# the floor: hello-world with the mock's libraries linked (their package
+# initialisers run before main), so a ratio above 3x can be told apart
+startup hello-world-linked http://127.0.0.1:$((pb+87))/ -- "$work/linked" -addr 127.0.0.1:$((pb+87))
 startup mock-embedded http://127.0.0.1:$((pb+1))/__mock/health -- "$work/mock" --port $((pb+1)) --log-format json
 startup mock-newest http://127.0.0.1:$((pb+1))/__mock/health -- "$work/mock" --spec "$spec" --port $((pb+1)) --log-format json
 if [ -n "$big" ] && [ -f "$big" ]; then
@@ -116,14 +121,14 @@ for round in $(seq 1 "$rounds"); do
   load bare-handler http://127.0.0.1:$((pb+89))/
   kill "${pids[-1]}"
 
-  "$work/mock" --spec "$spec" --port $pb --no-domain --log-format json >/dev/null 2>&1 & mockpid=$!; pids+=($mockpid)
-  wait_up http://127.0.0.1:$pb/__mock/health
+  "$work/mock" --spec "$spec" --port "$pb" --no-domain --log-format json >/dev/null 2>&1 & mockpid=$!; pids+=("$mockpid")
+  wait_up "http://127.0.0.1:$pb/__mock/health"
   load mock-generated-GET "http://127.0.0.1:$pb$get_path"
   load mock-validated-POST "http://127.0.0.1:$pb$post_path" "$work/post.lua"
   echo "mock peak RSS (generated): $(( $(awk '/VmHWM/ {print $2}' "/proc/$mockpid/status") / 1024 )) MB"
   kill $mockpid
 
-  "$work/mock" --spec "$spec" --port $((pb+10)) --strict --fixtures "$work/fixtures.yaml" --log-format json >/dev/null 2>&1 & mockpid=$!; pids+=($mockpid)
+  "$work/mock" --spec "$spec" --port $((pb+10)) --strict --fixtures "$work/fixtures.yaml" --log-format json >/dev/null 2>&1 & mockpid=$!; pids+=("$mockpid")
   base=http://127.0.0.1:$((pb+10))
   wait_up "$base/__mock/health"
   platform=$(curl -fsS -H 'Content-Type: application/json' -d '{"type":"platform"}' "$base/__mock/tokens" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
@@ -148,7 +153,7 @@ done
 
 if [ "$prism" = 1 ]; then
   round=prism
-  "$work/prism/node_modules/.bin/prism" mock -p $((pb+2)) "$spec" >/dev/null 2>&1 & ppid=$!; pids+=($ppid)
+  "$work/prism/node_modules/.bin/prism" mock -p $((pb+2)) "$spec" >/dev/null 2>&1 & ppid=$!; pids+=("$ppid")
   wait_up "http://127.0.0.1:$((pb+2))$get_path"
   load prism-generated-GET "http://127.0.0.1:$((pb+2))$get_path"
   load prism-validated-POST "http://127.0.0.1:$((pb+2))$post_path" "$work/post.lua"
