@@ -18,7 +18,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
@@ -293,15 +292,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	// made the first request wait for it on a two-core machine. So does
 	// the usual collector setting: restored earlier, it started a cycle
 	// over the start-up's garbage while the first request was served.
-	answered := make(chan struct{})
-	httpSrv.Handler = closeAfterFirst(httpSrv.Handler, answered)
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
 	checked := make(chan struct{})
 	go func() {
 		defer close(checked)
 		select {
-		case <-answered:
+		case <-srv.Answered():
 		case <-time.After(checkDelay):
 		case <-ctx.Done():
 		}
@@ -387,15 +384,6 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 // checkDelay is how long the spec check waits for a first request before
 // it starts anyway: a client that started the mock asks it sooner.
 const checkDelay = 250 * time.Millisecond
-
-// closeAfterFirst closes done once next has answered a request.
-func closeAfterFirst(next http.Handler, done chan struct{}) http.Handler {
-	var once sync.Once
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r)
-		once.Do(func() { close(done) })
-	})
-}
 
 // saveInterval is how often a changed state reaches --state-file: a crash
 // (kill -9) loses at most the writes of the last interval.

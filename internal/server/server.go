@@ -78,9 +78,13 @@ type Server struct {
 	router   atomic.Pointer[router.Router]
 	spec     atomic.Pointer[specload.Spec]
 	shaper   atomic.Pointer[shaperPlan]
-	answered atomic.Bool // a request was answered: the shaper may be planned
-	control  http.Handler
-	api      http.Handler // the current router, behind CORS when on
+	// answered is closed once a request was answered: start-up is over,
+	// and what waited for it (the shaper's plan, the spec check, the
+	// collector's usual setting) may run.
+	answered     chan struct{}
+	answeredOnce sync.Once
+	control      http.Handler
+	api          http.Handler // the current router, behind CORS when on
 }
 
 // New builds the server. It fails on a spec the router cannot mount or on
@@ -104,6 +108,7 @@ func New(cfg Config) (*Server, error) {
 		Journal:  journal.New(cfg.JournalSize),
 		Faults:   faults.NewRegistry(),
 		registry: router.NewRegistry(),
+		answered: make(chan struct{}),
 	}
 	var dom control.Domain
 	if !cfg.Domain && len(cfg.Fixtures) > 0 {
@@ -223,8 +228,10 @@ func (s *Server) install(spec *specload.Spec, compiled *router.Compiled) {
 	s.router.Store(rt)
 	s.spec.Store(spec)
 	s.shaper.Store(shaper)
-	if s.answered.Load() { // a reload: nothing is left to wait for
+	select {
+	case <-s.answered: // a reload: nothing is left to wait for
 		shaper.begin()
+	default:
 	}
 }
 
@@ -320,6 +327,9 @@ func (s *Server) shaperFor(spec *specload.Spec) (*shape.Shaper, error) {
 		shape.Options{Generate: fakedata.Generate, Seed: s.cfg.Seed}), nil
 }
 
+// Answered is closed once the server has answered its first request.
+func (s *Server) Answered() <-chan struct{} { return s.answered }
+
 // ServeHTTP sends /__mock/... to the control plane and everything else to
 // the spec router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -328,10 +338,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.api.ServeHTTP(w, r)
 	}
-	if !s.answered.Load() {
-		s.answered.Store(true)
+	s.answeredOnce.Do(func() {
+		close(s.answered)
 		s.shaper.Load().begin()
-	}
+	})
 }
 
 // Close stops the domain's background work (webhook deliveries). The
