@@ -60,12 +60,8 @@ func writeControl(w http.ResponseWriter, rep *operation.Reply) {
 		w.Header().Set(k, v)
 	}
 	switch {
-	case rep.Err != nil:
-		code := rep.Err.Code
-		if code == "" {
-			code = strings.ToLower(strings.ReplaceAll(http.StatusText(rep.Err.Status), " ", "_"))
-		}
-		control.Error(w, rep.Err.Status, code, rep.Err.Message)
+	case rep.Err != nil: // control refusals always carry a code (controlRefusal)
+		control.Error(w, rep.Err.Status, rep.Err.Code, rep.Err.Message)
 	case rep.Raw != nil:
 		w.Header().Set("Content-Type", rep.ContentType)
 		w.WriteHeader(rep.Status)

@@ -22,7 +22,7 @@ import (
 // change between spec versions), credentials already parsed, and where the
 // request reached the mock as an Origin.
 type Call struct {
-	// Operation is the router.Key of the operation (method and template
+	// Operation is the routekey.Key of the operation (method and template
 	// with parameter names blanked): what the access rule is looked up by.
 	Operation string
 	Params    []string
@@ -103,7 +103,7 @@ type Handler func(*Call) *Reply
 // (the 409 family, token reasons, app states) and the message. Messages,
 // when set, is the list of broken input rules a 400 carries instead of
 // one message. Domain code returns it; the HTTP surface alone turns it
-// into the NestJS error body (errorResponse).
+// into the NestJS error body (httpapi.ErrorBody).
 type Error struct {
 	Status   int
 	Code     string
