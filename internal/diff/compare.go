@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/lazyre"
 )
 
 // Options tune a comparison. The zero value works.
@@ -85,12 +86,12 @@ func labelOr(name, fallback string) string {
 	return name
 }
 
-var nameDateRe = regexp.MustCompile(`(\d{4}-\d{2}-\d{2})(?:T(\d{2})(\d{2}))?`)
+var nameDateRe = lazyre.New(`(\d{4}-\d{2}-\d{2})(?:T(\d{2})(\d{2}))?`)
 
 // DateFromName reads the date a spec file name starts with, e.g.
 // 2026-05-03T2218-da531587.json.
 func DateFromName(name string) (time.Time, bool) {
-	m := nameDateRe.FindStringSubmatch(filepath.Base(name))
+	m := nameDateRe().FindStringSubmatch(filepath.Base(name))
 	if m == nil {
 		return time.Time{}, false
 	}
@@ -583,14 +584,14 @@ func triggeringValue(alt *schema, values []string) string {
 	return ""
 }
 
-var wordRe = regexp.MustCompile(`[A-Z]?[a-z0-9]+|[A-Z]+(?:[^a-z]|$)`)
+var wordRe = lazyre.New(`[A-Z]?[a-z0-9]+|[A-Z]+(?:[^a-z]|$)`)
 
 // nameWords splits EmailEnrollmentData, email_masked or e-mail-code into
 // lower-case words.
 func nameWords(name string) []string {
 	var out []string
 	for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '_' || r == '-' || r == '.' }) {
-		for _, w := range wordRe.FindAllString(part, -1) {
+		for _, w := range wordRe().FindAllString(part, -1) {
 			out = append(out, strings.ToLower(w))
 		}
 	}

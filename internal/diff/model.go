@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"iter"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/heimdall-mock/heimdall-mock/internal/lazyre"
 	yaml "go.yaml.in/yaml/v4"
 )
 
@@ -118,16 +118,16 @@ type limits struct {
 	pattern              string
 }
 
-var pathParamRe = regexp.MustCompile(`\{[^}/]*\}`)
+var pathParamRe = lazyre.New(`\{[^}/]*\}`)
 
 // opKey identifies an operation by what a client sends: renaming a path
 // parameter does not change the URL.
 func opKey(method, path string) string {
-	return method + " " + pathParamRe.ReplaceAllString(path, "{}")
+	return method + " " + pathParamRe().ReplaceAllString(path, "{}")
 }
 
 func templateParams(path string) []string {
-	found := pathParamRe.FindAllString(path, -1)
+	found := pathParamRe().FindAllString(path, -1)
 	names := make([]string, len(found))
 	for i, f := range found {
 		names[i] = strings.Trim(f, "{}")

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/lazyre"
 )
 
 // patternCacheLimit caps the compiled-pattern cache: specs hold a handful of
@@ -17,7 +19,7 @@ var (
 	patternCacheSize atomic.Int64
 	// unicodeEscape matches \uXXXX, which JavaScript patterns use and Go
 	// spells \x{XXXX}; the validator rewrites it the same way.
-	unicodeEscape = regexp.MustCompile(`(\\u)([0-9A-F]{4})`)
+	unicodeEscape = lazyre.New(`(\\u)([0-9A-F]{4})`)
 )
 
 // compiledPattern compiles a schema pattern as the validator does, or
@@ -40,7 +42,7 @@ func compiledPattern(pattern string) *regexp.Regexp {
 }
 
 func goPattern(pattern string) string {
-	return unicodeEscape.ReplaceAllString(pattern, `\x{$2}`)
+	return unicodeEscape().ReplaceAllString(pattern, `\x{$2}`)
 }
 
 // patternSpreads are the extra repetitions tried, in turn, for open-ended

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // linkAction is what one kind of mailed link does.
@@ -37,7 +38,8 @@ var linkActions = map[string]linkAction{
 	},
 }
 
-var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
+var linkPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("link").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.A.Title}} · heimdall-mock</title>
 <style>
@@ -76,6 +78,7 @@ document.getElementById('apply').addEventListener('submit', async (ev) => {
 </script>
 </body></html>
 `))
+})
 
 // Mount serves GET /__mock/links/{slug}/{action}?code=... on mux.
 func Mount(mux *http.ServeMux) { mux.HandleFunc("GET /__mock/links/{slug}/{action}", serve) }
@@ -91,7 +94,7 @@ func serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = linkPage.Execute(w, map[string]any{
+	_ = linkPage().Execute(w, map[string]any{
 		"A": a, "Slug": slug, "Code": code,
 		"Endpoint": "/" + url.PathEscape(slug) + "/v1/auth/" + a.Endpoint,
 	})

@@ -18,9 +18,10 @@ import (
 	"io"
 	"net/textproto"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/heimdall-mock/heimdall-mock/internal/lazyre"
 )
 
 // Mask replaces a secret value.
@@ -85,16 +86,38 @@ func SecretField(name string) bool {
 		strings.HasSuffix(n, "code") || strings.HasSuffix(n, "apikey")
 }
 
-// errorCode is the shape of an error's "code" (EMAIL_TAKEN): kept,
-// since it is what a 409 test checks, and not a credential.
-var errorCode = regexp.MustCompile(`^[A-Z]+(_[A-Z0-9]+)+$`)
+// isErrorCode reports whether v has the shape of an error's "code"
+// (EMAIL_TAKEN, ^[A-Z]+(_[A-Z0-9]+)+$): kept, since it is what a 409 test
+// checks, and not a credential.
+func isErrorCode(v string) bool {
+	head, rest, ok := strings.Cut(v, "_")
+	if !ok || head == "" {
+		return false
+	}
+	for i := 0; i < len(head); i++ {
+		if head[i] < 'A' || head[i] > 'Z' {
+			return false
+		}
+	}
+	for _, part := range strings.Split(rest, "_") {
+		if part == "" {
+			return false
+		}
+		for i := 0; i < len(part); i++ {
+			if (part[i] < 'A' || part[i] > 'Z') && (part[i] < '0' || part[i] > '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // maskValue masks a secret string, keeping error codes.
 func maskValue(field, v string) string {
 	if v == "" || v == Mask {
 		return v
 	}
-	if errorCode.MatchString(v) {
+	if isErrorCode(v) {
 		return v
 	}
 	if cut, ok := wholeJWT(v); ok {
@@ -135,19 +158,19 @@ func base64URL(s string) bool {
 
 var (
 	// A JWT: three base64url parts, the first two JSON objects.
-	jwtShape = regexp.MustCompile(`(eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,})\.[A-Za-z0-9_-]+`)
+	jwtShape = lazyre.New(`(eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,})\.[A-Za-z0-9_-]+`)
 	// The service's API keys.
-	apiKeyShape = regexp.MustCompile(`pcft_[A-Za-z0-9_]{8,}`)
-	bearerShape = regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+`)
+	apiKeyShape = lazyre.New(`pcft_[A-Za-z0-9_]{8,}`)
+	bearerShape = lazyre.New(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+`)
 	// "name": "value" or "name": 123 in JSON-like text that does not parse
 	// (or is cut); an unterminated string runs to the end.
-	jsonField = regexp.MustCompile(`"([A-Za-z0-9_.-]{1,64})"\s*:\s*("(?:[^"\\]|\\.)*(?:"|$)|-?[0-9][0-9.eE+-]*)`)
+	jsonField = lazyre.New(`"([A-Za-z0-9_.-]{1,64})"\s*:\s*("(?:[^"\\]|\\.)*(?:"|$)|-?[0-9][0-9.eE+-]*)`)
 	// A message about a field that quotes its value: `body.password: "x"
 	// is too short`, `Error at "/password": ..., value "x"`.
-	fieldRef    = regexp.MustCompile(`([A-Za-z0-9_-]+)"?:`)
-	quotedValue = regexp.MustCompile(`^[^"\n]{1,80}?"((?:[^"\\]|\\.)*)"`)
+	fieldRef    = lazyre.New(`([A-Za-z0-9_-]+)"?:`)
+	quotedValue = lazyre.New(`^[^"\n]{1,80}?"((?:[^"\\]|\\.)*)"`)
 	// name=value in forms, queries and free text.
-	formField = regexp.MustCompile(`(^|[?&;\s,])([A-Za-z0-9_.-]{1,64})=([^&;\s,]*)`)
+	formField = lazyre.New(`(^|[?&;\s,])([A-Za-z0-9_.-]{1,64})=([^&;\s,]*)`)
 )
 
 // Text masks secrets in free text: log messages, failure reports,
@@ -161,13 +184,13 @@ func Text(s string) string {
 	// cost far more than these scans, and most values (names, ids, dates,
 	// content types) have none of it.
 	if strings.Contains(s, "eyJ") {
-		s = jwtShape.ReplaceAllString(s, "$1."+Mask)
+		s = jwtShape().ReplaceAllString(s, "$1."+Mask)
 	}
 	if strings.Contains(s, "pcft_") {
-		s = apiKeyShape.ReplaceAllString(s, Mask)
+		s = apiKeyShape().ReplaceAllString(s, Mask)
 	}
 	if containsFold(s, "bearer") || containsFold(s, "basic") {
-		s = bearerShape.ReplaceAllString(s, "$1 "+Mask)
+		s = bearerShape().ReplaceAllString(s, "$1 "+Mask)
 	}
 	if strings.IndexByte(s, '"') >= 0 && strings.IndexByte(s, ':') >= 0 {
 		s = maskJSONFields(s)
@@ -192,8 +215,8 @@ func containsFold(s, word string) bool {
 
 // maskJSONFields masks the values of secret fields in "name": value text.
 func maskJSONFields(s string) string {
-	return jsonField.ReplaceAllStringFunc(s, func(m string) string {
-		sub := jsonField.FindStringSubmatch(m)
+	return jsonField().ReplaceAllStringFunc(s, func(m string) string {
+		sub := jsonField().FindStringSubmatch(m)
 		if !SecretField(sub[1]) {
 			return m
 		}
@@ -211,8 +234,8 @@ func maskJSONFields(s string) string {
 
 // maskFormFields masks the values of secret name=value pairs.
 func maskFormFields(s string) string {
-	return formField.ReplaceAllStringFunc(s, func(m string) string {
-		sub := formField.FindStringSubmatch(m)
+	return formField().ReplaceAllStringFunc(s, func(m string) string {
+		sub := formField().FindStringSubmatch(m)
 		name := sub[2]
 		if un, err := url.QueryUnescape(name); err == nil {
 			name = un
@@ -231,14 +254,14 @@ func maskFormFields(s string) string {
 // maskQuotedAfterFields masks the first quoted string after each mention
 // of a secret field.
 func maskQuotedAfterFields(s string) string {
-	refs := fieldRef.FindAllStringSubmatchIndex(s, -1)
+	refs := fieldRef().FindAllStringSubmatchIndex(s, -1)
 	for i := len(refs) - 1; i >= 0; i-- { // from the end, so indexes hold
 		ref := refs[i]
 		name := s[ref[2]:ref[3]]
 		if !SecretField(name) {
 			continue
 		}
-		v := quotedValue.FindStringSubmatchIndex(s[ref[1]:])
+		v := quotedValue().FindStringSubmatchIndex(s[ref[1]:])
 		if v == nil {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -146,7 +147,7 @@ func TestWholeJWTAgreesWithTheShape(t *testing.T) {
 		"abc",
 		"",
 	} {
-		m := jwtShape.FindStringSubmatchIndex(v)
+		m := jwtShape().FindStringSubmatchIndex(v)
 		wantOK := m != nil && m[0] == 0 && m[1] == len(v)
 		cut, ok := wholeJWT(v)
 		if ok != wantOK || (ok && cut != m[3]) {
@@ -213,9 +214,9 @@ func TestTextGatesChangeNothing(t *testing.T) {
 	parts := []string{"password", "token", ":", "\"", "=", "&", "?", " ", "eyJhbGciOiJSUzI1NiJ9", ".", "eyJzdWIiOiJ1In0",
 		"c2ln", "pcft_", "test_00000000", "Bearer ", "BASIC ", "code", "x", "secret", "\"a\": \"b\"", ",", "\n"}
 	everything := func(s string) string {
-		s = jwtShape.ReplaceAllString(s, "$1."+Mask)
-		s = apiKeyShape.ReplaceAllString(s, Mask)
-		s = bearerShape.ReplaceAllString(s, "$1 "+Mask)
+		s = jwtShape().ReplaceAllString(s, "$1."+Mask)
+		s = apiKeyShape().ReplaceAllString(s, Mask)
+		s = bearerShape().ReplaceAllString(s, "$1 "+Mask)
 		s = maskJSONFields(s)
 		s = maskQuotedAfterFields(s)
 		return maskFormFields(s)
@@ -229,6 +230,27 @@ func TestTextGatesChangeNothing(t *testing.T) {
 		s := b.String()
 		if got, want := Text(s), everything(s); got != want {
 			t.Fatalf("Text(%q) = %q, every pattern gives %q", s, got, want)
+		}
+	}
+}
+
+// isErrorCode replaced an expression compiled at init; it must keep its
+// answers, on the codes the service sends and on random near-misses.
+func TestIsErrorCodeIsTheExpressionItReplaced(t *testing.T) {
+	old := regexp.MustCompile(`^[A-Z]+(_[A-Z0-9]+)+$`)
+	cases := []string{"EMAIL_TAKEN", "LINK_REQUIRED", "A_1", "_A", "A_", "A__B", "EMAIL", "email_taken", "A_B_C9", "9_A", ""}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "AZ_09a-"
+	for range 20000 {
+		b := make([]byte, rng.IntN(8))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		cases = append(cases, string(b))
+	}
+	for _, c := range cases {
+		if got, want := isErrorCode(c), old.MatchString(c); got != want {
+			t.Errorf("isErrorCode(%q) = %v, the expression says %v", c, got, want)
 		}
 	}
 }

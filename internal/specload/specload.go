@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/atomicfile"
+	"github.com/heimdall-mock/heimdall-mock/internal/lazyre"
 	"github.com/heimdall-mock/heimdall-mock/internal/violation"
 )
 
@@ -531,26 +531,26 @@ func checkEmptyAnswers(doc *openapi3.T) []Warning {
 }
 
 var (
-	pathPrefix = regexp.MustCompile(`^invalid paths: invalid path (\S+): (?:invalid operation (\S+): )?`)
-	opPrefix   = regexp.MustCompile(`^invalid paths: operation ([A-Z]+) (/\S*) `)
-	compPrefix = regexp.MustCompile(`^invalid components: (schema|parameter|response|requestBody|header|securityScheme|example) "([^"]+)": `)
+	pathPrefix = lazyre.New(`^invalid paths: invalid path (\S+): (?:invalid operation (\S+): )?`)
+	opPrefix   = lazyre.New(`^invalid paths: operation ([A-Z]+) (/\S*) `)
+	compPrefix = lazyre.New(`^invalid components: (schema|parameter|response|requestBody|header|securityScheme|example) "([^"]+)": `)
 )
 
 // validationWarning recovers a pointer from the error's wording where
 // kin-openapi's messages name the path or component.
 func validationWarning(err error) Warning {
 	msg := err.Error()
-	if m := pathPrefix.FindStringSubmatch(msg); m != nil {
+	if m := pathPrefix().FindStringSubmatch(msg); m != nil {
 		p := "/paths/" + escapePointer(m[1])
 		if m[2] != "" {
 			p += "/" + strings.ToLower(m[2])
 		}
 		return Warning{Pointer: p, Message: msg[len(m[0]):]}
 	}
-	if m := opPrefix.FindStringSubmatch(msg); m != nil {
+	if m := opPrefix().FindStringSubmatch(msg); m != nil {
 		return Warning{Pointer: "/paths/" + escapePointer(m[2]) + "/" + strings.ToLower(m[1]), Message: strings.TrimPrefix(msg, "invalid paths: ")}
 	}
-	if m := compPrefix.FindStringSubmatch(msg); m != nil {
+	if m := compPrefix().FindStringSubmatch(msg); m != nil {
 		section := map[string]string{
 			"schema": "schemas", "parameter": "parameters", "response": "responses", "requestBody": "requestBodies",
 			"header": "headers", "securityScheme": "securitySchemes", "example": "examples",

@@ -4,12 +4,13 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/heimdall-mock/heimdall-mock/internal/control"
 	"github.com/heimdall-mock/heimdall-mock/internal/idp"
+	"github.com/heimdall-mock/heimdall-mock/internal/lazyre"
 )
 
 // FormPaths are the control routes that take HTML form posts: the fake
@@ -42,7 +43,7 @@ func (p Pages) Routes(mux *http.ServeMux) {
 
 // callbackPath is the only place the sign-in page sends a browser back to:
 // a callback of this mock, so the page can never act as an open redirect.
-var callbackPath = regexp.MustCompile(`^/[A-Za-z0-9._~-]+/v1/auth/oauth/(apple|google|github)/callback$`)
+var callbackPath = lazyre.New(`^/[A-Za-z0-9._~-]+/v1/auth/oauth/(apple|google|github)/callback$`)
 
 // callbackTarget checks redirect_uri and returns its path, which the page
 // redirects to relative to the mock's own origin.
@@ -51,7 +52,7 @@ func callbackTarget(provider, redirectURI string) (string, bool) {
 	if err != nil || u.RawQuery != "" || u.Fragment != "" {
 		return "", false
 	}
-	m := callbackPath.FindStringSubmatch(u.Path)
+	m := callbackPath().FindStringSubmatch(u.Path)
 	if m == nil || m[1] != provider {
 		return "", false
 	}
@@ -60,7 +61,8 @@ func callbackTarget(provider, redirectURI string) (string, bool) {
 
 var providerTitles = map[string]string{idp.Apple: "Apple", idp.Google: "Google", idp.GitHub: "GitHub"}
 
-var signInPage = template.Must(template.New("signin").Parse(`<!doctype html>
+var signInTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("signin").Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -98,6 +100,7 @@ button[value=cancel]{background:#fff;color:#111}
 </body>
 </html>
 `))
+})
 
 func (p Pages) signInPage(w http.ResponseWriter, r *http.Request) {
 	provider := r.PathValue("provider")
@@ -115,7 +118,7 @@ func (p Pages) signInPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = signInPage.Execute(w, map[string]string{
+	_ = signInTemplate().Execute(w, map[string]string{
 		"Title": providerTitles[provider], "Provider": provider, "ClientID": q.Get("client_id"),
 		"RedirectURI": q.Get("redirect_uri"), "State": q.Get("state"), "Nonce": q.Get("nonce"),
 	})
