@@ -69,16 +69,6 @@ func DecodeUnresolved(data []byte) (*openapi3.T, error) {
 	return decodeSplit(root, paths)
 }
 
-// resolve resolves a freshly decoded document's local references.
-func resolve(doc *openapi3.T) (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = false // a spec from the network must not read local files
-	if err := loader.ResolveRefsIn(doc, nil); err != nil {
-		return nil, err
-	}
-	return doc, nil
-}
-
 // decodeSplit decodes the paths and the components, nearly all of a
 // document, on their own goroutines while the rest decodes: the typed
 // decode is what a start waits for, and it parallelises cleanly since the

@@ -1,0 +1,443 @@
+package specload
+
+import (
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// resolve resolves a freshly decoded document's references.
+func resolve(doc *openapi3.T) (*openapi3.T, error) {
+	if resolveLocal(doc) {
+		return doc, nil
+	}
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false // a spec from the network must not read local files
+	if err := loader.ResolveRefsIn(doc, nil); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// resolveLocal resolves doc's references as kin-openapi's loader does, for
+// the documents nearly every spec is: OpenAPI 3.0 whose references all name
+// a component of the document itself ("#/components/schemas/Pet"). The
+// loader's resolver is general (other files, JSON pointers into anything,
+// 3.1 siblings) and sorts every map it walks at every level, which made it
+// a tenth of a start; here each reference becomes the pointer the loader
+// would give it (the component's own value, shared) in one walk.
+//
+// It reports false, having changed nothing, for any document it does not
+// fully understand: a 3.1 document, a reference of another form, one that
+// names nothing, a reference cycle, an empty reference object, a path item
+// reference, a parameter with both schema and content. The loader then
+// resolves the document and words its errors. What it leaves unset is the
+// loader's private record of where each reference pointed, which only
+// InternalizeRefs reads.
+func resolveLocal(doc *openapi3.T) bool {
+	if doc.IsOpenAPI31OrLater() {
+		return false
+	}
+	r := localResolver{doc: doc, comps: doc.Components, schemas: map[*openapi3.Schema]bool{}}
+	if r.comps == nil {
+		r.comps = &openapi3.Components{}
+	}
+	if !r.document() {
+		return false
+	}
+	for _, set := range r.sets {
+		set()
+	}
+	return true
+}
+
+// localResolver walks a document once, recording each reference's value
+// in sets; nothing changes until the whole walk has succeeded.
+type localResolver struct {
+	doc     *openapi3.T
+	comps   *openapi3.Components
+	schemas map[*openapi3.Schema]bool // walked already: schemas are shared and recursive
+	sets    []func()
+}
+
+func (r *localResolver) document() bool {
+	c := r.comps
+	for _, v := range c.Headers {
+		if !r.header(v) {
+			return false
+		}
+	}
+	for _, v := range c.Parameters {
+		if !r.parameter(v) {
+			return false
+		}
+	}
+	for _, v := range c.RequestBodies {
+		if !r.requestBody(v) {
+			return false
+		}
+	}
+	for _, v := range c.Responses {
+		if !r.response(v) {
+			return false
+		}
+	}
+	for _, v := range c.Schemas {
+		if !r.schema(v) {
+			return false
+		}
+	}
+	for _, v := range c.SecuritySchemes {
+		if !r.securityScheme(v) {
+			return false
+		}
+	}
+	for _, v := range c.Examples {
+		if !r.example(v) {
+			return false
+		}
+	}
+	for _, v := range c.Links {
+		if !r.link(v) {
+			return false
+		}
+	}
+	for _, v := range c.Callbacks {
+		if !r.callback(v) {
+			return false
+		}
+	}
+	if r.doc.Paths != nil {
+		for _, item := range r.doc.Paths.Map() {
+			if item != nil && !r.pathItem(item) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// componentName returns the name in "#/components/<kind>/<name>", or false
+// for any other form (and for names the loader would unescape first).
+func componentName(ref, kind string) (string, bool) {
+	name, ok := strings.CutPrefix(ref, "#/components/"+kind+"/")
+	if !ok || name == "" || strings.ContainsAny(name, "/~%") {
+		return "", false
+	}
+	return name, true
+}
+
+// chase follows ref through the components of one kind, also through
+// components that are references themselves, to the value they end at.
+func chase[R any, V any](ref, kind string, table map[string]*R, parts func(*R) (string, *V)) (*V, bool) {
+	for hops := 0; hops <= len(table); hops++ {
+		name, ok := componentName(ref, kind)
+		if !ok {
+			return nil, false
+		}
+		next := table[name]
+		if next == nil {
+			return nil, false
+		}
+		nextRef, value := parts(next)
+		switch {
+		case nextRef == "" && value != nil:
+			return value, true
+		case nextRef == "" || value != nil:
+			return nil, false // an empty component, or one already resolved
+		}
+		ref = nextRef
+	}
+	return nil, false // a cycle of references
+}
+
+func (r *localResolver) schema(s *openapi3.SchemaRef) bool {
+	if s == nil {
+		return false
+	}
+	value := s.Value
+	if s.Ref != "" {
+		if s.Value != nil {
+			return false
+		}
+		v, ok := chase(s.Ref, "schemas", r.comps.Schemas, func(x *openapi3.SchemaRef) (string, *openapi3.Schema) { return x.Ref, x.Value })
+		if !ok {
+			return false
+		}
+		r.sets = append(r.sets, func() { s.Value = v })
+		value = v
+	}
+	if value == nil {
+		return false
+	}
+	if r.schemas[value] {
+		return true
+	}
+	r.schemas[value] = true
+	// The subschemas the loader resolves, 3.1 keywords included: a 3.0
+	// document can carry them as unknown keywords the decoder still reads.
+	for _, v := range []*openapi3.SchemaRef{value.Items, value.AdditionalProperties.Schema, value.Not,
+		value.Contains, value.PropertyNames, value.UnevaluatedItems.Schema, value.UnevaluatedProperties.Schema,
+		value.If, value.Then, value.Else, value.ContentSchema} {
+		if v != nil && !r.schema(v) {
+			return false
+		}
+	}
+	for _, list := range [][]*openapi3.SchemaRef{value.AllOf, value.AnyOf, value.OneOf, value.PrefixItems} {
+		for _, v := range list {
+			if !r.schema(v) {
+				return false
+			}
+		}
+	}
+	for _, m := range []openapi3.Schemas{value.Properties, value.PatternProperties, value.DependentSchemas, value.Defs} {
+		for _, v := range m {
+			if !r.schema(v) {
+				return false
+			}
+		}
+	}
+	// Discriminator mappings that point into this document stay strings,
+	// as the loader leaves them; one pointing elsewhere is its business.
+	if d := value.Discriminator; d != nil {
+		for _, v := range d.Mapping {
+			if strings.Contains(v.Ref, "/") && !strings.HasPrefix(v.Ref, "#") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (r *localResolver) parameter(p *openapi3.ParameterRef) bool {
+	if p == nil {
+		return false
+	}
+	value := p.Value
+	if p.Ref != "" {
+		if p.Value != nil {
+			return false
+		}
+		v, ok := chase(p.Ref, "parameters", r.comps.Parameters, func(x *openapi3.ParameterRef) (string, *openapi3.Parameter) { return x.Ref, x.Value })
+		if !ok {
+			return false
+		}
+		r.sets = append(r.sets, func() { p.Value = v })
+		value = v
+	}
+	if value == nil || value.Content != nil && value.Schema != nil {
+		return false
+	}
+	return r.content(value.Content) && (value.Schema == nil || r.schema(value.Schema)) && r.examples(value.Examples)
+}
+
+func (r *localResolver) header(h *openapi3.HeaderRef) bool {
+	if h == nil {
+		return false
+	}
+	value := h.Value
+	if h.Ref != "" {
+		if h.Value != nil {
+			return false
+		}
+		v, ok := chase(h.Ref, "headers", r.comps.Headers, func(x *openapi3.HeaderRef) (string, *openapi3.Header) { return x.Ref, x.Value })
+		if !ok {
+			return false
+		}
+		r.sets = append(r.sets, func() { h.Value = v })
+		value = v
+	}
+	if value == nil {
+		return false
+	}
+	return r.content(value.Content) && (value.Schema == nil || r.schema(value.Schema)) && r.examples(value.Examples)
+}
+
+func (r *localResolver) requestBody(b *openapi3.RequestBodyRef) bool {
+	if b == nil {
+		return false
+	}
+	value := b.Value
+	if b.Ref != "" {
+		if b.Value != nil {
+			return false
+		}
+		v, ok := chase(b.Ref, "requestBodies", r.comps.RequestBodies, func(x *openapi3.RequestBodyRef) (string, *openapi3.RequestBody) { return x.Ref, x.Value })
+		if !ok {
+			return false
+		}
+		r.sets = append(r.sets, func() { b.Value = v })
+		value = v
+	}
+	return value != nil && r.content(value.Content)
+}
+
+func (r *localResolver) response(resp *openapi3.ResponseRef) bool {
+	if resp == nil {
+		return false
+	}
+	value := resp.Value
+	if resp.Ref != "" {
+		if resp.Value != nil {
+			return false
+		}
+		v, ok := chase(resp.Ref, "responses", r.comps.Responses, func(x *openapi3.ResponseRef) (string, *openapi3.Response) { return x.Ref, x.Value })
+		if !ok {
+			return false
+		}
+		r.sets = append(r.sets, func() { resp.Value = v })
+		value = v
+	}
+	if value == nil {
+		return false
+	}
+	for _, h := range value.Headers {
+		if !r.header(h) {
+			return false
+		}
+	}
+	for _, l := range value.Links {
+		if !r.link(l) {
+			return false
+		}
+	}
+	return r.content(value.Content)
+}
+
+func (r *localResolver) content(c openapi3.Content) bool {
+	for _, mt := range c {
+		if mt == nil {
+			continue
+		}
+		for _, s := range []*openapi3.SchemaRef{mt.Schema, mt.ItemSchema} {
+			if s != nil && !r.schema(s) {
+				return false
+			}
+		}
+		if !r.examples(mt.Examples) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *localResolver) examples(m openapi3.Examples) bool {
+	for _, e := range m {
+		if !r.example(e) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *localResolver) example(e *openapi3.ExampleRef) bool {
+	if e == nil {
+		return false
+	}
+	if e.Ref == "" {
+		return e.Value != nil
+	}
+	if e.Value != nil {
+		return false
+	}
+	v, ok := chase(e.Ref, "examples", r.comps.Examples, func(x *openapi3.ExampleRef) (string, *openapi3.Example) { return x.Ref, x.Value })
+	if ok {
+		r.sets = append(r.sets, func() { e.Value = v })
+	}
+	return ok
+}
+
+func (r *localResolver) link(l *openapi3.LinkRef) bool {
+	if l == nil {
+		return false
+	}
+	if l.Ref == "" {
+		return l.Value != nil
+	}
+	if l.Value != nil {
+		return false
+	}
+	v, ok := chase(l.Ref, "links", r.comps.Links, func(x *openapi3.LinkRef) (string, *openapi3.Link) { return x.Ref, x.Value })
+	if ok {
+		r.sets = append(r.sets, func() { l.Value = v })
+	}
+	return ok
+}
+
+func (r *localResolver) securityScheme(s *openapi3.SecuritySchemeRef) bool {
+	if s == nil {
+		return false
+	}
+	if s.Ref == "" {
+		return s.Value != nil
+	}
+	if s.Value != nil {
+		return false
+	}
+	v, ok := chase(s.Ref, "securitySchemes", r.comps.SecuritySchemes, func(x *openapi3.SecuritySchemeRef) (string, *openapi3.SecurityScheme) { return x.Ref, x.Value })
+	if ok {
+		r.sets = append(r.sets, func() { s.Value = v })
+	}
+	return ok
+}
+
+func (r *localResolver) callback(c *openapi3.CallbackRef) bool {
+	if c == nil {
+		return false
+	}
+	value := c.Value
+	if c.Ref != "" {
+		if c.Value != nil {
+			return false
+		}
+		v, ok := chase(c.Ref, "callbacks", r.comps.Callbacks, func(x *openapi3.CallbackRef) (string, *openapi3.Callback) { return x.Ref, x.Value })
+		if !ok {
+			return false
+		}
+		r.sets = append(r.sets, func() { c.Value = v })
+		value = v
+	}
+	if value == nil {
+		return false
+	}
+	for _, item := range value.Map() {
+		if item == nil || !r.pathItem(item) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *localResolver) pathItem(item *openapi3.PathItem) bool {
+	if item.Ref != "" {
+		return false
+	}
+	for _, p := range item.Parameters {
+		if !r.parameter(p) {
+			return false
+		}
+	}
+	for _, op := range item.Operations() {
+		for _, p := range op.Parameters {
+			if !r.parameter(p) {
+				return false
+			}
+		}
+		if op.RequestBody != nil && !r.requestBody(op.RequestBody) {
+			return false
+		}
+		if op.Responses != nil {
+			for _, resp := range op.Responses.Map() {
+				if !r.response(resp) {
+					return false
+				}
+			}
+		}
+		for _, cb := range op.Callbacks {
+			if !r.callback(cb) {
+				return false
+			}
+		}
+	}
+	return true
+}
