@@ -117,12 +117,18 @@ func New(opts Options) *Domain {
 		d.pool = keys.SharedPool()
 	}
 	d.st = d.bootstrapState()
-	snap, err := encodeState(d.st)
-	if err != nil {
-		// Only our own plain types are encoded; failing here is a bug.
-		panic(fmt.Sprintf("heimdall: encoding the bootstrap state: %v", err))
-	}
-	d.baseline = snap
+	// The baseline is encoded beside the rest of a start (the router
+	// compiling, the listener opening) rather than before it: it was half
+	// of building the domain, which a start waits for. Nothing reads or
+	// changes the state before its baseline exists.
+	updateAside(d, func() {
+		snap, err := encodeState(d.st)
+		if err != nil {
+			// Only our own plain types are encoded; failing here is a bug.
+			panic(fmt.Sprintf("heimdall: encoding the bootstrap state: %v", err))
+		}
+		d.baseline = snap
+	})
 	return d
 }
 

@@ -1,9 +1,10 @@
 package heimdall
 
-// read and update are the only code that takes the state lock. A caller
-// states which kind of access it needs and cannot return with the lock
-// held, however many early refusals it has; slow work (RSA, password
-// hashing) stays outside them, between two calls. fn's result is theirs:
+// read and update (and updateAside, below) are the only code that takes
+// the state lock. A caller states which kind of access it needs and
+// cannot return with the lock held, however many early refusals it has;
+// slow work (RSA, password hashing) stays outside them, between two
+// calls. fn's result is theirs:
 // an error (a refusal is an *Error, which refusal() turns into the wire
 // answer) or, for a handler whose whole body runs locked, its response.
 //
@@ -24,4 +25,15 @@ func update[T any](d *Domain, fn func() T) T {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return fn()
+}
+
+// updateAside takes the state lock now and runs fn with it on a goroutine
+// of its own, releasing it after: for work the caller need not wait for
+// that must still come before anyone else's access.
+func updateAside(d *Domain, fn func()) {
+	d.mu.Lock()
+	go func() {
+		defer d.mu.Unlock()
+		fn()
+	}()
 }
