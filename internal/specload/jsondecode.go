@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -129,6 +130,8 @@ type decoder struct {
 	// one fallback to the next.
 	nodes jsonParser
 	res   directResult
+	// err is how a part decoded on a goroutine of its own ended.
+	err error
 }
 
 func newDecoder(data []byte) *decoder {
@@ -159,6 +162,49 @@ func (d *decoder) peek() byte {
 		return d.data[d.pos]
 	}
 	return 0
+}
+
+// parts decodes the paths and the components, nearly all of a document,
+// on goroutines of their own while the rest decodes: the decode is much
+// of what a start waits for, and the parts share nothing until
+// references are resolved.
+type parts struct {
+	wg   sync.WaitGroup
+	subs []*decoder
+}
+
+// decode skips the object at pos and has f decode it on a goroutine,
+// with a decoder of its own starting there.
+func (ps *parts) decode(d *decoder, f func(*decoder) error) error {
+	p := jsonParser{data: d.data, pos: d.pos}
+	if err := p.skipObject(); err != nil {
+		return err
+	}
+	sub := d.at(d.pos, d.depth)
+	end := p.pos
+	d.pos = end
+	ps.subs = append(ps.subs, sub)
+	ps.wg.Go(func() {
+		sub.err = f(sub)
+		if sub.err == nil && sub.pos != end {
+			sub.err = errNotPlainJSON // the skip and the decode disagree on where it ends
+		}
+	})
+	return nil
+}
+
+// wait waits for the parts, always (they write into the document), and
+// returns the first error.
+func (ps *parts) wait(d *decoder) error {
+	ps.wg.Wait()
+	var err error
+	for _, sub := range ps.subs {
+		d.res.fallbacks += sub.res.fallbacks
+		if err == nil {
+			err = sub.err
+		}
+	}
+	return err
 }
 
 // fromNodes decodes the value at start the way decodeViaNodes decodes

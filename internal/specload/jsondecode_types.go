@@ -14,16 +14,23 @@ import (
 
 func decodeT(d *decoder) (*openapi3.T, error) {
 	doc := &openapi3.T{}
+	var parts parts
 	err := d.members(func(k string) error {
 		switch k {
 		case "openapi":
 			d.res.openapiString = d.peek() == '"'
 			return d.strField(&doc.OpenAPI)
 		case "components":
+			if d.peek() == '{' {
+				return parts.decode(d, func(d *decoder) error { return object(d, &doc.Components, decodeComponents) })
+			}
 			return object(d, &doc.Components, decodeComponents)
 		case "info":
 			return object(d, &doc.Info, decodeInfo)
 		case "paths":
+			if d.peek() == '{' {
+				return parts.decode(d, func(d *decoder) error { return object(d, &doc.Paths, decodePathsObject) })
+			}
 			return object(d, &doc.Paths, decodePathsObject)
 		case "security":
 			return d.securityRequirements(&doc.Security)
@@ -42,6 +49,9 @@ func decodeT(d *decoder) (*openapi3.T, error) {
 		}
 		return d.ext(&doc.Extensions, k)
 	})
+	if perr := parts.wait(d); err == nil {
+		err = perr
+	}
 	return doc, err
 }
 
