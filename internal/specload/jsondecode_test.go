@@ -374,7 +374,9 @@ func TestDirectDecodeMatchesNodeDecodeOnMutatedSpecs(t *testing.T) {
 	}
 	sources["heimdall.gen.json"] = data
 	if _, ok := testspecs.Lookup(); ok {
-		for _, f := range testspecs.All(t) {
+		// The auth versions differ little from one another: the newest
+		// stands for them all.
+		for _, f := range append([]string{testspecs.Newest(t)}, testspecs.Surfaces(t)...) {
 			if sources[filepath.Base(f)], err = os.ReadFile(f); err != nil {
 				t.Fatal(err)
 			}
@@ -385,7 +387,7 @@ func TestDirectDecodeMatchesNodeDecodeOnMutatedSpecs(t *testing.T) {
 			sources[filepath.Base(f)] = data
 		}
 	}
-	perSpec := 12
+	perSpec := 16
 	if testing.Short() {
 		perSpec = 3
 	}
