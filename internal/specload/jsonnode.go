@@ -13,39 +13,26 @@ import (
 )
 
 // loadPlainJSON is LoadData's fast path for JSON, without a YAML parser:
-// one pass turns the text into the node tree kin-openapi's decoder reads
-// and gives the version too (Probe would read the whole text again, a
-// tenth of a multi-MB spec's load); kin-openapi's typed decode and
-// reference resolution then run as for any document. Reading JSON through
-// the YAML scanner took most of a start-up, and kin-openapi's own JSON
-// path decodes every level twice (once for the fields, once for the
-// extensions). The nodes carry no positions: any error sends the caller
-// down the general path, which words it with line numbers.
+// the direct decoder (decodeDirect) reads the text straight into
+// kin-openapi's types and gives the version too (Probe would read the
+// whole text again, a tenth of a multi-MB spec's load); reference
+// resolution then runs as for any document. Reading JSON through the
+// YAML scanner took most of a start-up, and kin-openapi's own JSON path
+// decodes every level twice (once for the fields, once for the
+// extensions). Nothing here carries positions: any error sends the
+// caller down the general path, which words it with line numbers.
 func loadPlainJSON(data []byte) (*openapi3.T, string, error) {
 	if !isJSON(data) {
 		return nil, "", errNotPlainJSON
 	}
-	root, paths, err := jsonDocNodes(data)
+	doc, res, err := decodeDirect(data)
 	if err != nil {
 		return nil, "", err
 	}
-	var openapi *yaml.Node
-	for i := 0; root.Kind == yaml.MappingNode && i+1 < len(root.Content); i += 2 {
-		switch root.Content[i].Value {
-		case "swagger":
-			return nil, "", errNotPlainJSON // Probe words the refusal
-		case "openapi":
-			openapi = root.Content[i+1]
-		}
+	if res.swagger || !res.openapiString {
+		return nil, "", errNotPlainJSON // Probe words the refusal
 	}
-	if openapi == nil || openapi.Kind != yaml.ScalarNode || openapi.Tag != "!!str" {
-		return nil, "", errNotPlainJSON
-	}
-	version, err := checkVersion(versionProbe{OpenAPI: openapi.Value})
-	if err != nil {
-		return nil, "", err
-	}
-	doc, err := decodeSplit(root, paths)
+	version, err := checkVersion(versionProbe{OpenAPI: doc.OpenAPI})
 	if err != nil {
 		return nil, "", err
 	}
@@ -62,6 +49,15 @@ func DecodeUnresolved(data []byte) (*openapi3.T, error) {
 	if !isJSON(data) {
 		return nil, errNotPlainJSON
 	}
+	doc, _, err := decodeDirect(data)
+	return doc, err
+}
+
+// decodeViaNodes is how the direct path decoded before decodeDirect: a
+// node tree handed to kin-openapi's UnmarshalYAML methods. It is the
+// reference the direct decoder is tested against, and what decodes a
+// document whose top-level object the direct decoder leaves.
+func decodeViaNodes(data []byte) (*openapi3.T, error) {
 	root, paths, err := jsonDocNodes(data)
 	if err != nil {
 		return nil, err

@@ -100,15 +100,29 @@ func BenchmarkDirectJSONDecodeNewest(b *testing.B) {
 
 // decodeJSON is the direct path's document decode on its own.
 func decodeJSON(data []byte) (*openapi3.T, error) {
-	root, paths, err := jsonDocNodes(data)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := decodeSplit(root, paths)
+	doc, _, err := decodeDirect(data)
 	if err != nil {
 		return nil, err
 	}
 	return resolve(doc)
+}
+
+// BenchmarkNodeDecodeNewest is the decode the direct one replaced.
+func BenchmarkNodeDecodeNewest(b *testing.B) {
+	data, err := os.ReadFile(testspecs.Newest(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		doc, err := decodeViaNodes(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := resolve(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // Decoding the paths and the component schemas item by item, from the
