@@ -281,6 +281,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	addr := ln.Addr().String()
+	// Serving starts before the banner is written: the banner counts the
+	// routes and reads the bootstrap values (which wait for the domain's
+	// reset baseline), and a client that connected meanwhile should not
+	// wait for that.
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
 	printBanner(stdout, srv, spec, addr, o, stateNote)
 	if o.Watch {
 		go watch(ctx, o.Spec, srv, logger)
@@ -292,8 +298,6 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	// made the first request wait for it on a two-core machine. So does
 	// the usual collector setting: restored earlier, it started a cycle
 	// over the start-up's garbage while the first request was served.
-	served := make(chan error, 1)
-	go func() { served <- httpSrv.Serve(ln) }()
 	checked := make(chan struct{})
 	go func() {
 		defer close(checked)
@@ -340,18 +344,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 
 // build loads the spec and assembles the server.
 func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec, *server.Server, error) {
-	spec, err := specload.Load(ctx, o.Spec, specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName, Decoded: specs.DefaultDoc})
-	if err != nil {
-		return nil, nil, err
-	}
 	var fixtureData []byte
 	if o.Fixtures != "" {
+		var err error
 		if fixtureData, err = os.ReadFile(o.Fixtures); err != nil {
 			return nil, nil, fmt.Errorf("--fixtures: %w", err)
 		}
 	}
 	cfg := server.Config{
-		Spec:             spec,
+		LoadSpec: func() (*specload.Spec, error) {
+			return specload.Load(ctx, o.Spec, specload.Options{Embedded: specs.DefaultJSON, EmbeddedName: specs.DefaultName, Decoded: specs.DefaultDoc})
+		},
 		Domain:           !o.NoDomain,
 		Seed:             o.Seed,
 		Strict:           o.Strict,
@@ -378,7 +381,10 @@ func build(ctx context.Context, o *Options, logger *slog.Logger) (*specload.Spec
 		cfg.KeyPool = keys.NewOwnPool(4)
 	}
 	srv, err := server.New(cfg)
-	return spec, srv, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return srv.Spec(), srv, nil
 }
 
 // checkDelay is how long the spec check waits for a first request before

@@ -39,6 +39,11 @@ import (
 // Config says what to serve and how.
 type Config struct {
 	Spec *specload.Spec
+	// LoadSpec, when Spec is nil, loads the spec while New builds the
+	// domain, which depends on nothing the spec says: the two are the
+	// longest steps of a start, and a command that would load the spec
+	// just before calling New gets them side by side this way.
+	LoadSpec func() (*specload.Spec, error)
 	// Domain switches the stateful Heimdall domain on. Off, the mock is a
 	// plain spec mock (what the sibling APIs get).
 	Domain           bool
@@ -90,7 +95,7 @@ type Server struct {
 // New builds the server. It fails on a spec the router cannot mount or on
 // fixtures that do not parse.
 func New(cfg Config) (*Server, error) {
-	if cfg.Spec == nil {
+	if cfg.Spec == nil && cfg.LoadSpec == nil {
 		return nil, fmt.Errorf("server: no spec")
 	}
 	if cfg.Clock == nil {
@@ -115,8 +120,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("fixtures: they need the Heimdall domain, which is off")
 	}
 	// The domain does not depend on the spec: it is built while the spec
-	// compiles, two of the larger steps a start waits for. Its errors
-	// still come first.
+	// loads and compiles, the larger steps a start waits for. A spec that
+	// does not load is the first error, then the domain's.
 	built := make(chan error, 1)
 	go func() {
 		if !cfg.Domain {
@@ -139,6 +144,14 @@ func New(cfg Config) (*Server, error) {
 		dom = httpapi.ControlModule(s.Domain)
 		built <- nil
 	}()
+	if cfg.Spec == nil {
+		spec, err := cfg.LoadSpec()
+		if err != nil {
+			<-built
+			return nil, err
+		}
+		cfg.Spec, s.cfg.Spec = spec, spec
+	}
 	compiled, compileErr := compile(cfg.Spec)
 	if err := <-built; err != nil {
 		return nil, err
