@@ -151,23 +151,27 @@ func chase[R any, V any](ref, kind string, table map[string]*R, parts func(*R) (
 	return nil, false // a cycle of references
 }
 
+// follow gives the value a reference wrapper stands for: its own, or the
+// one its $ref leads to, which set records for when the walk succeeds.
+// A wrapper with both or neither is declined.
+func follow[R any, V any](r *localResolver, ref string, value *V, set func(*V), kind string, table map[string]*R, parts func(*R) (string, *V)) (*V, bool) {
+	if ref == "" || value != nil {
+		return value, ref == "" && value != nil
+	}
+	v, ok := chase(ref, kind, table, parts)
+	if ok {
+		r.sets = append(r.sets, func() { set(v) })
+	}
+	return v, ok
+}
+
 func (r *localResolver) schema(s *openapi3.SchemaRef) bool {
 	if s == nil {
 		return false
 	}
-	value := s.Value
-	if s.Ref != "" {
-		if s.Value != nil {
-			return false
-		}
-		v, ok := chase(s.Ref, "schemas", r.comps.Schemas, func(x *openapi3.SchemaRef) (string, *openapi3.Schema) { return x.Ref, x.Value })
-		if !ok {
-			return false
-		}
-		r.sets = append(r.sets, func() { s.Value = v })
-		value = v
-	}
-	if value == nil {
+	value, ok := follow(r, s.Ref, s.Value, func(v *openapi3.Schema) { s.Value = v }, "schemas", r.comps.Schemas,
+		func(x *openapi3.SchemaRef) (string, *openapi3.Schema) { return x.Ref, x.Value })
+	if !ok {
 		return false
 	}
 	if r.schemas[value] {
@@ -213,19 +217,12 @@ func (r *localResolver) parameter(p *openapi3.ParameterRef) bool {
 	if p == nil {
 		return false
 	}
-	value := p.Value
-	if p.Ref != "" {
-		if p.Value != nil {
-			return false
-		}
-		v, ok := chase(p.Ref, "parameters", r.comps.Parameters, func(x *openapi3.ParameterRef) (string, *openapi3.Parameter) { return x.Ref, x.Value })
-		if !ok {
-			return false
-		}
-		r.sets = append(r.sets, func() { p.Value = v })
-		value = v
+	value, ok := follow(r, p.Ref, p.Value, func(v *openapi3.Parameter) { p.Value = v }, "parameters", r.comps.Parameters,
+		func(x *openapi3.ParameterRef) (string, *openapi3.Parameter) { return x.Ref, x.Value })
+	if !ok {
+		return false
 	}
-	if value == nil || value.Content != nil && value.Schema != nil {
+	if value.Content != nil && value.Schema != nil {
 		return false
 	}
 	return r.content(value.Content) && (value.Schema == nil || r.schema(value.Schema)) && r.examples(value.Examples)
@@ -235,19 +232,9 @@ func (r *localResolver) header(h *openapi3.HeaderRef) bool {
 	if h == nil {
 		return false
 	}
-	value := h.Value
-	if h.Ref != "" {
-		if h.Value != nil {
-			return false
-		}
-		v, ok := chase(h.Ref, "headers", r.comps.Headers, func(x *openapi3.HeaderRef) (string, *openapi3.Header) { return x.Ref, x.Value })
-		if !ok {
-			return false
-		}
-		r.sets = append(r.sets, func() { h.Value = v })
-		value = v
-	}
-	if value == nil {
+	value, ok := follow(r, h.Ref, h.Value, func(v *openapi3.Header) { h.Value = v }, "headers", r.comps.Headers,
+		func(x *openapi3.HeaderRef) (string, *openapi3.Header) { return x.Ref, x.Value })
+	if !ok {
 		return false
 	}
 	return r.content(value.Content) && (value.Schema == nil || r.schema(value.Schema)) && r.examples(value.Examples)
@@ -257,38 +244,21 @@ func (r *localResolver) requestBody(b *openapi3.RequestBodyRef) bool {
 	if b == nil {
 		return false
 	}
-	value := b.Value
-	if b.Ref != "" {
-		if b.Value != nil {
-			return false
-		}
-		v, ok := chase(b.Ref, "requestBodies", r.comps.RequestBodies, func(x *openapi3.RequestBodyRef) (string, *openapi3.RequestBody) { return x.Ref, x.Value })
-		if !ok {
-			return false
-		}
-		r.sets = append(r.sets, func() { b.Value = v })
-		value = v
+	value, ok := follow(r, b.Ref, b.Value, func(v *openapi3.RequestBody) { b.Value = v }, "requestBodies", r.comps.RequestBodies,
+		func(x *openapi3.RequestBodyRef) (string, *openapi3.RequestBody) { return x.Ref, x.Value })
+	if !ok {
+		return false
 	}
-	return value != nil && r.content(value.Content)
+	return r.content(value.Content)
 }
 
 func (r *localResolver) response(resp *openapi3.ResponseRef) bool {
 	if resp == nil {
 		return false
 	}
-	value := resp.Value
-	if resp.Ref != "" {
-		if resp.Value != nil {
-			return false
-		}
-		v, ok := chase(resp.Ref, "responses", r.comps.Responses, func(x *openapi3.ResponseRef) (string, *openapi3.Response) { return x.Ref, x.Value })
-		if !ok {
-			return false
-		}
-		r.sets = append(r.sets, func() { resp.Value = v })
-		value = v
-	}
-	if value == nil {
+	value, ok := follow(r, resp.Ref, resp.Value, func(v *openapi3.Response) { resp.Value = v }, "responses", r.comps.Responses,
+		func(x *openapi3.ResponseRef) (string, *openapi3.Response) { return x.Ref, x.Value })
+	if !ok {
 		return false
 	}
 	for _, h := range value.Headers {
@@ -334,16 +304,8 @@ func (r *localResolver) example(e *openapi3.ExampleRef) bool {
 	if e == nil {
 		return false
 	}
-	if e.Ref == "" {
-		return e.Value != nil
-	}
-	if e.Value != nil {
-		return false
-	}
-	v, ok := chase(e.Ref, "examples", r.comps.Examples, func(x *openapi3.ExampleRef) (string, *openapi3.Example) { return x.Ref, x.Value })
-	if ok {
-		r.sets = append(r.sets, func() { e.Value = v })
-	}
+	_, ok := follow(r, e.Ref, e.Value, func(v *openapi3.Example) { e.Value = v }, "examples", r.comps.Examples,
+		func(x *openapi3.ExampleRef) (string, *openapi3.Example) { return x.Ref, x.Value })
 	return ok
 }
 
@@ -351,16 +313,8 @@ func (r *localResolver) link(l *openapi3.LinkRef) bool {
 	if l == nil {
 		return false
 	}
-	if l.Ref == "" {
-		return l.Value != nil
-	}
-	if l.Value != nil {
-		return false
-	}
-	v, ok := chase(l.Ref, "links", r.comps.Links, func(x *openapi3.LinkRef) (string, *openapi3.Link) { return x.Ref, x.Value })
-	if ok {
-		r.sets = append(r.sets, func() { l.Value = v })
-	}
+	_, ok := follow(r, l.Ref, l.Value, func(v *openapi3.Link) { l.Value = v }, "links", r.comps.Links,
+		func(x *openapi3.LinkRef) (string, *openapi3.Link) { return x.Ref, x.Value })
 	return ok
 }
 
@@ -368,16 +322,8 @@ func (r *localResolver) securityScheme(s *openapi3.SecuritySchemeRef) bool {
 	if s == nil {
 		return false
 	}
-	if s.Ref == "" {
-		return s.Value != nil
-	}
-	if s.Value != nil {
-		return false
-	}
-	v, ok := chase(s.Ref, "securitySchemes", r.comps.SecuritySchemes, func(x *openapi3.SecuritySchemeRef) (string, *openapi3.SecurityScheme) { return x.Ref, x.Value })
-	if ok {
-		r.sets = append(r.sets, func() { s.Value = v })
-	}
+	_, ok := follow(r, s.Ref, s.Value, func(v *openapi3.SecurityScheme) { s.Value = v }, "securitySchemes", r.comps.SecuritySchemes,
+		func(x *openapi3.SecuritySchemeRef) (string, *openapi3.SecurityScheme) { return x.Ref, x.Value })
 	return ok
 }
 
@@ -385,19 +331,9 @@ func (r *localResolver) callback(c *openapi3.CallbackRef) bool {
 	if c == nil {
 		return false
 	}
-	value := c.Value
-	if c.Ref != "" {
-		if c.Value != nil {
-			return false
-		}
-		v, ok := chase(c.Ref, "callbacks", r.comps.Callbacks, func(x *openapi3.CallbackRef) (string, *openapi3.Callback) { return x.Ref, x.Value })
-		if !ok {
-			return false
-		}
-		r.sets = append(r.sets, func() { c.Value = v })
-		value = v
-	}
-	if value == nil {
+	value, ok := follow(r, c.Ref, c.Value, func(v *openapi3.Callback) { c.Value = v }, "callbacks", r.comps.Callbacks,
+		func(x *openapi3.CallbackRef) (string, *openapi3.Callback) { return x.Ref, x.Value })
+	if !ok {
 		return false
 	}
 	for _, item := range value.Map() {
