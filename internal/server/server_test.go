@@ -137,3 +137,26 @@ func TestHealthListsWarningsWithoutEmptyPointers(t *testing.T) {
 		t.Errorf("warnings = %q, want %q", health.Spec.Warnings, want)
 	}
 }
+
+// A server given LoadSpec serves what it loads; a spec that does not load
+// is the error New returns, ahead of the domain's (bad fixtures here).
+func TestLoadSpecRunsBesideTheDomain(t *testing.T) {
+	s, err := New(Config{Domain: true, LoadSpec: func() (*specload.Spec, error) {
+		return specload.LoadData(specs.Default, specs.DefaultName)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Spec() == nil || s.Spec().Source != specs.DefaultName {
+		t.Fatalf("served spec %v, want the one loaded", s.Spec())
+	}
+	if rec := serve(s, "GET", "/demo/v1/.well-known/jwks.json", "", nil); rec.Code != 200 {
+		t.Fatalf("jwks: %d %s", rec.Code, rec.Body)
+	}
+	_, err = New(Config{Domain: true, Fixtures: []byte("{not yaml: ["), LoadSpec: func() (*specload.Spec, error) {
+		return specload.LoadData([]byte("{}"), "empty.json")
+	}})
+	if err == nil || !strings.Contains(err.Error(), "empty.json") {
+		t.Fatalf("err = %v, want the spec's", err)
+	}
+}
