@@ -4,8 +4,9 @@ package heimdall
 // the state lock. A caller states which kind of access it needs and
 // cannot return with the lock held, however many early refusals it has;
 // slow work (RSA, password hashing) stays outside them, between two
-// calls. fn's result is read's and update's: an error (a refusal is an *Error, which refusal() turns into the wire
-// answer) or, for a handler whose whole body runs locked, its response.
+// calls. fn's result is read's and update's: an error (a refusal is an
+// *Error, which refusal() turns into the wire answer) or, for a handler
+// whose whole body runs locked, its response.
 //
 // Both take the same exclusive lock today: many reads refresh derived
 // state on the way (expired sessions, last-seen times, audit rows), so a
