@@ -7,11 +7,12 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	yaml "go.yaml.in/yaml/v4"
 )
 
 // The direct decoder reads a JSON document straight into kin-openapi's
 // types. Building a yaml node tree and handing it to kin-openapi's
-// UnmarshalYAML methods (decodeViaNodes, which this replaces) spent a
+// UnmarshalYAML methods (decodeViaNodes in the tests, which this replaces) spent a
 // third of a start in reflection: every object is decoded field by field
 // through reflect, its keys walked again for the extensions and again for
 // the checks on declared fields, its any-typed fields walked again to
@@ -76,14 +77,24 @@ func decodeDirect(data []byte) (*openapi3.T, directResult, error) {
 	}
 	doc, err := decodeT(d)
 	if errors.Is(err, errFallback) {
-		// The document object itself is odd: all of it the old way.
+		// The document object itself is odd: all of it the old way, its
+		// top-level fields read from the same parse.
 		res := directResult{fallbacks: 1}
-		doc, err = decodeViaNodes(data)
+		root, lazy, err := jsonDocNodes(data)
 		if err != nil {
 			return nil, res, err
 		}
-		_, res.swagger = doc.Extensions["swagger"]
-		res.openapiString = openapiIsString(data)
+		for i := 0; root.Kind == yaml.MappingNode && i+1 < len(root.Content); i += 2 {
+			switch root.Content[i].Value {
+			case "swagger":
+				res.swagger = true
+			case "openapi":
+				res.openapiString = root.Content[i+1].Tag == "!!str"
+			}
+		}
+		if doc, err = decodeSplit(root, lazy); err != nil {
+			return nil, res, err
+		}
 		return doc, res, nil
 	}
 	if err != nil {
@@ -94,21 +105,6 @@ func decodeDirect(data []byte) (*openapi3.T, directResult, error) {
 		return nil, d.res, errNotPlainJSON
 	}
 	return doc, d.res, nil
-}
-
-// openapiIsString reports whether the document's openapi field is a JSON
-// string, for the rare document decoded from nodes as a whole.
-func openapiIsString(data []byte) bool {
-	root, err := jsonNodes(data)
-	if err != nil {
-		return false
-	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "openapi" {
-			return root.Content[i+1].Tag == "!!str"
-		}
-	}
-	return false
 }
 
 // decoder reads JSON tokens from data.

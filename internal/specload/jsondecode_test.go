@@ -69,6 +69,18 @@ func sameLoad(t testing.TB, name string, data []byte) {
 	}
 }
 
+// decodeViaNodes is how the direct path decoded before decodeDirect: a
+// node tree handed to kin-openapi's UnmarshalYAML methods, the reference
+// the direct decoder is tested against (and what decodeDirect still does
+// with a document whose top-level object it leaves).
+func decodeViaNodes(data []byte) (*openapi3.T, error) {
+	root, paths, err := jsonDocNodes(data)
+	if err != nil {
+		return nil, err
+	}
+	return decodeSplit(root, paths)
+}
+
 // loadViaNodes is loadPlainJSON as it was before the direct decoder.
 func loadViaNodes(data []byte) (*openapi3.T, string, error) {
 	if !isJSON(data) {

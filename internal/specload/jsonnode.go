@@ -53,18 +53,6 @@ func DecodeUnresolved(data []byte) (*openapi3.T, error) {
 	return doc, err
 }
 
-// decodeViaNodes is how the direct path decoded before decodeDirect: a
-// node tree handed to kin-openapi's UnmarshalYAML methods. It is the
-// reference the direct decoder is tested against, and what decodes a
-// document whose top-level object the direct decoder leaves.
-func decodeViaNodes(data []byte) (*openapi3.T, error) {
-	root, paths, err := jsonDocNodes(data)
-	if err != nil {
-		return nil, err
-	}
-	return decodeSplit(root, paths)
-}
-
 // decodeSplit decodes the paths and the components, nearly all of a
 // document, on their own goroutines while the rest decodes: the typed
 // decode is what a start waits for, and it parallelises cleanly since the
