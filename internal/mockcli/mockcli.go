@@ -226,6 +226,18 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	// takes about half as long.
 	defer startgc.Done()
 	logger := newLogger(o.LogFormat, stderr)
+	// The port is taken before the spec loads: a client polling for the
+	// mock connects at once and its request waits in the backlog until
+	// the mock serves, instead of being refused and retrying later; and a
+	// port already in use is reported before any work is done.
+	var ln net.Listener
+	if !o.Coverage {
+		if ln, err = net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(o.Port))); err != nil {
+			fmt.Fprintln(stderr, "mock:", err)
+			return 1
+		}
+		defer ln.Close() // a no-op once served: Shutdown closes it
+	}
 	spec, srv, err := build(ctx, o, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "mock:", err)
@@ -248,11 +260,6 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 			fmt.Fprintln(stderr, "mock: --state-file:", err)
 			return 2
 		}
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)))
-	if err != nil {
-		fmt.Fprintln(stderr, "mock:", err)
-		return 1
 	}
 	if !guard.Loopback(o.Host) {
 		printExposed(stderr, o)
