@@ -173,7 +173,8 @@ func loadSpec(data []byte, name string) (*specload.Spec, error) {
 	}
 	v, _ := loadedSpecs.LoadOrStore(specKey{sha256.Sum256(data), name}, &loadedSpec{})
 	l := v.(*loadedSpec)
-	l.once.Do(func() { l.spec, l.err = specload.LoadData(data, name) })
+	// The spec outlives the test that gave data, and keeps it.
+	l.once.Do(func() { l.spec, l.err = specload.LoadData(bytes.Clone(data), name) })
 	return l.spec, l.err
 }
 

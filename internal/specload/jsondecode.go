@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	yaml "go.yaml.in/yaml/v4"
@@ -131,7 +132,11 @@ type decoder struct {
 }
 
 func newDecoder(data []byte) *decoder {
-	src := string(data)
+	// src shares data's memory instead of copying it: a copy was a spec's
+	// size in fresh pages at every start. The loaders own data (read from
+	// a file or the network) and never change it; LoadData's callers are
+	// told not to.
+	src := unsafe.String(unsafe.SliceData(data), len(data))
 	return &decoder{data: data, src: src, keys: make([]string, 0, 64), nodes: jsonParser{data: data}}
 }
 

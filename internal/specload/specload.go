@@ -327,7 +327,9 @@ type versionProbe struct {
 }
 
 // LoadData parses data (JSON or YAML, told apart by content) named name in
-// messages, resolves its local references and collects its defects.
+// messages, resolves its local references and collects its defects. The
+// Spec keeps data (its Raw, and the document's strings, are parts of it):
+// data must not change afterwards.
 func LoadData(data []byte, name string) (*Spec, error) {
 	doc, version, err := loadPlainJSON(data)
 	if err != nil {
