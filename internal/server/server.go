@@ -115,35 +115,21 @@ func New(cfg Config) (*Server, error) {
 		registry: router.NewRegistry(),
 		answered: make(chan struct{}),
 	}
-	var dom control.Domain
 	if !cfg.Domain && len(cfg.Fixtures) > 0 {
 		return nil, fmt.Errorf("fixtures: they need the Heimdall domain, which is off")
 	}
-	// The domain does not depend on the spec: it is built while the spec
-	// loads and compiles, the larger steps a start waits for. A spec that
-	// does not load is the first error, then the domain's.
+	// The domain and the control API do not depend on the spec: they are
+	// built while the spec loads and compiles, the larger steps a start
+	// waits for. A spec that does not load is the first error, then the
+	// domain's.
 	built := make(chan error, 1)
-	go func() {
-		if !cfg.Domain {
-			built <- nil
-			return
+	go func(cfg Config) { // a copy: the spec is set below meanwhile
+		dom, err := s.buildDomain(cfg)
+		if err == nil {
+			s.control = s.buildControl(cfg, dom)
 		}
-		s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL, Names: cfg.Control.AllowHosts, Limits: cfg.Limits, Webhooks: httpapi.NewPoster()})
-		if len(cfg.Fixtures) > 0 {
-			doc, err := fixtures.Parse(cfg.Fixtures)
-			if err != nil {
-				built <- err // already says "fixtures: ..."
-				return
-			}
-			if err := s.Domain.SetBaseline(doc); err != nil {
-				built <- fmt.Errorf("fixtures: %w", err)
-				return
-			}
-		}
-		httpapi.Bind(s.registry, s.Domain.Routes(), s.Domain.Guard)
-		dom = httpapi.ControlModule(s.Domain)
-		built <- nil
-	}()
+		built <- err
+	}(cfg)
 	if cfg.Spec == nil {
 		spec, err := cfg.LoadSpec()
 		if err != nil {
@@ -167,9 +153,36 @@ func New(cfg Config) (*Server, error) {
 		api = cfg.CORS.Wrap(api)
 	}
 	s.api = api
+	return s, nil
+}
+
+// buildDomain builds the Heimdall domain when the config asks for it, with
+// its fixtures, and binds its routes; dom is its part of the control API.
+func (s *Server) buildDomain(cfg Config) (dom control.Domain, err error) {
+	if !cfg.Domain {
+		return nil, nil
+	}
+	s.Domain = heimdall.New(heimdall.Options{Clock: cfg.Clock, Pool: cfg.KeyPool, PublicURL: cfg.PublicURL, Names: cfg.Control.AllowHosts, Limits: cfg.Limits, Webhooks: httpapi.NewPoster()})
+	if len(cfg.Fixtures) > 0 {
+		doc, err := fixtures.Parse(cfg.Fixtures)
+		if err != nil {
+			return nil, err // already says "fixtures: ..."
+		}
+		if err := s.Domain.SetBaseline(doc); err != nil {
+			return nil, fmt.Errorf("fixtures: %w", err)
+		}
+	}
+	httpapi.Bind(s.registry, s.Domain.Routes(), s.Domain.Guard)
+	return httpapi.ControlModule(s.Domain), nil
+}
+
+// buildControl is the /__mock API behind its gate. What it shows of the
+// spec and the router it reads when asked, so it can be built before
+// either exists.
+func (s *Server) buildControl(cfg Config, dom control.Domain) http.Handler {
 	gate := cfg.Control
 	gate.FormPaths = append(gate.FormPaths, signin.FormPaths...)
-	s.control = gate.Wrap(control.Handler(control.Deps{
+	return gate.Wrap(control.Handler(control.Deps{
 		Clock:      s.Clock,
 		Journal:    s.Journal,
 		Faults:     s.Faults,
@@ -190,7 +203,6 @@ func New(cfg Config) (*Server, error) {
 			}
 		})},
 	}))
-	return s, nil
 }
 
 // Reload swaps in a router built from another spec, keeping all state: what
