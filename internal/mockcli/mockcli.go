@@ -28,6 +28,7 @@ import (
 	"github.com/heimdall-mock/heimdall-mock/internal/guard"
 	"github.com/heimdall-mock/heimdall-mock/internal/heimdall"
 	"github.com/heimdall-mock/heimdall-mock/internal/keys"
+	"github.com/heimdall-mock/heimdall-mock/internal/prefault"
 	"github.com/heimdall-mock/heimdall-mock/internal/server"
 	"github.com/heimdall-mock/heimdall-mock/internal/specload"
 	"github.com/heimdall-mock/heimdall-mock/internal/startgc"
@@ -223,8 +224,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	}
 	// Loading a large spec allocates a lot of short-lived garbage; with
 	// the collector relaxed until the first answer (see below), start-up
-	// takes about half as long.
+	// takes about half as long. Memory is populated ahead of the start
+	// (internal/prefault) until the same moment.
 	defer startgc.Done()
+	defer prefault.Done()
 	logger := newLogger(o.LogFormat, stderr)
 	// The port is taken before the spec loads: a client polling for the
 	// mock connects at once and its request waits in the backlog until
@@ -314,6 +317,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		case <-ctx.Done():
 		}
 		startgc.Done()
+		prefault.Done()
 		loaded := len(spec.Warnings)
 		if ws := spec.AllWarnings(); len(ws) > loaded {
 			fmt.Fprintln(stdout, "spec checked:")
