@@ -14,7 +14,7 @@
 // Populating changes no memory's contents: a page already present is left
 // alone and a missing one is mapped as the first access would have mapped
 // it (zeroed, or from the file). Where the kernel lacks the advice (before
-// Linux 5.14), /proc is not mounted, or HEIMDALL_PREFAULT=off is set,
+// Linux 5.14), /proc is not mounted, or HEIMDALL_MOCK_PREFAULT=off is set,
 // nothing happens. The cost is resident memory: the pages of the
 // executable (shared page cache) and up to one heap chunk not yet used.
 //
@@ -33,6 +33,6 @@ func Done() { stopped.Store(true) }
 
 // disabled reports whether the user turned prefaulting off.
 func disabled(getenv func(string) (string, bool)) bool {
-	v, _ := getenv("HEIMDALL_PREFAULT")
+	v, _ := getenv("HEIMDALL_MOCK_PREFAULT")
 	return v == "off" || v == "0" || v == "false"
 }

@@ -140,7 +140,7 @@ func TestPopulatingKeepsContents(t *testing.T) {
 func TestOffSwitch(t *testing.T) {
 	env := func(v string) func(string) (string, bool) {
 		return func(k string) (string, bool) {
-			if k == "HEIMDALL_PREFAULT" && v != "" {
+			if k == "HEIMDALL_MOCK_PREFAULT" && v != "" {
 				return v, true
 			}
 			return "", false
@@ -148,7 +148,7 @@ func TestOffSwitch(t *testing.T) {
 	}
 	for v, want := range map[string]bool{"": false, "off": true, "0": true, "false": true, "on": false} {
 		if got := disabled(env(v)); got != want {
-			t.Errorf("HEIMDALL_PREFAULT=%q: disabled = %v, want %v", v, got, want)
+			t.Errorf("HEIMDALL_MOCK_PREFAULT=%q: disabled = %v, want %v", v, got, want)
 		}
 	}
 }
