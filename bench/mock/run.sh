@@ -5,12 +5,14 @@
 #
 #   - start-up to the first served request: hello-world, hello-world with
 #     the mock's libraries linked (the floor their initialisers set), the mock on its
-#     embedded default, on the newest real spec and, when HEIMDALL_BIG_SPEC
-#     names one, on a large public spec (a few MB);
+#     embedded default, on the newest real spec (also with
+#     HEIMDALL_MOCK_PREFAULT=off) and, when HEIMDALL_BIG_SPEC names one, on
+#     a large public spec (a few MB);
 #   - throughput and p99 at 50 connections: generated routes, and the
 #     stateful routes a test suite reads most (GET /v1/apps with a platform
 #     token, GET /{app}/v1/me, the JWKS), /verify and sign-in, with Go's
-#     RSA-2048 signing rate on both cores as sign-in's ceiling;
+#     RSA-2048 signing rate on both cores as sign-in's ceiling (and the
+#     mock's own CPU time over the sign-in load);
 #   - unless --no-prism, Stoplight Prism 5.16 on the same generated routes.
 #
 #   bash bench/mock/run.sh [--spec FILE] [--duration 10s] [--rounds 1] [--no-prism] [--port-base 4010]
@@ -97,6 +99,8 @@ startup hello-world http://127.0.0.1:$((pb+88))/ -- "$work/bare" -addr 127.0.0.1
 startup hello-world-linked http://127.0.0.1:$((pb+87))/ -- "$work/linked" -addr 127.0.0.1:$((pb+87))
 startup mock-embedded http://127.0.0.1:$((pb+1))/__mock/health -- "$work/mock" --port $((pb+1)) --log-format json
 startup mock-newest http://127.0.0.1:$((pb+1))/__mock/health -- "$work/mock" --spec "$spec" --port $((pb+1)) --log-format json
+# what populating memory ahead of the start's page faults is worth here
+HEIMDALL_MOCK_PREFAULT=off startup mock-newest-no-prefault http://127.0.0.1:$((pb+1))/__mock/health -- "$work/mock" --spec "$spec" --port $((pb+1)) --log-format json
 if [ -n "$big" ] && [ -f "$big" ]; then
   startup "mock-big-$(( $(stat -c %s "$big") / 1024 ))KiB" http://127.0.0.1:$((pb+1))/__mock/health -- "$work/mock" --spec "$big" --no-domain --port $((pb+1)) --log-format json
 else
