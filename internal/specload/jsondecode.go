@@ -272,15 +272,24 @@ func entry[T any](d *decoder, dec func(*decoder) (*T, error)) (*T, error) {
 	return &v, err
 }
 
+// opening reads a container field's null (null is true: the field stays
+// as it is, as in the node decode) or checks that its value opens with
+// open; any other value is the enclosing object's to fall back on.
+func (d *decoder) opening(open byte) (null bool, err error) {
+	switch d.peek() {
+	case 'n':
+		return true, d.literal("null")
+	case open:
+		return false, nil
+	}
+	return false, errFallback
+}
+
 // objectMap decodes a map of objects: null leaves it nil, anything but
 // an object is the enclosing object's to fall back on.
 func objectMap[M ~map[string]*T, T any](d *decoder, dst *M, dec func(*decoder) (*T, error)) error {
-	switch d.peek() {
-	case 'n':
-		return d.literal("null")
-	case '{':
-	default:
-		return errFallback
+	if null, err := d.opening('{'); null || err != nil {
+		return err
 	}
 	m := M{}
 	*dst = m
@@ -294,12 +303,8 @@ func objectMap[M ~map[string]*T, T any](d *decoder, dst *M, dec func(*decoder) (
 
 // objectList decodes a list of objects as objectMap a map.
 func objectList[S ~[]*T, T any](d *decoder, dst *S, dec func(*decoder) (*T, error)) error {
-	switch d.peek() {
-	case 'n':
-		return d.literal("null")
-	case '[':
-	default:
-		return errFallback
+	if null, err := d.opening('['); null || err != nil {
+		return err
 	}
 	s := S{}
 	err := d.elements(func() error {
@@ -706,12 +711,8 @@ func (d *decoder) anyField(dst *any) error {
 }
 
 func (d *decoder) anyList(dst *[]any) error {
-	switch d.peek() {
-	case 'n':
-		return d.literal("null")
-	case '[':
-	default:
-		return errFallback
+	if null, err := d.opening('['); null || err != nil {
+		return err
 	}
 	v, err := d.anyValue()
 	*dst, _ = v.([]any)
@@ -721,12 +722,8 @@ func (d *decoder) anyList(dst *[]any) error {
 // strings reads a list of strings. The node decode keeps a null's place
 // as "" by a rule of its own, so a list with one is left to it.
 func (d *decoder) strings(dst *[]string) error {
-	switch d.peek() {
-	case 'n':
-		return d.literal("null")
-	case '[':
-	default:
-		return errFallback
+	if null, err := d.opening('['); null || err != nil {
+		return err
 	}
 	list := []string{}
 	err := d.elements(func() error {

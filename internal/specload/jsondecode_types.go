@@ -176,12 +176,8 @@ func decodeTag(d *decoder) (*openapi3.Tag, error) {
 // securityRequirements reads a list of security requirements, each a map
 // of scheme names to scopes.
 func (d *decoder) securityRequirements(dst *openapi3.SecurityRequirements) error {
-	switch d.peek() {
-	case 'n':
-		return d.literal("null")
-	case '[':
-	default:
-		return errFallback
+	if null, err := d.opening('['); null || err != nil {
+		return err
 	}
 	list := openapi3.SecurityRequirements{}
 	err := d.elements(func() error {
@@ -903,12 +899,8 @@ func (d *decoder) boolSchema(dst *openapi3.BoolSchema) error {
 }
 
 func (d *decoder) dependentRequired(dst *map[string][]string) error {
-	switch d.peek() {
-	case 'n':
-		return d.literal("null")
-	case '{':
-	default:
-		return errFallback
+	if null, err := d.opening('{'); null || err != nil {
+		return err
 	}
 	m := map[string][]string{}
 	*dst = m
