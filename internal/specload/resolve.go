@@ -62,56 +62,31 @@ type localResolver struct {
 
 func (r *localResolver) document() bool {
 	c := r.comps
-	for _, v := range c.Headers {
-		if !r.header(v) {
+	return every(c.Headers, r.header) && every(c.Parameters, r.parameter) &&
+		every(c.RequestBodies, r.requestBody) && every(c.Responses, r.response) &&
+		every(c.Schemas, r.schema) && every(c.SecuritySchemes, r.securityScheme) &&
+		every(c.Examples, r.example) && every(c.Links, r.link) && every(c.Callbacks, r.callback) &&
+		(r.doc.Paths == nil || every(r.doc.Paths.Map(), func(item *openapi3.PathItem) bool {
+			return item == nil || r.pathItem(item)
+		}))
+}
+
+// every reports whether ok holds for each value of m, stopping at the
+// first that fails.
+func every[M ~map[K]V, K comparable, V any](m M, ok func(V) bool) bool {
+	for _, v := range m {
+		if !ok(v) {
 			return false
 		}
 	}
-	for _, v := range c.Parameters {
-		if !r.parameter(v) {
+	return true
+}
+
+// everyIn is every for a list.
+func everyIn[S ~[]V, V any](s S, ok func(V) bool) bool {
+	for _, v := range s {
+		if !ok(v) {
 			return false
-		}
-	}
-	for _, v := range c.RequestBodies {
-		if !r.requestBody(v) {
-			return false
-		}
-	}
-	for _, v := range c.Responses {
-		if !r.response(v) {
-			return false
-		}
-	}
-	for _, v := range c.Schemas {
-		if !r.schema(v) {
-			return false
-		}
-	}
-	for _, v := range c.SecuritySchemes {
-		if !r.securityScheme(v) {
-			return false
-		}
-	}
-	for _, v := range c.Examples {
-		if !r.example(v) {
-			return false
-		}
-	}
-	for _, v := range c.Links {
-		if !r.link(v) {
-			return false
-		}
-	}
-	for _, v := range c.Callbacks {
-		if !r.callback(v) {
-			return false
-		}
-	}
-	if r.doc.Paths != nil {
-		for _, item := range r.doc.Paths.Map() {
-			if item != nil && !r.pathItem(item) {
-				return false
-			}
 		}
 	}
 	return true
@@ -188,17 +163,13 @@ func (r *localResolver) schema(s *openapi3.SchemaRef) bool {
 		}
 	}
 	for _, list := range [][]*openapi3.SchemaRef{value.AllOf, value.AnyOf, value.OneOf, value.PrefixItems} {
-		for _, v := range list {
-			if !r.schema(v) {
-				return false
-			}
+		if !everyIn(list, r.schema) {
+			return false
 		}
 	}
 	for _, m := range []openapi3.Schemas{value.Properties, value.PatternProperties, value.DependentSchemas, value.Defs} {
-		for _, v := range m {
-			if !r.schema(v) {
-				return false
-			}
+		if !every(m, r.schema) {
+			return false
 		}
 	}
 	// Discriminator mappings that point into this document stay strings,
@@ -261,17 +232,7 @@ func (r *localResolver) response(resp *openapi3.ResponseRef) bool {
 	if !ok {
 		return false
 	}
-	for _, h := range value.Headers {
-		if !r.header(h) {
-			return false
-		}
-	}
-	for _, l := range value.Links {
-		if !r.link(l) {
-			return false
-		}
-	}
-	return r.content(value.Content)
+	return every(value.Headers, r.header) && every(value.Links, r.link) && r.content(value.Content)
 }
 
 func (r *localResolver) content(c openapi3.Content) bool {
@@ -291,14 +252,7 @@ func (r *localResolver) content(c openapi3.Content) bool {
 	return true
 }
 
-func (r *localResolver) examples(m openapi3.Examples) bool {
-	for _, e := range m {
-		if !r.example(e) {
-			return false
-		}
-	}
-	return true
-}
+func (r *localResolver) examples(m openapi3.Examples) bool { return every(m, r.example) }
 
 func (r *localResolver) example(e *openapi3.ExampleRef) bool {
 	if e == nil {
@@ -336,44 +290,17 @@ func (r *localResolver) callback(c *openapi3.CallbackRef) bool {
 	if !ok {
 		return false
 	}
-	for _, item := range value.Map() {
-		if item == nil || !r.pathItem(item) {
-			return false
-		}
-	}
-	return true
+	return every(value.Map(), func(item *openapi3.PathItem) bool { return item != nil && r.pathItem(item) })
 }
 
 func (r *localResolver) pathItem(item *openapi3.PathItem) bool {
 	if item.Ref != "" {
 		return false
 	}
-	for _, p := range item.Parameters {
-		if !r.parameter(p) {
-			return false
-		}
-	}
-	for _, op := range item.Operations() {
-		for _, p := range op.Parameters {
-			if !r.parameter(p) {
-				return false
-			}
-		}
-		if op.RequestBody != nil && !r.requestBody(op.RequestBody) {
-			return false
-		}
-		if op.Responses != nil {
-			for _, resp := range op.Responses.Map() {
-				if !r.response(resp) {
-					return false
-				}
-			}
-		}
-		for _, cb := range op.Callbacks {
-			if !r.callback(cb) {
-				return false
-			}
-		}
-	}
-	return true
+	return everyIn(item.Parameters, r.parameter) && every(item.Operations(), func(op *openapi3.Operation) bool {
+		return everyIn(op.Parameters, r.parameter) &&
+			(op.RequestBody == nil || r.requestBody(op.RequestBody)) &&
+			(op.Responses == nil || every(op.Responses.Map(), r.response)) &&
+			every(op.Callbacks, r.callback)
+	})
 }
